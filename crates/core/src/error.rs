@@ -1,0 +1,27 @@
+//! The crate-wide error: one enum wrapping each module's errors, as rustls does.
+
+use crate::patient::PatientError;
+use crate::session::SessionError;
+
+/// Any error `wardcam-core` returns. Each variant wraps a module's own error; [`Error::code`] gives
+/// a stable dotted code (`session.consent_required`) that the UI maps to advice for the clinician.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The clinical flow refused an action (see [`SessionError`]).
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A patient identifier was refused (see [`PatientError`]).
+    #[error(transparent)]
+    Patient(#[from] PatientError),
+}
+
+impl Error {
+    /// A stable, dotted machine code for this error, shared with the UI's list of known errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Session(e) => e.code(),
+            Error::Patient(e) => e.code(),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! WardCam's domain logic, free of any UI or platform framework.
+//!
+//! The Tauri shell (`src-tauri`) and the device manager's CLI call into this crate; it never calls
+//! out to them. Everything a clinician can or cannot do is decided here, so it can be tested,
+//! fuzzed and benchmarked without a window, a phone or a WebView.
+//!
+//! # Tour
+//!
+//! - [`session`]: the clinical flow's spine. A [`session::Session`] moves
+//!   Locked → Unlocked → PatientConfirmed → Consented → Capturing → Reviewing → Queued and refuses
+//!   anything out of order (a photo before consent, a photo of another patient) with a
+//!   [`session::SessionError`]. Idle time and app backgrounding lock it from any state.
+//! - [`patient`]: identifiers read from wristbands or typed by hand, checked before a patient can be
+//!   confirmed (NHS number Modulus 11 today).
+//! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
+//!
+//! # What this crate does not do
+//!
+//! It does no I/O of its own in the session and patient modules: time comes in as a [`session::Millis`]
+//! reading from the caller, so behaviour is reproducible in tests.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod error;
+pub mod patient;
+pub mod session;
+
+pub use error::Error;

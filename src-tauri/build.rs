@@ -1,0 +1,26 @@
+//! Registers the app's commands with Tauri's access control, so the main window can call only
+//! those its capability grants (`permissions/wardcam-commands.toml`).
+
+/// Every `#[tauri::command]` the shell registers; must equal the `generate_handler!` list in
+/// `src/lib.rs` and the set in `permissions/wardcam-commands.toml` (a unit test checks both).
+const COMMANDS: &[&str] = &[
+    "session_view",
+    "session_unlock_development",
+    "session_lock",
+    "session_touch",
+    "session_end_patient",
+    "session_start_capture",
+    "patient_check_nhs_number",
+    "patient_confirm_manual",
+    "patient_current",
+    "device_info",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=permissions");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
+}

@@ -1,0 +1,143 @@
+//! The commands the UI may call. Each is thin: it translates between the UI's JSON and
+//! `wardcam-core`, which makes every decision. All are `async` so none runs on the main thread
+//! (a synchronous command would freeze the window while it waits on a lock).
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use wardcam_core::patient::{confirm_manual_entry, NhsNumber};
+use wardcam_core::session::{Event, LockReason, SessionView, UnlockMethod};
+
+use crate::error::CommandError;
+use crate::state::{AppState, PatientSource, PatientSummary};
+
+/// The session as it stands.
+#[tauri::command]
+pub(crate) async fn session_view(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
+    state.view()
+}
+
+/// The development unlock: honoured by core only when the build allows it (debug builds).
+#[tauri::command]
+pub(crate) async fn session_unlock_development(
+    state: State<'_, AppState>,
+) -> Result<SessionView, CommandError> {
+    state.apply(Event::Unlock(UnlockMethod::Development))
+}
+
+/// Why the UI asks to lock.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum UiLockReason {
+    /// The Lock button.
+    User,
+    /// The page became hidden (app backgrounded, window minimised).
+    Background,
+}
+
+/// Locks now.
+#[tauri::command]
+pub(crate) async fn session_lock(
+    state: State<'_, AppState>,
+    reason: UiLockReason,
+) -> Result<SessionView, CommandError> {
+    state.apply(Event::Lock(match reason {
+        UiLockReason::User => LockReason::User,
+        UiLockReason::Background => LockReason::Background,
+    }))
+}
+
+/// User activity that postpones the idle lock.
+#[tauri::command]
+pub(crate) async fn session_touch(state: State<'_, AppState>) -> Result<(), CommandError> {
+    state.touch()
+}
+
+/// Ends the current patient's session.
+#[tauri::command]
+pub(crate) async fn session_end_patient(
+    state: State<'_, AppState>,
+) -> Result<SessionView, CommandError> {
+    state.end_patient()
+}
+
+/// Opens the camera; core refuses before consent.
+#[tauri::command]
+pub(crate) async fn session_start_capture(
+    state: State<'_, AppState>,
+) -> Result<SessionView, CommandError> {
+    state.apply(Event::StartCapture)
+}
+
+/// Live validation of an NHS number as it is typed. The rules live in core, not in the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NhsNumberCheck {
+    valid: bool,
+    formatted: Option<String>,
+    error: Option<CommandError>,
+}
+
+/// Checks one NHS number entry without confirming anything.
+#[tauri::command]
+pub(crate) async fn patient_check_nhs_number(input: String) -> NhsNumberCheck {
+    match NhsNumber::parse(&input) {
+        Ok(n) => NhsNumberCheck {
+            valid: true,
+            formatted: Some(n.formatted()),
+            error: None,
+        },
+        Err(e) => NhsNumberCheck {
+            valid: false,
+            formatted: None,
+            error: Some(e.into()),
+        },
+    }
+}
+
+/// Confirms the patient from an NHS number typed twice by hand.
+#[tauri::command]
+pub(crate) async fn patient_confirm_manual(
+    state: State<'_, AppState>,
+    first: String,
+    second: String,
+) -> Result<SessionView, CommandError> {
+    let number = confirm_manual_entry(&first, &second)?;
+    state.confirm_patient(number, PatientSource::ManualEntry)
+}
+
+/// The confirmed patient for the header and Patient screen; nothing while locked.
+#[tauri::command]
+pub(crate) async fn patient_current(
+    state: State<'_, AppState>,
+) -> Result<Option<PatientSummary>, CommandError> {
+    state.current_patient()
+}
+
+/// Facts for the Device screen.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DeviceInfo {
+    app_version: String,
+    build: &'static str,
+    development_unlock: bool,
+    idle_timeout_ms: u64,
+    platform: &'static str,
+}
+
+/// What the Device screen shows about this build and policy.
+#[tauri::command]
+pub(crate) async fn device_info(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<DeviceInfo, CommandError> {
+    let view = state.view()?;
+    Ok(DeviceInfo {
+        app_version: app.package_info().version.to_string(),
+        build: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        development_unlock: crate::policy::development_unlock_allowed(),
+        idle_timeout_ms: view.idle_timeout_ms,
+        platform: std::env::consts::OS,
+    })
+}

@@ -1,0 +1,42 @@
+//! The error every command returns to the UI: a stable code and a message a clinician can act on.
+
+use serde::Serialize;
+
+/// Serialized as `{ "code": "session.consent_required", "message": "..." }`; the UI maps codes to
+/// advice in `ui/src/lib/errors/knownErrors.ts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct CommandError {
+    code: &'static str,
+    message: String,
+}
+
+impl CommandError {
+    /// An error that is the app's fault, not the user's (a poisoned lock, a missing window).
+    pub(crate) fn unexpected(what: &str) -> Self {
+        CommandError {
+            code: "app.unexpected",
+            message: format!("WardCam hit an internal problem ({what}). Close and reopen the app; nothing stored has been lost."),
+        }
+    }
+}
+
+impl From<wardcam_core::Error> for CommandError {
+    fn from(e: wardcam_core::Error) -> Self {
+        CommandError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<wardcam_core::session::SessionError> for CommandError {
+    fn from(e: wardcam_core::session::SessionError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}
+
+impl From<wardcam_core::patient::PatientError> for CommandError {
+    fn from(e: wardcam_core::patient::PatientError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}

@@ -1,0 +1,89 @@
+//! WardCam's Tauri shell: it wires the WebView to `wardcam-core` and to the platform, and decides
+//! nothing itself. Commands live in [`commands`]; the session and patient state in [`state`].
+
+mod commands;
+mod error;
+mod idle;
+mod policy;
+mod state;
+
+use state::AppState;
+
+/// Starts the app. On Android and iOS the platform calls this through the mobile entry point.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let policy = policy::session_policy(std::env::args());
+    let builder = tauri::Builder::default();
+    // Mobile-only plugins (native camera, barcode scanner) are registered here as they arrive,
+    // declared under the mobile target in Cargo.toml so desktop builds never compile them.
+    #[cfg(mobile)]
+    let builder = builder;
+    let result = builder
+        .manage(AppState::new(policy))
+        .invoke_handler(tauri::generate_handler![
+            commands::session_view,
+            commands::session_unlock_development,
+            commands::session_lock,
+            commands::session_touch,
+            commands::session_end_patient,
+            commands::session_start_capture,
+            commands::patient_check_nhs_number,
+            commands::patient_confirm_manual,
+            commands::patient_current,
+            commands::device_info,
+        ])
+        .setup(|app| {
+            idle::watch(app.handle().clone());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("WardCam could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// Names between double quotes in `text` after `marker`, up to the closing `]`.
+    fn quoted_names(text: &str, marker: &str) -> Vec<String> {
+        let start = text.find(marker).unwrap() + marker.len();
+        let end = start + text[start..].find(']').unwrap();
+        let mut names: Vec<String> = text[start..end]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn command_lists_agree() {
+        // The handler list, build.rs's ACL manifest and the capability's permission set must name
+        // the same commands, or a command is either unreachable or granted without being meant to be.
+        let lib = include_str!("lib.rs");
+        let start = lib.find("generate_handler![").unwrap();
+        let end = start + lib[start..].find(']').unwrap();
+        let mut handlers: Vec<String> = lib[start..end]
+            .split("commands::")
+            .skip(1)
+            .map(|s| {
+                s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                    .to_owned()
+            })
+            .collect();
+        handlers.sort();
+        let build = quoted_names(include_str!("../build.rs"), "COMMANDS: &[&str] = &[");
+        let toml = quoted_names(
+            include_str!("../permissions/wardcam-commands.toml"),
+            "commands.allow = [",
+        );
+        assert_eq!(handlers, build);
+        assert_eq!(handlers, toml);
+        assert_eq!(handlers.len(), 10);
+    }
+}

@@ -1,0 +1,22 @@
+// The idle lock in the real app: with no activity the backend locks and the window shows the
+// Lock screen on its own, without a tap. (Debug builds accept a short timeout for this test.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, visible, invoke, screenshot, gone } from './support.mjs';
+
+test('the app re-locks by itself when idle', async () => {
+  const driver = await startApp(['--dev-idle-timeout-ms=3000']);
+  try {
+    await (await visible(driver, 'unlock-development')).click();
+    await visible(driver, 'screen-patient');
+    await gone(driver, 'screen-lock');
+    // No interaction: the backend's idle watcher must lock and tell the window.
+    await visible(driver, 'screen-lock', 12000);
+    const view = await invoke(driver, 'session_view');
+    assert.equal(view.ok.state, 'locked');
+    assert.equal(view.ok.lock_reason, 'idle');
+    await screenshot(driver, '09-idle-locked');
+  } finally {
+    await driver.quit();
+  }
+});

@@ -1,0 +1,76 @@
+// Shared WebDriver helpers for the end-to-end tests: start the real app through tauri-driver,
+// find elements by data-testid, call real Rust commands, save screenshots under target/e2e/.
+import { Builder, By, until } from 'selenium-webdriver';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = join(root, 'target', 'e2e');
+mkdirSync(shots, { recursive: true });
+
+const port = process.env.WARDCAM_WEBDRIVER_PORT ?? '4444';
+const application = process.env.WARDCAM_APP;
+
+/** Starts a fresh app process under WebDriver. Always `quit()` it in a finally block. */
+export async function startApp(args = []) {
+  if (!application) throw new Error('WARDCAM_APP is not set: run the e2e tests through scripts/e2e');
+  const capabilities = {
+    browserName: 'wry',
+    'tauri:options': { application, args },
+  };
+  const driver = await new Builder()
+    .usingServer(`http://127.0.0.1:${port}/`)
+    .withCapabilities(capabilities)
+    .build();
+  await driver.manage().setTimeouts({ implicit: 0, script: 15000 });
+  return driver;
+}
+
+export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+/** Waits until the element with `id` is present and visible, and returns it. */
+export async function visible(driver, id, timeout = 15000) {
+  const el = await driver.wait(until.elementLocated(byTestId(id)), timeout, `no [data-testid=${id}]`);
+  await driver.wait(until.elementIsVisible(el), timeout, `[data-testid=${id}] not visible`);
+  return el;
+}
+
+/** Whether an element with `id` is in the page now. */
+export async function present(driver, id) {
+  return (await driver.findElements(byTestId(id))).length > 0;
+}
+
+/** Waits until no element with `id` is in the page. */
+export async function gone(driver, id, timeout = 15000) {
+  await driver.wait(async () => !(await present(driver, id)), timeout, `[data-testid=${id}] still present`);
+}
+
+/** Calls a real Rust command from inside the WebView, as the UI would; returns {ok} or {err}. */
+export async function invoke(driver, command, args = {}) {
+  return driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+       .then((ok) => done({ ok: ok ?? null }), (err) => done({ err }));`,
+    command,
+    args,
+  );
+}
+
+/** Saves a PNG of the window to target/e2e/<name>.png. */
+export async function screenshot(driver, name) {
+  const png = await driver.takeScreenshot();
+  writeFileSync(join(shots, `${name}.png`), png, 'base64');
+}
+
+/** Types into an input, replacing what it held. */
+export async function type(driver, id, text) {
+  const el = await visible(driver, id);
+  await el.clear();
+  await el.sendKeys(text);
+  return el;
+}
+
+export async function text(driver, id) {
+  return (await visible(driver, id)).getText();
+}
