@@ -1,0 +1,66 @@
+// The one door to the Rust backend: every command goes through `call`, and every failure comes
+// back as a WardcamError with a stable code.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  DeviceInfo,
+  ErrorPayload,
+  NhsNumberCheck,
+  PatientSummary,
+  SessionView,
+} from './types';
+
+/** Each command the UI may call, with its arguments and result. */
+export interface Commands {
+  session_view: { args: undefined; result: SessionView };
+  session_unlock_development: { args: undefined; result: SessionView };
+  session_lock: { args: { reason: 'user' | 'background' }; result: SessionView };
+  session_touch: { args: undefined; result: null };
+  session_end_patient: { args: undefined; result: SessionView };
+  session_start_capture: { args: undefined; result: SessionView };
+  patient_check_nhs_number: { args: { input: string }; result: NhsNumberCheck };
+  patient_confirm_manual: { args: { first: string; second: string }; result: SessionView };
+  patient_current: { args: undefined; result: PatientSummary | null };
+  device_info: { args: undefined; result: DeviceInfo };
+}
+
+export type Command = keyof Commands;
+
+/** An error from the backend (or from reaching it), with a code the UI can map to advice. */
+export class WardcamError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'WardcamError';
+    this.code = code;
+  }
+}
+
+function isErrorPayload(value: unknown): value is ErrorPayload {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorPayload).code === 'string' &&
+    typeof (value as ErrorPayload).message === 'string'
+  );
+}
+
+/** Turns whatever a rejected invoke produced into a WardcamError. */
+export function toWardcamError(error: unknown): WardcamError {
+  if (error instanceof WardcamError) return error;
+  if (isErrorPayload(error)) return new WardcamError(error.code, error.message);
+  const message =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error';
+  return new WardcamError('app.unexpected', message);
+}
+
+/** Calls a backend command; rejects only with WardcamError. */
+export async function call<C extends Command>(
+  command: C,
+  ...args: Commands[C]['args'] extends undefined ? [] : [Commands[C]['args']]
+): Promise<Commands[C]['result']> {
+  try {
+    return await invoke<Commands[C]['result']>(command, args[0] ?? {});
+  } catch (error) {
+    throw toWardcamError(error);
+  }
+}

@@ -1,0 +1,116 @@
+// The UI's one store of clinical state: the latest view from core, the patient to display, and the
+// screen shown. It holds no rules: every change comes back from a Rust command.
+import { getContext, setContext } from 'svelte';
+import { call, toWardcamError, type WardcamError } from '../ipc';
+import { describeError } from '../errors/knownErrors';
+import { nextScreen } from '../nav';
+import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../types';
+
+/** The event the backend emits when it changes the session on its own (the idle lock). */
+export const SESSION_CHANGED = 'session://changed';
+
+/** What the service needs from the outside world; tests pass fakes. */
+export interface Backend {
+  call: typeof call;
+  listen: (event: string, handler: (payload: SessionView) => void) => Promise<() => void>;
+}
+
+export class SessionService {
+  view = $state<SessionView | null>(null);
+  patient = $state<PatientSummary | null>(null);
+  device = $state<DeviceInfo | null>(null);
+  screen = $state<Screen>('lock');
+  error = $state<string | null>(null);
+  errorCode = $state<string | null>(null);
+  busy = $state(false);
+
+  readonly #backend: Backend;
+  #unlisten: (() => void) | null = null;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
+
+  /** Loads the first view and starts listening for changes the backend makes by itself. */
+  async start(): Promise<void> {
+    this.#unlisten = await this.#backend.listen(SESSION_CHANGED, (view) => {
+      void this.#show(view);
+    });
+    try {
+      this.device = await this.#backend.call('device_info');
+      await this.#show(await this.#backend.call('session_view'));
+    } catch (e) {
+      this.#fail(toWardcamError(e));
+    }
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  /** Opens `screen` if core lists it as reachable; otherwise stays put. */
+  open(screen: Screen): void {
+    if (this.view?.screens.includes(screen)) {
+      this.screen = screen;
+      this.clearError();
+    }
+  }
+
+  clearError(): void {
+    this.error = null;
+    this.errorCode = null;
+  }
+
+  unlockDevelopment = () => this.#run(() => this.#backend.call('session_unlock_development'));
+  lock = (reason: 'user' | 'background' = 'user') =>
+    this.#run(() => this.#backend.call('session_lock', { reason }));
+  confirmManual = (first: string, second: string) =>
+    this.#run(() => this.#backend.call('patient_confirm_manual', { first, second }));
+  endPatient = () => this.#run(() => this.#backend.call('session_end_patient'));
+  startCapture = () => this.#run(() => this.#backend.call('session_start_capture'));
+
+  /** Reports activity so the idle lock is postponed; failures are not the user's concern. */
+  touch(): void {
+    this.#backend.call('session_touch').catch(() => undefined);
+  }
+
+  async #run(action: () => Promise<SessionView>): Promise<boolean> {
+    this.busy = true;
+    try {
+      const view = await action();
+      this.clearError();
+      await this.#show(view);
+      return true;
+    } catch (e) {
+      this.#fail(toWardcamError(e));
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async #show(view: SessionView): Promise<void> {
+    this.screen = nextScreen(this.screen, this.view, view);
+    this.view = view;
+    // The patient is fetched, never derived: the backend returns nothing while locked.
+    this.patient = view.state === 'locked' ? null : await this.#backend.call('patient_current');
+  }
+
+  #fail(error: WardcamError): void {
+    this.error = describeError(error);
+    this.errorCode = error.code;
+  }
+}
+
+const KEY = Symbol('session-service');
+
+export function provideSession(service: SessionService): void {
+  setContext(KEY, service);
+}
+
+export function useSession(): SessionService {
+  const service = getContext<SessionService | undefined>(KEY);
+  if (!service) throw new Error('SessionService not provided');
+  return service;
+}

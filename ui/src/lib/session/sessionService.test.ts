@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { SessionService, type Backend } from './sessionService.svelte';
+import { WardcamError } from '../ipc';
+import type { SessionView } from '../types';
+
+const locked: SessionView = {
+  state: 'locked',
+  lock_reason: 'start',
+  patient: null,
+  consented_purposes: null,
+  pending_photos: 0,
+  queued_photos: 0,
+  screens: ['lock'],
+  home: 'lock',
+  idle_timeout_ms: 120000,
+};
+const unlocked: SessionView = { ...locked, state: 'unlocked', lock_reason: null, screens: ['patient', 'outbox', 'device'], home: 'patient' };
+const confirmed: SessionView = { ...unlocked, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' };
+
+/** A fake backend that records calls and answers from a table. */
+function fakeBackend(answers: Record<string, (args: unknown) => unknown>) {
+  const calls: string[] = [];
+  let emit: ((v: SessionView) => void) | null = null;
+  const backend = {
+    call: async (cmd: string, args?: unknown) => {
+      calls.push(cmd);
+      const answer = answers[cmd];
+      if (!answer) throw new Error(`unexpected ${cmd}`);
+      return answer(args);
+    },
+    listen: async (_event: string, handler: (v: SessionView) => void) => {
+      emit = handler;
+      return () => {
+        emit = null;
+      };
+    },
+  } as unknown as Backend;
+  return { backend, calls, emit: (v: SessionView) => emit?.(v) };
+}
+
+const device = () => ({ app_version: '0.1.0', build: 'debug', development_unlock: true, idle_timeout_ms: 120000, platform: 'linux' });
+
+describe('SessionService', () => {
+  it('starts on the Lock screen and does not ask for the patient while locked', async () => {
+    const { backend, calls } = fakeBackend({ session_view: () => locked, device_info: device });
+    const s = new SessionService(backend);
+    await s.start();
+    expect(s.screen).toBe('lock');
+    expect(calls).not.toContain('patient_current');
+  });
+
+  it('follows core to the home screen of each new state and fetches the patient', async () => {
+    const { backend } = fakeBackend({
+      session_view: () => locked,
+      device_info: device,
+      session_unlock_development: () => unlocked,
+      patient_confirm_manual: () => confirmed,
+      patient_current: () => null,
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    await s.unlockDevelopment();
+    expect(s.screen).toBe('patient');
+    await s.confirmManual('9434765919', '9434765919');
+    expect(s.screen).toBe('consent');
+  });
+
+  it('shows known advice when core refuses, and keeps the view', async () => {
+    const { backend } = fakeBackend({
+      session_view: () => confirmed,
+      device_info: device,
+      patient_current: () => ({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false }),
+      session_start_capture: () => {
+        throw new WardcamError('session.consent_required', 'backend');
+      },
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    const ok = await s.startCapture();
+    expect(ok).toBe(false);
+    expect(s.errorCode).toBe('session.consent_required');
+    expect(s.error).toMatch(/Record consent before taking photos/);
+    expect(s.view?.state).toBe('patient_confirmed');
+  });
+
+  it('locks the screen and forgets the patient when the backend locks on idle', async () => {
+    const { backend, emit } = fakeBackend({
+      session_view: () => confirmed,
+      device_info: device,
+      patient_current: () => ({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false }),
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    expect(s.patient?.nhs_number).toBe('943 476 5919');
+    emit({ ...locked, lock_reason: 'idle' });
+    await Promise.resolve();
+    expect(s.screen).toBe('lock');
+    expect(s.patient).toBeNull();
+  });
+
+  it('opens only screens core lists', async () => {
+    const { backend } = fakeBackend({ session_view: () => unlocked, device_info: device, patient_current: () => null });
+    const s = new SessionService(backend);
+    await s.start();
+    s.open('capture');
+    expect(s.screen).toBe('patient');
+    s.open('device');
+    expect(s.screen).toBe('device');
+  });
+});
