@@ -2,7 +2,7 @@
 // core refusing capture before consent. Every step calls the real Rust commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, visible, present, gone, invoke, screenshot, type, text } from './support.mjs';
+import { startApp, visible, present, gone, invoke, screenshot, type, text, waitText } from './support.mjs';
 
 const VALID = '943 476 5919';
 
@@ -23,8 +23,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
 
     // A mistyped number is refused with the reason, before anything is confirmed.
     await type(driver, 'nhs-first', '943 476 5918');
-    await driver.wait(async () => /check digit/i.test(await text(driver, 'nhs-feedback')), 10000,
-      'no check-digit reason shown');
+    await waitText(driver, 'nhs-feedback', /check digit wrong/i);
     await screenshot(driver, '03-patient-invalid');
     const refused = await invoke(driver, 'patient_confirm_manual', { first: '9434765918', second: '9434765918' });
     assert.equal(refused.err?.code, 'patient.check_digit_wrong');
@@ -33,7 +32,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     await type(driver, 'nhs-second', '9434765919');
     await (await visible(driver, 'patient-confirm')).click();
     await visible(driver, 'screen-consent');
-    assert.match(await text(driver, 'header-patient'), /943 476 5919/);
+    await waitText(driver, 'header-patient', /943 476 5919/);
     await screenshot(driver, '04-consent-pending');
 
     // Capture is not offered, and core refuses it when asked directly.
@@ -53,7 +52,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     await screenshot(driver, '05-outbox');
     await (await visible(driver, 'nav-device')).click();
     await visible(driver, 'screen-device');
-    assert.match(await text(driver, 'device-version'), /0\.1\.0/);
+    await waitText(driver, 'device-version', /^0\.1\.0$/);
     await screenshot(driver, '06-device');
 
     // Locking hides the patient: the NHS number is nowhere in the page.
@@ -67,7 +66,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     // Unlocking resumes the same patient's session.
     await (await visible(driver, 'unlock-development')).click();
     await visible(driver, 'screen-consent');
-    assert.match(await text(driver, 'header-patient'), /943 476 5919/);
+    await waitText(driver, 'header-patient', /943 476 5919/);
 
     await (await visible(driver, 'nav-patient')).click();
     await (await visible(driver, 'end-patient')).click();

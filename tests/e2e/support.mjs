@@ -71,6 +71,21 @@ export async function type(driver, id, text) {
   return el;
 }
 
+/** The rendered text of a visible element. Uses `innerText`, because WebKitWebDriver's getText
+ * returns "" for text inside an `overflow: hidden; text-overflow: ellipsis` box. */
 export async function text(driver, id) {
-  return (await visible(driver, id)).getText();
+  const el = await visible(driver, id);
+  return (await driver.executeScript('return arguments[0].innerText', el)).trim();
+}
+
+/** Waits until the text of `id` matches `pattern`; returns the text. */
+export async function waitText(driver, id, pattern, timeout = 10000) {
+  let last = '';
+  await driver.wait(async () => {
+    last = await text(driver, id);
+    return pattern.test(last);
+  }, timeout).catch(() => {
+    throw new Error(`[data-testid=${id}] text ${JSON.stringify(last)} never matched ${pattern}`);
+  });
+  return last;
 }

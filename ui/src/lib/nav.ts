@@ -44,7 +44,7 @@ export function lockReasonText(reason: LockReason | null, idleTimeoutMs: number)
     case 'background':
       return 'Locked because WardCam left the screen.';
     case 'user':
-      return 'Locked.';
+      return 'Locked with the Lock button.';
     default:
       return 'Unlock to start.';
   }
