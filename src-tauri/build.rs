@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "patient_confirm_manual",
     "patient_current",
     "device_info",
+    "vault_status",
 ];
 
 fn main() {

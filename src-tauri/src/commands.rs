@@ -141,3 +141,11 @@ pub(crate) async fn device_info(
         platform: std::env::consts::OS,
     })
 }
+
+/// The vault's health for the Device screen: opening, open (with its keystore), or why not.
+#[tauri::command]
+pub(crate) async fn vault_status(
+    vault: State<'_, crate::vault::VaultSlot>,
+) -> Result<crate::vault::VaultStatus, CommandError> {
+    vault.status()
+}

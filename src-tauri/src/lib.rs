@@ -6,6 +6,7 @@ mod error;
 mod idle;
 mod policy;
 mod state;
+mod vault;
 
 use state::AppState;
 
@@ -20,6 +21,7 @@ pub fn run() {
     let builder = builder;
     let result = builder
         .manage(AppState::new(policy))
+        .manage(vault::VaultSlot::default())
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -31,9 +33,11 @@ pub fn run() {
             commands::patient_confirm_manual,
             commands::patient_current,
             commands::device_info,
+            commands::vault_status,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());
+            vault::open_in_background(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -84,6 +88,6 @@ mod tests {
         );
         assert_eq!(handlers, build);
         assert_eq!(handlers, toml);
-        assert_eq!(handlers.len(), 10);
+        assert_eq!(handlers.len(), 11);
     }
 }

@@ -1,73 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
 import type { Fixture } from '../src/harness';
-import type { Screen, SessionView } from '../src/lib/types';
-
-/** Screenshots go to the repo's target/playwright/, whatever the working directory. */
-const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
-
-const device = { app_version: '0.1.0', build: 'debug' as const, development_unlock: true, idle_timeout_ms: 120000, platform: 'linux' };
-const base: SessionView = {
-  state: 'unlocked',
-  lock_reason: null,
-  patient: null,
-  consented_purposes: null,
-  pending_photos: 0,
-  queued_photos: 0,
-  screens: ['patient', 'outbox', 'device'],
-  home: 'patient',
-  idle_timeout_ms: 120000,
-};
-const patient = { nhs_number: '943 476 5919', source: 'manual_entry' as const, verified: false };
-
-/** One fixture per screen: the view core would return when that screen is home. */
-const fixtures: Record<Screen, Fixture> = {
-  lock: { view: { ...base, state: 'locked', lock_reason: 'idle', screens: ['lock'], home: 'lock' }, patient: null, device },
-  patient: { view: base, patient: null, device },
-  consent: {
-    view: { ...base, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' },
-    patient,
-    device,
-  },
-  capture: {
-    view: { ...base, state: 'consented', patient: 1, consented_purposes: ['care'], screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'capture' },
-    patient,
-    device,
-  },
-  review: {
-    view: { ...base, state: 'reviewing', patient: 1, consented_purposes: ['care'], pending_photos: 2, screens: ['patient', 'consent', 'capture', 'review', 'outbox', 'device'], home: 'review' },
-    patient,
-    device,
-  },
-  outbox: {
-    view: { ...base, state: 'queued', patient: 1, consented_purposes: ['care'], queued_photos: 3, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'outbox' },
-    patient,
-    device,
-  },
-  device: { view: { ...base, home: 'device' }, patient: null, device },
-};
-
-async function open(page: Page, fixture: Fixture) {
-  await page.addInitScript((f) => {
-    (window as unknown as { __WARDCAM_FIXTURE__: unknown }).__WARDCAM_FIXTURE__ = f;
-  }, fixture);
-  await page.goto('/harness.html');
-}
-
-/** Every visible control a finger must hit, with its size. */
-async function smallTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const small: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('button, input, a, [role="button"]')) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (r.width < 48 || r.height < 48) {
-        small.push(`${el.tagName} ${el.dataset.testid ?? el.textContent?.trim()} ${r.width}x${r.height}`);
-      }
-    }
-    return small;
-  });
-}
+import type { Screen } from '../src/lib/types';
+import { device, fixtures, offscreen, open, overflowX, shots, smallTargets } from './fixtures';
 
 for (const scheme of ['light', 'dark'] as const) {
   for (const [screen, fixture] of Object.entries(fixtures) as [Screen, Fixture][]) {
@@ -77,8 +11,8 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(page.getByTestId(`screen-${screen}`)).toBeVisible();
 
       // Nothing scrolls sideways.
-      const overflow = await page.evaluate(() => document.scrollingElement!.scrollWidth - window.innerWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
+      expect(await overflowX(page)).toBeLessThanOrEqual(0);
+      expect(await offscreen(page)).toEqual([]);
 
       // Gloved fingers: every target at least 48 x 48 CSS px.
       expect(await smallTargets(page)).toEqual([]);
@@ -94,6 +28,16 @@ for (const scheme of ['light', 'dark'] as const) {
       if (fixture.view.state === 'locked') await expect(header).toHaveText('Locked');
       else await expect(header).toHaveText(fixture.patient?.nhs_number ?? 'No patient');
 
+      // What is still on the phone comes straight from the view; nothing is shown while locked.
+      if (fixture.view.state === 'locked') {
+        await expect(page.getByTestId('header-pending')).toHaveCount(0);
+        await expect(page.getByTestId('lock-button')).toHaveCount(0);
+      } else {
+        await expect(page.getByTestId('header-pending-count')).toHaveText(String(fixture.view.pending_photos));
+        await expect(page.getByTestId('header-queued-count')).toHaveText(String(fixture.view.queued_photos));
+        await expect(page.getByTestId('lock-button')).toBeVisible();
+      }
+
       // The theme really applies: dark background in dark mode, light in light mode.
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       const [r = 0, g = 0, b = 0] = bg.match(/\d+/g)!.map(Number);
@@ -104,6 +48,20 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.screenshot({ path: `${shots}${info.project.name}-${screen}-${scheme}.png`, fullPage: true });
     });
   }
+}
+
+// The narrowest and widest phones in use: nothing scrolls sideways, every target stays large.
+for (const [screen, fixture] of Object.entries(fixtures) as [Screen, Fixture][]) {
+  test(`${screen} screen fits 360 and 430 px wide phones`, async ({ page }) => {
+    await open(page, fixture);
+    await expect(page.getByTestId(`screen-${screen}`)).toBeVisible();
+    for (const width of [360, 430]) {
+      await page.setViewportSize({ width, height: 740 });
+      expect(await overflowX(page), `overflow at ${width}px`).toBeLessThanOrEqual(0);
+      expect(await offscreen(page), `off screen at ${width}px`).toEqual([]);
+      expect(await smallTargets(page), `small targets at ${width}px`).toEqual([]);
+    }
+  });
 }
 
 test('a refusal from core is shown with advice a clinician can act on', async ({ page }) => {
@@ -118,6 +76,9 @@ test('a refusal from core is shown with advice a clinician can act on', async ({
   await expect(banner).toHaveAttribute('data-code', 'session.consent_required');
   await expect(banner).toContainText('Record consent before taking photos');
   expect(await smallTargets(page)).toEqual([]);
+  await page.setViewportSize({ width: 360, height: 740 });
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+  expect(await offscreen(page)).toEqual([]);
 });
 
 test('the Lock screen shows no patient data and offers the development unlock only when allowed', async ({ page }) => {

@@ -1,8 +1,16 @@
 // Development-only entry for Playwright: installs a mocked backend from `@tauri-apps/api/mocks`
 // answering with the fixture the test put on `window.__WARDCAM_FIXTURE__`, then starts the real UI.
-// It holds no clinical rules: each test states the exact view core would return.
+// It holds no clinical rules: each test states the exact views core would return. Never built or
+// shipped: `vite build` builds index.html only.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { DeviceInfo, ErrorPayload, PatientSummary, SessionView } from './lib/types';
+import { emit } from '@tauri-apps/api/event';
+import type { DeviceInfo, ErrorPayload, NhsNumberCheck, PatientSummary, SessionView } from './lib/types';
+
+/** What the backend holds after a command: the view it returns and the patient it then reports. */
+export interface Answer {
+  view: SessionView;
+  patient?: PatientSummary | null;
+}
 
 export interface Fixture {
   view: SessionView;
@@ -10,32 +18,67 @@ export interface Fixture {
   device: DeviceInfo;
   /** Commands that reject, with the error the backend would return. */
   errors?: Record<string, ErrorPayload>;
+  /** Commands that return a new view (unlock, lock, confirm, end, capture), by command name. */
+  answers?: Record<string, Answer>;
+  /** `patient_check_nhs_number` answers by exact input; anything else is "wrong length". */
+  checks?: Record<string, NhsNumberCheck>;
+}
+
+/** One command the UI sent, as the backend received it. */
+export interface Sent {
+  cmd: string;
+  args: unknown;
 }
 
 declare global {
   interface Window {
     __WARDCAM_FIXTURE__?: Fixture;
+    /** Every command the UI sent, in order (event plumbing excluded). */
+    __WARDCAM_SENT__?: Sent[];
+    /** Emits a backend event, as the Rust side does for `session://changed`. */
+    __WARDCAM_EMIT__?: (event: string, payload: unknown) => Promise<void>;
   }
 }
 
 const fixture = window.__WARDCAM_FIXTURE__;
 if (!fixture) throw new Error('harness: no __WARDCAM_FIXTURE__ set');
 
+let view = fixture.view;
+let patient = fixture.patient;
+const sent: Sent[] = [];
+window.__WARDCAM_SENT__ = sent;
+window.__WARDCAM_EMIT__ = (event, payload) => emit(event, payload);
+
+const WRONG_LENGTH: NhsNumberCheck = {
+  valid: false,
+  formatted: null,
+  error: { code: 'patient.wrong_length', message: 'An NHS number has 10 digits.' },
+};
+
 mockIPC(
-  (cmd) => {
+  (cmd, args) => {
+    sent.push({ cmd, args });
     const error = fixture.errors?.[cmd];
     if (error) throw error;
+    const answer = fixture.answers?.[cmd];
+    if (answer) {
+      view = answer.view;
+      if (answer.patient !== undefined) patient = answer.patient;
+      return view;
+    }
     switch (cmd) {
       case 'session_view':
-        return fixture.view;
+        return view;
       case 'patient_current':
-        return fixture.patient;
+        return view.state === 'locked' ? null : patient;
       case 'device_info':
         return fixture.device;
       case 'session_touch':
         return null;
-      case 'patient_check_nhs_number':
-        return { valid: false, formatted: null, error: { code: 'patient.wrong_length', message: 'An NHS number has 10 digits.' } };
+      case 'patient_check_nhs_number': {
+        const input = (args as { input?: unknown } | undefined)?.input;
+        return (typeof input === 'string' && fixture.checks?.[input]) || WRONG_LENGTH;
+      }
       default:
         throw { code: 'app.unexpected', message: `harness: no answer for ${cmd}` };
     }

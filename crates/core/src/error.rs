@@ -2,6 +2,7 @@
 
 use crate::patient::PatientError;
 use crate::session::SessionError;
+use crate::vault::VaultError;
 
 /// Any error `wardcam-core` returns. Each variant wraps a module's own error; [`Error::code`] gives
 /// a stable dotted code (`session.consent_required`) that the UI maps to advice for the clinician.
@@ -14,6 +15,9 @@ pub enum Error {
     /// A patient identifier was refused (see [`PatientError`]).
     #[error(transparent)]
     Patient(#[from] PatientError),
+    /// The vault failed or refused (see [`VaultError`]).
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 impl Error {
@@ -22,6 +26,7 @@ impl Error {
         match self {
             Error::Session(e) => e.code(),
             Error::Patient(e) => e.code(),
+            Error::Vault(e) => e.code(),
         }
     }
 }

@@ -12,6 +12,9 @@
 //!   [`session::SessionError`]. Idle time and app backgrounding lock it from any state.
 //! - [`patient`]: identifiers read from wristbands or typed by hand, checked before a patient can be
 //!   confirmed (NHS number Modulus 11 today).
+//! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, consent records and
+//!   signatures with a key per item under a master key from the platform keystore, writes them
+//!   crash-safely, and crypto-shreds them on delete or when [`vault::Vault::purge_expired`] says so.
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -26,5 +29,6 @@
 mod error;
 pub mod patient;
 pub mod session;
+pub mod vault;
 
 pub use error::Error;

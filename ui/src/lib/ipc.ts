@@ -7,6 +7,7 @@ import type {
   NhsNumberCheck,
   PatientSummary,
   SessionView,
+  VaultStatus,
 } from './types';
 
 /** Each command the UI may call, with its arguments and result. */
@@ -21,6 +22,7 @@ export interface Commands {
   patient_confirm_manual: { args: { first: string; second: string }; result: SessionView };
   patient_current: { args: undefined; result: PatientSummary | null };
   device_info: { args: undefined; result: DeviceInfo };
+  vault_status: { args: undefined; result: VaultStatus };
 }
 
 export type Command = keyof Commands;

@@ -54,3 +54,9 @@ export interface DeviceInfo {
   idle_timeout_ms: number;
   platform: string;
 }
+
+/** The sealed vault's health, from `vault_status`. */
+export type VaultStatus =
+  | { state: 'opening' }
+  | { state: 'open'; keystore: string; items: number; repaired: number }
+  | { state: 'unavailable'; error: ErrorPayload };

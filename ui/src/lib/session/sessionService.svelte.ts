@@ -26,6 +26,7 @@ export class SessionService {
 
   readonly #backend: Backend;
   #unlisten: (() => void) | null = null;
+  #shown = 0;
 
   constructor(backend: Backend) {
     this.#backend = backend;
@@ -33,10 +34,10 @@ export class SessionService {
 
   /** Loads the first view and starts listening for changes the backend makes by itself. */
   async start(): Promise<void> {
-    this.#unlisten = await this.#backend.listen(SESSION_CHANGED, (view) => {
-      void this.#show(view);
-    });
     try {
+      this.#unlisten = await this.#backend.listen(SESSION_CHANGED, (view) => {
+        void this.#show(view).catch((e: unknown) => this.#fail(toWardcamError(e)));
+      });
       this.device = await this.#backend.call('device_info');
       await this.#show(await this.#backend.call('session_view'));
     } catch (e) {
@@ -91,10 +92,17 @@ export class SessionService {
   }
 
   async #show(view: SessionView): Promise<void> {
+    const shown = ++this.#shown;
     this.screen = nextScreen(this.screen, this.view, view);
     this.view = view;
-    // The patient is fetched, never derived: the backend returns nothing while locked.
-    this.patient = view.state === 'locked' ? null : await this.#backend.call('patient_current');
+    if (view.state === 'locked') {
+      this.patient = null;
+      return;
+    }
+    // The patient is fetched, never derived: the backend returns nothing while locked. An answer
+    // that arrives after a newer view (say, the idle lock) is dropped, so it cannot reappear.
+    const patient = await this.#backend.call('patient_current');
+    if (shown === this.#shown) this.patient = patient;
   }
 
   #fail(error: WardcamError): void {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { SessionService, type Backend } from './sessionService.svelte';
-import { WardcamError } from '../ipc';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit, listen } from '@tauri-apps/api/event';
+import { SESSION_CHANGED, SessionService, type Backend } from './sessionService.svelte';
+import { call, WardcamError } from '../ipc';
+import { KNOWN_ERRORS } from '../errors/knownErrors';
 import type { SessionView } from '../types';
 
 const locked: SessionView = {
@@ -106,5 +109,103 @@ describe('SessionService', () => {
     expect(s.screen).toBe('patient');
     s.open('device');
     expect(s.screen).toBe('device');
+  });
+});
+
+describe('SessionService with a late patient answer', () => {
+  it('does not bring the patient back after the idle lock', async () => {
+    let release: (p: unknown) => void = () => undefined;
+    const { backend, emit } = fakeBackend({
+      session_view: () => confirmed,
+      device_info: device,
+      patient_current: () => new Promise((resolve) => (release = resolve)),
+    });
+    const s = new SessionService(backend);
+    const started = s.start();
+    await new Promise((r) => setTimeout(r, 0));
+    // The lock arrives while patient_current is still on its way.
+    emit({ ...locked, lock_reason: 'idle' });
+    release({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false });
+    await started;
+    expect(s.view?.state).toBe('locked');
+    expect(s.patient).toBeNull();
+  });
+});
+
+describe('SessionService over the real IPC layer (mockIPC)', () => {
+  afterEach(() => clearMocks());
+
+  function realBackend(): Backend {
+    return { call, listen: (event, handler) => listen<SessionView>(event, (e) => handler(e.payload)) };
+  }
+
+  it('sends the argument names the Rust commands declare', async () => {
+    const sent: [string, unknown][] = [];
+    mockIPC(
+      (cmd, args) => {
+        sent.push([cmd, args]);
+        switch (cmd) {
+          case 'device_info':
+            return device();
+          case 'session_view':
+          case 'session_unlock_development':
+            return unlocked;
+          case 'patient_confirm_manual':
+            return confirmed;
+          case 'session_lock':
+            return { ...locked, lock_reason: (args as { reason: 'user' | 'background' }).reason };
+          case 'patient_current':
+            return null;
+          default:
+            throw { code: 'app.unexpected', message: cmd };
+        }
+      },
+      { shouldMockEvents: true },
+    );
+    const s = new SessionService(realBackend());
+    await s.start();
+    await s.confirmManual('943 476 5919', '9434765919');
+    await s.lock('background');
+    expect(sent).toContainEqual(['patient_confirm_manual', { first: '943 476 5919', second: '9434765919' }]);
+    expect(sent).toContainEqual(['session_lock', { reason: 'background' }]);
+    expect(s.view?.lock_reason).toBe('background');
+    expect(s.screen).toBe('lock');
+  });
+
+  it('follows a session://changed event from the backend', async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'device_info') return device();
+        if (cmd === 'session_view') return unlocked;
+        if (cmd === 'patient_current') return null;
+        throw { code: 'app.unexpected', message: cmd };
+      },
+      { shouldMockEvents: true },
+    );
+    const s = new SessionService(realBackend());
+    await s.start();
+    expect(s.screen).toBe('patient');
+    await emit(SESSION_CHANGED, { ...locked, lock_reason: 'idle' });
+    await vi.waitFor(() => expect(s.screen).toBe('lock'));
+    expect(s.view?.lock_reason).toBe('idle');
+    s.stop();
+  });
+
+  it('shows the error when core refuses, in clinician words', async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'device_info') return device();
+        if (cmd === 'session_view') return confirmed;
+        if (cmd === 'patient_current') return null;
+        if (cmd === 'session_start_capture') throw { code: 'session.consent_required', message: 'backend' };
+        throw { code: 'app.unexpected', message: cmd };
+      },
+      { shouldMockEvents: true },
+    );
+    const s = new SessionService(realBackend());
+    await s.start();
+    expect(await s.startCapture()).toBe(false);
+    expect(s.errorCode).toBe('session.consent_required');
+    expect(s.error).toBe(KNOWN_ERRORS['session.consent_required']);
   });
 });

@@ -1,0 +1,222 @@
+//! Segmented AES-256-GCM for item blobs, in the manner of age's STREAM: memory stays at one segment
+//! however large the item, and truncation, reordering and splicing are all detected.
+//!
+//! - The plaintext is cut into 64 KiB segments; every segment but the last is full, and the last is
+//!   empty only when the whole plaintext is (one empty final segment, 16 bytes of tag).
+//! - Segment `i` is sealed with the item's blob subkey, nonce = `i` as an 11-byte big-endian counter
+//!   followed by one flag byte, `0x01` for the last segment and `0x00` otherwise, and associated
+//!   data = the blob's header bytes (which contain the item id and the data key's fingerprint).
+//! - **The counter restarts at zero for every item, so a data key must never seal two items.** The
+//!   vault guarantees this by generating a fresh [`DataKey`] for every seal.
+//!
+//! Opening checks the header, then every segment in order; the last segment must carry the last
+//! flag, so a blob cut at a segment boundary fails with [`VaultError::Truncated`]. On any failure the
+//! partial plaintext is wiped before the error is returned: callers never see unauthenticated bytes.
+
+use std::io::{self, Read, Write};
+
+use ring::aead::{Aad, LessSafeKey, Nonce, NONCE_LEN};
+use zeroize::Zeroizing;
+
+use super::error::VaultError;
+use super::format::{Header, ItemId, HEADER_LEN};
+use super::keys::{DataKey, Purpose};
+
+/// Plaintext bytes per segment.
+pub const SEGMENT_LEN: usize = 64 * 1024;
+/// AES-GCM tag bytes per segment.
+pub const TAG_LEN: usize = 16;
+/// Segments sealed before each write when sealing (1 MiB of plaintext).
+const WRITE_BATCH: usize = 16;
+/// Bytes of one full sealed segment on disk.
+pub const SEALED_SEGMENT_LEN: usize = SEGMENT_LEN + TAG_LEN;
+
+/// The size of a blob sealing `plaintext_len` bytes.
+pub fn sealed_len(plaintext_len: usize) -> usize {
+    let segments = plaintext_len.div_ceil(SEGMENT_LEN).max(1);
+    HEADER_LEN + plaintext_len + segments * TAG_LEN
+}
+
+fn nonce(counter: u64, last: bool) -> Nonce {
+    let mut n = [0u8; NONCE_LEN];
+    n[3..11].copy_from_slice(&counter.to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::assume_unique_for_key(n)
+}
+
+/// Seals `plaintext` as item `header.item` under `key`, writing header and segments to `out`.
+/// Writes ciphertext only; `out` is not flushed or synced.
+///
+/// `header.key` must be `key.id()`: the vault builds the header from the key it just generated.
+pub fn seal_to<W: Write>(
+    key: &DataKey,
+    header: &Header,
+    plaintext: &[u8],
+    out: &mut W,
+) -> Result<(), VaultError> {
+    if header.key != key.id() {
+        return Err(VaultError::ApiMisuse("the header names another data key"));
+    }
+    let write_err = VaultError::io("write an item");
+    let aead = key.subkey(Purpose::Blob)?;
+    let head = header.to_bytes();
+    out.write_all(&head).map_err(write_err)?;
+    // Sealed segments are batched into one write of up to WRITE_BATCH segments (1 MiB): fewer
+    // system calls, and memory still bounded whatever the item's size.
+    let mut buf = Zeroizing::new(Vec::with_capacity(WRITE_BATCH * SEALED_SEGMENT_LEN));
+    let segments = plaintext.len().div_ceil(SEGMENT_LEN).max(1);
+    let mut chunks = plaintext.chunks(SEGMENT_LEN);
+    for i in 0..segments {
+        let chunk = chunks.next().unwrap_or(&[]);
+        let start = buf.len();
+        buf.extend_from_slice(chunk);
+        let tag = aead
+            .seal_in_place_separate_tag(
+                nonce(i as u64, i + 1 == segments),
+                Aad::from(&head),
+                &mut buf[start..],
+            )
+            .map_err(|_| VaultError::ApiMisuse("AES-256-GCM seal failed"))?;
+        buf.extend_from_slice(tag.as_ref());
+        if (i + 1) % WRITE_BATCH == 0 || i + 1 == segments {
+            out.write_all(&buf)
+                .map_err(VaultError::io("write an item"))?;
+            buf.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Seals `plaintext` into a new in-memory blob (see [`seal_to`]).
+pub fn seal_blob(key: &DataKey, header: &Header, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
+    seal_to(key, header, plaintext, &mut out)?;
+    Ok(out)
+}
+
+/// Reads until `buf` is full or the reader ends; returns how many bytes were read.
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize, VaultError> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(VaultError::io("read an item")(e)),
+        }
+    }
+    Ok(n)
+}
+
+fn open_segment(
+    aead: &LessSafeKey,
+    head: &[u8],
+    counter: u64,
+    last: bool,
+    seg: &mut [u8],
+) -> Result<usize, ()> {
+    aead.open_in_place(nonce(counter, last), Aad::from(head), seg)
+        .map(|p| p.len())
+        .map_err(|_| ())
+}
+
+/// Opens a blob read from `reader`, sealed under `key`. If `expected` is given, the header must name
+/// that item. `size_hint` (the blob's length, if known) only pre-sizes the output.
+///
+/// Errors: [`VaultError::NotAVault`], [`VaultError::UnknownVersion`], [`VaultError::Truncated`]
+/// (header cut short, a partial tag, or a stream ending without its last segment) and
+/// [`VaultError::Tampered`] (any authentication failure, a header that names another item or key,
+/// trailing bytes). No plaintext is returned on error.
+pub fn open_from<R: Read>(
+    key: &DataKey,
+    expected: Option<ItemId>,
+    mut reader: R,
+    size_hint: usize,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let mut head = [0u8; HEADER_LEN];
+    let n = read_full(&mut reader, &mut head)?;
+    let header = Header::parse(&head[..n])?;
+    if header.key != key.id() || expected.is_some_and(|id| id != header.item) {
+        return Err(VaultError::Tampered);
+    }
+    let aead = key.subkey(Purpose::Blob)?;
+    // Room for the whole item plus one segment of slack, so the buffer never reallocates (a
+    // reallocation would free a copy of plaintext without wiping it); `reserve_wiped` covers a wrong
+    // hint.
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        size_hint.saturating_sub(HEADER_LEN) + SEALED_SEGMENT_LEN,
+    ));
+    // A byte read past a full segment to learn whether it was the last; it starts the next one.
+    let mut carry: Option<u8> = None;
+    let mut counter: u64 = 0;
+    loop {
+        let start = out.len();
+        reserve_wiped(&mut out, start + SEALED_SEGMENT_LEN);
+        out.resize(start + SEALED_SEGMENT_LEN, 0);
+        let mut filled = 0;
+        if let Some(b) = carry.take() {
+            out[start] = b;
+            filled = 1;
+        }
+        filled += read_full(&mut reader, &mut out[start + filled..])?;
+        let mut last = filled < SEALED_SEGMENT_LEN;
+        if !last {
+            let mut peek = [0u8; 1];
+            if read_full(&mut reader, &mut peek)? == 0 {
+                last = true;
+            } else {
+                carry = Some(peek[0]);
+            }
+        }
+        out.truncate(start + filled);
+        if filled < TAG_LEN {
+            // Nothing, or less than a tag, where a segment should be.
+            return Err(VaultError::Truncated);
+        }
+        let seg = &mut out[start..];
+        let backup = (last && filled == SEALED_SEGMENT_LEN).then(|| Zeroizing::new(seg.to_vec()));
+        match open_segment(&aead, &head, counter, last, seg) {
+            Ok(len) => {
+                if last && len == 0 && counter > 0 {
+                    // An empty last segment is only valid for an empty item (canonical encoding).
+                    return Err(VaultError::Tampered);
+                }
+                out.truncate(start + len);
+            }
+            Err(()) => {
+                // A full segment that opens as a *middle* segment means the real last segment is
+                // missing: the blob was cut at a segment boundary.
+                if let Some(mut copy) = backup {
+                    if open_segment(&aead, &head, counter, false, &mut copy).is_ok() {
+                        return Err(VaultError::Truncated);
+                    }
+                }
+                return Err(VaultError::Tampered);
+            }
+        }
+        if last {
+            return Ok(out);
+        }
+        counter += 1;
+    }
+}
+
+/// Makes sure `buf` can hold `needed` bytes without a reallocation that would leave an unwiped copy:
+/// grows into a fresh buffer and lets the old one wipe itself on drop.
+fn reserve_wiped(buf: &mut Zeroizing<Vec<u8>>, needed: usize) {
+    if buf.capacity() >= needed {
+        return;
+    }
+    let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(buf.capacity() * 2)));
+    bigger.extend_from_slice(buf);
+    *buf = bigger;
+}
+
+/// Opens an in-memory blob (see [`open_from`]).
+pub fn open_blob(
+    key: &DataKey,
+    expected: Option<ItemId>,
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    open_from(key, expected, blob, blob.len())
+}

@@ -1,0 +1,151 @@
+//! Opens the sealed vault (`wardcam_core::vault`) with this platform's keystore, off the main
+//! thread, and reports its health. The shell only chooses the keystore and the folder; everything
+//! else is core's.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager};
+use wardcam_core::vault::{KeyringKeyStore, Vault, VaultError};
+
+use crate::error::CommandError;
+
+/// The event the UI listens to for vault health changes.
+pub(crate) const VAULT_CHANGED: &str = "vault://changed";
+
+/// Where the vault stands, for the Device screen.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub(crate) enum VaultStatus {
+    /// Still being opened (the keystore may be slow to answer).
+    Opening,
+    /// Open and swept.
+    Open {
+        /// The keystore holding the master key.
+        keystore: String,
+        /// Items in the vault.
+        items: usize,
+        /// Leftovers of interrupted writes removed when the vault opened.
+        repaired: usize,
+    },
+    /// It could not be opened; the error says what to do. Nothing can be captured.
+    Unavailable { error: CommandError },
+}
+
+/// An open vault and the name of the keystore holding its key.
+#[derive(Debug)]
+struct OpenVault {
+    vault: Arc<Vault>,
+    keystore: String,
+}
+
+/// The vault once opened, shared by the commands that will seal and read items.
+#[derive(Debug, Default)]
+pub(crate) struct VaultSlot {
+    inner: Mutex<Option<Result<OpenVault, CommandError>>>,
+}
+
+impl VaultSlot {
+    /// The vault's health now.
+    pub(crate) fn status(&self) -> Result<VaultStatus, CommandError> {
+        let slot = self
+            .inner
+            .lock()
+            .map_err(|_| CommandError::unexpected("vault lock poisoned"))?;
+        Ok(match slot.as_ref() {
+            None => VaultStatus::Opening,
+            Some(Err(error)) => VaultStatus::Unavailable {
+                error: error.clone(),
+            },
+            Some(Ok(OpenVault { vault, keystore })) => {
+                let sweep = vault.last_sweep();
+                VaultStatus::Open {
+                    keystore: keystore.clone(),
+                    items: vault.list().map_err(wardcam_core::Error::from)?.len(),
+                    repaired: sweep.temp_files_removed
+                        + sweep.orphan_blobs_removed.len()
+                        + sweep.deletions_finished.len()
+                        + sweep.missing_blobs.len(),
+                }
+            }
+        })
+    }
+
+    fn set(&self, value: Result<OpenVault, CommandError>) {
+        if let Ok(mut slot) = self.inner.lock() {
+            *slot = Some(value);
+        }
+    }
+}
+
+/// Opens the vault in the background and tells the UI when it is ready (or why it is not).
+pub(crate) fn open_in_background(app: AppHandle) {
+    std::thread::spawn(move || {
+        let result = vault_dir(&app).and_then(|dir| open(&dir));
+        let slot = app.state::<VaultSlot>();
+        slot.set(result);
+        if let Ok(status) = slot.status() {
+            if let Err(e) = app.emit(VAULT_CHANGED, status) {
+                eprintln!("WardCam: could not report the vault's state: {e}");
+            }
+        }
+    });
+}
+
+/// The vault lives in the app's private data folder, never in shared storage.
+fn vault_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
+    app.path()
+        .app_local_data_dir()
+        .map(|d| d.join("vault"))
+        .map_err(|_| CommandError::unexpected("no private data folder"))
+}
+
+fn open(dir: &std::path::Path) -> Result<OpenVault, CommandError> {
+    let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
+    let keystore = keys.vendor();
+    let vault = Vault::open_or_create(dir, &keys).map_err(wardcam_core::Error::from)?;
+    Ok(OpenVault {
+        vault: Arc::new(vault),
+        keystore,
+    })
+}
+
+/// This platform's keystore. There is no fallback: without it the vault stays closed.
+#[cfg(target_os = "linux")]
+fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+    KeyringKeyStore::linux_secret_service()
+}
+
+/// iOS: the Keychain's protected data store, never synced to iCloud, and the key exists only
+/// while the phone has a passcode and only on this device.
+#[cfg(target_os = "ios")]
+fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+    let store = apple_native_keyring_store::protected::Store::new().map_err(|e| {
+        VaultError::KeystoreMissing {
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(
+        KeyringKeyStore::new(store)?
+            .with_modifier("access-policy", "WhenPasscodeSetThisDeviceOnly"),
+    )
+}
+
+/// Android: the Android Keystore (via SharedPreferences sealed by a Keystore key). The store needs
+/// the Android context, which Tauri's Android runtime registers with `ndk-context` before setup.
+#[cfg(target_os = "android")]
+fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+    let store =
+        android_native_keyring_store::Store::new().map_err(|e| VaultError::KeystoreMissing {
+            reason: e.to_string(),
+        })?;
+    KeyringKeyStore::new(store)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "ios", target_os = "android")))]
+fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+    Err(VaultError::KeystoreMissing {
+        reason: "this platform has no supported keystore yet".into(),
+    })
+}

@@ -1,0 +1,83 @@
+// The sealed vault in the real app: it opens with the real Secret Service (gnome-keyring in this
+// run's D-Bus session), reopens with the same key after a restart, and nothing the app wrote to
+// disk during a patient session contains the patient's NHS number in plaintext.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startApp, visible, invoke, type, screenshot, waitText } from './support.mjs';
+
+const home = process.env.WARDCAM_E2E_HOME;
+const NHS = '9434765919';
+
+/** Polls vault_status until it leaves "opening". */
+async function vaultStatus(driver) {
+  let status;
+  await driver.wait(async () => {
+    status = (await invoke(driver, 'vault_status')).ok;
+    return status && status.state !== 'opening';
+  }, 20000, 'vault never finished opening');
+  return status;
+}
+
+/** Every file under `dir`, recursively. */
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return files(p);
+    return e.isFile() ? [p] : [];
+  });
+}
+
+test('the vault opens with the Secret Service and survives a restart', async () => {
+  assert.ok(home, 'WARDCAM_E2E_HOME is not set: run through scripts/e2e');
+  let driver = await startApp();
+  try {
+    const status = await vaultStatus(driver);
+    assert.equal(status.state, 'open', JSON.stringify(status));
+    assert.match(status.keystore, /secret/i);
+    const vaultDir = join(home, 'data', 'org.wardcam.app', 'vault');
+    assert.ok(existsSync(vaultDir) && statSync(vaultDir).isDirectory(), `no vault at ${vaultDir}`);
+    await (await visible(driver, 'unlock-development')).click();
+    await (await visible(driver, 'nav-device')).click();
+    await visible(driver, 'screen-device');
+    await waitText(driver, 'vault-status', /^Open: \d+ items?, key in .*secret/i);
+    await screenshot(driver, '10-device-vault-open');
+  } finally {
+    await driver.quit();
+  }
+  driver = await startApp();
+  try {
+    // Same folder, same keyring: the stored key must be found, never replaced.
+    const status = await vaultStatus(driver);
+    assert.equal(status.state, 'open', JSON.stringify(status));
+  } finally {
+    await driver.quit();
+  }
+});
+
+test('no plaintext NHS number reaches the disk during a patient session', async () => {
+  assert.ok(home, 'WARDCAM_E2E_HOME is not set: run through scripts/e2e');
+  const driver = await startApp();
+  try {
+    await (await visible(driver, 'unlock-development')).click();
+    await type(driver, 'nhs-first', NHS);
+    await type(driver, 'nhs-second', NHS);
+    await (await visible(driver, 'patient-confirm')).click();
+    await waitText(driver, 'header-patient', /943 476 5919/);
+  } finally {
+    await driver.quit();
+  }
+  const needles = [NHS, '943 476 5919', '943-476-5919'].flatMap((s) => [
+    Buffer.from(s, 'utf8'),
+    Buffer.from(s, 'utf16le'),
+  ]);
+  const written = files(home);
+  assert.ok(written.length > 0, 'the app wrote nothing at all: the scan would prove nothing');
+  for (const file of written) {
+    const bytes = readFileSync(file);
+    for (const needle of needles) {
+      assert.equal(bytes.includes(needle), false, `${file} holds the NHS number in plaintext`);
+    }
+  }
+});

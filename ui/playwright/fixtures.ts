@@ -1,0 +1,102 @@
+// Shared fixtures for the Playwright tests: the views core would return, and page helpers.
+import type { Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import type { Fixture, Sent } from '../src/harness';
+import type { Screen, SessionView } from '../src/lib/types';
+
+/** Screenshots go to the repo's target/playwright/, whatever the working directory. */
+export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
+
+export const device = { app_version: '0.1.0', build: 'debug' as const, development_unlock: true, idle_timeout_ms: 120000, platform: 'linux' };
+export const base: SessionView = {
+  state: 'unlocked',
+  lock_reason: null,
+  patient: null,
+  consented_purposes: null,
+  pending_photos: 0,
+  queued_photos: 0,
+  screens: ['patient', 'outbox', 'device'],
+  home: 'patient',
+  idle_timeout_ms: 120000,
+};
+export const patient = { nhs_number: '943 476 5919', source: 'manual_entry' as const, verified: false };
+
+/** One fixture per screen: the view core would return when that screen is home. */
+export const fixtures: Record<Screen, Fixture> = {
+  lock: { view: { ...base, state: 'locked', lock_reason: 'idle', screens: ['lock'], home: 'lock' }, patient: null, device },
+  patient: { view: base, patient: null, device },
+  consent: {
+    view: { ...base, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' },
+    patient,
+    device,
+  },
+  capture: {
+    view: { ...base, state: 'consented', patient: 1, consented_purposes: ['care'], screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'capture' },
+    patient,
+    device,
+  },
+  review: {
+    view: { ...base, state: 'reviewing', patient: 1, consented_purposes: ['care'], pending_photos: 2, screens: ['patient', 'consent', 'capture', 'review', 'outbox', 'device'], home: 'review' },
+    patient,
+    device,
+  },
+  outbox: {
+    view: { ...base, state: 'queued', patient: 1, consented_purposes: ['care'], queued_photos: 3, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'outbox' },
+    patient,
+    device,
+  },
+  device: { view: { ...base, home: 'device' }, patient: null, device },
+};
+
+export async function open(page: Page, fixture: Fixture) {
+  await page.addInitScript((f) => {
+    (window as unknown as { __WARDCAM_FIXTURE__: unknown }).__WARDCAM_FIXTURE__ = f;
+  }, fixture);
+  await page.goto('/harness.html');
+}
+
+/** Every visible control a finger must hit, with its size. */
+export async function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const small: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, input, a, [role="button"]')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.width < 48 || r.height < 48) {
+        small.push(`${el.tagName} ${el.dataset.testid ?? el.textContent?.trim()} ${r.width}x${r.height}`);
+      }
+    }
+    return small;
+  });
+}
+
+/** The commands the UI has sent to the mocked backend so far. */
+export async function sent(page: Page, cmd?: string): Promise<Sent[]> {
+  const all = await page.evaluate(() => window.__WARDCAM_SENT__ ?? []);
+  return cmd ? all.filter((s) => s.cmd === cmd) : all;
+}
+
+/** Horizontal overflow of the page in CSS px (0 when nothing scrolls sideways). Measured against the
+ * device width too: under mobile emulation Chromium widens `innerWidth` to fit overflowing content
+ * (as a phone browser zooms out), so `scrollWidth <= innerWidth` alone would always hold. */
+export async function overflowX(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const width = Math.min(window.innerWidth, document.documentElement.clientWidth);
+    return document.scrollingElement!.scrollWidth - width;
+  });
+}
+
+/** Elements that stick out past either side of the viewport (even if something clips them). */
+export async function offscreen(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.body.querySelectorAll<HTMLElement>('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.left < -0.5 || r.right > document.documentElement.clientWidth + 0.5) {
+        out.push(`${el.tagName} ${el.dataset.testid ?? el.className} ${r.left}..${r.right}`);
+      }
+    }
+    return out;
+  });
+}
