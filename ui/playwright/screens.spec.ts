@@ -88,3 +88,19 @@ test('the Lock screen shows no patient data and offers the development unlock on
   await expect(page.getByTestId('lock-reason')).toHaveText('Locked after 2 minutes without use.');
   expect(await page.content()).not.toContain('943 476 5919');
 });
+
+test('the Device screen shows where the vault key is, or why the vault cannot open', async ({ page }) => {
+  await open(page, fixtures.device);
+  await expect(page.getByTestId('vault-status')).toHaveText('Open: 0 items, key in Secret Service store');
+  await open(page, {
+    ...fixtures.device,
+    vault: {
+      state: 'unavailable',
+      error: { code: 'vault.keystore_missing', message: 'No keystore answered. Ask your device manager to check the phone.' },
+    },
+  });
+  await expect(page.getByTestId('vault-status')).toHaveText(
+    'Unavailable: No keystore answered. Ask your device manager to check the phone.',
+  );
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+});

@@ -4,7 +4,7 @@
 // shipped: `vite build` builds index.html only.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { DeviceInfo, ErrorPayload, NhsNumberCheck, PatientSummary, SessionView } from './lib/types';
+import type { DeviceInfo, ErrorPayload, NhsNumberCheck, PatientSummary, SessionView, VaultStatus } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
 export interface Answer {
@@ -22,6 +22,8 @@ export interface Fixture {
   answers?: Record<string, Answer>;
   /** `patient_check_nhs_number` answers by exact input; anything else is "wrong length". */
   checks?: Record<string, NhsNumberCheck>;
+  /** The vault's health; an open, empty vault when not given. */
+  vault?: VaultStatus;
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -73,6 +75,8 @@ mockIPC(
         return view.state === 'locked' ? null : patient;
       case 'device_info':
         return fixture.device;
+      case 'vault_status':
+        return fixture.vault ?? { state: 'open', keystore: 'Secret Service store', items: 0, repaired: 0 };
       case 'session_touch':
         return null;
       case 'patient_check_nhs_number': {
