@@ -56,8 +56,8 @@ pub use store::Vault;
 pub mod blob {
     pub use super::format::{Header, HEADER_LEN, MAGIC, VERSION};
     pub use super::stream::{
-        open_blob, open_from, seal_blob, seal_to, sealed_len, SEALED_SEGMENT_LEN, SEGMENT_LEN,
-        TAG_LEN,
+        open_blob, open_from, seal_blob, seal_to, seal_to_file, sealed_len, SEALED_SEGMENT_LEN,
+        SEGMENT_LEN, TAG_LEN,
     };
 }
 

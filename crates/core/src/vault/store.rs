@@ -242,8 +242,8 @@ impl Vault {
         let done = self.blob_path(id, BLOB_EXT);
         let written = (|| {
             let mut file = new_private_file(&temp)?;
-            stream::seal_to(&key, &header, data, &mut file)?;
-            file.sync_all().map_err(VaultError::io("write an item"))?;
+            // Seals and fsyncs the blob (starting writeback early where the platform allows).
+            stream::seal_to_file(&key, &header, data, &mut file)?;
             drop(file);
             fs::rename(&temp, &done).map_err(VaultError::io("write an item"))?;
             sync_dir(&self.blobs)

@@ -121,6 +121,56 @@ fn round_trip_50_mb() {
     assert!(back.len() == data.len() && back[..] == data[..]);
 }
 
+/// The vault's file writer (batched writes, early writeback, fsync) must produce exactly the bytes
+/// of the in-memory `seal_blob`, at every batch and segment edge, and so must `Vault::seal`.
+#[test]
+fn file_writer_is_byte_identical_to_seal_blob() {
+    let tmp = tempfile::tempdir().unwrap();
+    let batch = 16 * SEG; // the writer's batch
+    let sizes = [
+        0,
+        1,
+        SEG - 1,
+        SEG,
+        SEG + 1,
+        batch - 1,
+        batch,
+        batch + 1,
+        2 * batch + 3 * SEG + 7,
+        5 * 1024 * 1024 + 123,
+    ];
+    for (n, len) in sizes.into_iter().enumerate() {
+        let data = pattern(len as u64 + 11, len);
+        let k = key(7);
+        let h = header_for(&k, n as u8);
+        let path = tmp.path().join(format!("{n}.wcv"));
+        let mut file = fs::File::create(&path).unwrap();
+        seal_to_file(&k, &h, &data, &mut file).unwrap();
+        drop(file);
+        let on_disk = fs::read(&path).unwrap();
+        assert!(on_disk == seal_blob(&k, &h, &data).unwrap(), "len {len}");
+        assert_eq!(on_disk.len(), sealed_len(len), "len {len}");
+    }
+    let mut file = fs::File::create(tmp.path().join("wrong.wcv")).unwrap();
+    assert!(matches!(
+        seal_to_file(&key(1), &header_for(&key(2), 1), b"x", &mut file),
+        Err(VaultError::ApiMisuse(_))
+    ));
+
+    let (_vtmp, _keys, vault) = new_vault();
+    for len in [0, SEG + 1, batch + 1, 3 * batch] {
+        let data = pattern(len as u64 + 3, len);
+        let id = vault
+            .seal(ItemKind::Photo, &data, None, Timestamp(1))
+            .unwrap();
+        let on_disk = fs::read(vault.dir().join("blobs").join(format!("{id}.wcv"))).unwrap();
+        let (_, k) = vault.live_row(id).unwrap();
+        let h = Header::parse(&on_disk).unwrap();
+        assert!(h.item == id && h.key == k.id());
+        assert!(on_disk == seal_blob(&k, &h, &data).unwrap(), "len {len}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
