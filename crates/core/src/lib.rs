@@ -10,8 +10,9 @@
 //!   Locked → Unlocked → PatientConfirmed → Consented → Capturing → Reviewing → Queued and refuses
 //!   anything out of order (a photo before consent, a photo of another patient) with a
 //!   [`session::SessionError`]. Idle time and app backgrounding lock it from any state.
-//! - [`patient`]: identifiers read from wristbands or typed by hand, checked before a patient can be
-//!   confirmed (NHS number Modulus 11 today).
+//! - [`patient`]: identifiers read from wristbands (GS1 DataMatrix as NHS bands carry them) or typed
+//!   by hand, checked before a patient can be confirmed (NHS number Modulus 11, GSRN check digits),
+//!   and compared with the trust's FHIR record (IHE PDQm look-up over pinned TLS).
 //! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, consent records and
 //!   signatures with a key per item under a master key from the platform keystore, writes them
 //!   crash-safely, and crypto-shreds them on delete or when [`vault::Vault::purge_expired`] says so.
@@ -19,8 +20,9 @@
 //!
 //! # What this crate does not do
 //!
-//! It does no I/O of its own in the session and patient modules: time comes in as a [`session::Millis`]
-//! reading from the caller, so behaviour is reproducible in tests.
+//! The session does no I/O and reads no clock: time comes in as a [`session::Millis`] reading from
+//! the caller, so behaviour is reproducible in tests. The patient module's only I/O is the record
+//! look-up, behind the [`patient::PatientLookup`] trait; parsing and comparison are pure functions.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -1,15 +1,80 @@
 //! Patient identifiers, checked before a patient can be confirmed.
 //!
-//! Today: the NHS number, typed by hand, validated with Modulus 11 and confirmed by typing it twice
-//! (manual entry bypasses the wristband, so a slip of one digit must not reach the record).
-//! Wristband barcodes (GS1 DataMatrix) and record look-up build on this.
+//! - [`parse_scan`] reads what a barcode scanner returns from a wristband: an NHS DCB1077 GS1
+//!   DataMatrix (NHS number in the GSRN, hospital number, ODS code, names, date of birth), a bare
+//!   NHS number, or a local hospital number in the format a trust configured in its
+//!   [`PatientPolicy`]. Every refusal is a [`PatientError`] saying why.
+//! - [`NhsNumber`] validates Modulus 11; [`confirm_manual_entry`] requires a typed number twice
+//!   (manual entry bypasses the wristband, so a slip of one digit must not reach the record).
+//! - [`check_record`] compares a band with a FHIR `Patient` search result (pure, no network);
+//!   [`FhirPatientLookup`] fetches that result over HTTPS from a server whose certificate was
+//!   pinned at provisioning, and [`verify_against_record`] does both.
 //!
-//! Identifiers never appear in `Debug` output or error messages, so a log line cannot leak them.
+//! Promises: identifiers, names and dates of birth never appear in `Debug` output or error
+//! messages, so a log line cannot leak them; nothing here logs. The parser never panics, whatever
+//! the input, and refuses over-long input before reading it.
+//!
+//! Not done here: deciding what the session does with an outcome (the shell binds the confirmed
+//! patient to the [`session`](crate::session)), and looking patients up by hospital number (the
+//! record is searched by NHS number only).
 
 mod error;
+mod lookup;
 mod nhs_number;
+mod policy;
+mod record;
 #[cfg(test)]
 mod tests;
+mod wristband;
 
 pub use error::PatientError;
+pub use lookup::{verify_against_record, FhirPatientLookup, PatientLookup};
 pub use nhs_number::{confirm_manual_entry, NhsNumber};
+pub use policy::{LocalIdPattern, PatientPolicy, DEFAULT_GSRN_PREFIX, MAX_PATTERN_LEN};
+pub use record::{check_record, RecordCheck, RecordFields, RecordPatient, NHS_NUMBER_SYSTEM};
+pub use wristband::{
+    encode_wristband, gsrn_for, parse_scan, Ai, BirthDate, LocalId, ScanSource, WristbandData,
+    MAX_SCAN_LEN,
+};
+
+/// The fuzz target's body (`fuzz/fuzz_targets/patient_barcode.rs`), here so that a normal unit test
+/// runs it over random inputs too.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{encode_wristband, parse_scan, PatientPolicy};
+
+    /// Reads `data` as a scan under two policies (default, and with local numbers `RX1` +
+    /// `[A-Z][0-9]{7}`). Panics only if an invariant breaks: anything accepted must encode to a
+    /// band that reads back to the same data, and no error message may repeat the input.
+    pub fn patient_barcode(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let plain = PatientPolicy::default();
+        let with_local = PatientPolicy::default()
+            .with_local_id("RX1", "[A-Z][0-9]{7}")
+            .ok();
+        for policy in [Some(&plain), with_local.as_ref()].into_iter().flatten() {
+            match parse_scan(&text, policy) {
+                Ok(read) => {
+                    let band = encode_wristband(&read, policy);
+                    let mut again = match parse_scan(&band, policy) {
+                        Ok(again) => again,
+                        Err(e) => {
+                            panic!("accepted scan re-encodes to a refused band: {}", e.code())
+                        }
+                    };
+                    again.source = read.source;
+                    assert!(again == read, "accepted scan does not round-trip");
+                    assert!(read.nhs_number.is_some() || read.local_id.is_some());
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                    assert!(
+                        digits.len() < 10 || !message.contains(&digits),
+                        "error message repeats the input"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -65,7 +65,7 @@ pub fn seal_to<W: Write>(
 /// then makes the contents durable with `sync_all`. This is the vault's blob writer.
 ///
 /// On Linux and Android, writeback of each batch is started as soon as it is written (see
-/// [`start_writeback`]), so the disk works while the next batch is encrypted and the final
+/// `start_writeback`), so the disk works while the next batch is encrypted and the final
 /// `sync_all` has little left to flush. Elsewhere it is `seal_to` followed by `sync_all`.
 /// Durability rests on the `sync_all` alone; the early writeback only moves work earlier.
 pub fn seal_to_file(
