@@ -256,6 +256,14 @@ impl WristbandData {
     fn from_nhs_number(nhs_number: NhsNumber, source: ScanSource) -> WristbandData {
         WristbandData {
             nhs_number: Some(nhs_number),
+            ..WristbandData::empty(source)
+        }
+    }
+
+    /// No fields yet, from `source`: the start of every parse.
+    fn empty(source: ScanSource) -> WristbandData {
+        WristbandData {
+            nhs_number: None,
             local_id: None,
             family_name: None,
             given_name: None,
@@ -774,16 +782,7 @@ fn build(
     source: ScanSource,
     policy: &PatientPolicy,
 ) -> Result<WristbandData, PatientError> {
-    let mut data = WristbandData {
-        nhs_number: None,
-        local_id: None,
-        family_name: None,
-        given_name: None,
-        date_of_birth: None,
-        ods_code: None,
-        service_instance: None,
-        source,
-    };
+    let mut data = WristbandData::empty(source);
     let mut local_value = None;
     for e in elements {
         let ai = e.ai;
