@@ -4,11 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use wardcam_core::patient::{confirm_manual_entry, NhsNumber};
+use wardcam_core::patient::{
+    confirm_manual_entry, parse_scan, NhsNumber, PatientPolicy, WristbandData,
+};
 use wardcam_core::session::{Event, LockReason, SessionView, UnlockMethod};
 
 use crate::error::CommandError;
-use crate::state::{AppState, PatientSource, PatientSummary};
+use crate::record::{RecordEndpoint, RecordStatus};
+use crate::state::{AppState, Identified, PatientSummary};
 
 /// The session as it stands.
 #[tauri::command]
@@ -93,15 +96,63 @@ pub(crate) async fn patient_check_nhs_number(input: String) -> NhsNumberCheck {
     }
 }
 
-/// Confirms the patient from an NHS number typed twice by hand.
+/// Checks `band` against the record (when the device has one) and holds it for confirmation.
+/// Refused before any look-up while locked or while another patient is in session.
+async fn identify(
+    state: &AppState,
+    record: &RecordEndpoint,
+    band: WristbandData,
+) -> Result<PatientSummary, CommandError> {
+    state.check_new_patient()?;
+    let verification = record.verify(&band).await;
+    state.set_candidate(Identified { band, verification })
+}
+
+/// Identifies the patient from an NHS number typed twice by hand; confirmation comes next.
 #[tauri::command]
-pub(crate) async fn patient_confirm_manual(
+pub(crate) async fn patient_identify_manual(
     state: State<'_, AppState>,
+    record: State<'_, RecordEndpoint>,
     first: String,
     second: String,
-) -> Result<SessionView, CommandError> {
+) -> Result<PatientSummary, CommandError> {
     let number = confirm_manual_entry(&first, &second)?;
-    state.confirm_patient(number, PatientSource::ManualEntry)
+    identify(&state, &record, WristbandData::manual_entry(number)).await
+}
+
+/// Identifies the patient from what a barcode scanner read off the wristband (the mobile scanner,
+/// or a keyboard-wedge scanner or pasted text on desktop); confirmation comes next.
+#[tauri::command]
+pub(crate) async fn patient_identify_scan(
+    state: State<'_, AppState>,
+    record: State<'_, RecordEndpoint>,
+    payload: String,
+) -> Result<PatientSummary, CommandError> {
+    // Provisioning will supply the trust's GS1 prefix and local number format.
+    let band = parse_scan(&payload, &PatientPolicy::default())?;
+    identify(&state, &record, band).await
+}
+
+/// The patient awaiting confirmation, if any (none while locked).
+#[tauri::command]
+pub(crate) async fn patient_candidate(
+    state: State<'_, AppState>,
+) -> Result<Option<PatientSummary>, CommandError> {
+    state.candidate()
+}
+
+/// The clinician confirms the identified patient: the session is fixed to them.
+#[tauri::command]
+pub(crate) async fn patient_confirm(
+    state: State<'_, AppState>,
+) -> Result<SessionView, CommandError> {
+    state.confirm_candidate()
+}
+
+/// Drops the patient awaiting confirmation, to scan or type again.
+#[tauri::command]
+pub(crate) async fn patient_discard(state: State<'_, AppState>) -> Result<(), CommandError> {
+    state.discard_candidate()
 }
 
 /// The confirmed patient for the header and Patient screen; nothing while locked.
@@ -120,6 +171,10 @@ pub(crate) struct DeviceInfo {
     development_unlock: bool,
     idle_timeout_ms: u64,
     platform: &'static str,
+    /// Whether the native wristband scanner exists (mobile builds).
+    barcode_scanner: bool,
+    /// The patient record endpoint, if provisioned.
+    record: RecordStatus,
 }
 
 /// What the Device screen shows about this build and policy.
@@ -127,6 +182,7 @@ pub(crate) struct DeviceInfo {
 pub(crate) async fn device_info(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
+    record: State<'_, RecordEndpoint>,
 ) -> Result<DeviceInfo, CommandError> {
     let view = state.view()?;
     Ok(DeviceInfo {
@@ -139,6 +195,8 @@ pub(crate) async fn device_info(
         development_unlock: crate::policy::development_unlock_allowed(),
         idle_timeout_ms: view.idle_timeout_ms,
         platform: std::env::consts::OS,
+        barcode_scanner: cfg!(mobile),
+        record: record.status(),
     })
 }
 

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod idle;
 mod policy;
+mod record;
 mod state;
 mod vault;
 
@@ -14,14 +15,16 @@ use state::AppState;
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let policy = policy::session_policy(std::env::args());
+    let record = record::RecordEndpoint::from_args(std::env::args());
     let builder = tauri::Builder::default();
     // Mobile-only plugins (native camera, barcode scanner) are registered here as they arrive,
     // declared under the mobile target in Cargo.toml so desktop builds never compile them.
     #[cfg(mobile)]
-    let builder = builder;
+    let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
         .manage(AppState::new(policy))
         .manage(vault::VaultSlot::default())
+        .manage(record)
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -30,7 +33,11 @@ pub fn run() {
             commands::session_end_patient,
             commands::session_start_capture,
             commands::patient_check_nhs_number,
-            commands::patient_confirm_manual,
+            commands::patient_identify_manual,
+            commands::patient_identify_scan,
+            commands::patient_candidate,
+            commands::patient_confirm,
+            commands::patient_discard,
             commands::patient_current,
             commands::device_info,
             commands::vault_status,
@@ -88,6 +95,7 @@ mod tests {
         );
         assert_eq!(handlers, build);
         assert_eq!(handlers, toml);
-        assert_eq!(handlers.len(), 11);
+        // Guards the parsing above: an empty list would agree with itself.
+        assert!(handlers.len() >= 15, "{handlers:?}");
     }
 }

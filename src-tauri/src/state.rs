@@ -1,47 +1,130 @@
-//! What the shell keeps between commands: the core session and the confirmed patient's identifier,
-//! both in memory only.
+//! What the shell keeps between commands: the core session, the patient being identified and the
+//! confirmed patient, all in memory only.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde::Serialize;
-use wardcam_core::patient::NhsNumber;
-use wardcam_core::session::{Event, Millis, PatientRef, Session, SessionPolicy, SessionView};
+use wardcam_core::patient::{ScanSource, Verification, WristbandData};
+use wardcam_core::session::{
+    Event, Millis, PatientRef, Session, SessionError, SessionPolicy, SessionView, State,
+};
 
 use crate::error::CommandError;
 
-/// How the patient was identified.
+/// How the patient was identified, for the confirmation screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum PatientSource {
+    /// A wristband barcode (GS1 DataMatrix, its human-readable form, or a linear NHS number).
+    Wristband,
     /// The NHS number was typed twice by the clinician.
     ManualEntry,
 }
 
-/// The patient the session is fixed to. Held in memory only; the session itself sees only `reference`.
+impl From<ScanSource> for PatientSource {
+    fn from(source: ScanSource) -> Self {
+        match source {
+            ScanSource::ManualEntry => PatientSource::ManualEntry,
+            _ => PatientSource::Wristband,
+        }
+    }
+}
+
+/// A patient read from a band or typed, with what the record said. Held in memory only.
+#[derive(Debug, Clone)]
+pub(crate) struct Identified {
+    pub(crate) band: WristbandData,
+    pub(crate) verification: Verification,
+}
+
+/// The patient the session is fixed to. The session itself sees only `reference`.
 #[derive(Debug, Clone)]
 struct ConfirmedPatient {
     reference: PatientRef,
-    nhs_number: NhsNumber,
-    source: PatientSource,
-    /// Whether the identity was checked against the trust's record (not yet possible: offline).
-    verified: bool,
+    identified: Identified,
 }
 
-/// What the UI may show about the current patient (never while locked).
+/// The record's details as the confirmation screen shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct RecordSummary {
+    family_name: Option<String>,
+    given_names: Vec<String>,
+    /// `18-Jan-1980`.
+    date_of_birth: Option<String>,
+}
+
+/// Whether the record vouched for the patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum VerificationStatus {
+    /// The record agrees with the band.
+    Verified,
+    /// The band's details stand; photos are marked "not verified against the record".
+    NotVerified,
+    /// The record contradicts the band or is ambiguous: the patient cannot be confirmed.
+    Blocked,
+}
+
+/// What the UI may show about a patient being identified or confirmed (never while locked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct PatientSummary {
     /// The NHS number grouped 3-3-4.
-    pub nhs_number: String,
+    pub nhs_number: Option<String>,
+    /// A local hospital number and its issuer, `RX1: A1234567`.
+    pub local_id: Option<String>,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    /// `18-Jan-1980`.
+    pub date_of_birth: Option<String>,
     pub source: PatientSource,
+    pub status: VerificationStatus,
+    /// Why the record did not vouch, or why the patient is blocked.
+    pub reason: Option<CommandError>,
+    /// The record's details, when one record was found.
+    pub record: Option<RecordSummary>,
+    /// Whether the record vouched for the patient (kept for the header badge).
     pub verified: bool,
+}
+
+impl From<&Identified> for PatientSummary {
+    fn from(p: &Identified) -> Self {
+        let band = &p.band;
+        let v = &p.verification;
+        PatientSummary {
+            nhs_number: band.nhs_number.as_ref().map(|n| n.formatted()),
+            local_id: band
+                .local_id
+                .as_ref()
+                .map(|l| format!("{}: {}", l.issuer(), l.value())),
+            family_name: band.family_name.clone(),
+            given_name: band.given_name.clone(),
+            date_of_birth: band.date_of_birth.as_ref().map(|d| d.formatted()),
+            source: band.source.into(),
+            status: if v.is_verified() {
+                VerificationStatus::Verified
+            } else if v.blocks_session() {
+                VerificationStatus::Blocked
+            } else {
+                VerificationStatus::NotVerified
+            },
+            reason: v.reason().copied().map(CommandError::from),
+            record: v.record().map(|r| RecordSummary {
+                family_name: r.family_name.clone(),
+                given_names: r.given_names.clone(),
+                date_of_birth: r.birth_date.as_ref().map(|d| d.formatted()),
+            }),
+            verified: v.is_verified(),
+        }
+    }
 }
 
 /// Shared state behind every command.
 #[derive(Debug)]
 pub(crate) struct AppState {
     session: Mutex<Session>,
+    candidate: Mutex<Option<Identified>>,
     patient: Mutex<Option<ConfirmedPatient>>,
     started: Instant,
     next_ref: AtomicU64,
@@ -52,6 +135,7 @@ impl AppState {
         let started = Instant::now();
         AppState {
             session: Mutex::new(Session::new(policy, Millis(0))),
+            candidate: Mutex::new(None),
             patient: Mutex::new(None),
             started,
             next_ref: AtomicU64::new(1),
@@ -75,6 +159,12 @@ impl AppState {
             .map_err(|_| CommandError::unexpected("patient lock poisoned"))
     }
 
+    fn candidate_slot(&self) -> Result<MutexGuard<'_, Option<Identified>>, CommandError> {
+        self.candidate
+            .lock()
+            .map_err(|_| CommandError::unexpected("candidate lock poisoned"))
+    }
+
     /// The session as the UI sees it, after locking it if it has idled out.
     pub(crate) fn view(&self) -> Result<SessionView, CommandError> {
         let mut session = self.session()?;
@@ -84,8 +174,14 @@ impl AppState {
 
     /// Offers `event` to the core session; returns the new view, or core's refusal.
     pub(crate) fn apply(&self, event: Event) -> Result<SessionView, CommandError> {
+        // Locks are always taken in the order candidate, patient, session.
+        let mut candidate = self.candidate_slot()?;
         let mut session = self.session()?;
         session.apply(event, self.now())?;
+        if session.state() == State::Locked {
+            // A patient half-identified when the app locks is forgotten: whoever unlocks scans again.
+            *candidate = None;
+        }
         Ok(session.view())
     }
 
@@ -97,35 +193,68 @@ impl AppState {
 
     /// Locks the session if idle; returns the new view when this call locked it.
     pub(crate) fn lock_if_idle(&self) -> Result<Option<SessionView>, CommandError> {
+        let mut candidate = self.candidate_slot()?;
         let mut session = self.session()?;
-        Ok(session.check_idle(self.now()).then(|| session.view()))
+        let locked = session.check_idle(self.now());
+        if locked {
+            *candidate = None;
+        }
+        Ok(locked.then(|| session.view()))
     }
 
-    /// Confirms `nhs_number` as the session's patient. Core decides whether a patient may be
-    /// confirmed now; the identifier is kept here only if it accepts.
-    pub(crate) fn confirm_patient(
+    /// Refuses, as core would, to identify a patient while locked or while another is in session;
+    /// asked before a band is looked up so nothing is sent for a patient who cannot be confirmed.
+    pub(crate) fn check_new_patient(&self) -> Result<(), CommandError> {
+        let mut session = self.session()?;
+        session.check_idle(self.now());
+        session.check_new_patient()?;
+        Ok(())
+    }
+
+    /// Holds `identified` for the confirmation screen (replacing any earlier one) and returns what
+    /// the screen shows. Refused while locked or while another patient is in session.
+    pub(crate) fn set_candidate(
         &self,
-        nhs_number: NhsNumber,
-        source: PatientSource,
-    ) -> Result<SessionView, CommandError> {
+        identified: Identified,
+    ) -> Result<PatientSummary, CommandError> {
+        let mut slot = self.candidate_slot()?;
+        self.check_new_patient()?;
+        let summary = PatientSummary::from(&identified);
+        *slot = Some(identified);
+        Ok(summary)
+    }
+
+    /// The patient awaiting confirmation, or `None` (always `None` while locked).
+    pub(crate) fn candidate(&self) -> Result<Option<PatientSummary>, CommandError> {
+        let mut slot = self.candidate_slot()?;
+        if self.view()?.state == State::Locked {
+            *slot = None;
+        }
+        Ok(slot.as_ref().map(PatientSummary::from))
+    }
+
+    /// Drops the patient awaiting confirmation ("scan again").
+    pub(crate) fn discard_candidate(&self) -> Result<(), CommandError> {
+        *self.candidate_slot()? = None;
+        Ok(())
+    }
+
+    /// Confirms the patient awaiting confirmation as the session's patient. Refused when there is
+    /// none, when the record blocks it (mismatch, ambiguous), and by core (locked, another patient).
+    pub(crate) fn confirm_candidate(&self) -> Result<SessionView, CommandError> {
+        let mut candidate = self.candidate_slot()?;
         let mut slot = self.patient_slot()?;
         let mut session = self.session()?;
-        // Confirming the same number again reuses its reference, so core treats it as a repeat.
-        let reference = match slot.as_ref() {
-            Some(p) if p.nhs_number == nhs_number && session.patient() == Some(p.reference) => {
-                p.reference
-            }
-            _ => PatientRef(self.next_ref.fetch_add(1, Ordering::Relaxed)),
-        };
-        session.apply(Event::ConfirmPatient(reference), self.now())?;
-        if slot.as_ref().map(|p| p.reference) != Some(reference) {
-            *slot = Some(ConfirmedPatient {
-                reference,
-                nhs_number,
-                source,
-                verified: false,
-            });
+        let identified = candidate.as_ref().ok_or(SessionError::NoPatient)?;
+        if let Verification::Blocked { reason, .. } = &identified.verification {
+            return Err((*reason).into());
         }
+        let reference = PatientRef(self.next_ref.fetch_add(1, Ordering::Relaxed));
+        session.apply(Event::ConfirmPatient(reference), self.now())?;
+        *slot = candidate.take().map(|identified| ConfirmedPatient {
+            reference,
+            identified,
+        });
         Ok(session.view())
     }
 
@@ -143,17 +272,13 @@ impl AppState {
         let slot = self.patient_slot()?;
         let mut session = self.session()?;
         session.check_idle(self.now());
-        if session.state() == wardcam_core::session::State::Locked {
+        if session.state() == State::Locked {
             return Ok(None);
         }
         Ok(slot
             .as_ref()
             .filter(|p| session.patient() == Some(p.reference))
-            .map(|p| PatientSummary {
-                nhs_number: p.nhs_number.formatted(),
-                source: p.source,
-                verified: p.verified,
-            }))
+            .map(|p| PatientSummary::from(&p.identified)))
     }
 }
 
@@ -162,7 +287,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use wardcam_core::session::{LockReason, State, UnlockMethod};
+    use wardcam_core::patient::{NhsNumber, PatientError};
+    use wardcam_core::session::{LockReason, UnlockMethod};
 
     fn unlocked() -> AppState {
         let state = AppState::new(SessionPolicy {
@@ -175,20 +301,29 @@ mod tests {
         state
     }
 
-    fn nhs(s: &str) -> NhsNumber {
-        NhsNumber::parse(s).unwrap()
+    fn typed(s: &str) -> Identified {
+        Identified {
+            band: WristbandData::manual_entry(NhsNumber::parse(s).unwrap()),
+            verification: Verification::not_configured(),
+        }
+    }
+
+    fn code(err: CommandError) -> String {
+        serde_json::to_value(&err).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     #[test]
     fn patient_is_hidden_while_locked_and_shown_after_unlock() {
         let state = unlocked();
-        state
-            .confirm_patient(nhs("9434765919"), PatientSource::ManualEntry)
-            .unwrap();
-        assert_eq!(
-            state.current_patient().unwrap().unwrap().nhs_number,
-            "943 476 5919"
-        );
+        state.set_candidate(typed("9434765919")).unwrap();
+        state.confirm_candidate().unwrap();
+        let shown = state.current_patient().unwrap().unwrap();
+        assert_eq!(shown.nhs_number.as_deref(), Some("943 476 5919"));
+        assert_eq!(shown.source, PatientSource::ManualEntry);
+        assert_eq!(shown.status, VerificationStatus::NotVerified);
         state.apply(Event::Lock(LockReason::User)).unwrap();
         assert_eq!(state.current_patient().unwrap(), None);
         state
@@ -198,25 +333,36 @@ mod tests {
     }
 
     #[test]
+    fn locking_forgets_a_patient_awaiting_confirmation() {
+        let state = unlocked();
+        state.set_candidate(typed("9434765919")).unwrap();
+        assert!(state.candidate().unwrap().is_some());
+        state.apply(Event::Lock(LockReason::Idle)).unwrap();
+        state
+            .apply(Event::Unlock(UnlockMethod::Development))
+            .unwrap();
+        assert_eq!(state.candidate().unwrap(), None);
+        assert_eq!(
+            code(state.confirm_candidate().unwrap_err()),
+            "session.no_patient"
+        );
+    }
+
+    #[test]
     fn second_patient_is_refused_and_first_kept() {
         let state = unlocked();
-        state
-            .confirm_patient(nhs("9434765919"), PatientSource::ManualEntry)
-            .unwrap();
-        // The same patient again is a harmless repeat.
-        state
-            .confirm_patient(nhs("943 476 5919"), PatientSource::ManualEntry)
-            .unwrap();
-        let err = state
-            .confirm_patient(nhs("4010232137"), PatientSource::ManualEntry)
-            .unwrap_err();
+        state.set_candidate(typed("9434765919")).unwrap();
+        state.confirm_candidate().unwrap();
+        let err = state.set_candidate(typed("4010232137")).unwrap_err();
+        assert_eq!(code(err), "session.patient_in_session");
         assert_eq!(
-            serde_json::to_value(&err).unwrap()["code"],
-            "session.patient_in_session"
-        );
-        assert_eq!(
-            state.current_patient().unwrap().unwrap().nhs_number,
-            "943 476 5919"
+            state
+                .current_patient()
+                .unwrap()
+                .unwrap()
+                .nhs_number
+                .as_deref(),
+            Some("943 476 5919")
         );
         let view = state.end_patient().unwrap();
         assert_eq!(view.state, State::Unlocked);
@@ -224,15 +370,26 @@ mod tests {
     }
 
     #[test]
-    fn patient_cannot_be_confirmed_while_locked() {
-        let state = AppState::new(SessionPolicy::default());
-        let err = state
-            .confirm_patient(nhs("9434765919"), PatientSource::ManualEntry)
-            .unwrap_err();
+    fn a_blocked_patient_cannot_be_confirmed() {
+        let state = unlocked();
+        let mut blocked = typed("9990000018");
+        blocked.verification = Verification::from_outcome(Err(PatientError::RecordAmbiguous));
+        let summary = state.set_candidate(blocked).unwrap();
+        assert_eq!(summary.status, VerificationStatus::Blocked);
         assert_eq!(
-            serde_json::to_value(&err).unwrap()["code"],
-            "session.locked"
+            code(state.confirm_candidate().unwrap_err()),
+            "patient.record_ambiguous"
         );
+        assert_eq!(state.view().unwrap().state, State::Unlocked);
+        assert_eq!(state.current_patient().unwrap(), None);
+    }
+
+    #[test]
+    fn patient_cannot_be_identified_while_locked() {
+        let state = AppState::new(SessionPolicy::default());
+        let err = state.set_candidate(typed("9434765919")).unwrap_err();
+        assert_eq!(code(err), "session.locked");
+        assert_eq!(state.candidate().unwrap(), None);
         assert_eq!(state.current_patient().unwrap(), None);
     }
 }

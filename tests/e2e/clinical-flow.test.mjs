@@ -12,9 +12,10 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     await visible(driver, 'screen-lock');
     await screenshot(driver, '01-lock');
 
-    // While locked, core refuses patient confirmation even when called directly.
-    const locked = await invoke(driver, 'patient_confirm_manual', { first: VALID, second: VALID });
+    // While locked, core refuses to identify or confirm a patient even when called directly.
+    const locked = await invoke(driver, 'patient_identify_manual', { first: VALID, second: VALID });
     assert.equal(locked.err?.code, 'session.locked', JSON.stringify(locked));
+    assert.equal((await invoke(driver, 'patient_confirm')).err?.code, 'session.no_patient');
 
     await (await visible(driver, 'unlock-development')).click();
     await visible(driver, 'screen-patient');
@@ -25,11 +26,16 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     await type(driver, 'nhs-first', '943 476 5918');
     await waitText(driver, 'nhs-feedback', /check digit wrong/i);
     await screenshot(driver, '03-patient-invalid');
-    const refused = await invoke(driver, 'patient_confirm_manual', { first: '9434765918', second: '9434765918' });
+    const refused = await invoke(driver, 'patient_identify_manual', { first: '9434765918', second: '9434765918' });
     assert.equal(refused.err?.code, 'patient.check_digit_wrong');
 
     await type(driver, 'nhs-first', VALID);
     await type(driver, 'nhs-second', '9434765919');
+    await (await visible(driver, 'patient-identify')).click();
+    // No record endpoint in this run: the typed number stands, marked not verified.
+    await waitText(driver, 'patient-candidate-nhs', /^943 476 5919$/);
+    await waitText(driver, 'patient-candidate-unverified', /Not verified against the record/);
+    await screenshot(driver, '03b-patient-confirm');
     await (await visible(driver, 'patient-confirm')).click();
     await visible(driver, 'screen-consent');
     await waitText(driver, 'header-patient', /943 476 5919/);
@@ -43,7 +49,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     assert.equal(view.ok.state, 'patient_confirmed');
 
     // A second patient cannot be started inside this one's session.
-    const second = await invoke(driver, 'patient_confirm_manual', { first: '4010232137', second: '4010232137' });
+    const second = await invoke(driver, 'patient_identify_manual', { first: '4010232137', second: '4010232137' });
     assert.equal(second.err?.code, 'session.patient_in_session');
 
     await (await visible(driver, 'nav-outbox')).click();

@@ -89,3 +89,21 @@ export async function waitText(driver, id, pattern, timeout = 10000) {
   });
   return last;
 }
+
+/** Scrolls the element to the middle of the window, then clicks it: the bottom navigation is fixed,
+ * and WebKitWebDriver refuses a click whose target it covers. */
+export async function tap(driver, id) {
+  const el = await visible(driver, id);
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", el);
+  await el.click();
+  return el;
+}
+
+/** A DCB1077-style wristband payload: GSRN (AI 8018) = GS1 company prefix (the placeholder
+ * `DEFAULT_GSRN_PREFIX`) + NHS number + mod-10 check digit, then AI 93 `FAMILY/GIVEN/YYYYMMDD`. */
+export function wristband(nhs, demographics) {
+  const body = `5000000${nhs}`;
+  let sum = 0;
+  [...body].reverse().forEach((d, i) => (sum += Number(d) * (i % 2 === 0 ? 3 : 1)));
+  return `]d28018${body}${(10 - (sum % 10)) % 10}93${demographics}`;
+}

@@ -5,10 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApp, visible, invoke, type, screenshot, waitText } from './support.mjs';
+import { startApp, visible, invoke, tap, type, screenshot, waitText, wristband } from './support.mjs';
 
 const home = process.env.WARDCAM_E2E_HOME;
 const NHS = '9434765919';
+/** A family name no file would hold by chance. */
+const FAMILY = 'XYLOPHONE';
 
 /** Polls vault_status until it leaves "opening". */
 async function vaultStatus(driver) {
@@ -61,14 +63,16 @@ test('no plaintext NHS number reaches the disk during a patient session', async 
   const driver = await startApp();
   try {
     await (await visible(driver, 'unlock-development')).click();
-    await type(driver, 'nhs-first', NHS);
-    await type(driver, 'nhs-second', NHS);
-    await (await visible(driver, 'patient-confirm')).click();
+    // Identified from a wristband carrying a name, so the name is searched for on disk too.
+    await type(driver, 'scan-text', wristband(NHS, `${FAMILY}/QUENTIN/19800118`));
+    await tap(driver, 'scan-read');
+    await waitText(driver, 'patient-candidate-name', new RegExp(FAMILY));
+    await tap(driver, 'patient-confirm');
     await waitText(driver, 'header-patient', /943 476 5919/);
   } finally {
     await driver.quit();
   }
-  const needles = [NHS, '943 476 5919', '943-476-5919'].flatMap((s) => [
+  const needles = [NHS, '943 476 5919', '943-476-5919', FAMILY].flatMap((s) => [
     Buffer.from(s, 'utf8'),
     Buffer.from(s, 'utf16le'),
   ]);

@@ -2,12 +2,20 @@
 import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import type { Fixture, Sent } from '../src/harness';
-import type { Screen, SessionView } from '../src/lib/types';
+import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
 
-export const device = { app_version: '0.1.0', build: 'debug' as const, development_unlock: true, idle_timeout_ms: 120000, platform: 'linux' };
+export const device: DeviceInfo = {
+  app_version: '0.1.0',
+  build: 'debug',
+  development_unlock: true,
+  idle_timeout_ms: 120000,
+  platform: 'linux',
+  barcode_scanner: false,
+  record: { base_url: null, problem: null },
+};
 export const base: SessionView = {
   state: 'unlocked',
   lock_reason: null,
@@ -19,7 +27,47 @@ export const base: SessionView = {
   home: 'patient',
   idle_timeout_ms: 120000,
 };
-export const patient = { nhs_number: '943 476 5919', source: 'manual_entry' as const, verified: false };
+/** A patient typed by hand on a device with no record endpoint: not verified. */
+export const patient: PatientSummary = {
+  nhs_number: '943 476 5919',
+  local_id: null,
+  family_name: null,
+  given_name: null,
+  date_of_birth: null,
+  source: 'manual_entry',
+  status: 'not_verified',
+  reason: null,
+  record: null,
+  verified: false,
+};
+
+/** A wristband read and matched by the trust's record. */
+export const verifiedPatient: PatientSummary = {
+  ...patient,
+  family_name: 'SMITH',
+  given_name: 'JOHN',
+  date_of_birth: '18-Jan-1980',
+  source: 'wristband',
+  status: 'verified',
+  record: { family_name: 'Smith', given_names: ['John', 'Paul'], date_of_birth: '18-Jan-1980' },
+  verified: true,
+};
+
+/** A wristband the record contradicts: the session is blocked. */
+export const blockedPatient: PatientSummary = {
+  ...patient,
+  nhs_number: '999 000 0018',
+  family_name: "O'BRIEN",
+  given_name: 'SINEAD',
+  date_of_birth: '03-Mar-1975',
+  source: 'wristband',
+  status: 'blocked',
+  reason: {
+    code: 'patient.record_mismatch',
+    message: 'The wristband does not match the patient record (given name, date of birth). Do not continue.',
+  },
+  record: { family_name: "O'Brien", given_names: ['Siobhan'], date_of_birth: '02-Mar-1975' },
+};
 
 /** One fixture per screen: the view core would return when that screen is home. */
 export const fixtures: Record<Screen, Fixture> = {

@@ -3,7 +3,7 @@
 import { expect, test } from '@playwright/test';
 import type { Fixture } from '../src/harness';
 import type { NhsNumberCheck, SessionView } from '../src/lib/types';
-import { base, device, fixtures, open, overflowX, patient, sent, shots, smallTargets } from './fixtures';
+import { base, blockedPatient, device, fixtures, offscreen, open, overflowX, patient, sent, shots, smallTargets, verifiedPatient } from './fixtures';
 
 const locked = fixtures.lock.view;
 const confirmed = fixtures.consent.view;
@@ -22,8 +22,9 @@ test('development unlock, then manual NHS entry checked by core, then confirmati
     device,
     answers: {
       session_unlock_development: { view: base },
-      patient_confirm_manual: { view: confirmed, patient },
+      patient_confirm: { view: confirmed, patient },
     },
+    identify: { patient_identify_manual: patient },
     checks: { '943 476 5918': CHECK_DIGIT_WRONG, '943 476 5919': VALID, '9434765919': VALID },
   };
   await open(page, fixture);
@@ -33,8 +34,8 @@ test('development unlock, then manual NHS entry checked by core, then confirmati
   await expect(page.getByTestId('header-patient')).toHaveText('No patient');
   await expect(page.getByTestId('nav-capture')).toHaveCount(0);
 
-  // The backend's reason is shown as typed, and the confirm button stays off.
-  const confirm = page.getByTestId('patient-confirm');
+  // The backend's reason is shown as typed, and the button stays off.
+  const confirm = page.getByTestId('patient-identify');
   await page.getByTestId('nhs-first').fill('943 476 5918');
   await expect(page.getByTestId('nhs-feedback')).toHaveText(CHECK_DIGIT_WRONG.error!.message);
   await expect(confirm).toBeDisabled();
@@ -55,12 +56,21 @@ test('development unlock, then manual NHS entry checked by core, then confirmati
   expect(await smallTargets(page)).toEqual([]);
   await page.screenshot({ path: `${shots}${info.project.name}-patient-entry.png`, fullPage: true });
 
-  // Both entries go to core exactly as typed; core answers with the next state's home screen.
+  // Both entries go to core exactly as typed; the patient is shown for confirmation, not yet confirmed.
   await confirm.click();
-  await expect(page.getByTestId('screen-consent')).toBeVisible();
-  expect(await sent(page, 'patient_confirm_manual')).toEqual([
-    { cmd: 'patient_confirm_manual', args: { first: '943 476 5919', second: '9434765919' } },
+  await expect(page.getByTestId('patient-candidate-nhs')).toHaveText('943 476 5919');
+  await expect(page.getByTestId('patient-candidate-unverified')).toContainText('Not verified against the record.');
+  expect(await sent(page, 'patient_identify_manual')).toEqual([
+    { cmd: 'patient_identify_manual', args: { first: '943 476 5919', second: '9434765919' } },
   ]);
+  await expect(page.getByTestId('header-patient')).toHaveText('No patient');
+  expect(await smallTargets(page)).toEqual([]);
+  await page.screenshot({ path: `${shots}${info.project.name}-patient-confirm.png`, fullPage: true });
+
+  // Confirming goes to core; core answers with the next state's home screen.
+  await page.getByTestId('patient-confirm').click();
+  await expect(page.getByTestId('screen-consent')).toBeVisible();
+  expect(await sent(page, 'patient_confirm')).toHaveLength(1);
   await expect(page.getByTestId('header-patient')).toHaveText('943 476 5919');
   await expect(page.getByTestId('nav-capture')).toHaveCount(0);
 });
@@ -72,16 +82,75 @@ test('the confirmed patient is shown large, with the not-verified note, and can 
   });
   await page.getByTestId('nav-patient').click();
   await expect(page.getByTestId('screen-patient')).toBeVisible();
-  await expect(page.getByTestId('patient-current')).toHaveText('943 476 5919');
+  await expect(page.getByTestId('patient-current-nhs')).toHaveText('943 476 5919');
   await expect(page.getByText('Not verified against the record.')).toBeVisible();
-  const size = await page.getByTestId('patient-current').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
-  expect(size).toBeGreaterThanOrEqual(30);
+  const size = await page.getByTestId('patient-current-nhs').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  expect(size).toBeGreaterThanOrEqual(26);
 
   await page.getByTestId('end-patient').click();
   await expect(page.getByTestId('nhs-first')).toBeVisible();
   await expect(page.getByTestId('end-patient')).toHaveCount(0);
   await expect(page.getByTestId('header-patient')).toHaveText('No patient');
   expect((await sent(page)).map((s) => s.cmd)).toContain('session_end_patient');
+});
+
+test('wristband text is read by core and the record\'s name is shown before confirming', async ({ page }, info) => {
+  const band = ']d2801850000009434765919493SMITH/JOHN/19800118';
+  await open(page, {
+    ...fixtures.patient,
+    identify: { patient_identify_scan: verifiedPatient },
+    answers: { patient_confirm: { view: confirmed, patient: verifiedPatient } },
+  });
+  const read = page.getByTestId('scan-read');
+  await expect(read).toBeDisabled();
+  // No camera scanner on desktop: the button is only offered where the plugin exists.
+  await expect(page.getByTestId('scan-wristband')).toHaveCount(0);
+  await page.getByTestId('scan-text').fill(band);
+  await read.click();
+  expect(await sent(page, 'patient_identify_scan')).toEqual([{ cmd: 'patient_identify_scan', args: { payload: band } }]);
+  await expect(page.getByTestId('patient-candidate-name')).toHaveText('SMITH, JOHN');
+  await expect(page.getByTestId('patient-candidate-dob')).toHaveText('18-Jan-1980');
+  await expect(page.getByTestId('patient-candidate-record-name')).toHaveText('Smith, John Paul');
+  await expect(page.getByTestId('patient-candidate-record')).toContainText("Matches the trust's record.");
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `${shots}${info.project.name}-patient-verified.png`, fullPage: true });
+  await page.getByTestId('patient-confirm').click();
+  await expect(page.getByTestId('screen-consent')).toBeVisible();
+  await expect(page.getByTestId('header-patient')).toHaveText('943 476 5919');
+});
+
+test('a band the record contradicts cannot be confirmed; starting again clears it', async ({ page }, info) => {
+  await open(page, { ...fixtures.patient, candidate: blockedPatient });
+  const blocked = page.getByTestId('patient-candidate-blocked');
+  await expect(blocked).toContainText('Do not photograph this patient yet.');
+  await expect(blocked).toContainText(blockedPatient.reason!.message);
+  await expect(page.getByTestId('patient-candidate-record-name')).toHaveText("O'Brien, Siobhan");
+  await expect(page.getByTestId('patient-confirm')).toHaveCount(0);
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+  expect(await smallTargets(page)).toEqual([]);
+  await page.screenshot({ path: `${shots}${info.project.name}-patient-blocked.png`, fullPage: true });
+  // The narrowest phones we support: the NHS number stays on one line and nothing sticks out.
+  await page.setViewportSize({ width: 360, height: 740 });
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+  expect(await offscreen(page)).toEqual([]);
+  await page.getByTestId('patient-discard').click();
+  await expect(page.getByTestId('nhs-first')).toBeVisible();
+  expect(await sent(page, 'patient_discard')).toHaveLength(1);
+  expect(await page.content()).not.toContain('SINEAD');
+});
+
+test('a refused wristband shows core\'s reason and keeps the entry screen', async ({ page }) => {
+  await open(page, {
+    ...fixtures.patient,
+    errors: {
+      patient_identify_scan: { code: 'patient.not_nhs_wristband', message: 'This barcode is not an NHS wristband.' },
+    },
+  });
+  await page.getByTestId('scan-text').fill('(01)09506000134352');
+  await page.getByTestId('scan-read').click();
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'patient.not_nhs_wristband');
+  await expect(page.getByTestId('scan-text')).toHaveValue('(01)09506000134352');
+  await expect(page.getByTestId('patient-confirm')).toHaveCount(0);
 });
 
 test('the navigation opens only the screens core lists, and follows home when the state changes', async ({ page }) => {

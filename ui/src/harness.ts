@@ -24,6 +24,11 @@ export interface Fixture {
   checks?: Record<string, NhsNumberCheck>;
   /** The vault's health; an open, empty vault when not given. */
   vault?: VaultStatus;
+  /** What `patient_identify_manual` / `patient_identify_scan` return, by command name; the answer
+   * becomes the candidate `patient_candidate` reports until `patient_discard` or a confirm. */
+  identify?: Record<string, PatientSummary>;
+  /** A candidate the backend already holds when the page opens. */
+  candidate?: PatientSummary | null;
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -47,6 +52,7 @@ if (!fixture) throw new Error('harness: no __WARDCAM_FIXTURE__ set');
 
 let view = fixture.view;
 let patient = fixture.patient;
+let candidate = fixture.candidate ?? null;
 const sent: Sent[] = [];
 window.__WARDCAM_SENT__ = sent;
 window.__WARDCAM_EMIT__ = (event, payload) => emit(event, payload);
@@ -66,7 +72,13 @@ mockIPC(
     if (answer) {
       view = answer.view;
       if (answer.patient !== undefined) patient = answer.patient;
+      if (cmd === 'patient_confirm') candidate = null;
       return view;
+    }
+    const identified = fixture.identify?.[cmd];
+    if (identified) {
+      candidate = identified;
+      return identified;
     }
     switch (cmd) {
       case 'session_view':
@@ -78,6 +90,11 @@ mockIPC(
       case 'vault_status':
         return fixture.vault ?? { state: 'open', keystore: 'Secret Service store', items: 0, repaired: 0 };
       case 'session_touch':
+        return null;
+      case 'patient_candidate':
+        return view.state === 'locked' ? null : candidate;
+      case 'patient_discard':
+        candidate = null;
         return null;
       case 'patient_check_nhs_number': {
         const input = (args as { input?: unknown } | undefined)?.input;

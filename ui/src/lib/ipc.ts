@@ -19,7 +19,11 @@ export interface Commands {
   session_end_patient: { args: undefined; result: SessionView };
   session_start_capture: { args: undefined; result: SessionView };
   patient_check_nhs_number: { args: { input: string }; result: NhsNumberCheck };
-  patient_confirm_manual: { args: { first: string; second: string }; result: SessionView };
+  patient_identify_manual: { args: { first: string; second: string }; result: PatientSummary };
+  patient_identify_scan: { args: { payload: string }; result: PatientSummary };
+  patient_candidate: { args: undefined; result: PatientSummary | null };
+  patient_confirm: { args: undefined; result: SessionView };
+  patient_discard: { args: undefined; result: null };
   patient_current: { args: undefined; result: PatientSummary | null };
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };

@@ -28,10 +28,30 @@ export interface SessionView {
   idle_timeout_ms: number;
 }
 
-/** The confirmed patient for display; the backend returns null while locked. */
+/** The record's details for a patient, as the trust's FHIR server holds them. */
+export interface RecordSummary {
+  family_name: string | null;
+  given_names: string[];
+  date_of_birth: string | null;
+}
+
+/** Whether the record vouched for the patient; `blocked` means the patient cannot be confirmed. */
+export type VerificationStatus = 'verified' | 'not_verified' | 'blocked';
+
+/** A patient being identified or confirmed, for display; the backend returns null while locked. */
 export interface PatientSummary {
-  nhs_number: string;
-  source: 'manual_entry';
+  /** Grouped 3-3-4. */
+  nhs_number: string | null;
+  /** `RX1: A1234567`. */
+  local_id: string | null;
+  family_name: string | null;
+  given_name: string | null;
+  /** `18-Jan-1980`. */
+  date_of_birth: string | null;
+  source: 'wristband' | 'manual_entry';
+  status: VerificationStatus;
+  reason: ErrorPayload | null;
+  record: RecordSummary | null;
   verified: boolean;
 }
 
@@ -53,6 +73,10 @@ export interface DeviceInfo {
   development_unlock: boolean;
   idle_timeout_ms: number;
   platform: string;
+  /** Whether the phone's camera can scan wristbands (mobile builds). */
+  barcode_scanner: boolean;
+  /** The trust's patient record endpoint, if provisioned. */
+  record: { base_url: string | null; problem: ErrorPayload | null };
 }
 
 /** The sealed vault's health, from `vault_status`. */

@@ -8,7 +8,8 @@
 //!   (manual entry bypasses the wristband, so a slip of one digit must not reach the record).
 //! - [`check_record`] compares a band with a FHIR `Patient` search result (pure, no network);
 //!   [`FhirPatientLookup`] fetches that result over HTTPS from a server whose certificate was
-//!   pinned at provisioning, and [`verify_against_record`] does both.
+//!   pinned at provisioning, and [`verify_against_record`] does both; [`Verification`] says
+//!   whether the outcome lets the clinician confirm the patient, unverified, or blocks the session.
 //!
 //! Promises: identifiers, names and dates of birth never appear in `Debug` output or error
 //! messages, so a log line cannot leak them; nothing here logs. The parser never panics, whatever
@@ -25,6 +26,7 @@ mod policy;
 mod record;
 #[cfg(test)]
 mod tests;
+mod verification;
 mod wristband;
 
 pub use error::PatientError;
@@ -32,6 +34,7 @@ pub use lookup::{verify_against_record, FhirPatientLookup, PatientLookup};
 pub use nhs_number::{confirm_manual_entry, NhsNumber};
 pub use policy::{LocalIdPattern, PatientPolicy, DEFAULT_GSRN_PREFIX, MAX_PATTERN_LEN};
 pub use record::{check_record, RecordCheck, RecordFields, RecordPatient, NHS_NUMBER_SYSTEM};
+pub use verification::Verification;
 pub use wristband::{
     encode_wristband, gsrn_for, parse_scan, Ai, BirthDate, LocalId, ScanSource, WristbandData,
     MAX_SCAN_LEN,

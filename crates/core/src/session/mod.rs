@@ -82,6 +82,19 @@ impl Session {
         self.visit.as_ref().map(|v| v.patient)
     }
 
+    /// Whether a patient not yet in session could be confirmed now: the check
+    /// [`Event::ConfirmPatient`] makes, without changing anything. The shell asks before it looks a
+    /// wristband up, so no identifier is read or sent while locked or while another patient is open.
+    pub fn check_new_patient(&self) -> Result<(), SessionError> {
+        if self.locked.is_some() {
+            return Err(SessionError::Locked);
+        }
+        if self.visit.is_some() {
+            return Err(SessionError::PatientInSession);
+        }
+        Ok(())
+    }
+
     /// The consent recorded for the current patient, if any.
     pub fn consent(&self) -> Option<&Consent> {
         self.visit.as_ref().and_then(|v| v.consent.as_ref())

@@ -296,3 +296,21 @@ fn view_serializes_for_the_ui() {
     assert_eq!(json["consented_purposes"], serde_json::json!(["care"]));
     assert_eq!(json["lock_reason"], serde_json::Value::Null);
 }
+
+#[test]
+fn check_new_patient_agrees_with_confirm_patient() {
+    let mut s = Session::new(policy(), Millis(0));
+    assert_eq!(s.check_new_patient(), Err(SessionError::Locked));
+    s.apply(Event::Unlock(UnlockMethod::Development), Millis(1))
+        .unwrap();
+    assert_eq!(s.check_new_patient(), Ok(()));
+    s.apply(Event::ConfirmPatient(PatientRef(1)), Millis(2))
+        .unwrap();
+    assert_eq!(s.check_new_patient(), Err(SessionError::PatientInSession));
+    assert_eq!(
+        s.apply(Event::ConfirmPatient(PatientRef(2)), Millis(3)),
+        Err(SessionError::PatientInSession)
+    );
+    s.apply(Event::EndPatient, Millis(4)).unwrap();
+    assert_eq!(s.check_new_patient(), Ok(()));
+}

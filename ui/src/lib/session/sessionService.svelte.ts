@@ -58,6 +58,11 @@ export class SessionService {
     }
   }
 
+  /** Shows an error from outside the session's own commands (identification, scanning). */
+  report(error: WardcamError): void {
+    this.#fail(error);
+  }
+
   clearError(): void {
     this.error = null;
     this.errorCode = null;
@@ -66,8 +71,7 @@ export class SessionService {
   unlockDevelopment = () => this.#run(() => this.#backend.call('session_unlock_development'));
   lock = (reason: 'user' | 'background' = 'user') =>
     this.#run(() => this.#backend.call('session_lock', { reason }));
-  confirmManual = (first: string, second: string) =>
-    this.#run(() => this.#backend.call('patient_confirm_manual', { first, second }));
+  confirmPatient = () => this.#run(() => this.#backend.call('patient_confirm'));
   endPatient = () => this.#run(() => this.#backend.call('session_end_patient'));
   startCapture = () => this.#run(() => this.#backend.call('session_start_capture'));
 

@@ -4,7 +4,7 @@ import { emit, listen } from '@tauri-apps/api/event';
 import { SESSION_CHANGED, SessionService, type Backend } from './sessionService.svelte';
 import { call, WardcamError } from '../ipc';
 import { KNOWN_ERRORS } from '../errors/knownErrors';
-import type { SessionView } from '../types';
+import type { PatientSummary, SessionView } from '../types';
 
 const locked: SessionView = {
   state: 'locked',
@@ -19,6 +19,19 @@ const locked: SessionView = {
 };
 const unlocked: SessionView = { ...locked, state: 'unlocked', lock_reason: null, screens: ['patient', 'outbox', 'device'], home: 'patient' };
 const confirmed: SessionView = { ...unlocked, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' };
+
+const typedPatient: PatientSummary = {
+  nhs_number: '943 476 5919',
+  local_id: null,
+  family_name: null,
+  given_name: null,
+  date_of_birth: null,
+  source: 'manual_entry',
+  status: 'not_verified',
+  reason: null,
+  record: null,
+  verified: false,
+};
 
 /** A fake backend that records calls and answers from a table. */
 function fakeBackend(answers: Record<string, (args: unknown) => unknown>) {
@@ -57,14 +70,14 @@ describe('SessionService', () => {
       session_view: () => locked,
       device_info: device,
       session_unlock_development: () => unlocked,
-      patient_confirm_manual: () => confirmed,
+      patient_confirm: () => confirmed,
       patient_current: () => null,
     });
     const s = new SessionService(backend);
     await s.start();
     await s.unlockDevelopment();
     expect(s.screen).toBe('patient');
-    await s.confirmManual('9434765919', '9434765919');
+    await s.confirmPatient();
     expect(s.screen).toBe('consent');
   });
 
@@ -72,7 +85,7 @@ describe('SessionService', () => {
     const { backend } = fakeBackend({
       session_view: () => confirmed,
       device_info: device,
-      patient_current: () => ({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false }),
+      patient_current: () => typedPatient,
       session_start_capture: () => {
         throw new WardcamError('session.consent_required', 'backend');
       },
@@ -90,7 +103,7 @@ describe('SessionService', () => {
     const { backend, emit } = fakeBackend({
       session_view: () => confirmed,
       device_info: device,
-      patient_current: () => ({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false }),
+      patient_current: () => typedPatient,
     });
     const s = new SessionService(backend);
     await s.start();
@@ -125,7 +138,7 @@ describe('SessionService with a late patient answer', () => {
     await new Promise((r) => setTimeout(r, 0));
     // The lock arrives while patient_current is still on its way.
     emit({ ...locked, lock_reason: 'idle' });
-    release({ nhs_number: '943 476 5919', source: 'manual_entry', verified: false });
+    release(typedPatient);
     await started;
     expect(s.view?.state).toBe('locked');
     expect(s.patient).toBeNull();
@@ -150,7 +163,7 @@ describe('SessionService over the real IPC layer (mockIPC)', () => {
           case 'session_view':
           case 'session_unlock_development':
             return unlocked;
-          case 'patient_confirm_manual':
+          case 'patient_confirm':
             return confirmed;
           case 'session_lock':
             return { ...locked, lock_reason: (args as { reason: 'user' | 'background' }).reason };
@@ -164,9 +177,9 @@ describe('SessionService over the real IPC layer (mockIPC)', () => {
     );
     const s = new SessionService(realBackend());
     await s.start();
-    await s.confirmManual('943 476 5919', '9434765919');
+    await s.confirmPatient();
     await s.lock('background');
-    expect(sent).toContainEqual(['patient_confirm_manual', { first: '943 476 5919', second: '9434765919' }]);
+    expect(sent.map(([cmd]) => cmd)).toContain('patient_confirm');
     expect(sent).toContainEqual(['session_lock', { reason: 'background' }]);
     expect(s.view?.lock_reason).toBe('background');
     expect(s.screen).toBe('lock');

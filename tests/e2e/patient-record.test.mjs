@@ -1,0 +1,106 @@
+// Patient identification against a real FHIR engine: the app started with a record endpoint (the
+// medplum test server under tests/servers/fhir, HTTPS with its certificate pinned) reads wristband
+// text, shows the record's name, and blocks a band the record contradicts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band } from './support.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let server;
+let ready;
+
+before(async () => {
+  server = spawn(
+    'node',
+    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: server.stdout });
+  ready = await new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+  assert.equal(ready.ready, true);
+});
+
+after(() => {
+  server?.stdin.end();
+  server?.kill('SIGTERM');
+});
+
+const withRecord = () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`];
+
+async function unlock(driver) {
+  await tap(driver, 'unlock-development');
+  await visible(driver, 'screen-patient');
+}
+
+test('a wristband the record matches shows the record\'s name and can be confirmed', async () => {
+  const driver = await startApp(withRecord());
+  try {
+    await unlock(driver);
+    await type(driver, 'scan-text', band('9434765919', 'SMITH/JOHN/19800118'));
+    await tap(driver, 'scan-read');
+    await waitText(driver, 'patient-candidate-record-name', /^Smith, John Paul$/);
+    assert.equal(await text(driver, 'patient-candidate-name'), 'SMITH, JOHN');
+    assert.equal(await text(driver, 'patient-candidate-dob'), '18-Jan-1980');
+    assert.equal(await text(driver, 'patient-candidate-nhs'), '943 476 5919');
+    assert.match(await text(driver, 'patient-candidate-record'), /Matches the trust's record/);
+    await screenshot(driver, '20-patient-record-match');
+    await tap(driver, 'patient-confirm');
+    await visible(driver, 'screen-consent');
+    const current = (await invoke(driver, 'patient_current')).ok;
+    assert.equal(current.status, 'verified');
+    assert.equal(current.record.family_name, 'Smith');
+    await tap(driver, 'nav-device');
+    await waitText(driver, 'record-status', new RegExp(ready.base.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+  } finally {
+    await driver.quit();
+  }
+});
+
+test('a wristband the record contradicts blocks the session', async () => {
+  const driver = await startApp(withRecord());
+  try {
+    await unlock(driver);
+    await type(driver, 'scan-text', band('9990000018', "O'BRIEN/SINEAD/19750303"));
+    await tap(driver, 'scan-read');
+    await waitText(driver, 'patient-candidate-blocked', /Do not photograph this patient yet/);
+    assert.match(await text(driver, 'patient-candidate-blocked'), /given name.*date of birth|date of birth.*given name/i);
+    assert.equal(await text(driver, 'patient-candidate-record-name'), "O'Brien, Siobhan");
+    assert.equal(await present(driver, 'patient-confirm'), false, 'confirm offered for a blocked patient');
+    await screenshot(driver, '21-patient-record-mismatch');
+    // Core refuses the confirmation even when asked directly, and the session stays without a patient.
+    const confirm = await invoke(driver, 'patient_confirm');
+    assert.equal(confirm.err?.code, 'patient.record_mismatch', JSON.stringify(confirm));
+    assert.equal((await invoke(driver, 'session_view')).ok.state, 'unlocked');
+    assert.equal(await present(driver, 'nav-consent'), false);
+    await tap(driver, 'patient-discard');
+    await visible(driver, 'scan-text');
+  } finally {
+    await driver.quit();
+  }
+});
+
+test('with the record out of reach the band stands, marked not verified', async () => {
+  // The pinned certificate is real, but nothing listens on port 9: the record is offline.
+  const driver = await startApp(['--dev-fhir-base=https://127.0.0.1:9/fhir/R4', `--dev-fhir-cert=${ready.cert}`]);
+  try {
+    await unlock(driver);
+    await type(driver, 'nhs-first', '943 476 5919');
+    await type(driver, 'nhs-second', '9434765919');
+    await tap(driver, 'patient-identify');
+    await waitText(driver, 'patient-candidate-unverified', /Not verified against the record/);
+    assert.match(await text(driver, 'patient-candidate-unverified'), /record|reach|offline|connect/i);
+    await screenshot(driver, '22-patient-record-offline');
+    await tap(driver, 'patient-confirm');
+    await visible(driver, 'screen-consent');
+    assert.equal((await invoke(driver, 'patient_current')).ok.status, 'not_verified');
+  } finally {
+    await driver.quit();
+  }
+});
