@@ -7,6 +7,9 @@ mod idle;
 mod policy;
 mod state;
 mod vault;
+// Only Linux installs the handler; elsewhere the decision is compiled for its tests alone.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod webview_media;
 
 use state::AppState;
 
@@ -14,9 +17,11 @@ use state::AppState;
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let policy = policy::session_policy(std::env::args());
-    let builder = tauri::Builder::default();
-    // Mobile-only plugins (native camera, barcode scanner) are registered here as they arrive,
-    // declared under the mobile target in Cargo.toml so desktop builds never compile them.
+    // The native camera: on Android and iOS it takes photos into memory for `capture_photo`; on
+    // desktop it is registered but answers "unavailable" (desktop uses the WebView's camera).
+    let builder = tauri::Builder::default().plugin(tauri_plugin_wardcam_camera::init());
+    // Mobile-only plugins (barcode scanner) are registered here as they arrive, declared under
+    // the mobile target in Cargo.toml so desktop builds never compile them.
     #[cfg(mobile)]
     let builder = builder;
     let result = builder
@@ -38,6 +43,8 @@ pub fn run() {
         .setup(|app| {
             idle::watch(app.handle().clone());
             vault::open_in_background(app.handle().clone());
+            #[cfg(target_os = "linux")]
+            webview_media::install_on_main(app, policy::mock_camera())?;
             Ok(())
         })
         .run(tauri::generate_context!());
