@@ -96,8 +96,16 @@ mod tests {
 
     #[test]
     fn mock_camera_switch_must_match_exactly() {
-        for near in ["--dev-mock-camera=1", "--dev-mock-cameras", "dev-mock-camera", "--DEV-MOCK-CAMERA"] {
-            assert!(!mock_camera_requested(args(&["wardcam", near]), true), "{near}");
+        for near in [
+            "--dev-mock-camera=1",
+            "--dev-mock-cameras",
+            "dev-mock-camera",
+            "--DEV-MOCK-CAMERA",
+        ] {
+            assert!(
+                !mock_camera_requested(args(&["wardcam", near]), true),
+                "{near}"
+            );
         }
     }
 

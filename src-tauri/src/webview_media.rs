@@ -129,8 +129,7 @@ pub(crate) fn install<R: tauri::Runtime>(
         view.connect_permission_request(move |view, request| {
             let kind = match request.downcast_ref::<UserMediaPermissionRequest>() {
                 Some(media) => {
-                    let (video, audio) =
-                        (media.is_for_video_device(), media.is_for_audio_device());
+                    let (video, audio) = (media.is_for_video_device(), media.is_for_audio_device());
                     // WebKitGTK reports screen capture as neither camera nor microphone (as wry
                     // reads it without the 2.42 API).
                     Request::Media {
@@ -255,7 +254,11 @@ mod tests {
         );
         let dev = Url::parse("http://localhost:1420").unwrap();
         assert_eq!(
-            decide(CAMERA, "http://localhost:1420/", &app_origins(Some(&dev), false)),
+            decide(
+                CAMERA,
+                "http://localhost:1420/",
+                &app_origins(Some(&dev), false)
+            ),
             Decision::Deny
         );
         // Same host on another port, or https instead of http, is another origin.

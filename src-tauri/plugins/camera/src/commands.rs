@@ -11,9 +11,7 @@ pub(crate) async fn open_preview<R: Runtime>(
     app: AppHandle<R>,
     options: Option<PreviewOptions>,
 ) -> Result<()> {
-    app.camera()
-        .open_preview(options.unwrap_or_default())
-        .await
+    app.camera().open_preview(options.unwrap_or_default()).await
 }
 
 #[command]

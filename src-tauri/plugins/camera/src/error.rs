@@ -30,7 +30,9 @@ pub enum Error {
     #[error("This camera has no torch. Improve the lighting or use the flash.")]
     TorchUnavailable,
     /// The camera failed to take or encode the photo.
-    #[error("The photo could not be taken ({reason}). Try again; if it keeps failing, restart WardCam.")]
+    #[error(
+        "The photo could not be taken ({reason}). Try again; if it keeps failing, restart WardCam."
+    )]
     CaptureFailed {
         /// What the platform reported (never contains image data or patient details).
         reason: String,

@@ -37,8 +37,8 @@ pub use error::{Error, Result};
 #[cfg(mobile)]
 pub use mobile::Camera;
 pub use models::{
-    CaptureOptions, CapturedPhoto, Facing, FlashMode, FocusPoint, NativeErrorCode,
-    PreviewOptions, MAX_PHOTO_BYTES,
+    CaptureOptions, CapturedPhoto, Facing, FlashMode, FocusPoint, NativeErrorCode, PreviewOptions,
+    MAX_PHOTO_BYTES,
 };
 
 /// Gives [`tauri::App`], [`tauri::AppHandle`], windows and webviews `.camera()`.

@@ -115,6 +115,8 @@ pub struct CapturedPhoto {
 /// response because Tauri's mobile bridge carries JSON only. That text exists only in memory
 /// (JNI string / Swift `String`, then serde_json's buffers, which this crate cannot wipe); the
 /// copy we own is a [`Zeroizing`] string, wiped as soon as it is decoded.
+// Used by mobile.rs; built on desktop too so its checks are unit-tested here.
+#[cfg_attr(desktop, allow(dead_code))]
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CaptureResponse {
@@ -123,6 +125,7 @@ pub(crate) struct CaptureResponse {
     pub(crate) height: u32,
 }
 
+#[cfg_attr(desktop, allow(dead_code))]
 impl CaptureResponse {
     /// Decodes the photo, refusing empty, oversized, malformed or non-JPEG data.
     pub(crate) fn into_photo(self, max_bytes: usize) -> Result<CapturedPhoto> {

@@ -35,7 +35,10 @@ fn options_use_the_native_sides_camel_case_names() {
         jpeg_quality: 90,
     })
     .unwrap();
-    assert_eq!(json, serde_json::json!({"flash": "auto", "jpegQuality": 90}));
+    assert_eq!(
+        json,
+        serde_json::json!({"flash": "auto", "jpegQuality": 90})
+    );
     let preview: PreviewOptions = serde_json::from_str(r#"{"facing":"front"}"#).unwrap();
     assert_eq!(preview.facing, Facing::Front);
 }
@@ -58,7 +61,12 @@ fn unknown_flash_modes_are_refused() {
 
 #[test]
 fn focus_points_off_the_preview_are_refused() {
-    for (x, y) in [(-0.01, 0.5), (0.5, 1.01), (f64::NAN, 0.5), (0.5, f64::INFINITY)] {
+    for (x, y) in [
+        (-0.01, 0.5),
+        (0.5, 1.01),
+        (f64::NAN, 0.5),
+        (0.5, f64::INFINITY),
+    ] {
         let err = FocusPoint { x, y }.checked().unwrap_err();
         assert_eq!(err.code(), "camera.invalid_argument", "{x},{y}");
     }
@@ -104,7 +112,9 @@ fn the_decoded_buffer_never_reallocates() {
     // A reallocation would leave an unwiped copy of the photo on the heap.
     for len in [6, 7, 8, 9, 1000, 1001, 1002] {
         let original = jpeg_like(len);
-        let photo = response(&original, 1, 1).into_photo(MAX_PHOTO_BYTES).unwrap();
+        let photo = response(&original, 1, 1)
+            .into_photo(MAX_PHOTO_BYTES)
+            .unwrap();
         let estimate = base64::decoded_len_estimate(
             base64::engine::general_purpose::STANDARD
                 .encode(&original)
@@ -212,7 +222,9 @@ fn every_error() -> Vec<Error> {
 fn error_codes_are_unique_dotted_camera_codes() {
     let mut codes: Vec<&str> = every_error().iter().map(Error::code).collect();
     assert!(codes.iter().all(|c| c.starts_with("camera.")
-        && c[7..].chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        && c[7..]
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch == '_')));
     let n = codes.len();
     codes.sort_unstable();
     codes.dedup();
@@ -301,8 +313,14 @@ fn native_error_codes_agree_across_rust_typescript_kotlin_and_swift() {
     let kotlin = include_str!("../android/src/main/java/CameraPlugin.kt");
     let swift = include_str!("../ios/Sources/CameraPlugin.swift");
     for code in &rust {
-        assert!(kotlin.contains(&format!("\"{code}\"")), "Kotlin lacks {code}");
-        assert!(swift.contains(&format!("case {code}")), "Swift lacks {code}");
+        assert!(
+            kotlin.contains(&format!("\"{code}\"")),
+            "Kotlin lacks {code}"
+        );
+        assert!(
+            swift.contains(&format!("case {code}")),
+            "Swift lacks {code}"
+        );
     }
 }
 
@@ -324,7 +342,10 @@ fn quoted_list(text: &str, marker: &str) -> Vec<String> {
 #[test]
 fn capture_has_no_permission_and_the_default_grants_exactly_the_listed_commands() {
     let commands = quoted_list(include_str!("../build.rs"), "COMMANDS: &[&str] = &[");
-    let default = quoted_list(include_str!("../permissions/default.toml"), "permissions = [");
+    let default = quoted_list(
+        include_str!("../permissions/default.toml"),
+        "permissions = [",
+    );
     let expected: Vec<String> = commands
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
@@ -341,7 +362,10 @@ fn capture_has_no_permission_and_the_default_grants_exactly_the_listed_commands(
     let mut handlers: Vec<String> = lib[start..end]
         .split("commands::")
         .skip(1)
-        .map(|s| s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_').to_owned())
+        .map(|s| {
+            s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                .to_owned()
+        })
         .collect();
     handlers.extend(["check_permissions".into(), "request_permissions".into()]);
     handlers.sort();
@@ -363,7 +387,10 @@ fn every_desktop_call_says_the_native_camera_is_unavailable() {
         block_on(camera.open_preview(PreviewOptions::default())).unwrap_err(),
         Error::Unsupported
     );
-    assert_eq!(block_on(camera.set_torch(true)).unwrap_err(), Error::Unsupported);
+    assert_eq!(
+        block_on(camera.set_torch(true)).unwrap_err(),
+        Error::Unsupported
+    );
     assert_eq!(
         block_on(camera.set_flash(FlashMode::On)).unwrap_err(),
         Error::Unsupported
@@ -372,5 +399,8 @@ fn every_desktop_call_says_the_native_camera_is_unavailable() {
         block_on(camera.focus_at(FocusPoint { x: 0.5, y: 0.5 })).unwrap_err(),
         Error::Unsupported
     );
-    assert_eq!(block_on(camera.close_preview()).unwrap_err(), Error::Unsupported);
+    assert_eq!(
+        block_on(camera.close_preview()).unwrap_err(),
+        Error::Unsupported
+    );
 }

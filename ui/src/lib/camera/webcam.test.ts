@@ -83,7 +83,7 @@ describe('Webcam.start', () => {
   it('goes starting → live and asks for video only, never audio', async () => {
     const { stream } = fakeStream();
     const hold = deferred<MediaStream>();
-    const getUserMedia = vi.fn(() => hold.promise);
+    const getUserMedia = vi.fn((_c?: MediaStreamConstraints) => hold.promise);
     const webcam = new Webcam({ mediaDevices: { getUserMedia } });
     const started = webcam.start();
     expect(webcam.state).toBe('starting');
@@ -91,7 +91,7 @@ describe('Webcam.start', () => {
     await started;
     expect(webcam.state).toBe('live');
     expect(webcam.stream).toBe(stream);
-    const constraints = getUserMedia.mock.calls[0]![0] as MediaStreamConstraints;
+    const constraints = getUserMedia.mock.calls[0]![0]!;
     expect(constraints.audio).toBe(false);
     expect(constraints.video).toBeTruthy();
   });
