@@ -14,6 +14,15 @@ const launchOptions = {
   ],
 };
 
+// The camera tests get a real getUserMedia stream from Chromium's fake device (a moving test
+// pattern), or no device at all; the fake UI flag answers the permission prompt.
+const fakeCamera = {
+  ...launchOptions,
+  args: [...launchOptions.args, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+};
+const noCamera = { ...launchOptions, args: [...launchOptions.args, '--use-fake-ui-for-media-stream'] };
+const cameraSpec = /camera\.spec\.ts/;
+
 export default defineConfig({
   testDir: './playwright',
   outputDir: '../target/playwright/results',
@@ -33,6 +42,7 @@ export default defineConfig({
   projects: [
     {
       name: 'pixel-7',
+      testIgnore: cameraSpec,
       use: { ...devices['Pixel 7'], browserName: 'chromium', launchOptions },
     },
     {
@@ -43,6 +53,21 @@ export default defineConfig({
         defaultBrowserType: 'chromium',
         launchOptions,
       },
+      testIgnore: cameraSpec,
+    },
+    {
+      // Desktop camera (the WebView's getUserMedia) with Chromium's fake device.
+      name: 'camera-fake',
+      testMatch: cameraSpec,
+      grep: /@live/,
+      use: { ...devices['Desktop Chrome'], browserName: 'chromium', launchOptions: fakeCamera },
+    },
+    {
+      // The same with no camera at all (assumes the test machine has none, as CI machines do).
+      name: 'camera-none',
+      testMatch: cameraSpec,
+      grep: /@none/,
+      use: { ...devices['Desktop Chrome'], browserName: 'chromium', launchOptions: noCamera },
     },
   ],
 });

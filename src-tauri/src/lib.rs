@@ -8,6 +8,9 @@ mod policy;
 mod record;
 mod state;
 mod vault;
+// Only Linux installs the handler; elsewhere the decision is compiled for its tests alone.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod webview_media;
 
 use state::AppState;
 
@@ -16,9 +19,11 @@ use state::AppState;
 pub fn run() {
     let policy = policy::session_policy(std::env::args());
     let record = record::RecordEndpoint::from_args(std::env::args());
-    let builder = tauri::Builder::default();
-    // Mobile-only plugins (native camera, barcode scanner) are registered here as they arrive,
-    // declared under the mobile target in Cargo.toml so desktop builds never compile them.
+    // The native camera: on Android and iOS it takes photos into memory for `capture_photo`; on
+    // desktop it is registered but answers "unavailable" (desktop uses the WebView's camera).
+    let builder = tauri::Builder::default().plugin(tauri_plugin_wardcam_camera::init());
+    // The wristband scanner is mobile-only: declared under the mobile target in Cargo.toml, so
+    // desktop builds never compile it.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
@@ -45,6 +50,8 @@ pub fn run() {
         .setup(|app| {
             idle::watch(app.handle().clone());
             vault::open_in_background(app.handle().clone());
+            #[cfg(target_os = "linux")]
+            webview_media::install_on_main(app, policy::mock_camera())?;
             Ok(())
         })
         .run(tauri::generate_context!());

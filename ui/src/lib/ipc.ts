@@ -70,3 +70,23 @@ export async function call<C extends Command>(
     throw toWardcamError(error);
   }
 }
+
+/** Commands that take raw bytes as their body instead of JSON arguments (desktop only: Android
+ * has no raw IPC bodies, so the mobile path goes through the native camera plugin). */
+export interface RawCommands {
+  capture_photo: { result: unknown };
+}
+
+/** Sends `body` as the raw request body of `command`, with `headers` (e.g. the photo's purpose);
+ * rejects only with WardcamError. */
+export async function callRaw<C extends keyof RawCommands>(
+  command: C,
+  body: Uint8Array,
+  headers: Record<string, string>,
+): Promise<RawCommands[C]['result']> {
+  try {
+    return await invoke<RawCommands[C]['result']>(command, body, { headers });
+  } catch (error) {
+    throw toWardcamError(error);
+  }
+}
