@@ -1,5 +1,6 @@
 //! The crate-wide error: one enum wrapping each module's errors, as rustls does.
 
+use crate::intake::IntakeError;
 use crate::patient::PatientError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
@@ -18,6 +19,9 @@ pub enum Error {
     /// The vault failed or refused (see [`VaultError`]).
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// A captured image was refused at intake (see [`IntakeError`]).
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
 }
 
 impl Error {
@@ -27,6 +31,7 @@ impl Error {
             Error::Session(e) => e.code(),
             Error::Patient(e) => e.code(),
             Error::Vault(e) => e.code(),
+            Error::Intake(e) => e.code(),
         }
     }
 }

@@ -16,6 +16,9 @@
 //! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, consent records and
 //!   signatures with a key per item under a master key from the platform keystore, writes them
 //!   crash-safely, and crypto-shreds them on delete or when [`vault::Vault::purge_expired`] says so.
+//! - [`intake`]: every captured image passes [`intake::intake`] before sealing: format and size
+//!   checked from the header, metadata stripped without re-encoding, a DCT-scaled thumbnail and a
+//!   blur/exposure check; [`intake::redact`] paints solid rectangles and crops.
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -29,6 +32,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod error;
+pub mod intake;
 pub mod patient;
 pub mod session;
 pub mod vault;

@@ -1,0 +1,231 @@
+//! Decoded pixels in memory: the box-filter shrink that makes thumbnails, EXIF orientation, and
+//! JPEG encoding. Pixel buffers wipe themselves on drop: they are the patient's photo.
+
+use zeroize::Zeroizing;
+
+use super::error::IntakeError;
+
+/// 8-bit pixels, row-major, `channels` (1 = grey, 3 = RGB) bytes per pixel.
+#[derive(Debug)]
+pub(crate) struct Pixels {
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+    pub data: Zeroizing<Vec<u8>>,
+}
+
+impl Pixels {
+    /// Greyscale (ITU-R BT.601 luma) of every pixel.
+    pub fn grey(&self) -> Zeroizing<Vec<u8>> {
+        if self.channels == 1 {
+            return self.data.clone();
+        }
+        Zeroizing::new(
+            self.data
+                .chunks_exact(3)
+                .map(|p| {
+                    ((299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]) + 500)
+                        / 1000) as u8
+                })
+                .collect(),
+        )
+    }
+
+    /// The image as displayed for an EXIF orientation (1..=8): rotated and/or mirrored.
+    pub fn oriented(self, orientation: u8) -> Pixels {
+        if !(2..=8).contains(&orientation) {
+            return self;
+        }
+        let (w, h, c) = (
+            self.width as usize,
+            self.height as usize,
+            usize::from(self.channels),
+        );
+        let (ow, oh) = if orientation >= 5 { (h, w) } else { (w, h) };
+        let mut out = Zeroizing::new(vec![0u8; self.data.len()]);
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let (sx, sy) = match orientation {
+                    2 => (w - 1 - ox, oy),
+                    3 => (w - 1 - ox, h - 1 - oy),
+                    4 => (ox, h - 1 - oy),
+                    5 => (oy, ox),
+                    6 => (oy, h - 1 - ox),
+                    7 => (w - 1 - oy, h - 1 - ox),
+                    _ => (w - 1 - oy, ox), // 8
+                };
+                let s = (sy * w + sx) * c;
+                let d = (oy * ow + ox) * c;
+                out[d..d + c].copy_from_slice(&self.data[s..s + c]);
+            }
+        }
+        Pixels {
+            width: ow as u32,
+            height: oh as u32,
+            channels: self.channels,
+            data: out,
+        }
+    }
+
+    /// Encodes as baseline JPEG, with the ICC profile when there is one, and no EXIF.
+    pub fn encode_jpeg(
+        &self,
+        quality: u8,
+        icc: Option<&[u8]>,
+    ) -> Result<Zeroizing<Vec<u8>>, IntakeError> {
+        let (w, h) = match (u16::try_from(self.width), u16::try_from(self.height)) {
+            (Ok(w), Ok(h)) => (w, h),
+            _ => {
+                return Err(IntakeError::Encode {
+                    reason: "JPEG cannot be wider or taller than 65535 pixels".into(),
+                })
+            }
+        };
+        let mut out = Zeroizing::new(Vec::new());
+        let mut encoder = jpeg_encoder::Encoder::new(&mut *out, quality);
+        if let Some(icc) = icc {
+            encoder.add_icc_profile(icc)?;
+        }
+        let color = if self.channels == 1 {
+            jpeg_encoder::ColorType::Luma
+        } else {
+            jpeg_encoder::ColorType::Rgb
+        };
+        encoder.encode(&self.data, w, h, color)?;
+        Ok(out)
+    }
+}
+
+/// Target size for a thumbnail whose long edge is `edge`, never larger than the image.
+pub(crate) fn fit(width: u32, height: u32, edge: u32) -> (u32, u32) {
+    let long = width.max(height);
+    if long <= edge || edge == 0 {
+        return (width, height);
+    }
+    let scale = |v: u32| {
+        ((u64::from(v) * u64::from(edge) + u64::from(long) / 2) / u64::from(long)).max(1) as u32
+    };
+    (scale(width), scale(height))
+}
+
+/// A box-filter downscaler fed pixel by pixel or row by row: each source pixel adds to the one
+/// target pixel it falls in, so memory is the target's size whatever the source's.
+#[derive(Debug)]
+pub(crate) struct Shrink {
+    src: (u32, u32),
+    dst: (u32, u32),
+    channels: usize,
+    sums: Zeroizing<Vec<u32>>,
+    counts: Vec<u32>,
+}
+
+impl Shrink {
+    pub fn new(src: (u32, u32), dst: (u32, u32), channels: u8) -> Shrink {
+        let n = dst.0 as usize * dst.1 as usize;
+        Shrink {
+            src,
+            dst,
+            channels: usize::from(channels),
+            sums: Zeroizing::new(vec![0; n * usize::from(channels)]),
+            counts: vec![0; n],
+        }
+    }
+
+    fn bin(&self, x: u32, y: u32) -> usize {
+        let tx = u64::from(x) * u64::from(self.dst.0) / u64::from(self.src.0.max(1));
+        let ty = u64::from(y) * u64::from(self.dst.1) / u64::from(self.src.1.max(1));
+        ty as usize * self.dst.0 as usize + tx as usize
+    }
+
+    /// Adds one source pixel (ignored if outside the source).
+    pub fn add(&mut self, x: u32, y: u32, px: &[u8]) {
+        if x >= self.src.0 || y >= self.src.1 || px.len() != self.channels {
+            return;
+        }
+        let b = self.bin(x, y);
+        self.counts[b] += 1;
+        for (s, &v) in self.sums[b * self.channels..(b + 1) * self.channels]
+            .iter_mut()
+            .zip(px)
+        {
+            *s += u32::from(v);
+        }
+    }
+
+    /// Adds source row `y`.
+    pub fn add_row(&mut self, y: u32, row: &[u8]) {
+        for (x, px) in row
+            .chunks_exact(self.channels)
+            .enumerate()
+            .take(self.src.0 as usize)
+        {
+            self.add(x as u32, y, px);
+        }
+    }
+
+    /// The averaged thumbnail. A target pixel no source pixel fell in (possible only when the
+    /// source is smaller than the target in one axis) copies its left or upper neighbour.
+    pub fn finish(self) -> Pixels {
+        let (w, c) = (self.dst.0 as usize, self.channels);
+        let mut data = Zeroizing::new(vec![0u8; self.sums.len()]);
+        for (i, &n) in self.counts.iter().enumerate() {
+            let px = i * c..(i + 1) * c;
+            if n > 0 {
+                for k in px {
+                    data[k] = ((self.sums[k] + n / 2) / n) as u8;
+                }
+            } else if i % w > 0 {
+                data.copy_within((i - 1) * c..i * c, i * c);
+            } else if i >= w {
+                data.copy_within((i - w) * c..(i - w + 1) * c, i * c);
+            }
+        }
+        Pixels {
+            width: self.dst.0,
+            height: self.dst.1,
+            channels: self.channels as u8,
+            data,
+        }
+    }
+}
+
+/// Converts jpeg-decoder output to 8-bit grey or RGB.
+pub(crate) fn from_jpeg(
+    format: jpeg_decoder::PixelFormat,
+    width: u32,
+    height: u32,
+    data: Vec<u8>,
+) -> Result<Pixels, IntakeError> {
+    let data = Zeroizing::new(data);
+    let (channels, data) = match format {
+        jpeg_decoder::PixelFormat::L8 => (1, data),
+        jpeg_decoder::PixelFormat::RGB24 => (3, data),
+        jpeg_decoder::PixelFormat::CMYK32 => (
+            3,
+            Zeroizing::new(
+                data.chunks_exact(4)
+                    .flat_map(|p| {
+                        let k = 255 - u32::from(p[3]);
+                        [p[0], p[1], p[2]].map(|v| ((255 - u32::from(v)) * k / 255) as u8)
+                    })
+                    .collect(),
+            ),
+        ),
+        jpeg_decoder::PixelFormat::L16 => {
+            return Err(IntakeError::UnsupportedEncoding {
+                feature: "16-bit greyscale".into(),
+            })
+        }
+    };
+    if data.len() != width as usize * height as usize * channels {
+        return Err(IntakeError::malformed(
+            "decoded size does not match the header",
+        ));
+    }
+    Ok(Pixels {
+        width,
+        height,
+        channels: channels as u8,
+        data,
+    })
+}

@@ -1,0 +1,127 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+
+use super::fuzzing;
+use super::pixels::{fit, Pixels};
+use super::*;
+
+fn small_jpeg(orientation: u8) -> Vec<u8> {
+    let (w, h) = (24u16, 16u16);
+    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+        .map(|i| (i * 37 % 256) as u8)
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, 80);
+    enc.add_icc_profile(b"tiny icc").unwrap();
+    enc.add_app_segment(1, &exif::minimal_exif(orientation))
+        .unwrap();
+    enc.add_app_segment(12, b"Ducky-ish vendor data").unwrap();
+    enc.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+fn small_png() -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = ::png::Encoder::new(&mut out, 9, 7);
+        enc.set_color(::png::ColorType::Rgba);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[90u8; 9 * 7 * 4]).unwrap();
+    }
+    out
+}
+
+#[test]
+fn minimal_exif_round_trips_through_the_reader() {
+    for o in 1..=8 {
+        assert_eq!(exif::orientation_from_app1(&exif::minimal_exif(o)), Some(o));
+    }
+    assert_eq!(exif::orientation_from_app1(b"Exif\0\0garbage"), None);
+}
+
+#[test]
+fn orientation_maps_corners_as_exif_defines() {
+    // A 3x2 grey image with distinct values; where does the stored top-left (1) go?
+    let px = || Pixels {
+        width: 3,
+        height: 2,
+        channels: 1,
+        data: zeroize::Zeroizing::new(vec![1, 2, 3, 4, 5, 6]),
+    };
+    let cases: [(u8, (u32, u32), [u8; 6]); 8] = [
+        (1, (3, 2), [1, 2, 3, 4, 5, 6]),
+        (2, (3, 2), [3, 2, 1, 6, 5, 4]),
+        (3, (3, 2), [6, 5, 4, 3, 2, 1]),
+        (4, (3, 2), [4, 5, 6, 1, 2, 3]),
+        (5, (2, 3), [1, 4, 2, 5, 3, 6]),
+        (6, (2, 3), [4, 1, 5, 2, 6, 3]),
+        (7, (2, 3), [6, 3, 5, 2, 4, 1]),
+        (8, (2, 3), [3, 6, 2, 5, 1, 4]),
+    ];
+    for (o, size, want) in cases {
+        let out = px().oriented(o);
+        assert_eq!((out.width, out.height), size, "orientation {o}");
+        assert_eq!(&out.data[..], &want, "orientation {o}");
+    }
+}
+
+#[test]
+fn fit_keeps_aspect_and_never_enlarges() {
+    assert_eq!(fit(4000, 3000, 320), (320, 240));
+    assert_eq!(fit(3000, 4000, 320), (240, 320));
+    assert_eq!(fit(100, 50, 320), (100, 50));
+    assert_eq!(fit(100_000, 1, 320), (320, 1));
+}
+
+#[test]
+fn strip_is_idempotent_and_keeps_icc() {
+    let j = small_jpeg(6);
+    let (once, h) = jpeg::strip(&j).unwrap();
+    assert_eq!(h.orientation, 6);
+    assert!(!once.windows(5).any(|w| w == b"Ducky"));
+    assert!(once.windows(8).any(|w| w == b"tiny icc"));
+    assert_eq!(jpeg::strip(&once).unwrap().0, once);
+}
+
+#[test]
+fn fuzz_body_survives_the_seeds() {
+    fuzzing::intake(&small_jpeg(1));
+    fuzzing::intake(&small_jpeg(8));
+    fuzzing::intake(&small_png());
+    // The seeds must really get through intake, or the mutations below test only refusals.
+    assert!(intake(&small_jpeg(8), &fuzzing::policy()).is_ok());
+    assert!(intake(&small_png(), &fuzzing::policy()).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn fuzz_body_survives_random_input(b in prop::collection::vec(any::<u8>(), 0..400)) {
+        fuzzing::intake(&b);
+        // With a JPEG or PNG signature in front, random bytes reach the parsers.
+        fuzzing::intake(&[&[0xFF, 0xD8, 0xFF][..], &b].concat());
+        fuzzing::intake(&[::png::chunk::IHDR.0.as_slice(), &b].concat());
+        fuzzing::intake(&[b"\x89PNG\r\n\x1a\n".as_slice(), &b].concat());
+    }
+
+    #[test]
+    fn fuzz_body_survives_mutated_images(
+        png_seed: bool,
+        flips in prop::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 0..4),
+        cut in any::<prop::sample::Index>(),
+        truncate: bool,
+    ) {
+        let mut b = if png_seed { small_png() } else { small_jpeg(6) };
+        for (at, x) in flips {
+            let i = at.index(b.len());
+            b[i] ^= x;
+        }
+        if truncate {
+            b.truncate(cut.index(b.len() + 1));
+        }
+        fuzzing::intake(&b);
+    }
+}
