@@ -2,6 +2,7 @@
 
 use crate::intake::IntakeError;
 use crate::patient::PatientError;
+use crate::review::ReviewError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
 
@@ -22,6 +23,9 @@ pub enum Error {
     /// A captured image was refused at intake (see [`IntakeError`]).
     #[error(transparent)]
     Intake(#[from] IntakeError),
+    /// A photo's label was refused (see [`ReviewError`]).
+    #[error(transparent)]
+    Review(#[from] ReviewError),
 }
 
 impl Error {
@@ -32,6 +36,7 @@ impl Error {
             Error::Patient(e) => e.code(),
             Error::Vault(e) => e.code(),
             Error::Intake(e) => e.code(),
+            Error::Review(e) => e.code(),
         }
     }
 }

@@ -19,6 +19,10 @@
 //! - [`intake`]: every captured image passes [`intake::intake`] before sealing: format and size
 //!   checked from the header, metadata stripped without re-encoding, a DCT-scaled thumbnail and a
 //!   blur/exposure check; [`intake::redact`] paints solid rectangles and crops.
+//! - [`intake`]: every captured image is checked from its header, stripped of metadata losslessly,
+//!   thumbnailed by DCT-scaled decoding and quality-checked before sealing; redaction re-encodes once.
+//! - [`review`]: the body site (SNOMED CT), laterality and description a photo needs before it can
+//!   be queued.
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -34,6 +38,7 @@
 mod error;
 pub mod intake;
 pub mod patient;
+pub mod review;
 pub mod session;
 pub mod vault;
 
