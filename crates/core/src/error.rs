@@ -1,5 +1,7 @@
 //! The crate-wide error: one enum wrapping each module's errors, as rustls does.
 
+use crate::auth::AuthError;
+use crate::consent::ConsentError;
 use crate::patient::PatientError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
@@ -18,6 +20,12 @@ pub enum Error {
     /// The vault failed or refused (see [`VaultError`]).
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// A consent record or consent text was refused (see [`ConsentError`]).
+    #[error(transparent)]
+    Consent(#[from] ConsentError),
+    /// A clinician PIN was refused (see [`AuthError`]).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 impl Error {
@@ -27,6 +35,8 @@ impl Error {
             Error::Session(e) => e.code(),
             Error::Patient(e) => e.code(),
             Error::Vault(e) => e.code(),
+            Error::Consent(e) => e.code(),
+            Error::Auth(e) => e.code(),
         }
     }
 }

@@ -16,6 +16,11 @@
 //! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, consent records and
 //!   signatures with a key per item under a master key from the platform keystore, writes them
 //!   crash-safely, and crypto-shreds them on delete or when [`vault::Vault::purge_expired`] says so.
+//! - [`consent`]: the consent record (who agreed to which purposes, how, under which text), the
+//!   signature checked and rendered from its strokes, the record's digest bound into each photo,
+//!   and its FHIR `Consent` form.
+//! - [`auth`]: the clinician PIN for handing back from kiosk mode on desktop (salted PBKDF2 hash,
+//!   rate-limited attempts).
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -28,6 +33,8 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod auth;
+pub mod consent;
 mod error;
 pub mod patient;
 pub mod session;
