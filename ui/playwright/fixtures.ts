@@ -26,6 +26,8 @@ export const base: SessionView = {
   screens: ['patient', 'outbox', 'device'],
   home: 'patient',
   idle_timeout_ms: 120000,
+  kiosk: false,
+  consent_declined: false,
 };
 /** A patient typed by hand on a device with no record endpoint: not verified. */
 export const patient: PatientSummary = {

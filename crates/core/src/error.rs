@@ -1,5 +1,7 @@
 //! The crate-wide error: one enum wrapping each module's errors, as rustls does.
 
+use crate::auth::AuthError;
+use crate::consent::ConsentError;
 use crate::intake::IntakeError;
 use crate::patient::PatientError;
 use crate::review::ReviewError;
@@ -26,6 +28,12 @@ pub enum Error {
     /// A photo's label was refused (see [`ReviewError`]).
     #[error(transparent)]
     Review(#[from] ReviewError),
+    /// A consent record or consent text was refused (see [`ConsentError`]).
+    #[error(transparent)]
+    Consent(#[from] ConsentError),
+    /// A clinician PIN was refused (see [`AuthError`]).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 impl Error {
@@ -37,6 +45,8 @@ impl Error {
             Error::Vault(e) => e.code(),
             Error::Intake(e) => e.code(),
             Error::Review(e) => e.code(),
+            Error::Consent(e) => e.code(),
+            Error::Auth(e) => e.code(),
         }
     }
 }

@@ -23,6 +23,11 @@
 //!   thumbnailed by DCT-scaled decoding and quality-checked before sealing; redaction re-encodes once.
 //! - [`review`]: the body site (SNOMED CT), laterality and description a photo needs before it can
 //!   be queued.
+//! - [`consent`]: the consent record (who agreed to which purposes, how, under which text), the
+//!   signature checked and rendered from its strokes, the record's digest bound into each photo,
+//!   and its FHIR `Consent` form.
+//! - [`auth`]: the clinician PIN for handing back from kiosk mode on desktop (salted PBKDF2 hash,
+//!   rate-limited attempts).
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -35,6 +40,8 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod auth;
+pub mod consent;
 mod error;
 pub mod intake;
 pub mod patient;

@@ -1,10 +1,12 @@
 //! Property tests over random event sequences: whatever a clinician (or a bug in the UI) sends,
 //! the session never lets a photo in without consent for that patient and use, never mixes
-//! patients, never acts while locked, and never changes when it refuses.
+//! patients, never acts while locked, never lets the patient out of kiosk mode without the
+//! clinician, hands every photo to shred on withdrawal, and never changes when it refuses.
 
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
+use wardcam_core::consent::ConsentDigest;
 use wardcam_core::session::*;
 
 const IDLE_MS: u64 = 10_000;
@@ -14,18 +16,34 @@ fn purpose() -> impl Strategy<Value = Purpose> {
     prop::sample::select(Purpose::ALL.to_vec())
 }
 
+fn unlock_method() -> impl Strategy<Value = UnlockMethod> {
+    prop_oneof![
+        Just(UnlockMethod::Development),
+        Just(UnlockMethod::DeviceCredential),
+        Just(UnlockMethod::ClinicianPin),
+    ]
+}
+
 fn event() -> impl Strategy<Value = Event> {
     let patient = prop::sample::select(PATIENTS.to_vec());
     prop_oneof![
-        2 => prop_oneof![Just(UnlockMethod::Development), Just(UnlockMethod::DeviceCredential)]
-            .prop_map(Event::Unlock),
+        2 => unlock_method().prop_map(Event::Unlock),
         1 => prop_oneof![Just(LockReason::User), Just(LockReason::Idle), Just(LockReason::Background)]
             .prop_map(Event::Lock),
         3 => patient.clone().prop_map(Event::ConfirmPatient),
         1 => Just(Event::EndPatient),
         3 => (0u64..4, patient.clone(), prop::collection::vec(purpose(), 0..3)).prop_map(|(id, patient, ps)| {
-            Event::RecordConsent(Consent { id: ConsentRef(id), patient, purposes: ps.into_iter().collect() })
+            Event::RecordConsent(Consent {
+                id: ConsentRef(id),
+                patient,
+                purposes: ps.into_iter().collect(),
+                digest: ConsentDigest([id as u8; 32]),
+            })
         }),
+        1 => Just(Event::DeclineConsent),
+        2 => Just(Event::HandToPatient),
+        2 => unlock_method().prop_map(Event::HandBack),
+        1 => Just(Event::WithdrawConsent),
         3 => Just(Event::StartCapture),
         6 => (0u64..6, patient, purpose()).prop_map(|(id, patient, intended_use)| {
             Event::PhotoTaken(Photo { id: PhotoRef(id), patient, intended_use })
@@ -66,6 +84,7 @@ proptest! {
             let before_view = before.view();
             let stage_before = before.state();
 
+            let photos_before = before.photos();
             let result = s.apply(event, Millis(now));
             let view = s.view();
 
@@ -85,11 +104,33 @@ proptest! {
                     if stage_before == State::Locked {
                         prop_assert!(matches!(event, Event::Unlock(_) | Event::Lock(_)),
                             "{:?} accepted while locked", event);
+                    } else if before_view.kiosk {
+                        prop_assert!(matches!(event, Event::RecordConsent(_) | Event::DeclineConsent
+                            | Event::HandBack(_) | Event::Lock(_)), "{:?} accepted in kiosk mode", event);
+                    }
+                    if before_view.kiosk && !view.kiosk {
+                        // Only the clinician's re-authentication leaves kiosk mode.
+                        prop_assert!(matches!(event, Event::HandBack(_) | Event::Unlock(_)));
                     }
                     match event {
-                        Event::Unlock(UnlockMethod::Development) => prop_assert!(dev_allowed),
+                        Event::Unlock(UnlockMethod::Development) | Event::HandBack(UnlockMethod::Development) => {
+                            prop_assert!(dev_allowed)
+                        }
                         Event::RecordConsent(c) => model_consent = Some(c),
-                        Event::EndPatient => model_consent = None,
+                        Event::EndPatient | Event::DeclineConsent => {
+                            prop_assert!(before.consent().is_none() || matches!(event, Event::EndPatient));
+                            model_consent = None;
+                        }
+                        Event::WithdrawConsent => {
+                            model_consent = None;
+                            prop_assert_eq!(s.state(), State::PatientConfirmed);
+                            prop_assert!(s.photos().is_empty());
+                            let mut shred = s.take_photos_to_shred();
+                            let mut expected = photos_before.clone();
+                            shred.sort_by_key(|p| p.0);
+                            expected.sort_by_key(|p| p.0);
+                            prop_assert_eq!(shred, expected, "withdrawal must yield every photo");
+                        }
                         Event::PhotoTaken(p) => {
                             prop_assert_eq!(stage_before, State::Capturing);
                             prop_assert_eq!(Some(p.patient), before.patient());
@@ -99,10 +140,16 @@ proptest! {
                         Event::ConfirmPatient(p) => {
                             prop_assert!(before.patient().is_none() || before.patient() == Some(p));
                         }
-                        Event::Unlock(_) => {
+                        Event::Unlock(_) | Event::HandBack(_) if before_view.consent_declined => {
+                            // A decline in kiosk mode ends the patient's session at hand-back.
+                            prop_assert_eq!(s.state(), State::Unlocked);
+                            prop_assert!(s.patient().is_none());
+                        }
+                        Event::Unlock(_) | Event::HandBack(_) => {
                             // Unlocking resumes the stage that was locked, with the same patient.
                             prop_assert_eq!(s.patient(), before.patient());
                             prop_assert_eq!(s.pending_photos(), before.pending_photos());
+                            prop_assert!(!view.kiosk);
                         }
                         _ => {}
                     }
@@ -131,6 +178,13 @@ proptest! {
                 prop_assert!(!s.pending_photos().is_empty());
             }
             prop_assert!(view.screens.contains(&view.home));
+            if view.kiosk && s.state() != State::Locked {
+                prop_assert_eq!(&view.screens, &vec![Screen::Consent]);
+            }
+            if view.consent_declined {
+                prop_assert!(view.kiosk && s.consent().is_none());
+            }
+            prop_assert_eq!(s.consent_digest(), model_consent.as_ref().map(|c| c.digest));
             if view.screens.contains(&Screen::Capture) {
                 prop_assert!(s.consent().is_some(), "Capture reachable without consent");
             }

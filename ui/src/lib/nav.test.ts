@@ -13,6 +13,8 @@ function view(partial: Partial<SessionView>): SessionView {
     screens: ['patient', 'outbox', 'device'],
     home: 'patient',
     idle_timeout_ms: 120000,
+    kiosk: false,
+    consent_declined: false,
     ...partial,
   };
 }

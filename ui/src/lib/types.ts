@@ -26,6 +26,10 @@ export interface SessionView {
   screens: Screen[];
   home: Screen;
   idle_timeout_ms: number;
+  /** The phone is with the patient: only the Consent screen, until the clinician takes it back. */
+  kiosk: boolean;
+  /** The patient declined consent in kiosk mode; the session ends when the phone is handed back. */
+  consent_declined: boolean;
 }
 
 /** The record's details for a patient, as the trust's FHIR server holds them. */

@@ -37,7 +37,12 @@ pub const BODY_SITES: &[BodySite] = &[
     site("41695006", "Scalp", false, &["head skin"]),
     site("69536005", "Head", false, &[]),
     site("89545001", "Face", false, &["cheek", "forehead", "chin"]),
-    site("371398005", "Eye region", true, &["eyelid", "orbit", "periorbital"]),
+    site(
+        "371398005",
+        "Eye region",
+        true,
+        &["eyelid", "orbit", "periorbital"],
+    ),
     site("117590005", "Ear", true, &["pinna", "auricle"]),
     site("45206002", "Nose", false, &[]),
     site("123851003", "Mouth region", false, &["lip", "oral"]),
@@ -45,10 +50,30 @@ pub const BODY_SITES: &[BodySite] = &[
     site("16982005", "Shoulder region", true, &[]),
     site("34797008", "Axilla", true, &["armpit"]),
     site("76752008", "Breast", true, &[]),
-    site("51185008", "Chest", false, &["thorax", "thoracic", "sternum"]),
-    site("113345001", "Abdomen", false, &["abdominal", "tummy", "stomach", "umbilicus"]),
-    site("77568009", "Back", false, &["spine", "lumbar", "thoracic back"]),
-    site("54735007", "Sacral region", false, &["sacrum", "coccyx", "pressure sore"]),
+    site(
+        "51185008",
+        "Chest",
+        false,
+        &["thorax", "thoracic", "sternum"],
+    ),
+    site(
+        "113345001",
+        "Abdomen",
+        false,
+        &["abdominal", "tummy", "stomach", "umbilicus"],
+    ),
+    site(
+        "77568009",
+        "Back",
+        false,
+        &["spine", "lumbar", "thoracic back"],
+    ),
+    site(
+        "54735007",
+        "Sacral region",
+        false,
+        &["sacrum", "coccyx", "pressure sore"],
+    ),
     site("46862004", "Buttock", true, &["gluteal", "natal cleft"]),
     site("26893007", "Groin", true, &["inguinal"]),
     site("38864007", "Perineum", false, &["perineal"]),
@@ -61,7 +86,12 @@ pub const BODY_SITES: &[BodySite] = &[
     site("29836001", "Hip", true, &[]),
     site("68367000", "Thigh", true, &["leg", "femoral"]),
     site("72696002", "Knee region", true, &["knee", "patella"]),
-    site("30021000", "Lower leg", true, &["leg", "shin", "calf", "tibial"]),
+    site(
+        "30021000",
+        "Lower leg",
+        true,
+        &["leg", "shin", "calf", "tibial"],
+    ),
     site("344001", "Ankle region", true, &["ankle", "malleolus"]),
     site("56459004", "Foot", true, &["sole", "dorsum of foot"]),
     site("76853006", "Heel", true, &["pressure sore"]),
@@ -76,10 +106,7 @@ pub fn find(code: &str) -> Option<&'static BodySite> {
 /// Sites whose name or a synonym contains every word of `query` (case-insensitive), in list order;
 /// the whole list for an empty query. Names that start with the query come first.
 pub fn search(query: &str) -> Vec<&'static BodySite> {
-    let words: Vec<String> = query
-        .split_whitespace()
-        .map(str::to_lowercase)
-        .collect();
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
     let matches = |s: &BodySite| {
         let names: Vec<String> = std::iter::once(s.display)
             .chain(s.synonyms.iter().copied())
@@ -137,7 +164,12 @@ mod tests {
             assert_eq!(c, 0, "{} ({}) fails the Verhoeff check", s.code, s.display);
             // The partition identifier (second and third digits from the right) is 00: a concept.
             let n = s.code.len();
-            assert_eq!(&s.code[n - 3..n - 1], "00", "{} is not a concept id", s.code);
+            assert_eq!(
+                &s.code[n - 3..n - 1],
+                "00",
+                "{} is not a concept id",
+                s.code
+            );
         }
     }
 

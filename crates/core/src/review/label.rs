@@ -122,7 +122,9 @@ mod tests {
         );
         let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
         assert_eq!(
-            Label::new(FOOT, Laterality::Right, &long).unwrap_err().code(),
+            Label::new(FOOT, Laterality::Right, &long)
+                .unwrap_err()
+                .code(),
             "review.description_invalid"
         );
         assert!(Label::new(FOOT, Laterality::Right, "a\u{0}b").is_err());

@@ -66,6 +66,18 @@ pub enum SessionError {
         /// How many photos are pending.
         count: usize,
     },
+    /// The phone is with the patient: only consent, decline and hand-back are possible.
+    #[error("The phone is with the patient for consent. Take it back and unlock to continue.")]
+    KioskActive,
+    /// Hand-back was asked for while the phone is not with the patient.
+    #[error("The phone is not in patient mode, so there is nothing to hand back.")]
+    NotInKiosk,
+    /// The patient declined; consent cannot be recorded in the same hand-over.
+    #[error("The patient declined. Please hand the phone back to the clinician.")]
+    ConsentDeclined,
+    /// Withdrawal was asked for with no consent recorded.
+    #[error("No consent is recorded for this patient, so there is nothing to withdraw.")]
+    NoConsentToWithdraw,
 }
 
 impl SessionError {
@@ -88,6 +100,10 @@ impl SessionError {
             SessionError::NotReviewing => "session.not_reviewing",
             SessionError::UnknownPhoto => "session.unknown_photo",
             SessionError::PhotosNotQueued { .. } => "session.photos_not_queued",
+            SessionError::KioskActive => "session.kiosk_active",
+            SessionError::NotInKiosk => "session.not_in_kiosk",
+            SessionError::ConsentDeclined => "session.consent_declined",
+            SessionError::NoConsentToWithdraw => "session.no_consent_to_withdraw",
         }
     }
 }

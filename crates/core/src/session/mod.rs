@@ -11,7 +11,11 @@
 //!   use that consent covers;
 //! - a photo of any other patient is refused, so photos cannot straddle two patients;
 //! - a second patient cannot be started while the first has photos not yet queued (nothing lost);
-//! - idle time or backgrounding locks the session from any state, and unlocking resumes it.
+//! - idle time or backgrounding locks the session from any state, and unlocking resumes it;
+//! - while the phone is with the patient (kiosk mode) only the consent screen is reachable and
+//!   only consent, decline, lock and a re-authenticated hand-back are accepted;
+//! - a decline ends the patient's session (at hand-back in kiosk mode); a withdrawal removes the
+//!   consent and hands every photo of the visit to the app to crypto-shred.
 //!
 //! It does not hold patient identifiers: a patient is an opaque [`PatientRef`] issued by the shell,
 //! so the session (and anything that logs it) carries no NHS number or name.
@@ -37,6 +41,8 @@ struct Visit {
     pending: Vec<Photo>,
     /// Photos handed to the outbox during this visit.
     queued: Vec<PhotoRef>,
+    /// The patient declined in kiosk mode; the visit ends at hand-back.
+    declined: bool,
 }
 
 /// The state machine for one phone's clinical flow. See the module documentation.
@@ -48,6 +54,10 @@ pub struct Session {
     visit: Option<Visit>,
     /// `Some` while locked, with why.
     locked: Option<LockReason>,
+    /// The phone is with the patient.
+    kiosk: bool,
+    /// Photos of withdrawn consents, until the app takes them to crypto-shred.
+    to_shred: Vec<PhotoRef>,
     last_activity: Millis,
 }
 
@@ -59,6 +69,8 @@ impl Session {
             stage: State::Unlocked,
             visit: None,
             locked: Some(LockReason::Start),
+            kiosk: false,
+            to_shred: Vec::new(),
             last_activity: now,
         }
     }
@@ -98,6 +110,34 @@ impl Session {
     /// The consent recorded for the current patient, if any.
     pub fn consent(&self) -> Option<&Consent> {
         self.visit.as_ref().and_then(|v| v.consent.as_ref())
+    }
+
+    /// The digest of the consent in force, to bind into each photo taken now.
+    pub fn consent_digest(&self) -> Option<crate::consent::ConsentDigest> {
+        self.consent().map(|c| c.digest)
+    }
+
+    /// Whether the phone is with the patient (kiosk mode).
+    pub fn kiosk(&self) -> bool {
+        self.kiosk
+    }
+
+    /// Every photo of this patient's session: pending ones in the order taken, then queued ones.
+    pub fn photos(&self) -> Vec<PhotoRef> {
+        self.visit.as_ref().map_or_else(Vec::new, |v| {
+            v.pending
+                .iter()
+                .map(|p| p.id)
+                .chain(v.queued.iter().copied())
+                .collect()
+        })
+    }
+
+    /// Takes the photos whose consent was withdrawn ([`Event::WithdrawConsent`]). **The app must
+    /// crypto-shred each one** that has not been uploaded (and send the withdrawal to the record
+    /// system for those that have), then record the withdrawal. Empty until a withdrawal.
+    pub fn take_photos_to_shred(&mut self) -> Vec<PhotoRef> {
+        std::mem::take(&mut self.to_shred)
     }
 
     /// Photos taken and not yet queued, in the order taken.
@@ -149,9 +189,11 @@ impl Session {
             consented_purposes: self.consent().map(|c| c.purposes),
             pending_photos: pending,
             queued_photos: self.visit.as_ref().map_or(0, |v| v.queued.len()),
-            screens: Screen::reachable(state, pending),
-            home: Screen::home(state),
+            screens: Screen::reachable(state, pending, self.kiosk),
+            home: Screen::home(state, self.kiosk),
             idle_timeout_ms: self.policy.idle_timeout_ms,
+            kiosk: self.kiosk,
+            consent_declined: self.visit.as_ref().is_some_and(|v| v.declined),
         }
     }
 
@@ -164,16 +206,26 @@ impl Session {
         }
         if self.locked.is_some() {
             return match event {
-                Event::Unlock(UnlockMethod::Development)
-                    if !self.policy.allow_development_unlock =>
-                {
-                    Err(SessionError::DevelopmentUnlockRefused)
-                }
-                Event::Unlock(_) => {
+                Event::Unlock(method) => {
+                    self.check_unlock_method(method)?;
                     self.locked = None;
+                    // Unlocking is a clinician re-authentication, so it also ends kiosk mode.
+                    self.leave_kiosk();
                     Ok(())
                 }
                 _ => Err(SessionError::Locked),
+            };
+        }
+        if self.kiosk {
+            return match event {
+                Event::RecordConsent(consent) => self.record_consent(consent),
+                Event::DeclineConsent => self.decline_consent(),
+                Event::HandBack(method) => {
+                    self.check_unlock_method(method)?;
+                    self.leave_kiosk();
+                    Ok(())
+                }
+                _ => Err(SessionError::KioskActive),
             };
         }
         match event {
@@ -187,7 +239,74 @@ impl Session {
             Event::DiscardPhoto(photo) => self.discard_photo(photo),
             Event::Review => self.review(),
             Event::Queue => self.queue(),
+            Event::DeclineConsent => self.decline_consent(),
+            Event::HandToPatient => self.hand_to_patient(),
+            Event::HandBack(_) => Err(SessionError::NotInKiosk),
+            Event::WithdrawConsent => self.withdraw_consent(),
         }
+    }
+
+    fn check_unlock_method(&self, method: UnlockMethod) -> Result<(), SessionError> {
+        if method == UnlockMethod::Development && !self.policy.allow_development_unlock {
+            return Err(SessionError::DevelopmentUnlockRefused);
+        }
+        Ok(())
+    }
+
+    /// Ends kiosk mode; a decline made in it ends the patient's session now.
+    fn leave_kiosk(&mut self) {
+        if !std::mem::take(&mut self.kiosk) {
+            return;
+        }
+        if self.visit.as_ref().is_some_and(|v| v.declined) {
+            self.visit = None;
+            self.stage = State::Unlocked;
+        }
+    }
+
+    fn hand_to_patient(&mut self) -> Result<(), SessionError> {
+        let visit = self.visit.as_ref().ok_or(SessionError::NoPatient)?;
+        if visit.consent.is_some() {
+            return Err(SessionError::ConsentAlreadyRecorded);
+        }
+        self.kiosk = true;
+        Ok(())
+    }
+
+    fn decline_consent(&mut self) -> Result<(), SessionError> {
+        let kiosk = self.kiosk;
+        let visit = self.visit_mut()?;
+        if visit.consent.is_some() {
+            return Err(SessionError::ConsentAlreadyRecorded);
+        }
+        if visit.declined {
+            return Err(SessionError::ConsentDeclined);
+        }
+        if kiosk {
+            // The patient holds the phone: keep the consent screen ("please hand the phone
+            // back") until the clinician takes it back.
+            visit.declined = true;
+        } else {
+            self.visit = None;
+            self.stage = State::Unlocked;
+        }
+        Ok(())
+    }
+
+    fn withdraw_consent(&mut self) -> Result<(), SessionError> {
+        let visit = self.visit_mut()?;
+        if visit.consent.take().is_none() {
+            return Err(SessionError::NoConsentToWithdraw);
+        }
+        let photos: Vec<PhotoRef> = visit
+            .pending
+            .drain(..)
+            .map(|p| p.id)
+            .chain(visit.queued.drain(..))
+            .collect();
+        self.to_shred.extend(photos);
+        self.stage = State::PatientConfirmed;
+        Ok(())
     }
 
     fn visit_mut(&mut self) -> Result<&mut Visit, SessionError> {
@@ -202,6 +321,7 @@ impl Session {
                     consent: None,
                     pending: Vec::new(),
                     queued: Vec::new(),
+                    declined: false,
                 });
                 self.stage = State::PatientConfirmed;
                 Ok(())
@@ -231,6 +351,9 @@ impl Session {
         }
         if visit.consent.is_some() {
             return Err(SessionError::ConsentAlreadyRecorded);
+        }
+        if visit.declined {
+            return Err(SessionError::ConsentDeclined);
         }
         if consent.purposes.is_empty() {
             return Err(SessionError::NoPurpose);

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::consent::ConsentDigest;
+
 /// A reading of the caller's monotonic clock, in milliseconds. Only differences matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Millis(pub u64);
@@ -118,6 +120,9 @@ pub struct Consent {
     pub patient: PatientRef,
     /// What the patient agreed to.
     pub purposes: Purposes,
+    /// SHA-256 of the full consent record ([`crate::consent::ConsentRecord::sha256`]), bound
+    /// into every photo taken under this consent.
+    pub digest: ConsentDigest,
 }
 
 /// A photo as the session sees it: which patient it shows and what it is for.
@@ -140,6 +145,9 @@ pub enum UnlockMethod {
     /// A button for development builds on desktop only; refused unless
     /// [`SessionPolicy::allow_development_unlock`] is set.
     Development,
+    /// The clinician's PIN on desktop, until a platform app lock exists. The shell applies it
+    /// only after [`crate::auth::PinLimiter::attempt`] accepted the PIN.
+    ClinicianPin,
 }
 
 /// Why the session is locked.
@@ -170,6 +178,18 @@ pub enum Event {
     EndPatient,
     /// Consent was recorded.
     RecordConsent(Consent),
+    /// The patient declined consent: no photo can be taken. Outside kiosk mode the patient's
+    /// session ends at once; in kiosk mode it ends when the phone is handed back.
+    DeclineConsent,
+    /// The clinician hands the phone to the patient to read and sign: kiosk mode, where only the
+    /// consent screen is reachable until the clinician re-authenticates.
+    HandToPatient,
+    /// The clinician took the phone back and re-authenticated, leaving kiosk mode.
+    HandBack(UnlockMethod),
+    /// The patient withdrew consent before upload: the session returns to the confirmed patient
+    /// without consent, and its photos are listed by
+    /// [`crate::session::Session::take_photos_to_shred`] for the app to crypto-shred.
+    WithdrawConsent,
     /// The clinician opened the camera.
     StartCapture,
     /// A photo was taken and sealed.
@@ -223,11 +243,13 @@ pub enum Screen {
 }
 
 impl Screen {
-    /// The screens reachable in `state` with `pending` photos not yet queued.
-    pub fn reachable(state: State, pending: usize) -> Vec<Screen> {
+    /// The screens reachable in `state` with `pending` photos not yet queued, in or out of kiosk
+    /// mode. In kiosk mode (and unlocked) only the consent screen is reachable.
+    pub fn reachable(state: State, pending: usize, kiosk: bool) -> Vec<Screen> {
         use Screen::*;
         match state {
             State::Locked => vec![Lock],
+            _ if kiosk => vec![Consent],
             State::Unlocked => vec![Patient, Outbox, Device],
             State::PatientConfirmed => vec![Patient, Consent, Outbox, Device],
             State::Consented | State::Queued => vec![Patient, Consent, Capture, Outbox, Device],
@@ -238,10 +260,11 @@ impl Screen {
         }
     }
 
-    /// The screen to show on entering `state`.
-    pub fn home(state: State) -> Screen {
+    /// The screen to show on entering `state`, in or out of kiosk mode.
+    pub fn home(state: State, kiosk: bool) -> Screen {
         match state {
             State::Locked => Screen::Lock,
+            _ if kiosk => Screen::Consent,
             State::Unlocked => Screen::Patient,
             State::PatientConfirmed => Screen::Consent,
             State::Consented | State::Capturing => Screen::Capture,
@@ -291,4 +314,9 @@ pub struct SessionView {
     pub home: Screen,
     /// The idle timeout in force, so the UI can say when it will lock.
     pub idle_timeout_ms: u64,
+    /// Whether the phone is with the patient (kiosk mode): only the consent screen, and handing
+    /// back needs the clinician to re-authenticate.
+    pub kiosk: bool,
+    /// Whether the patient declined in kiosk mode: the screen asks them to hand the phone back.
+    pub consent_declined: bool,
 }

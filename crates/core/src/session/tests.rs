@@ -17,6 +17,7 @@ fn consent(patient: PatientRef, purposes: &[Purpose]) -> Consent {
         id: ConsentRef(patient.0 + 100),
         patient,
         purposes: purposes.iter().copied().collect(),
+        digest: crate::consent::ConsentDigest([patient.0 as u8; 32]),
     }
 }
 
@@ -313,4 +314,202 @@ fn check_new_patient_agrees_with_confirm_patient() {
     );
     s.apply(Event::EndPatient, Millis(4)).unwrap();
     assert_eq!(s.check_new_patient(), Ok(()));
+}
+
+/// A session unlocked with P1 confirmed and the phone handed to the patient.
+fn in_kiosk() -> Session {
+    let mut s = Session::new(policy(), Millis(0));
+    s.apply(Event::Unlock(UnlockMethod::Development), Millis(0))
+        .unwrap();
+    s.apply(Event::ConfirmPatient(P1), Millis(0)).unwrap();
+    s.apply(Event::HandToPatient, Millis(0)).unwrap();
+    s
+}
+
+#[test]
+fn kiosk_shows_only_consent_and_refuses_navigation() {
+    let mut s = in_kiosk();
+    let view = s.view();
+    assert!(view.kiosk);
+    assert_eq!(view.screens, vec![Screen::Consent]);
+    assert_eq!(view.home, Screen::Consent);
+    for event in [
+        Event::EndPatient,
+        Event::StartCapture,
+        Event::Review,
+        Event::Queue,
+        Event::ConfirmPatient(P2),
+        Event::HandToPatient,
+        Event::WithdrawConsent,
+        Event::Unlock(UnlockMethod::DeviceCredential),
+        Event::DiscardPhoto(PhotoRef(1)),
+        Event::PhotoTaken(photo(1, P1, Purpose::Care)),
+    ] {
+        assert_eq!(
+            s.apply(event, Millis(1)),
+            Err(SessionError::KioskActive),
+            "{event:?}"
+        );
+    }
+    // Consent is recorded, but the camera stays out of reach until the clinician takes the phone back.
+    s.apply(
+        Event::RecordConsent(consent(P1, &[Purpose::Care])),
+        Millis(1),
+    )
+    .unwrap();
+    assert_eq!(s.state(), State::Consented);
+    assert_eq!(s.view().screens, vec![Screen::Consent]);
+    assert_eq!(
+        s.apply(Event::StartCapture, Millis(1)),
+        Err(SessionError::KioskActive)
+    );
+    s.apply(Event::HandBack(UnlockMethod::ClinicianPin), Millis(2))
+        .unwrap();
+    assert!(!s.kiosk());
+    assert_eq!(s.view().home, Screen::Capture);
+    s.apply(Event::StartCapture, Millis(3)).unwrap();
+    assert_eq!(
+        s.apply(Event::HandBack(UnlockMethod::ClinicianPin), Millis(3)),
+        Err(SessionError::NotInKiosk)
+    );
+}
+
+#[test]
+fn hand_back_needs_an_allowed_re_authentication() {
+    let mut s = Session::new(SessionPolicy::default(), Millis(0));
+    s.apply(Event::Unlock(UnlockMethod::DeviceCredential), Millis(0))
+        .unwrap();
+    assert_eq!(
+        s.apply(Event::HandToPatient, Millis(0)),
+        Err(SessionError::NoPatient)
+    );
+    s.apply(Event::ConfirmPatient(P1), Millis(0)).unwrap();
+    s.apply(Event::HandToPatient, Millis(0)).unwrap();
+    assert_eq!(
+        s.apply(Event::HandBack(UnlockMethod::Development), Millis(0)),
+        Err(SessionError::DevelopmentUnlockRefused)
+    );
+    assert!(s.kiosk());
+    s.apply(Event::HandBack(UnlockMethod::DeviceCredential), Millis(0))
+        .unwrap();
+    assert!(!s.kiosk());
+}
+
+#[test]
+fn unlock_after_an_idle_lock_leaves_kiosk() {
+    let mut s = in_kiosk();
+    assert!(s.check_idle(Millis(10_000)));
+    assert_eq!(s.view().screens, vec![Screen::Lock]);
+    assert_eq!(
+        s.apply(Event::HandBack(UnlockMethod::ClinicianPin), Millis(10_001)),
+        Err(SessionError::Locked)
+    );
+    s.apply(Event::Unlock(UnlockMethod::ClinicianPin), Millis(10_001))
+        .unwrap();
+    assert!(!s.kiosk());
+    assert_eq!(s.state(), State::PatientConfirmed);
+}
+
+#[test]
+fn declining_ends_the_patient_session() {
+    // Outside kiosk: at once.
+    let mut s = Session::new(policy(), Millis(0));
+    s.apply(Event::Unlock(UnlockMethod::Development), Millis(0))
+        .unwrap();
+    assert_eq!(
+        s.apply(Event::DeclineConsent, Millis(0)),
+        Err(SessionError::NoPatient)
+    );
+    s.apply(Event::ConfirmPatient(P1), Millis(0)).unwrap();
+    s.apply(Event::DeclineConsent, Millis(0)).unwrap();
+    assert_eq!(s.state(), State::Unlocked);
+    assert_eq!(s.patient(), None);
+    // In kiosk: the consent screen stays ("hand the phone back") until hand-back.
+    let mut k = in_kiosk();
+    k.apply(Event::DeclineConsent, Millis(1)).unwrap();
+    let view = k.view();
+    assert!(view.kiosk && view.consent_declined);
+    assert_eq!(view.screens, vec![Screen::Consent]);
+    assert_eq!(
+        k.apply(
+            Event::RecordConsent(consent(P1, &[Purpose::Care])),
+            Millis(1)
+        ),
+        Err(SessionError::ConsentDeclined)
+    );
+    assert_eq!(
+        k.apply(Event::DeclineConsent, Millis(1)),
+        Err(SessionError::ConsentDeclined)
+    );
+    k.apply(Event::HandBack(UnlockMethod::ClinicianPin), Millis(2))
+        .unwrap();
+    assert_eq!(k.state(), State::Unlocked);
+    assert_eq!(k.patient(), None);
+    assert!(!k.view().consent_declined);
+    // A consented patient cannot "decline" afterwards: that is a withdrawal.
+    let mut c = consented();
+    assert_eq!(
+        c.apply(Event::DeclineConsent, Millis(0)),
+        Err(SessionError::ConsentAlreadyRecorded)
+    );
+}
+
+#[test]
+fn withdrawal_yields_every_photo_of_the_visit_to_shred() {
+    let mut s = consented();
+    assert_eq!(
+        s.consent_digest(),
+        Some(crate::consent::ConsentDigest([1; 32]))
+    );
+    s.apply(Event::StartCapture, Millis(0)).unwrap();
+    s.apply(Event::PhotoTaken(photo(1, P1, Purpose::Care)), Millis(0))
+        .unwrap();
+    s.apply(Event::Review, Millis(0)).unwrap();
+    s.apply(Event::Queue, Millis(0)).unwrap();
+    s.apply(Event::StartCapture, Millis(0)).unwrap();
+    s.apply(Event::PhotoTaken(photo(2, P1, Purpose::Care)), Millis(0))
+        .unwrap();
+    assert_eq!(s.photos(), vec![PhotoRef(2), PhotoRef(1)]);
+    assert!(s.take_photos_to_shred().is_empty());
+    s.apply(Event::WithdrawConsent, Millis(1)).unwrap();
+    assert_eq!(s.state(), State::PatientConfirmed);
+    assert_eq!(s.consent(), None);
+    assert_eq!(s.consent_digest(), None);
+    assert!(s.photos().is_empty());
+    assert!(!s.view().screens.contains(&Screen::Capture));
+    assert_eq!(
+        s.apply(Event::StartCapture, Millis(1)),
+        Err(SessionError::ConsentRequired)
+    );
+    let mut shred = s.take_photos_to_shred();
+    shred.sort_by_key(|p| p.0);
+    assert_eq!(shred, vec![PhotoRef(1), PhotoRef(2)]);
+    assert!(s.take_photos_to_shred().is_empty(), "taken once");
+    assert_eq!(
+        s.apply(Event::WithdrawConsent, Millis(1)),
+        Err(SessionError::NoConsentToWithdraw)
+    );
+    // Nothing pending any more, so the patient's session can end; or consent can be asked again.
+    s.apply(
+        Event::RecordConsent(consent(P1, &[Purpose::Care])),
+        Millis(2),
+    )
+    .unwrap();
+    assert_eq!(s.state(), State::Consented);
+}
+
+#[test]
+fn new_session_errors_have_distinct_codes() {
+    let errors = [
+        SessionError::KioskActive,
+        SessionError::NotInKiosk,
+        SessionError::ConsentDeclined,
+        SessionError::NoConsentToWithdraw,
+    ];
+    for e in errors {
+        assert!(e.code().starts_with("session."));
+        assert!(e.to_string().ends_with('.'));
+        assert_eq!(errors.iter().filter(|o| o.code() == e.code()).count(), 1);
+        assert_ne!(e.code(), SessionError::Locked.code());
+    }
 }

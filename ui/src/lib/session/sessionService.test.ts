@@ -16,6 +16,8 @@ const locked: SessionView = {
   screens: ['lock'],
   home: 'lock',
   idle_timeout_ms: 120000,
+  kiosk: false,
+  consent_declined: false,
 };
 const unlocked: SessionView = { ...locked, state: 'unlocked', lock_reason: null, screens: ['patient', 'outbox', 'device'], home: 'patient' };
 const confirmed: SessionView = { ...unlocked, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' };

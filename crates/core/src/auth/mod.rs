@@ -1,0 +1,17 @@
+//! Clinician re-authentication inside the app, for desktop until a platform app lock exists.
+//!
+//! [`PinHash`] keeps a clinician PIN only as a salted PBKDF2-HMAC-SHA256 hash (sealed in the vault
+//! by the app); [`PinLimiter`] slows and then stops guessing. A verified PIN lets the shell apply
+//! [`UnlockMethod::ClinicianPin`](crate::session::UnlockMethod::ClinicianPin); the session never
+//! sees the PIN.
+
+mod error;
+mod pin;
+#[cfg(test)]
+mod tests;
+
+pub use error::AuthError;
+pub use pin::{
+    check_pin_policy, PinHash, PinLimiter, FIRST_DELAY_MS, FREE_ATTEMPTS, MAX_ATTEMPTS,
+    MIN_PIN_LEN, PBKDF2_ITERATIONS,
+};
