@@ -220,11 +220,8 @@ pub(crate) fn strip(bytes: &[u8]) -> Result<(Vec<u8>, Header), IntakeError> {
                 payload,
                 raw,
             } => match marker {
-                0xC0..=0xCF | 0xDA..=0xDD => {
-                    if marker != 0xC8 {
-                        out.extend_from_slice(raw)
-                    }
-                }
+                // Tables, frame and scan headers; not JPG (0xC8), a reserved extension.
+                0xC0..=0xC7 | 0xC9..=0xCF | 0xDA..=0xDD => out.extend_from_slice(raw),
                 APP2 if payload.starts_with(ICC_ID) => out.extend_from_slice(raw),
                 APP14 if payload.starts_with(b"Adobe") && payload.len() >= 12 => {
                     push_segment(&mut out, APP14, &payload[..12])

@@ -288,12 +288,15 @@ fn decode_limit(policy: &IntakePolicy) -> usize {
         .saturating_add(16 << 20)
 }
 
+/// A thumbnail in stored orientation, the size it was decoded at, and the ICC profile.
+type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>);
+
 /// DCT-scaled decode, then box filter to the thumbnail size (still in stored orientation).
 fn jpeg_thumbnail(
     image: &[u8],
     info: &ImageInfo,
     policy: &IntakePolicy,
-) -> Result<(Pixels, (u32, u32), Option<Vec<u8>>), IntakeError> {
+) -> Result<ScaledThumbnail, IntakeError> {
     let target = fit(info.width, info.height, policy.thumbnail_edge);
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(image));
     decoder.set_max_decoding_buffer_size(decode_limit(policy));

@@ -170,9 +170,9 @@ impl Shrink {
         let mut data = Zeroizing::new(vec![0u8; self.sums.len()]);
         for (i, &n) in self.counts.iter().enumerate() {
             let px = i * c..(i + 1) * c;
-            if n > 0 {
+            if let Some(avg) = std::num::NonZeroU32::new(n) {
                 for k in px {
-                    data[k] = ((self.sums[k] + n / 2) / n) as u8;
+                    data[k] = ((self.sums[k] + avg.get() / 2) / avg) as u8;
                 }
             } else if i % w > 0 {
                 data.copy_within((i - 1) * c..i * c, i * c);

@@ -125,3 +125,14 @@ proptest! {
         fuzzing::intake(&b);
     }
 }
+
+/// Writes the fuzz seeds: `cargo test -p wardcam-core --lib write_fuzz_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/intake"]
+fn write_fuzz_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/intake");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("jpeg_orientation_1"), small_jpeg(1)).unwrap();
+    std::fs::write(dir.join("jpeg_orientation_6"), small_jpeg(6)).unwrap();
+    std::fs::write(dir.join("png_rgba"), small_png()).unwrap();
+}
