@@ -19,6 +19,14 @@ const COMMANDS: &[&str] = &[
     "patient_current",
     "device_info",
     "vault_status",
+    "capture_photo",
+    "photos_list",
+    "body_sites",
+    "photo_label",
+    "photo_delete",
+    "photo_redact",
+    "session_review",
+    "session_queue",
 ];
 
 fn main() {

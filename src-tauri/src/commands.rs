@@ -59,8 +59,12 @@ pub(crate) async fn session_touch(state: State<'_, AppState>) -> Result<(), Comm
 #[tauri::command]
 pub(crate) async fn session_end_patient(
     state: State<'_, AppState>,
+    photos: State<'_, crate::photos::Photos>,
 ) -> Result<SessionView, CommandError> {
-    state.end_patient()
+    let view = state.end_patient()?;
+    // Queued photos stay sealed in the vault for the outbox; the session's list starts afresh.
+    photos.clear()?;
+    Ok(view)
 }
 
 /// Opens the camera; core refuses before consent.

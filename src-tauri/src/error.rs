@@ -20,6 +20,27 @@ impl CommandError {
     }
 }
 
+impl CommandError {
+    /// The vault is still being opened at start (the keystore can take a few seconds to answer).
+    pub(crate) fn vault_opening() -> Self {
+        CommandError {
+            code: "vault.opening",
+            message: "WardCam is still opening its secure storage. Try again in a few seconds."
+                .into(),
+        }
+    }
+
+    /// A request the UI should never send (a missing body or header): a bug, not a user error.
+    pub(crate) fn bad_request(what: &str) -> Self {
+        CommandError {
+            code: "app.bad_request",
+            message: format!(
+                "WardCam could not read that request ({what}). Nothing was stored; try again."
+            ),
+        }
+    }
+}
+
 impl From<wardcam_core::Error> for CommandError {
     fn from(e: wardcam_core::Error) -> Self {
         CommandError {
@@ -37,6 +58,24 @@ impl From<wardcam_core::session::SessionError> for CommandError {
 
 impl From<wardcam_core::patient::PatientError> for CommandError {
     fn from(e: wardcam_core::patient::PatientError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}
+
+impl From<wardcam_core::vault::VaultError> for CommandError {
+    fn from(e: wardcam_core::vault::VaultError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}
+
+impl From<wardcam_core::intake::IntakeError> for CommandError {
+    fn from(e: wardcam_core::intake::IntakeError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}
+
+impl From<wardcam_core::review::ReviewError> for CommandError {
+    fn from(e: wardcam_core::review::ReviewError) -> Self {
         wardcam_core::Error::from(e).into()
     }
 }

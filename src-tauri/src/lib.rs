@@ -1,12 +1,15 @@
 //! WardCam's Tauri shell: it wires the WebView to `wardcam-core` and to the platform, and decides
 //! nothing itself. Commands live in [`commands`]; the session and patient state in [`state`].
 
+mod capture;
 mod commands;
 mod error;
 mod idle;
+mod photos;
 mod policy;
 mod record;
 mod state;
+mod thumbs;
 mod vault;
 // Only Linux installs the handler; elsewhere the decision is compiled for its tests alone.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -30,6 +33,14 @@ pub fn run() {
         .manage(AppState::new(policy))
         .manage(vault::VaultSlot::default())
         .manage(record)
+        .manage(photos::Photos::default())
+        .register_asynchronous_uri_scheme_protocol(thumbs::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            let path = request.uri().path().to_owned();
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(thumbs::respond(&app, &path));
+            });
+        })
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -46,6 +57,14 @@ pub fn run() {
             commands::patient_current,
             commands::device_info,
             commands::vault_status,
+            capture::capture_photo,
+            capture::photos_list,
+            capture::body_sites,
+            capture::photo_label,
+            capture::photo_delete,
+            capture::photo_redact,
+            capture::session_review,
+            capture::session_queue,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());
@@ -87,8 +106,9 @@ mod tests {
         let start = lib.find("generate_handler![").unwrap();
         let end = start + lib[start..].find(']').unwrap();
         let mut handlers: Vec<String> = lib[start..end]
-            .split("commands::")
-            .skip(1)
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter_map(|s| s.rsplit_once("::").map(|(_, name)| name))
+            .filter(|s| !s.is_empty())
             .map(|s| {
                 s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
                     .to_owned()

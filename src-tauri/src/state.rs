@@ -8,8 +8,10 @@ use std::time::Instant;
 use serde::Serialize;
 use wardcam_core::patient::{ScanSource, Verification, WristbandData};
 use wardcam_core::session::{
-    Event, Millis, PatientRef, Session, SessionError, SessionPolicy, SessionView, State,
+    Event, Millis, PatientRef, Photo, PhotoRef, Purpose, Session, SessionError, SessionPolicy,
+    SessionView, State,
 };
+use wardcam_core::vault::PatientFields;
 
 use crate::error::CommandError;
 
@@ -202,6 +204,14 @@ impl AppState {
         Ok(locked.then(|| session.view()))
     }
 
+    /// Refuses with `session.locked` while locked (for commands that change no session state).
+    pub(crate) fn check_unlocked(&self) -> Result<(), CommandError> {
+        if self.view()?.state == State::Locked {
+            return Err(SessionError::Locked.into());
+        }
+        Ok(())
+    }
+
     /// Refuses, as core would, to identify a patient while locked or while another is in session;
     /// asked before a band is looked up so nothing is sent for a patient who cannot be confirmed.
     pub(crate) fn check_new_patient(&self) -> Result<(), CommandError> {
@@ -264,6 +274,56 @@ impl AppState {
         let mut session = self.session()?;
         session.apply(Event::EndPatient, self.now())?;
         *slot = None;
+        Ok(session.view())
+    }
+
+    /// What the vault seals with each photo of this patient: the identifiers, and the digest of the
+    /// consent in force, so the record system can tell which consent covers the photo.
+    pub(crate) fn photo_fields(&self) -> Result<PatientFields, CommandError> {
+        let slot = self.patient_slot()?;
+        let session = self.session()?;
+        let patient = slot
+            .as_ref()
+            .filter(|p| session.patient() == Some(p.reference))
+            .ok_or(SessionError::NoPatient)?;
+        let digest = session
+            .consent_digest()
+            .ok_or(SessionError::ConsentRequired)?;
+        let band = &patient.identified.band;
+        Ok(PatientFields {
+            nhs_number: band.nhs_number.as_ref().map(|n| n.digits()),
+            family_name: band.family_name.clone(),
+            given_names: band.given_name.clone(),
+            date_of_birth: band.date_of_birth.as_ref().map(|d| d.iso()),
+            note: Some(format!(
+                "consent-sha256:{}; record:{}",
+                digest.hex(),
+                if patient.identified.verification.is_verified() {
+                    "verified"
+                } else {
+                    "not verified"
+                }
+            )),
+        })
+    }
+
+    /// Offers a sealed photo to the session for the confirmed patient; core refuses it unless the
+    /// camera is open and the consent covers `intended_use`.
+    pub(crate) fn photo_taken(
+        &self,
+        id: PhotoRef,
+        intended_use: Purpose,
+    ) -> Result<SessionView, CommandError> {
+        let mut session = self.session()?;
+        let patient = session.patient().ok_or(SessionError::NoPatient)?;
+        session.apply(
+            Event::PhotoTaken(Photo {
+                id,
+                patient,
+                intended_use,
+            }),
+            self.now(),
+        )?;
         Ok(session.view())
     }
 

@@ -72,6 +72,19 @@ impl VaultSlot {
         })
     }
 
+    /// The open vault, or why there is none (still opening, or it failed to open).
+    pub(crate) fn get(&self) -> Result<Arc<Vault>, CommandError> {
+        let slot = self
+            .inner
+            .lock()
+            .map_err(|_| CommandError::unexpected("vault lock poisoned"))?;
+        match slot.as_ref() {
+            Some(Ok(open)) => Ok(Arc::clone(&open.vault)),
+            Some(Err(error)) => Err(error.clone()),
+            None => Err(CommandError::vault_opening()),
+        }
+    }
+
     fn set(&self, value: Result<OpenVault, CommandError>) {
         if let Ok(mut slot) = self.inner.lock() {
             *slot = Some(value);

@@ -2,9 +2,19 @@
 // answering with the fixture the test put on `window.__WARDCAM_FIXTURE__`, then starts the real UI.
 // It holds no clinical rules: each test states the exact views core would return. Never built or
 // shipped: `vite build` builds index.html only.
-import { mockIPC } from '@tauri-apps/api/mocks';
+import { mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
-import type { DeviceInfo, ErrorPayload, NhsNumberCheck, PatientSummary, SessionView, VaultStatus } from './lib/types';
+import type {
+  BodySite,
+  DeviceInfo,
+  ErrorPayload,
+  LabelInput,
+  NhsNumberCheck,
+  PatientSummary,
+  PhotoSummary,
+  SessionView,
+  VaultStatus,
+} from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
 export interface Answer {
@@ -29,6 +39,10 @@ export interface Fixture {
   identify?: Record<string, PatientSummary>;
   /** A candidate the backend already holds when the page opens. */
   candidate?: PatientSummary | null;
+  /** The session's photos (`photos_list`); label, delete and redact update this list. */
+  photos?: PhotoSummary[];
+  /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
+  sites?: BodySite[];
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -53,6 +67,7 @@ if (!fixture) throw new Error('harness: no __WARDCAM_FIXTURE__ set');
 let view = fixture.view;
 let patient = fixture.patient;
 let candidate = fixture.candidate ?? null;
+let photos = fixture.photos ?? [];
 const sent: Sent[] = [];
 window.__WARDCAM_SENT__ = sent;
 window.__WARDCAM_EMIT__ = (event, payload) => emit(event, payload);
@@ -63,6 +78,7 @@ const WRONG_LENGTH: NhsNumberCheck = {
   error: { code: 'patient.wrong_length', message: 'An NHS number has 10 digits.' },
 };
 
+mockConvertFileSrc('linux');
 mockIPC(
   (cmd, args) => {
     sent.push({ cmd, args });
@@ -96,6 +112,31 @@ mockIPC(
       case 'patient_discard':
         candidate = null;
         return null;
+      case 'photos_list':
+        return view.state === 'locked' ? [] : photos;
+      case 'body_sites': {
+        const query = String((args as { query?: unknown }).query ?? '').toLowerCase();
+        return (fixture.sites ?? []).filter((s) => s.display.toLowerCase().includes(query));
+      }
+      case 'photo_label': {
+        const { id, label } = args as { id: number; label: LabelInput };
+        const site = (fixture.sites ?? []).find((s) => s.code === label.body_site) ?? null;
+        photos = photos.map((p) =>
+          p.id === id ? { ...p, body_site: site, laterality: label.laterality, description: label.description } : p,
+        );
+        return photos.find((p) => p.id === id);
+      }
+      case 'photo_delete': {
+        const { id } = args as { id: number };
+        photos = photos.filter((p) => p.id !== id);
+        view = { ...view, pending_photos: photos.filter((p) => !p.queued).length };
+        return { view, photo: null };
+      }
+      case 'photo_redact': {
+        const { id } = args as { id: number };
+        photos = photos.map((p) => (p.id === id ? { ...p, redacted: true, version: p.version + 1 } : p));
+        return { view, photo: photos.find((p) => p.id === id) };
+      }
       case 'patient_check_nhs_number': {
         const input = (args as { input?: unknown } | undefined)?.input;
         return (typeof input === 'string' && fixture.checks?.[input]) || WRONG_LENGTH;

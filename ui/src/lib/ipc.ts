@@ -2,10 +2,15 @@
 // back as a WardcamError with a stable code.
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  BodySite,
   DeviceInfo,
+  LabelInput,
+  PhotoChange,
+  Redaction,
   ErrorPayload,
   NhsNumberCheck,
   PatientSummary,
+  PhotoSummary,
   SessionView,
   VaultStatus,
 } from './types';
@@ -27,6 +32,13 @@ export interface Commands {
   patient_current: { args: undefined; result: PatientSummary | null };
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
+  photos_list: { args: undefined; result: PhotoSummary[] };
+  body_sites: { args: { query: string }; result: BodySite[] };
+  photo_label: { args: { id: number; label: LabelInput }; result: PhotoSummary };
+  photo_delete: { args: { id: number }; result: PhotoChange };
+  photo_redact: { args: { id: number; redaction: Redaction }; result: PhotoChange };
+  session_review: { args: undefined; result: SessionView };
+  session_queue: { args: undefined; result: SessionView };
 }
 
 export type Command = keyof Commands;
@@ -74,7 +86,7 @@ export async function call<C extends Command>(
 /** Commands that take raw bytes as their body instead of JSON arguments (desktop only: Android
  * has no raw IPC bodies, so the mobile path goes through the native camera plugin). */
 export interface RawCommands {
-  capture_photo: { result: unknown };
+  capture_photo: { result: PhotoChange };
 }
 
 /** Sends `body` as the raw request body of `command`, with `headers` (e.g. the photo's purpose);

@@ -88,3 +88,66 @@ export type VaultStatus =
   | { state: 'opening' }
   | { state: 'open'; keystore: string; items: number; repaired: number }
   | { state: 'unavailable'; error: ErrorPayload };
+
+/** What intake said about a photo's sharpness and exposure. */
+export interface Quality {
+  sharpness: number;
+  blurred: boolean;
+  dark_fraction: number;
+  bright_fraction: number;
+  too_dark: boolean;
+  too_bright: boolean;
+}
+
+/** A body site from core's SNOMED CT list. */
+export interface BodySite {
+  code: string;
+  display: string;
+  /** Paired sites need left, right or both; the others have no side. */
+  paired: boolean;
+}
+
+export type Laterality = 'left' | 'right' | 'bilateral' | 'not_applicable';
+
+/** A photo of this patient's session; its thumbnail is fetched through the `thumb` protocol. */
+export interface PhotoSummary {
+  id: number;
+  width: number;
+  height: number;
+  quality: Quality;
+  intended_use: Purpose;
+  body_site: BodySite | null;
+  laterality: Laterality | null;
+  description: string;
+  queued: boolean;
+  redacted: boolean;
+  /** Changes when the thumbnail does (after redaction). */
+  version: number;
+}
+
+/** The session after a photo command, and the photo concerned. */
+export interface PhotoChange {
+  view: SessionView;
+  photo: PhotoSummary | null;
+}
+
+/** A rectangle in 0..1 coordinates of the upright photo. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Solid rectangles to paint over, and an optional crop. */
+export interface Redaction {
+  crop: Rect | null;
+  fills: Rect[];
+}
+
+/** A label as the Review screen sends it; core checks it. */
+export interface LabelInput {
+  body_site: string;
+  laterality: Laterality;
+  description: string;
+}

@@ -74,6 +74,14 @@ export class SessionService {
   confirmPatient = () => this.#run(() => this.#backend.call('patient_confirm'));
   endPatient = () => this.#run(() => this.#backend.call('session_end_patient'));
   startCapture = () => this.#run(() => this.#backend.call('session_start_capture'));
+  review = () => this.#run(() => this.#backend.call('session_review'));
+  queue = () => this.#run(() => this.#backend.call('session_queue'));
+
+  /** Follows a view another command returned (a photo taken, deleted or redacted). */
+  follow(view: SessionView): Promise<void> {
+    this.clearError();
+    return this.#show(view);
+  }
 
   /** Reports activity so the idle lock is postponed; failures are not the user's concern. */
   touch(): void {

@@ -1,0 +1,81 @@
+// The photos of this patient's session, as core lists them. Thumbnails are never held here: the
+// WebView loads them from the `thumb` protocol (unsealed in memory, `Cache-Control: no-store`).
+import { convertFileSrc } from '@tauri-apps/api/core';
+import { toWardcamError, type call, type WardcamError } from '../ipc';
+import type { LabelInput, PhotoChange, PhotoSummary, Redaction, SessionView } from '../types';
+
+/** What the store needs from the outside world; tests pass fakes. */
+export interface PhotosBackend {
+  call: typeof call;
+  /** Shows an error in the app's banner. */
+  report: (error: WardcamError) => void;
+  /** Follows the session view a photo command returned. */
+  follow: (view: SessionView) => Promise<void>;
+}
+
+/** Where the WebView fetches a photo's thumbnail; the version changes after a redaction. */
+export function thumbnailUrl(photo: PhotoSummary): string {
+  return `${convertFileSrc(String(photo.id), 'thumb')}?v=${photo.version}`;
+}
+
+export class Photos {
+  list = $state<PhotoSummary[]>([]);
+  busy = $state(false);
+  readonly pending = $derived(this.list.filter((p) => !p.queued));
+  readonly queued = $derived(this.list.filter((p) => p.queued));
+  readonly unlabelled = $derived(this.pending.filter((p) => p.body_site === null).length);
+
+  readonly #backend: PhotosBackend;
+
+  constructor(backend: PhotosBackend) {
+    this.#backend = backend;
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.list = await this.#backend.call('photos_list');
+    } catch (e) {
+      this.#backend.report(toWardcamError(e));
+    }
+  }
+
+  /** A photo the camera just delivered. */
+  async captured(change: PhotoChange): Promise<void> {
+    if (change.photo) this.#put(change.photo);
+    await this.#backend.follow(change.view);
+  }
+
+  label = (id: number, label: LabelInput) =>
+    this.#act(async () => this.#put(await this.#backend.call('photo_label', { id, label })));
+
+  remove = (id: number) =>
+    this.#act(async () => {
+      const change = await this.#backend.call('photo_delete', { id });
+      this.list = this.list.filter((p) => p.id !== id);
+      await this.#backend.follow(change.view);
+    });
+
+  redact = (id: number, redaction: Redaction) =>
+    this.#act(async () => {
+      const change = await this.#backend.call('photo_redact', { id, redaction });
+      if (change.photo) this.#put(change.photo);
+    });
+
+  #put(photo: PhotoSummary): void {
+    const at = this.list.findIndex((p) => p.id === photo.id);
+    this.list = at < 0 ? [...this.list, photo] : this.list.map((p) => (p.id === photo.id ? photo : p));
+  }
+
+  async #act(action: () => Promise<void>): Promise<boolean> {
+    this.busy = true;
+    try {
+      await action();
+      return true;
+    } catch (e) {
+      this.#backend.report(toWardcamError(e));
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
