@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "device_info",
     "vault_status",
     "capture_photo",
+    "capture_native",
     "photos_list",
     "body_sites",
     "photo_label",

@@ -63,6 +63,21 @@ pub(crate) async fn capture_photo(
     blocking(app, move |app| take(app, &bytes, purpose)).await
 }
 
+/// A photo from the phone's native camera (`src-tauri/plugins/camera`): the plugin takes it into
+/// memory and hands the bytes to Rust, so they never pass through JavaScript. On desktop the plugin
+/// answers `camera.native_unavailable` and the WebView camera sends `capture_photo` instead.
+#[tauri::command]
+pub(crate) async fn capture_native(
+    app: AppHandle,
+    purpose: Purpose,
+) -> Result<PhotoChange, CommandError> {
+    use tauri_plugin_wardcam_camera::{CameraExt, CaptureOptions};
+    // Refuse before the shutter fires when no photo could be kept (locked, no consent).
+    app.state::<AppState>().photo_fields()?;
+    let photo = app.camera().capture(CaptureOptions::default()).await?;
+    blocking(app, move |app| take(app, &photo.bytes, purpose)).await
+}
+
 /// Intake, seal, then offer to the session; if the session refuses, the sealed items are shredded,
 /// so nothing is kept that the session does not know about.
 pub(crate) fn take(

@@ -79,3 +79,12 @@ impl From<wardcam_core::review::ReviewError> for CommandError {
         wardcam_core::Error::from(e).into()
     }
 }
+
+impl From<tauri_plugin_wardcam_camera::Error> for CommandError {
+    fn from(e: tauri_plugin_wardcam_camera::Error) -> Self {
+        CommandError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -58,6 +58,7 @@ pub fn run() {
             commands::device_info,
             commands::vault_status,
             capture::capture_photo,
+            capture::capture_native,
             capture::photos_list,
             capture::body_sites,
             capture::photo_label,

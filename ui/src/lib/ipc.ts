@@ -11,6 +11,7 @@ import type {
   NhsNumberCheck,
   PatientSummary,
   PhotoSummary,
+  Purpose,
   SessionView,
   VaultStatus,
 } from './types';
@@ -33,6 +34,7 @@ export interface Commands {
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
   photos_list: { args: undefined; result: PhotoSummary[] };
+  capture_native: { args: { purpose: Purpose }; result: PhotoChange };
   body_sites: { args: { query: string }; result: BodySite[] };
   photo_label: { args: { id: number; label: LabelInput }; result: PhotoSummary };
   photo_delete: { args: { id: number }; result: PhotoChange };
