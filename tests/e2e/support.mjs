@@ -107,3 +107,25 @@ export function wristband(nhs, demographics) {
   [...body].reverse().forEach((d, i) => (sum += Number(d) * (i % 2 === 0 ? 3 : 1)));
   return `]d28018${body}${(10 - (sum % 10)) % 10}93${demographics}`;
 }
+
+/** Records verbal consent for `purposes` through the real commands (the consent screen's own flow is
+ * tested in consent.test.mjs): sets a clinician PIN and name first, as the first unlock does. */
+export async function recordConsent(driver, purposes = ['care']) {
+  const pin = await invoke(driver, 'clinician_pin_set', { pin: '246813', name: 'Dr Ada Test' });
+  if (pin.err) throw new Error(`clinician_pin_set: ${JSON.stringify(pin.err)}`);
+  const text = await invoke(driver, 'consent_text');
+  if (text.err) throw new Error(`consent_text: ${JSON.stringify(text.err)}`);
+  const recorded = await invoke(driver, 'consent_record', {
+    form: {
+      decision: 'permit',
+      purposes,
+      consented_by: { kind: 'patient' },
+      method: { kind: 'verbal', witness: 'Nurse Jo Bloggs' },
+      text_version: text.ok.version,
+    },
+  });
+  if (recorded.err || recorded.ok.state !== 'consented') {
+    throw new Error(`consent_record: ${JSON.stringify(recorded)}`);
+  }
+  return recorded.ok;
+}
