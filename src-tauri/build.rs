@@ -19,6 +19,15 @@ const COMMANDS: &[&str] = &[
     "patient_current",
     "device_info",
     "vault_status",
+    "consent_text",
+    "clinician_pin_status",
+    "clinician_pin_set",
+    "consent_hand_to_patient",
+    "consent_record",
+    "consent_decline",
+    "consent_hand_back",
+    "consent_withdraw",
+    "consent_fhir",
 ];
 
 fn main() {

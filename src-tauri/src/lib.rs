@@ -2,6 +2,7 @@
 //! nothing itself. Commands live in [`commands`]; the session and patient state in [`state`].
 
 mod commands;
+mod consent;
 mod error;
 mod idle;
 mod policy;
@@ -30,6 +31,7 @@ pub fn run() {
         .manage(AppState::new(policy))
         .manage(vault::VaultSlot::default())
         .manage(record)
+        .manage(consent::ConsentState::default())
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -46,6 +48,15 @@ pub fn run() {
             commands::patient_current,
             commands::device_info,
             commands::vault_status,
+            consent::consent_text,
+            consent::clinician_pin_status,
+            consent::clinician_pin_set,
+            consent::consent_hand_to_patient,
+            consent::consent_record,
+            consent::consent_decline,
+            consent::consent_hand_back,
+            consent::consent_withdraw,
+            consent::consent_fhir,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());
@@ -86,13 +97,12 @@ mod tests {
         let lib = include_str!("lib.rs");
         let start = lib.find("generate_handler![").unwrap();
         let end = start + lib[start..].find(']').unwrap();
-        let mut handlers: Vec<String> = lib[start..end]
-            .split("commands::")
-            .skip(1)
-            .map(|s| {
-                s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
-                    .to_owned()
-            })
+        let mut handlers: Vec<String> = lib[start + "generate_handler![".len()..end]
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            // `module::command`: the command's name is the last path segment.
+            .map(|s| s.rsplit("::").next().unwrap().to_owned())
             .collect();
         handlers.sort();
         let build = quoted_names(include_str!("../build.rs"), "COMMANDS: &[&str] = &[");

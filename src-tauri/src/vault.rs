@@ -72,6 +72,22 @@ impl VaultSlot {
         })
     }
 
+    /// The open vault, or why there is none yet (still opening, or the error it failed with).
+    pub(crate) fn vault(&self) -> Result<Arc<Vault>, CommandError> {
+        let slot = self
+            .inner
+            .lock()
+            .map_err(|_| CommandError::unexpected("vault lock poisoned"))?;
+        match slot.as_ref() {
+            None => Err(CommandError::new(
+                "vault.opening",
+                "The secure store is still opening. Wait a few seconds and try again.",
+            )),
+            Some(Err(error)) => Err(error.clone()),
+            Some(Ok(open)) => Ok(Arc::clone(&open.vault)),
+        }
+    }
+
     fn set(&self, value: Result<OpenVault, CommandError>) {
         if let Ok(mut slot) = self.inner.lock() {
             *slot = Some(value);
