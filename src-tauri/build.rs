@@ -28,6 +28,15 @@ const COMMANDS: &[&str] = &[
     "photo_redact",
     "session_review",
     "session_queue",
+    "consent_text",
+    "clinician_pin_status",
+    "clinician_pin_set",
+    "consent_hand_to_patient",
+    "consent_record",
+    "consent_decline",
+    "consent_hand_back",
+    "consent_withdraw",
+    "consent_fhir",
 ];
 
 fn main() {

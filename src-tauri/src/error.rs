@@ -39,6 +39,19 @@ impl CommandError {
             ),
         }
     }
+
+    /// An error the shell itself decides (no core module owns it), with its stable `code`.
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+        CommandError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code, for the shell's own decisions and tests.
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
 }
 
 impl From<wardcam_core::Error> for CommandError {

@@ -3,6 +3,7 @@
 
 mod capture;
 mod commands;
+mod consent;
 mod error;
 mod idle;
 mod photos;
@@ -41,6 +42,7 @@ pub fn run() {
                 responder.respond(thumbs::respond(&app, &path));
             });
         })
+        .manage(consent::ConsentState::default())
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -66,6 +68,15 @@ pub fn run() {
             capture::photo_redact,
             capture::session_review,
             capture::session_queue,
+            consent::consent_text,
+            consent::clinician_pin_status,
+            consent::clinician_pin_set,
+            consent::consent_hand_to_patient,
+            consent::consent_record,
+            consent::consent_decline,
+            consent::consent_hand_back,
+            consent::consent_withdraw,
+            consent::consent_fhir,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());

@@ -6,10 +6,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
 use serde::Serialize;
+use wardcam_core::consent::ConsentPatient;
 use wardcam_core::patient::{ScanSource, Verification, WristbandData};
 use wardcam_core::session::{
-    Event, Millis, PatientRef, Photo, PhotoRef, Purpose, Session, SessionError, SessionPolicy,
-    SessionView, State,
+    Consent, Event, Millis, PatientRef, Photo, PhotoRef, Purpose, Session, SessionError,
+    SessionPolicy, SessionView, State,
 };
 use wardcam_core::vault::PatientFields;
 
@@ -145,7 +146,7 @@ impl AppState {
     }
 
     /// Milliseconds since start on a monotonic clock: wall-clock changes cannot defeat the idle lock.
-    fn now(&self) -> Millis {
+    pub(crate) fn now(&self) -> Millis {
         Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
@@ -339,6 +340,76 @@ impl AppState {
             .as_ref()
             .filter(|p| session.patient() == Some(p.reference))
             .map(|p| PatientSummary::from(&p.identified)))
+    }
+}
+
+/// The confirmed patient as a consent record names them.
+impl AppState {
+    /// The session's patient reference and the patient as the consent record names them: the
+    /// band's name, else the record's. Refused while locked or with no confirmed patient; core
+    /// refuses a patient with no name ([`ConsentError::NoPatientName`]).
+    ///
+    /// [`ConsentError::NoPatientName`]: wardcam_core::consent::ConsentError::NoPatientName
+    pub(crate) fn consent_patient(&self) -> Result<(PatientRef, ConsentPatient), CommandError> {
+        let slot = self.patient_slot()?;
+        let mut session = self.session()?;
+        session.check_idle(self.now());
+        if session.state() == State::Locked {
+            return Err(SessionError::Locked.into());
+        }
+        let confirmed = slot
+            .as_ref()
+            .filter(|p| session.patient() == Some(p.reference))
+            .ok_or(SessionError::NoPatient)?;
+        let band = &confirmed.identified.band;
+        let record = confirmed.identified.verification.record();
+        let family = band
+            .family_name
+            .clone()
+            .or_else(|| record.and_then(|r| r.family_name.clone()))
+            .unwrap_or_default();
+        let given = band
+            .given_name
+            .clone()
+            .or_else(|| record.map(|r| r.given_names.join(" ")))
+            .unwrap_or_default();
+        let birth = band
+            .date_of_birth
+            .or_else(|| record.and_then(|r| r.birth_date));
+        let patient =
+            ConsentPatient::new(band, &family, &given, birth).map_err(wardcam_core::Error::from)?;
+        Ok((confirmed.reference, patient))
+    }
+
+    /// Applies `event` and, if it ended the patient's session (a decline handed back), forgets
+    /// the patient's identifiers too.
+    pub(crate) fn apply_forgetting_ended(&self, event: Event) -> Result<SessionView, CommandError> {
+        let mut slot = self.patient_slot()?;
+        let mut session = self.session()?;
+        session.apply(event, self.now())?;
+        if session.patient().is_none() {
+            *slot = None;
+        }
+        Ok(session.view())
+    }
+
+    /// Withdraws the consent and takes the photos core says must be crypto-shredded, under one
+    /// lock so no photo can slip between the two.
+    pub(crate) fn withdraw_consent(&self) -> Result<(SessionView, Vec<PhotoRef>), CommandError> {
+        let mut session = self.session()?;
+        session.apply(Event::WithdrawConsent, self.now())?;
+        let photos = session.take_photos_to_shred();
+        Ok((session.view(), photos))
+    }
+
+    /// The consent in force for the current patient, if any (none while locked).
+    pub(crate) fn consent_in_force(&self) -> Result<Option<Consent>, CommandError> {
+        let mut session = self.session()?;
+        session.check_idle(self.now());
+        if session.state() == State::Locked {
+            return Ok(None);
+        }
+        Ok(session.consent().copied())
     }
 }
 

@@ -49,15 +49,18 @@ pub enum ItemKind {
     Consent,
     /// A patient's or clinician's signature.
     Signature,
+    /// The clinician's PIN hash, name and attempt count (desktop hand-back from kiosk mode).
+    ClinicianPin,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 4] = [
+    pub const ALL: [ItemKind; 5] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
         ItemKind::Signature,
+        ItemKind::ClinicianPin,
     ];
 
     /// The name stored in the index.
@@ -67,6 +70,7 @@ impl ItemKind {
             ItemKind::Thumbnail => "thumbnail",
             ItemKind::Consent => "consent",
             ItemKind::Signature => "signature",
+            ItemKind::ClinicianPin => "clinician_pin",
         }
     }
 
