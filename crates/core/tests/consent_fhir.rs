@@ -89,6 +89,16 @@ fn record(
     method: Method,
     band: &WristbandData,
 ) -> ConsentRecord {
+    record_named(decision, by, method, band, ("O'Brien", "Siobhán"))
+}
+
+fn record_named(
+    decision: Decision,
+    by: ConsentedBy,
+    method: Method,
+    band: &WristbandData,
+    (family, given): (&str, &str),
+) -> ConsentRecord {
     let text = ConsentText::default_text().unwrap();
     let purposes: Purposes = match decision {
         Decision::Permit => [Purpose::Care, Purpose::SecondOpinion, Purpose::Teaching]
@@ -106,7 +116,7 @@ fn record(
         },
         RecordContext {
             id: ConsentId::random().unwrap(),
-            patient: ConsentPatient::new(band, "O'Brien", "Siobhán", None).unwrap(),
+            patient: ConsentPatient::new(band, family, given, None).unwrap(),
             clinician: Clinician {
                 name: "Dr Jane Okafor".into(),
                 identifier: Some("7654321".into()),
@@ -184,6 +194,18 @@ fn routes() -> Vec<(&'static str, ConsentRecord)> {
         (
             "refusal signed",
             record(Decision::Refuse, ConsentedBy::Patient, sig(), &band),
+        ),
+        (
+            "typed NHS number, no record, no name",
+            record_named(
+                Decision::Permit,
+                ConsentedBy::Patient,
+                Method::Verbal {
+                    witness: "SN Lee".into(),
+                },
+                &band,
+                ("", ""),
+            ),
         ),
         (
             "hospital number only",

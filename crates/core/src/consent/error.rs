@@ -15,7 +15,7 @@ pub enum ConsentError {
     /// The patient has neither an NHS number nor a hospital number.
     #[error("The patient has no NHS number or hospital number. Confirm the patient from their wristband first.")]
     NoPatientIdentifier,
-    /// The patient's name as confirmed is missing.
+    /// The patient was identified by hospital number only, and their name is missing.
     #[error("The patient's name is missing. Confirm the patient from their wristband first.")]
     NoPatientName,
     /// A representative without a name.

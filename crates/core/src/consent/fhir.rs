@@ -137,11 +137,12 @@ pub fn consent_resource(record: &ConsentRecord) -> Result<Value, ConsentError> {
 
 fn patient_reference(record: &ConsentRecord) -> Value {
     let p = &record.patient;
-    let display = format!("{} {}", p.given_name(), p.family_name());
-    match (p.nhs_number(), p.local_id()) {
+    let display = format!("{} {}", p.given_name(), p.family_name())
+        .trim()
+        .to_owned();
+    let mut reference = match (p.nhs_number(), p.local_id()) {
         (Some(n), _) => json!({
             "identifier": { "system": NHS_NUMBER_SYSTEM, "value": n.digits() },
-            "display": display,
         }),
         (None, Some((issuer, value))) => json!({
             "identifier": {
@@ -149,11 +150,15 @@ fn patient_reference(record: &ConsentRecord) -> Value {
                 "value": value,
                 "assigner": { "identifier": { "system": ODS_SYSTEM, "value": issuer } },
             },
-            "display": display,
         }),
-        // validate() guarantees an identifier; a display-only reference is still valid FHIR.
-        (None, None) => json!({ "display": display }),
+        // validate() guarantees an identifier.
+        (None, None) => json!({}),
+    };
+    // A typed NHS number checked against no record carries no name: FHIR forbids empty strings.
+    if !display.is_empty() {
+        reference["display"] = Value::String(display);
     }
+    reference
 }
 
 fn source_attachment(record: &ConsentRecord, at: &str) -> Result<Value, ConsentError> {

@@ -163,7 +163,10 @@ impl ConsentPatient {
         if self.nhs_number.is_none() && self.local_id.is_none() {
             return Err(ConsentError::NoPatientIdentifier);
         }
-        if self.family_name.is_empty() || self.given_name.is_empty() {
+        // An NHS number identifies the patient on its own (a number typed twice while the record
+        // is out of reach has no name to show); a hospital number alone needs the name beside it.
+        if self.nhs_number.is_none() && (self.family_name.is_empty() || self.given_name.is_empty())
+        {
             return Err(ConsentError::NoPatientName);
         }
         check_len(&self.family_name, "patient's name", MAX_NAME_CHARS)?;

@@ -261,8 +261,15 @@ fn a_form_for_another_text_version_is_refused() {
 #[test]
 fn a_patient_needs_an_identifier_and_a_name() {
     let mut band = WristbandData::manual_entry(NhsNumber::parse("9434765919").unwrap());
+    // An NHS number stands alone (typed twice while the record is out of reach: no name known).
+    assert!(ConsentPatient::new(&band, "", "", None).is_ok());
+    // A hospital number needs the name beside it.
+    let local_policy = crate::patient::PatientPolicy::default()
+        .with_local_id("RX1", "[A-Z][0-9]{7}")
+        .unwrap();
+    let local = crate::patient::parse_scan("A1234567", &local_policy).unwrap();
     assert_eq!(
-        ConsentPatient::new(&band, "", "Ann", None).unwrap_err(),
+        ConsentPatient::new(&local, "", "Ann", None).unwrap_err(),
         ConsentError::NoPatientName
     );
     band.nhs_number = None;
