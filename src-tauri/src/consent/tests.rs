@@ -314,13 +314,19 @@ fn the_consent_patient_comes_from_the_confirmed_patient_only_while_unlocked() {
 }
 
 #[test]
-fn a_typed_nhs_number_without_a_record_has_no_name_for_consent() {
+fn a_typed_nhs_number_without_a_record_can_still_consent() {
+    // Offline, a number typed twice has no name to show; the NHS number identifies the patient.
     let state = unlocked();
     confirm(
         &state,
         WristbandData::manual_entry(NhsNumber::parse("9434765919").unwrap()),
     );
-    assert_eq!(code(state.consent_patient()), "consent.no_patient_name");
+    let (_, patient) = state.consent_patient().unwrap();
+    assert_eq!(patient.family_name(), "");
+    assert_eq!(
+        patient.nhs_number().map(|n| n.digits()).as_deref(),
+        Some("9434765919")
+    );
 }
 
 #[test]
