@@ -1,8 +1,10 @@
 // Shared fixtures for the Playwright tests: the views core would return, and page helpers.
 import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { Fixture, Sent } from '../src/harness';
 import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
+import type { ConsentText } from '../src/lib/types';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
@@ -150,3 +152,8 @@ export async function offscreen(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+/** Core's bundled consent text, exactly as `consent_text` returns it. */
+export const consentText: ConsentText = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../crates/core/resources/consent/en-GB-v1.json', import.meta.url)), 'utf8'),
+) as ConsentText;

@@ -5,6 +5,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import type { DeviceInfo, ErrorPayload, NhsNumberCheck, PatientSummary, SessionView, VaultStatus } from './lib/types';
+import type { ConsentText, PinStatus } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
 export interface Answer {
@@ -29,6 +30,10 @@ export interface Fixture {
   identify?: Record<string, PatientSummary>;
   /** A candidate the backend already holds when the page opens. */
   candidate?: PatientSummary | null;
+  /** The clinician PIN's status; a PIN set by "Dr Test" (development unlock allowed) when not given. */
+  pin?: PinStatus;
+  /** What `consent_text` returns (tests pass core's bundled text). */
+  consentText?: ConsentText;
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -61,6 +66,15 @@ const WRONG_LENGTH: NhsNumberCheck = {
   valid: false,
   formatted: null,
   error: { code: 'patient.wrong_length', message: 'An NHS number has 10 digits.' },
+};
+
+const PIN_SET: PinStatus = {
+  ready: true,
+  set: true,
+  clinician: 'Dr Test',
+  failures: 0,
+  disabled: false,
+  development_unlock: true,
 };
 
 mockIPC(
@@ -96,6 +110,11 @@ mockIPC(
       case 'patient_discard':
         candidate = null;
         return null;
+      case 'clinician_pin_status':
+        return fixture.pin ?? PIN_SET;
+      case 'consent_text':
+        if (fixture.consentText) return fixture.consentText;
+        throw { code: 'app.unexpected', message: 'harness: no consent text in the fixture' };
       case 'patient_check_nhs_number': {
         const input = (args as { input?: unknown } | undefined)?.input;
         return (typeof input === 'string' && fixture.checks?.[input]) || WRONG_LENGTH;

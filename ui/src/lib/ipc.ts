@@ -2,6 +2,10 @@
 // back as a WardcamError with a stable code.
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  ConsentForm,
+  ConsentText,
+  DeclineForm,
+  PinStatus,
   DeviceInfo,
   ErrorPayload,
   NhsNumberCheck,
@@ -27,6 +31,15 @@ export interface Commands {
   patient_current: { args: undefined; result: PatientSummary | null };
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
+  consent_text: { args: undefined; result: ConsentText };
+  clinician_pin_status: { args: undefined; result: PinStatus };
+  clinician_pin_set: { args: { pin: string; name: string }; result: PinStatus };
+  consent_hand_to_patient: { args: undefined; result: SessionView };
+  consent_record: { args: { form: ConsentForm }; result: SessionView };
+  consent_decline: { args: { form: DeclineForm }; result: SessionView };
+  consent_hand_back: { args: { pin: string | null }; result: SessionView };
+  consent_withdraw: { args: undefined; result: SessionView };
+  consent_fhir: { args: undefined; result: unknown };
 }
 
 export type Command = keyof Commands;

@@ -75,6 +75,10 @@ export class SessionService {
   endPatient = () => this.#run(() => this.#backend.call('session_end_patient'));
   startCapture = () => this.#run(() => this.#backend.call('session_start_capture'));
 
+  /** Runs another feature's command that returns a new view (consent, hand-back), showing its
+   * result or its error like the session's own commands; resolves to whether it succeeded. */
+  apply = (action: () => Promise<SessionView>) => this.#run(action);
+
   /** Reports activity so the idle lock is postponed; failures are not the user's concern. */
   touch(): void {
     this.#backend.call('session_touch').catch(() => undefined);
