@@ -73,6 +73,11 @@ export const blockedPatient: PatientSummary = {
   record: { family_name: "O'Brien", given_names: ['Siobhan'], date_of_birth: '02-Mar-1975' },
 };
 
+/** Core's bundled consent text, exactly as `consent_text` returns it. */
+export const consentText: ConsentText = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../crates/core/resources/consent/en-GB-v1.json', import.meta.url)), 'utf8'),
+) as ConsentText;
+
 /** One fixture per screen: the view core would return when that screen is home. */
 export const fixtures: Record<Screen, Fixture> = {
   lock: { view: { ...base, state: 'locked', lock_reason: 'idle', screens: ['lock'], home: 'lock' }, patient: null, device },
@@ -81,6 +86,7 @@ export const fixtures: Record<Screen, Fixture> = {
     view: { ...base, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' },
     patient,
     device,
+    consentText,
   },
   capture: {
     view: { ...base, state: 'consented', patient: 1, consented_purposes: ['care'], screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'capture' },
@@ -152,8 +158,3 @@ export async function offscreen(page: Page): Promise<string[]> {
     return out;
   });
 }
-
-/** Core's bundled consent text, exactly as `consent_text` returns it. */
-export const consentText: ConsentText = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../crates/core/resources/consent/en-GB-v1.json', import.meta.url)), 'utf8'),
-) as ConsentText;
