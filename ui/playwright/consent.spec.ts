@@ -86,8 +86,9 @@ test('a signature drawn with the mouse is sent as integer strokes, then the PIN 
   await drawSignature(page);
   await page.getByTestId('consent-sign').click();
   await expect(page.getByTestId('consent-hand-back')).toContainText('Please hand the phone back');
-  const [record] = await sent(page, 'consent_record');
-  const form = (record.args as { form: ConsentForm }).form;
+  const records = await sent(page, 'consent_record');
+  expect(records).toHaveLength(1);
+  const form = (records[0]!.args as { form: ConsentForm }).form;
   expect(form.decision).toBe('permit');
   expect(form.purposes).toEqual(['care', 'teaching']);
   expect(form.text_version).toBe(consentText.version);
