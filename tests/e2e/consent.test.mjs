@@ -199,6 +199,9 @@ test('withdrawing consent returns the patient to consent not yet given', async (
     await tap(driver, 'consent-how-verbal');
     await type(driver, 'consent-witness', 'Nurse Bo Smith');
     await tap(driver, 'consent-record-verbal');
+    // Consent recorded: core's home is Capture; the withdrawal is on the Consent screen.
+    await visible(driver, 'screen-capture');
+    await tap(driver, 'nav-consent');
     await visible(driver, 'consent-recorded');
     await tap(driver, 'consent-withdraw');
     await tap(driver, 'consent-withdraw-yes');
