@@ -168,7 +168,7 @@ test('the first unlock asks the clinician to set a PIN and their name', async ({
     }),
   );
   await expect(page.getByTestId('pin-setup')).toBeVisible();
-  // Asked above the screen: the patient can be identified meanwhile, consent cannot be recorded.
+  // Asked below the screen: the patient can be identified meanwhile, consent cannot be recorded.
   await expect(page.getByTestId('screen-patient')).toBeVisible();
   await page.getByTestId('pin-name').fill('Dr A Jones');
   await page.getByTestId('pin-first').fill('123456');
