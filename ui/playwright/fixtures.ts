@@ -1,8 +1,10 @@
 // Shared fixtures for the Playwright tests: the views core would return, and page helpers.
 import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import type { Fixture, Sent } from '../src/harness';
 import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
+import type { ConsentText } from '../src/lib/types';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
@@ -71,6 +73,11 @@ export const blockedPatient: PatientSummary = {
   record: { family_name: "O'Brien", given_names: ['Siobhan'], date_of_birth: '02-Mar-1975' },
 };
 
+/** Core's bundled consent text, exactly as `consent_text` returns it. */
+export const consentText: ConsentText = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../crates/core/resources/consent/en-GB-v1.json', import.meta.url)), 'utf8'),
+) as ConsentText;
+
 /** One fixture per screen: the view core would return when that screen is home. */
 export const fixtures: Record<Screen, Fixture> = {
   lock: { view: { ...base, state: 'locked', lock_reason: 'idle', screens: ['lock'], home: 'lock' }, patient: null, device },
@@ -79,6 +86,7 @@ export const fixtures: Record<Screen, Fixture> = {
     view: { ...base, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' },
     patient,
     device,
+    consentText,
   },
   capture: {
     view: { ...base, state: 'consented', patient: 1, consented_purposes: ['care'], screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'capture' },

@@ -6,6 +6,8 @@ import { mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import type {
   BodySite,
+  ConsentText,
+  PinStatus,
   DeviceInfo,
   ErrorPayload,
   LabelInput,
@@ -43,6 +45,10 @@ export interface Fixture {
   photos?: PhotoSummary[];
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
   sites?: BodySite[];
+  /** The clinician PIN's status; a PIN set by "Dr Test" (development unlock allowed) when not given. */
+  pin?: PinStatus;
+  /** What `consent_text` returns (tests pass core's bundled text). */
+  consentText?: ConsentText;
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -79,6 +85,15 @@ const WRONG_LENGTH: NhsNumberCheck = {
 };
 
 mockConvertFileSrc('linux');
+const PIN_SET: PinStatus = {
+  ready: true,
+  set: true,
+  clinician: 'Dr Test',
+  failures: 0,
+  disabled: false,
+  development_unlock: true,
+};
+
 mockIPC(
   (cmd, args) => {
     sent.push({ cmd, args });
@@ -137,6 +152,11 @@ mockIPC(
         photos = photos.map((p) => (p.id === id ? { ...p, redacted: true, version: p.version + 1 } : p));
         return { view, photo: photos.find((p) => p.id === id) };
       }
+      case 'clinician_pin_status':
+        return fixture.pin ?? PIN_SET;
+      case 'consent_text':
+        if (fixture.consentText) return fixture.consentText;
+        throw { code: 'app.unexpected', message: 'harness: no consent text in the fixture' };
       case 'patient_check_nhs_number': {
         const input = (args as { input?: unknown } | undefined)?.input;
         return (typeof input === 'string' && fixture.checks?.[input]) || WRONG_LENGTH;

@@ -3,6 +3,10 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   BodySite,
+  ConsentForm,
+  ConsentText,
+  DeclineForm,
+  PinStatus,
   DeviceInfo,
   LabelInput,
   PhotoChange,
@@ -41,6 +45,15 @@ export interface Commands {
   photo_redact: { args: { id: number; redaction: Redaction }; result: PhotoChange };
   session_review: { args: undefined; result: SessionView };
   session_queue: { args: undefined; result: SessionView };
+  consent_text: { args: undefined; result: ConsentText };
+  clinician_pin_status: { args: undefined; result: PinStatus };
+  clinician_pin_set: { args: { pin: string; name: string }; result: PinStatus };
+  consent_hand_to_patient: { args: undefined; result: SessionView };
+  consent_record: { args: { form: ConsentForm }; result: SessionView };
+  consent_decline: { args: { form: DeclineForm }; result: SessionView };
+  consent_hand_back: { args: { pin: string | null }; result: SessionView };
+  consent_withdraw: { args: undefined; result: SessionView };
+  consent_fhir: { args: undefined; result: unknown };
 }
 
 export type Command = keyof Commands;

@@ -26,6 +26,11 @@ describe('navItems', () => {
     expect(items.map((i) => i.label)).toEqual(['Patient', 'Outbox', 'Device']);
   });
 
+  it('offers no navigation at all while the phone is with the patient (kiosk)', () => {
+    expect(navItems(view({ state: 'patient_confirmed', screens: ['consent'], home: 'consent', kiosk: true }))).toEqual([]);
+    expect(navItems(view({ state: 'patient_confirmed', screens: ['consent'], home: 'consent' }))).toHaveLength(1);
+  });
+
   it('offers nothing while locked or before the first view', () => {
     expect(navItems(null)).toEqual([]);
     expect(navItems(view({ state: 'locked', screens: ['lock'], home: 'lock' }))).toEqual([]);

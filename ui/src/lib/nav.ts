@@ -22,7 +22,8 @@ export const SCREEN_LABELS: Readonly<Record<Screen, string>> = {
 
 /** The navigation items for `view`: exactly the reachable screens, in a fixed order. */
 export function navItems(view: SessionView | null): { screen: Screen; label: string }[] {
-  if (!view || view.state === 'locked') return [];
+  // Kiosk mode: the patient holds the phone; no navigation at all, only the consent screen.
+  if (!view || view.state === 'locked' || view.kiosk) return [];
   return SCREEN_ORDER.filter((s) => view.screens.includes(s)).map((screen) => ({
     screen,
     label: SCREEN_LABELS[screen],

@@ -151,3 +151,75 @@ export interface LabelInput {
   laterality: Laterality;
   description: string;
 }
+
+/** What the consent screen explains about one purpose (core's `PurposeText`). */
+export interface PurposeText {
+  title: string;
+  stored: string;
+  where: string;
+  who_sees: string;
+  how_long: string;
+  withdraw: string;
+}
+
+/** The versioned consent text in force, from `consent_text`. */
+export interface ConsentText {
+  version: string;
+  language: string;
+  title: string;
+  introduction: string;
+  purposes: Record<Purpose, PurposeText | null>;
+  declining: string;
+}
+
+/** One pen position in whole pad pixels, `t` ms since the first touch (core's `Point`). */
+export interface SignaturePoint {
+  x: number;
+  y: number;
+  t: number;
+}
+
+/** A signature as core checks it: the pad's size and the strokes, pen down to pen up. */
+export interface Signature {
+  width: number;
+  height: number;
+  strokes: SignaturePoint[][];
+}
+
+export type ConsentedBy =
+  | { kind: 'patient' }
+  | { kind: 'representative'; name: string; relationship: string }
+  | { kind: 'best_interests'; reason: string };
+
+export type ConsentMethod =
+  | { kind: 'signature'; signature: Signature }
+  | { kind: 'verbal'; witness: string }
+  | { kind: 'declined' };
+
+/** What the consent screen sends to `consent_record` (core's `ConsentForm`). */
+export interface ConsentForm {
+  decision: 'permit' | 'refuse';
+  purposes: Purpose[];
+  consented_by: ConsentedBy;
+  method: ConsentMethod;
+  text_version: string;
+}
+
+/** What the screen sends to `consent_decline`. */
+export interface DeclineForm {
+  purposes: Purpose[];
+  consented_by: ConsentedBy;
+  text_version: string;
+}
+
+/** The clinician PIN, from `clinician_pin_status` / `clinician_pin_set`. */
+export interface PinStatus {
+  /** False while the vault is still opening. */
+  ready: boolean;
+  set: boolean;
+  clinician: string | null;
+  failures: number;
+  disabled: boolean;
+  /** Whether the development unlock may hand the phone back (debug builds). */
+  development_unlock: boolean;
+}

@@ -83,6 +83,10 @@ export class SessionService {
     return this.#show(view);
   }
 
+  /** Runs another feature's command that returns a new view (consent, hand-back), showing its
+   * result or its error like the session's own commands; resolves to whether it succeeded. */
+  apply = (action: () => Promise<SessionView>) => this.#run(action);
+
   /** Reports activity so the idle lock is postponed; failures are not the user's concern. */
   touch(): void {
     this.#backend.call('session_touch').catch(() => undefined);

@@ -1,0 +1,218 @@
+// Consent in the real app: the clinician sets a PIN, identifies a patient (name from the medplum
+// record server), hands the phone over; in kiosk mode nothing else is reachable and core refuses
+// other commands; an empty signature is refused, a drawn one unlocks Capture after the clinician
+// takes the phone back with the PIN; a wrong PIN is refused; a decline ends the session at
+// hand-back; the recorded consent's FHIR form validates.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { byTestId, gone, invoke, present, screenshot, startApp, tap, type, visible, waitText } from './support.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PIN = '246810';
+let server;
+let ready;
+
+before(async () => {
+  server = spawn(
+    'node',
+    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: server.stdout });
+  ready = await new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+});
+
+after(() => {
+  server?.stdin.end();
+  server?.kill('SIGTERM');
+});
+
+const withRecord = () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`];
+
+/** Development unlock, then the clinician PIN and name if this device has none yet (the vault
+ * persists between the tests of one run, so only the first test sets it). */
+async function unlockWithPin(driver) {
+  await tap(driver, 'unlock-development');
+  await visible(driver, 'screen-patient');
+  let status;
+  await driver.wait(async () => {
+    status = (await invoke(driver, 'clinician_pin_status')).ok;
+    return status?.ready === true;
+  }, 15000, 'the vault never opened');
+  if (!status.set) {
+    await visible(driver, 'pin-setup');
+    await type(driver, 'pin-name', 'Dr Ada Jones');
+    await type(driver, 'pin-first', PIN);
+    await type(driver, 'pin-second', PIN);
+    await tap(driver, 'pin-save');
+    await gone(driver, 'pin-setup');
+  }
+  status = (await invoke(driver, 'clinician_pin_status')).ok;
+  assert.equal(status.set, true);
+  assert.equal(status.clinician, 'Dr Ada Jones');
+}
+
+/** Types the NHS number twice; the record server supplies the name the consent record needs. */
+async function identify(driver) {
+  await type(driver, 'nhs-first', '943 476 5919');
+  await type(driver, 'nhs-second', '9434765919');
+  await tap(driver, 'patient-identify');
+  await tap(driver, 'patient-confirm');
+  await visible(driver, 'screen-consent');
+}
+
+async function handOver(driver) {
+  await tap(driver, 'consent-purpose-teaching');
+  await tap(driver, 'consent-hand-to-patient');
+  await visible(driver, 'signature-pad');
+  assert.equal((await invoke(driver, 'session_view')).ok.kiosk, true);
+}
+
+/** Draws a zigzag across the signature pad with WebDriver pointer actions. */
+async function drawSignature(driver) {
+  const pad = await visible(driver, 'signature-pad');
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", pad);
+  const rect = await pad.getRect();
+  const half = Math.floor(rect.width / 2) - 20;
+  let actions = driver.actions({ async: true }).move({ origin: pad, x: -half, y: -25 }).press();
+  for (let i = 1; i <= 12; i++) {
+    actions = actions.move({ origin: pad, x: -half + Math.floor((2 * half * i) / 12), y: i % 2 ? 25 : -25, duration: 30 });
+  }
+  await actions.release().perform();
+}
+
+async function errorCode(driver) {
+  const banner = await visible(driver, 'error-banner');
+  return banner.getAttribute('data-code');
+}
+
+test('a drawn signature records consent and unlocks Capture; kiosk mode holds until the right PIN', async () => {
+  const driver = await startApp(withRecord());
+  try {
+    await unlockWithPin(driver);
+    await identify(driver);
+    await handOver(driver);
+
+    // Kiosk: no navigation or Lock on screen, and core refuses everything but consent.
+    assert.equal(await present(driver, 'nav-patient'), false);
+    assert.equal(await present(driver, 'nav-consent'), false);
+    assert.equal(await present(driver, 'lock-button'), false);
+    for (const [cmd, args] of [
+      ['session_start_capture', {}],
+      ['session_end_patient', {}],
+      ['consent_withdraw', {}],
+      ['clinician_pin_set', { pin: '135792', name: 'Patient' }],
+      ['consent_fhir', {}],
+    ]) {
+      const r = await invoke(driver, cmd, args);
+      assert.equal(r.err?.code, 'session.kiosk_active', `${cmd}: ${JSON.stringify(r)}`);
+    }
+    await screenshot(driver, '40-consent-kiosk');
+
+    // An empty pad is refused by core, with its message.
+    await tap(driver, 'consent-sign');
+    assert.equal(await errorCode(driver), 'consent.signature_empty');
+    assert.equal((await invoke(driver, 'session_view')).ok.state, 'patient_confirmed');
+
+    await drawSignature(driver);
+    await tap(driver, 'consent-sign');
+    await waitText(driver, 'consent-hand-back', /Please hand the phone back/);
+    await screenshot(driver, '41-consent-hand-back');
+    let view = (await invoke(driver, 'session_view')).ok;
+    assert.equal(view.state, 'consented');
+    assert.equal(view.kiosk, true);
+    assert.deepEqual(view.screens, ['consent']);
+
+    // A wrong PIN is refused and the phone stays with the patient.
+    await type(driver, 'hand-back-pin', '111111');
+    await tap(driver, 'hand-back-submit');
+    assert.equal(await errorCode(driver), 'auth.wrong_pin');
+    assert.equal((await invoke(driver, 'session_view')).ok.kiosk, true);
+    assert.equal((await invoke(driver, 'clinician_pin_status')).ok.failures, 1);
+
+    await type(driver, 'hand-back-pin', PIN);
+    await tap(driver, 'hand-back-submit');
+    await visible(driver, 'consent-recorded');
+    await visible(driver, 'nav-capture');
+    view = (await invoke(driver, 'session_view')).ok;
+    assert.equal(view.state, 'consented');
+    assert.equal(view.kiosk, false);
+    assert.deepEqual(view.consented_purposes, ['care', 'teaching']);
+    assert.equal((await invoke(driver, 'clinician_pin_status')).ok.failures, 0);
+    await screenshot(driver, '42-consent-recorded');
+
+    // The FHIR Consent of the record validates against the R4 definitions.
+    const resource = (await invoke(driver, 'consent_fhir')).ok;
+    assert.equal(resource.resourceType, 'Consent');
+    assert.equal(resource.status, 'active');
+    assert.ok(JSON.stringify(resource).includes('Dr Ada Jones'));
+    const validated = spawnSync('node', [join(root, 'tests/servers/fhir/validate.mjs')], {
+      input: JSON.stringify(resource),
+      encoding: 'utf8',
+    });
+    assert.equal(validated.status, 0, validated.stdout + validated.stderr);
+
+    // Capture opens now that consent is recorded.
+    assert.equal((await invoke(driver, 'session_start_capture')).ok?.state, 'capturing');
+  } finally {
+    await driver.quit();
+  }
+});
+
+test('a decline ends the patient session when the clinician takes the phone back', async () => {
+  const driver = await startApp(withRecord());
+  try {
+    await unlockWithPin(driver);
+    await identify(driver);
+    await handOver(driver);
+    await tap(driver, 'consent-decline');
+    await waitText(driver, 'consent-hand-back', /You said no/);
+    // Still with the patient: the session waits for the clinician.
+    assert.equal((await invoke(driver, 'session_view')).ok.consent_declined, true);
+    await type(driver, 'hand-back-pin', PIN);
+    await tap(driver, 'hand-back-submit');
+    await visible(driver, 'screen-patient');
+    const view = (await invoke(driver, 'session_view')).ok;
+    assert.equal(view.state, 'unlocked');
+    assert.equal(view.patient, null);
+    assert.equal((await invoke(driver, 'patient_current')).ok, null);
+    assert.equal(await present(driver, 'nav-consent'), false);
+    await screenshot(driver, '43-consent-declined');
+  } finally {
+    await driver.quit();
+  }
+});
+
+test('withdrawing consent returns the patient to consent not yet given', async () => {
+  const driver = await startApp(withRecord());
+  try {
+    await unlockWithPin(driver);
+    await identify(driver);
+    // Verbal consent before a witness: recorded by the clinician, no hand-over.
+    await tap(driver, 'consent-how-verbal');
+    await type(driver, 'consent-witness', 'Nurse Bo Smith');
+    await tap(driver, 'consent-record-verbal');
+    // Consent recorded: core's home is Capture; the withdrawal is on the Consent screen.
+    await visible(driver, 'screen-capture');
+    await tap(driver, 'nav-consent');
+    await visible(driver, 'consent-recorded');
+    await tap(driver, 'consent-withdraw');
+    await tap(driver, 'consent-withdraw-yes');
+    await visible(driver, 'consent-withdrawn');
+    const view = (await invoke(driver, 'session_view')).ok;
+    assert.equal(view.state, 'patient_confirmed');
+    assert.equal(view.consented_purposes, null);
+    assert.equal((await invoke(driver, 'session_start_capture')).err?.code, 'session.consent_required');
+    assert.equal((await invoke(driver, 'consent_fhir')).ok.status, 'inactive');
+    assert.equal(await driver.findElements(byTestId('nav-capture')).then((l) => l.length), 0);
+  } finally {
+    await driver.quit();
+  }
+});
