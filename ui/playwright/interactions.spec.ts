@@ -169,14 +169,17 @@ test('the navigation opens only the screens core lists, and follows home when th
   await expect(page.getByTestId('nav-capture')).toBeVisible();
 });
 
-test('opening the camera after consent shows the honest camera panel', async ({ page }) => {
+test('opening the camera goes through core and shows the in-app camera, never a file picker', async ({ page }) => {
   await open(page, {
     ...fixtures.capture,
     answers: { session_start_capture: { view: { ...fixtures.capture.view, state: 'capturing' } } },
   });
   await page.getByTestId('open-camera').click();
-  await expect(page.getByTestId('screen-capture').getByTestId('not-available')).toContainText('Camera: not available yet');
+  await expect(page.getByTestId('camera-view')).toBeVisible();
   await expect(page.getByTestId('open-camera')).toHaveCount(0);
+  await expect(page.getByTestId('go-review')).toBeDisabled();
+  await expect(page.locator('input[type="file"]')).toHaveCount(0);
+  expect(await sent(page, 'session_start_capture')).toHaveLength(1);
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
