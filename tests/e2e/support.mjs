@@ -111,8 +111,17 @@ export function wristband(nhs, demographics) {
 /** Records verbal consent for `purposes` through the real commands (the consent screen's own flow is
  * tested in consent.test.mjs): sets a clinician PIN and name first, as the first unlock does. */
 export async function recordConsent(driver, purposes = ['care']) {
-  const pin = await invoke(driver, 'clinician_pin_set', { pin: '246813', name: 'Dr Ada Test' });
-  if (pin.err) throw new Error(`clinician_pin_set: ${JSON.stringify(pin.err)}`);
+  // The vault persists between the tests of one run: set the PIN only if none is, with the same PIN
+  // and name as consent.test.mjs uses.
+  let status;
+  await driver.wait(async () => {
+    status = (await invoke(driver, 'clinician_pin_status')).ok;
+    return status?.ready === true;
+  }, 15000, 'the vault never opened');
+  if (!status.set) {
+    const pin = await invoke(driver, 'clinician_pin_set', { pin: '246810', name: 'Dr Ada Jones' });
+    if (pin.err) throw new Error(`clinician_pin_set: ${JSON.stringify(pin.err)}`);
+  }
   const text = await invoke(driver, 'consent_text');
   if (text.err) throw new Error(`consent_text: ${JSON.stringify(text.err)}`);
   const recorded = await invoke(driver, 'consent_record', {
