@@ -5,47 +5,29 @@
 // hand-back; the recorded consent's FHIR form validates.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { byTestId, gone, invoke, present, screenshot, startApp, tap, type, visible, waitText } from './support.mjs';
+import { byTestId, gone, invoke, present, screenshot, startApp, tap, type, visible, waitText, startFhirServer, clinicianPinStatus } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PIN = '246810';
-let server;
 let ready;
 
 before(async () => {
-  server = spawn(
-    'node',
-    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: server.stdout });
-  ready = await new Promise((resolve, reject) => {
-    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
-    lines.once('line', (line) => resolve(JSON.parse(line)));
-  });
+  ready = await startFhirServer();
 });
 
-after(() => {
-  server?.stdin.end();
-  server?.kill('SIGTERM');
-});
+after(() => ready?.stop());
 
-const withRecord = () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`];
+const withRecord = () => ready.args();
 
 /** Development unlock, then the clinician PIN and name if this device has none yet (the vault
  * persists between the tests of one run, so only the first test sets it). */
 async function unlockWithPin(driver) {
   await tap(driver, 'unlock-development');
   await visible(driver, 'screen-patient');
-  let status;
-  await driver.wait(async () => {
-    status = (await invoke(driver, 'clinician_pin_status')).ok;
-    return status?.ready === true;
-  }, 15000, 'the vault never opened');
+  let status = await clinicianPinStatus(driver);
   if (!status.set) {
     await visible(driver, 'pin-setup');
     await type(driver, 'pin-name', 'Dr Ada Jones');

@@ -3,36 +3,17 @@
 // text, shows the record's name, and blocks a band the record contradicts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band } from './support.mjs';
+import { startApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer } from './support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let server;
 let ready;
 
 before(async () => {
-  server = spawn(
-    'node',
-    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: server.stdout });
-  ready = await new Promise((resolve, reject) => {
-    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
-    lines.once('line', (line) => resolve(JSON.parse(line)));
-  });
-  assert.equal(ready.ready, true);
+  ready = await startFhirServer();
 });
 
-after(() => {
-  server?.stdin.end();
-  server?.kill('SIGTERM');
-});
+after(() => ready?.stop());
 
-const withRecord = () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`];
+const withRecord = () => ready.args();
 
 async function unlock(driver) {
   await tap(driver, 'unlock-development');

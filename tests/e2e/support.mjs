@@ -1,6 +1,8 @@
 // Shared WebDriver helpers for the end-to-end tests: start the real app through tauri-driver,
 // find elements by data-testid, call real Rust commands, save screenshots under target/e2e/.
 import { Builder, By, until } from 'selenium-webdriver';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,11 +115,7 @@ export function wristband(nhs, demographics) {
 export async function recordConsent(driver, purposes = ['care']) {
   // The vault persists between the tests of one run: set the PIN only if none is, with the same PIN
   // and name as consent.test.mjs uses.
-  let status;
-  await driver.wait(async () => {
-    status = (await invoke(driver, 'clinician_pin_status')).ok;
-    return status?.ready === true;
-  }, 15000, 'the vault never opened');
+  const status = await clinicianPinStatus(driver);
   if (!status.set) {
     const pin = await invoke(driver, 'clinician_pin_set', { pin: '246810', name: 'Dr Ada Jones' });
     if (pin.err) throw new Error(`clinician_pin_set: ${JSON.stringify(pin.err)}`);
@@ -137,4 +135,39 @@ export async function recordConsent(driver, purposes = ['care']) {
     throw new Error(`consent_record: ${JSON.stringify(recorded)}`);
   }
   return recorded.ok;
+}
+
+/** Starts the FHIR R4 test server (tests/servers/fhir, medplum engine) with its seed patients for
+ * one test file: call in `before`, and `stop()` it in `after`. `args()` are the app's debug flags
+ * that point it at the server with its certificate pinned. */
+export async function startFhirServer() {
+  const server = spawn(
+    'node',
+    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: server.stdout });
+  const ready = await new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+  });
+  if (ready.ready !== true) throw new Error(`FHIR server not ready: ${JSON.stringify(ready)}`);
+  return {
+    ...ready,
+    args: () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`],
+    stop: () => {
+      server.stdin.end();
+      server.kill('SIGTERM');
+    },
+  };
+}
+
+/** The clinician PIN's status, once the vault has opened. */
+export async function clinicianPinStatus(driver) {
+  let status;
+  await driver.wait(async () => {
+    status = (await invoke(driver, 'clinician_pin_status')).ok;
+    return status?.ready === true;
+  }, 15000, 'the vault never opened');
+  return status;
 }
