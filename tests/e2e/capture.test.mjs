@@ -1,7 +1,7 @@
 // Capture in the real app: a frame from WebKitGTK's mock camera (`--dev-mock-camera`, debug builds
 // only) goes through core's intake into the vault, is reviewed with a body site and laterality,
-// redacted, and queued to the Outbox. No file outside the vault folder appears in the app's data,
-// cache or config folders, and no image file appears in /tmp.
+// redacted, and queued to the Outbox; withdrawing consent then shreds it. No file outside the
+// vault folder appears in the app's data, cache or config folders, and no image file in /tmp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -150,6 +150,14 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
       }
     });
     assert.deepEqual(images, [], 'image files appeared in /tmp');
+
+    // The patient withdraws consent before upload: every photo of the visit is crypto-shredded (its
+    // photo and thumbnail items leave the vault) and the withdrawal itself is sealed.
+    const beforeWithdrawal = await vaultItems(driver);
+    const withdrawn = await invoke(driver, 'consent_withdraw');
+    assert.equal(withdrawn.ok?.state, 'patient_confirmed', JSON.stringify(withdrawn));
+    assert.deepEqual((await invoke(driver, 'photos_list')).ok, []);
+    assert.equal(await vaultItems(driver), beforeWithdrawal - 2 + 1);
 
     // Locked, the thumbnail protocol serves nothing.
     await tap(driver, 'lock-button');
