@@ -9,6 +9,7 @@ use tauri::{AppHandle, Manager, State};
 use wardcam_core::intake::{self, IntakePolicy, Redaction};
 use wardcam_core::review::{self, Label, Laterality};
 use wardcam_core::session::{Event, PhotoRef, Purpose, SessionView};
+use wardcam_core::vault::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::error::CommandError;
@@ -90,8 +91,13 @@ pub(crate) fn take(
     let vault = app.state::<VaultSlot>().get()?;
     // Refuse early (locked, no consent) before any image work or sealing.
     let fields = state.photo_fields()?;
-    let intake = intake::intake(bytes, &IntakePolicy::default())?;
-    let sealed = Sealed::seal(&vault, &intake, &fields)?;
+    let sealed = Sealed::from(intake::seal_photo(
+        &vault,
+        bytes,
+        &IntakePolicy::default(),
+        Some(&fields),
+        Timestamp::now(),
+    )?);
     let id = photos.next_ref()?;
     let view = match state.photo_taken(id, purpose) {
         Ok(view) => view,

@@ -109,9 +109,20 @@ pub(crate) struct Sealed {
     quality: Quality,
 }
 
+impl From<wardcam_core::intake::SealedPhoto> for Sealed {
+    fn from(p: wardcam_core::intake::SealedPhoto) -> Self {
+        Sealed {
+            image: p.image,
+            thumbnail: p.thumbnail,
+            info: p.info,
+            quality: p.quality,
+        }
+    }
+}
+
 impl Sealed {
-    /// Seals `intake`'s image and thumbnail, the image with the patient's fields. On error nothing
-    /// of it stays in the vault.
+    /// Seals `intake`'s image and thumbnail (a redacted version), the image with the patient's
+    /// fields. On error nothing of it stays in the vault.
     pub(crate) fn seal(
         vault: &Vault,
         intake: &Intake,

@@ -23,9 +23,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use wardcam_core::intake::{intake, probe, IntakePolicy};
+use wardcam_core::intake::{intake, seal_photo, IntakePolicy};
 use wardcam_core::vault::danger::MemoryKeyStore;
-use wardcam_core::vault::{ItemKind, Timestamp, Vault};
+use wardcam_core::vault::{Timestamp, Vault};
 
 const ROUNDS: usize = 9;
 const CHILD_ENV: &str = "WARDCAM_INTAKE_BENCH_CHILD";
@@ -118,14 +118,9 @@ fn measure(bytes: &[u8], file: &Path, dir: &Path, vault: &Vault, peers: (bool, b
             match (k + round) % 3 {
                 0 => {
                     let t = Instant::now();
-                    probe(bytes, &policy).unwrap();
-                    let out = intake(bytes, &policy).unwrap();
-                    vault
-                        .seal(ItemKind::Photo, &out.image, None, Timestamp::now())
-                        .unwrap();
-                    vault
-                        .seal(ItemKind::Thumbnail, &out.thumbnail, None, Timestamp::now())
-                        .unwrap();
+                    // Exactly what the app does with each photo: `seal_photo` (intake, then seal
+                    // the stripped image and the thumbnail).
+                    seal_photo(vault, bytes, &policy, None, Timestamp::now()).unwrap();
                     c.ours.push(t.elapsed());
                 }
                 1 if peers.0 => {

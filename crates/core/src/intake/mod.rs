@@ -31,6 +31,7 @@ mod pixels;
 mod png;
 mod quality;
 mod redact;
+mod seal;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +43,7 @@ use zeroize::Zeroizing;
 pub use error::IntakeError;
 pub use quality::{Quality, BRIGHT_LEVEL, DARK_LEVEL};
 pub use redact::{Rect, Redaction, MAX_FILLS, REDACTED_QUALITY};
+pub use seal::{seal_photo, SealedPhoto};
 
 use pixels::{fit, Pixels, Shrink};
 

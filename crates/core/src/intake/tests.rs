@@ -136,3 +136,63 @@ fn write_fuzz_corpus() {
     std::fs::write(dir.join("jpeg_orientation_6"), small_jpeg(6)).unwrap();
     std::fs::write(dir.join("png_rgba"), small_png()).unwrap();
 }
+
+mod sealing {
+    use super::*;
+    use crate::vault::danger::MemoryKeyStore;
+    use crate::vault::{ItemKind, Timestamp, Vault};
+
+    fn vault() -> (tempfile::TempDir, Vault) {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(&dir.path().join("vault"), &MemoryKeyStore::new()).unwrap();
+        (dir, vault)
+    }
+
+    #[test]
+    fn sealed_items_hold_exactly_what_intake_produces() {
+        let (_dir, vault) = vault();
+        let policy = IntakePolicy::default();
+        for input in [small_jpeg(6), small_png()] {
+            let sealed = seal_photo(&vault, &input, &policy, None, Timestamp(1)).unwrap();
+            let expected = intake(&input, &policy).unwrap();
+            assert_eq!(*vault.unseal(sealed.image).unwrap(), *expected.image);
+            assert_eq!(
+                *vault.unseal(sealed.thumbnail).unwrap(),
+                *expected.thumbnail
+            );
+            assert_eq!(sealed.info, expected.info);
+            assert_eq!(vault.meta(sealed.image).unwrap().kind, ItemKind::Photo);
+            assert_eq!(
+                vault.meta(sealed.thumbnail).unwrap().kind,
+                ItemKind::Thumbnail
+            );
+        }
+        assert_eq!(vault.list().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_refused_image_leaves_nothing_in_the_vault() {
+        let (_dir, vault) = vault();
+        let policy = IntakePolicy::default();
+        let err = seal_photo(&vault, b"not an image", &policy, None, Timestamp(1)).unwrap_err();
+        assert_eq!(err.code(), "intake.not_an_image");
+        // The header passes but the entropy-coded data is cut short: the image was already being
+        // sealed when the thumbnail failed, so it must be shredded again.
+        // A PNG whose IDAT holds garbage under a correct CRC: the header checks pass, the
+        // thumbnail's inflate fails, and nothing is sealed.
+        let mut png = small_png();
+        let at = png.windows(4).position(|w| w == b"IDAT").unwrap();
+        let len = u32::from_be_bytes([png[at - 4], png[at - 3], png[at - 2], png[at - 1]]) as usize;
+        for b in &mut png[at + 4..at + 4 + len] {
+            *b = 0xA5;
+        }
+        let crc = crc32fast::hash(&png[at..at + 4 + len]);
+        png[at + 4 + len..at + 8 + len].copy_from_slice(&crc.to_be_bytes());
+        assert!(
+            probe(&png, &policy).is_ok(),
+            "the damage must pass the header checks"
+        );
+        assert!(seal_photo(&vault, &png, &policy, None, Timestamp(1)).is_err());
+        assert_eq!(vault.list().unwrap().len(), 0);
+    }
+}
