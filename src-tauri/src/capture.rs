@@ -12,8 +12,9 @@ use wardcam_core::session::{Event, PhotoRef, Purpose, SessionView};
 use wardcam_core::vault::Timestamp;
 use zeroize::Zeroizing;
 
+use crate::background::blocking;
 use crate::error::CommandError;
-use crate::photos::{self, PhotoSummary, Photos, Sealed};
+use crate::photos::{self, PhotoSummary, Photos};
 use crate::state::AppState;
 use crate::vault::VaultSlot;
 
@@ -25,15 +26,6 @@ pub(crate) const PURPOSE_HEADER: &str = "x-wardcam-purpose";
 pub(crate) struct PhotoChange {
     view: SessionView,
     photo: Option<PhotoSummary>,
-}
-
-async fn blocking<T: Send + 'static>(
-    app: AppHandle,
-    work: impl FnOnce(&AppHandle) -> Result<T, CommandError> + Send + 'static,
-) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(move || work(&app))
-        .await
-        .map_err(|_| CommandError::unexpected("image work stopped"))?
 }
 
 /// Reads the intended use from the header (`care`, `second_opinion`, `teaching`, `publication`).
@@ -61,7 +53,7 @@ pub(crate) async fn capture_photo(
             .get(PURPOSE_HEADER)
             .and_then(|v| v.to_str().ok()),
     )?;
-    blocking(app, move |app| take(app, &bytes, purpose)).await
+    blocking(move || take(&app, &bytes, purpose)).await
 }
 
 /// A photo from the phone's native camera (`src-tauri/plugins/camera`): the plugin takes it into
@@ -76,7 +68,7 @@ pub(crate) async fn capture_native(
     // Refuse before the shutter fires when no photo could be kept (locked, no consent).
     app.state::<AppState>().photo_fields()?;
     let photo = app.camera().capture(CaptureOptions::default()).await?;
-    blocking(app, move |app| take(app, &photo.bytes, purpose)).await
+    blocking(move || take(&app, &photo.bytes, purpose)).await
 }
 
 /// Intake, seal, then offer to the session; if the session refuses, the sealed items are shredded,
@@ -91,18 +83,18 @@ pub(crate) fn take(
     let vault = app.state::<VaultSlot>().get()?;
     // Refuse early (locked, no consent) before any image work or sealing.
     let fields = state.photo_fields()?;
-    let sealed = Sealed::from(intake::seal_photo(
+    let sealed = intake::seal_photo(
         &vault,
         bytes,
         &IntakePolicy::default(),
         Some(&fields),
         Timestamp::now(),
-    )?);
+    )?;
     let id = photos.next_ref()?;
     let view = match state.photo_taken(id, purpose) {
         Ok(view) => view,
         Err(e) => {
-            sealed.shred(&vault);
+            photos::shred(&vault, &sealed);
             return Err(e);
         }
     };
@@ -159,7 +151,7 @@ pub(crate) async fn photo_label(
 /// Deletes a photo before it is queued: the session lets go of it, then both items are shredded.
 #[tauri::command]
 pub(crate) async fn photo_delete(app: AppHandle, id: u64) -> Result<PhotoChange, CommandError> {
-    blocking(app, move |app| {
+    blocking(move || {
         let state = app.state::<AppState>();
         let vault = app.state::<VaultSlot>().get()?;
         let view = state.apply(Event::DiscardPhoto(PhotoRef(id)))?;
@@ -179,7 +171,7 @@ pub(crate) async fn photo_redact(
     id: u64,
     redaction: Redaction,
 ) -> Result<PhotoChange, CommandError> {
-    blocking(app, move |app| {
+    blocking(move || {
         let state = app.state::<AppState>();
         let photos = app.state::<Photos>();
         let vault = app.state::<VaultSlot>().get()?;
@@ -187,7 +179,7 @@ pub(crate) async fn photo_redact(
         let original = vault.unseal(photos.image_item(PhotoRef(id))?)?;
         let redacted = intake::redact(&original, &redaction, &IntakePolicy::default())?;
         drop(original);
-        let sealed = Sealed::seal(&vault, &redacted, &fields)?;
+        let sealed = intake::seal_intake(&vault, &redacted, Some(&fields), Timestamp::now())?;
         let (photo, old) = photos.replace(PhotoRef(id), sealed)?;
         for item in old {
             vault.delete(item)?;
@@ -211,7 +203,7 @@ pub(crate) async fn session_review(
 /// Hands the reviewed photos to the outbox; core refuses while any lacks a body site.
 #[tauri::command]
 pub(crate) async fn session_queue(app: AppHandle) -> Result<SessionView, CommandError> {
-    blocking(app, |app| {
+    blocking(move || {
         let state = app.state::<AppState>();
         let photos = app.state::<Photos>();
         let vault = app.state::<VaultSlot>().get()?;

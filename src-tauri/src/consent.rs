@@ -27,6 +27,7 @@ use wardcam_core::session::{
 use wardcam_core::vault::{ItemId, ItemKind, PatientFields, Timestamp, Vault, VaultError};
 use zeroize::Zeroizing;
 
+use crate::background::blocking;
 use crate::error::CommandError;
 use crate::state::AppState;
 use crate::vault::VaultSlot;
@@ -47,15 +48,6 @@ fn debug_only() -> CommandError {
         "app.debug_only",
         "This is a development check, not available in this build.",
     )
-}
-
-/// Runs `work` on a blocking thread (PBKDF2, rendering, disk) and waits for it.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
-) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|_| CommandError::unexpected("background task failed"))?
 }
 
 /// What is sealed for the clinician PIN: never the PIN itself.

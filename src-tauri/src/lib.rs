@@ -1,6 +1,7 @@
 //! WardCam's Tauri shell: it wires the WebView to `wardcam-core` and to the platform, and decides
 //! nothing itself. Commands live in [`commands`]; the session and patient state in [`state`].
 
+mod background;
 mod capture;
 mod commands;
 mod consent;

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
-use wardcam_core::intake::{ImageInfo, Intake, Quality};
+use wardcam_core::intake::{ImageInfo, Quality, SealedPhoto};
 use wardcam_core::review::{Label, Laterality};
 use wardcam_core::session::{PhotoRef, Purpose};
-use wardcam_core::vault::{ItemId, ItemKind, ItemState, PatientFields, Timestamp, Vault};
+use wardcam_core::vault::{ItemId, ItemState, Vault};
 
 use crate::error::CommandError;
 
@@ -101,55 +101,10 @@ struct Book {
     next: u64,
 }
 
-/// Sealed items of one intake, not yet in the session.
-pub(crate) struct Sealed {
-    image: ItemId,
-    thumbnail: ItemId,
-    info: ImageInfo,
-    quality: Quality,
-}
-
-impl From<wardcam_core::intake::SealedPhoto> for Sealed {
-    fn from(p: wardcam_core::intake::SealedPhoto) -> Self {
-        Sealed {
-            image: p.image,
-            thumbnail: p.thumbnail,
-            info: p.info,
-            quality: p.quality,
-        }
-    }
-}
-
-impl Sealed {
-    /// Seals `intake`'s image and thumbnail (a redacted version), the image with the patient's
-    /// fields. On error nothing of it stays in the vault.
-    pub(crate) fn seal(
-        vault: &Vault,
-        intake: &Intake,
-        patient: &PatientFields,
-    ) -> Result<Sealed, CommandError> {
-        let now = Timestamp::now();
-        let image = vault.seal(ItemKind::Photo, &intake.image, Some(patient), now)?;
-        let thumbnail = match vault.seal(ItemKind::Thumbnail, &intake.thumbnail, None, now) {
-            Ok(id) => id,
-            Err(e) => {
-                let _ = vault.delete(image);
-                return Err(e.into());
-            }
-        };
-        Ok(Sealed {
-            image,
-            thumbnail,
-            info: intake.info,
-            quality: intake.quality,
-        })
-    }
-
-    /// Crypto-shreds both items (the session refused the photo).
-    pub(crate) fn shred(self, vault: &Vault) {
-        let _ = vault.delete(self.image);
-        let _ = vault.delete(self.thumbnail);
-    }
+/// Crypto-shreds both items of a photo the session refused.
+pub(crate) fn shred(vault: &Vault, sealed: &SealedPhoto) {
+    let _ = vault.delete(sealed.image);
+    let _ = vault.delete(sealed.thumbnail);
 }
 
 impl Photos {
@@ -170,7 +125,7 @@ impl Photos {
     pub(crate) fn add(
         &self,
         id: PhotoRef,
-        sealed: Sealed,
+        sealed: SealedPhoto,
         intended_use: Purpose,
     ) -> Result<PhotoSummary, CommandError> {
         let entry = Entry {
@@ -245,7 +200,7 @@ impl Photos {
     pub(crate) fn replace(
         &self,
         id: PhotoRef,
-        sealed: Sealed,
+        sealed: SealedPhoto,
     ) -> Result<(PhotoSummary, [ItemId; 2]), CommandError> {
         let mut book = self.book()?;
         let entry = Self::entry(&mut book, id)?;

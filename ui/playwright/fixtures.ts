@@ -3,8 +3,8 @@ import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { Fixture, Sent } from '../src/harness';
-import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
-import type { ConsentText } from '../src/lib/types';
+import type { ConsentText, DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
+import { unlockedView } from '../src/lib/testing/views';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
@@ -18,19 +18,7 @@ export const device: DeviceInfo = {
   barcode_scanner: false,
   record: { base_url: null, problem: null },
 };
-export const base: SessionView = {
-  state: 'unlocked',
-  lock_reason: null,
-  patient: null,
-  consented_purposes: null,
-  pending_photos: 0,
-  queued_photos: 0,
-  screens: ['patient', 'outbox', 'device'],
-  home: 'patient',
-  idle_timeout_ms: 120000,
-  kiosk: false,
-  consent_declined: false,
-};
+export const base: SessionView = unlockedView;
 /** A patient typed by hand on a device with no record endpoint: not verified. */
 export const patient: PatientSummary = {
   nhs_number: '943 476 5919',

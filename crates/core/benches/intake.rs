@@ -27,6 +27,10 @@ use wardcam_core::intake::{intake, seal_photo, IntakePolicy};
 use wardcam_core::vault::danger::MemoryKeyStore;
 use wardcam_core::vault::{Timestamp, Vault};
 
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{median, status_kib};
+
 const ROUNDS: usize = 9;
 const CHILD_ENV: &str = "WARDCAM_INTAKE_BENCH_CHILD";
 
@@ -50,20 +54,6 @@ fn photo_jpeg(w: u32, h: u32) -> Vec<u8> {
         .encode(&rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
         .unwrap();
     out
-}
-
-fn status_kib(field: &str) -> u64 {
-    let s = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn ms(d: Duration) -> f64 {

@@ -32,6 +32,10 @@ use wardcam_core::vault::blob::{seal_to, seal_to_file, Header};
 use wardcam_core::vault::danger::MemoryKeyStore;
 use wardcam_core::vault::{DataKey, ItemId, ItemKind, Timestamp, Vault};
 
+#[path = "support/measure.rs"]
+mod measure;
+use measure::{median, status_kib};
+
 const MB: usize = 1_000_000;
 const ROUNDS: usize = 31;
 
@@ -46,11 +50,6 @@ fn photo(len: usize) -> Vec<u8> {
     }
     v.truncate(len);
     v
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
 }
 
 fn time(f: impl FnOnce()) -> Duration {
@@ -142,15 +141,6 @@ fn age_encrypt(recipient: &str, input: &Path, out: &Path) {
         .unwrap()
         .success();
     assert!(ok, "age failed");
-}
-
-fn status_kib(field: &str) -> u64 {
-    let s = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { durationText, lockReasonText, navItems, nextScreen } from './nav';
-import type { SessionView } from './types';
-
-function view(partial: Partial<SessionView>): SessionView {
-  return {
-    state: 'unlocked',
-    lock_reason: null,
-    patient: null,
-    consented_purposes: null,
-    pending_photos: 0,
-    queued_photos: 0,
-    screens: ['patient', 'outbox', 'device'],
-    home: 'patient',
-    idle_timeout_ms: 120000,
-    kiosk: false,
-    consent_declined: false,
-    ...partial,
-  };
-}
+import { view } from './testing/views';
 
 describe('navItems', () => {
   it('lists exactly the reachable screens, in a fixed order', () => {

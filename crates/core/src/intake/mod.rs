@@ -43,7 +43,7 @@ use zeroize::Zeroizing;
 pub use error::IntakeError;
 pub use quality::{Quality, BRIGHT_LEVEL, DARK_LEVEL};
 pub use redact::{Rect, Redaction, MAX_FILLS, REDACTED_QUALITY};
-pub use seal::{seal_photo, SealedPhoto};
+pub use seal::{seal_intake, seal_photo, SealedPhoto};
 
 use pixels::{fit, Pixels, Shrink};
 

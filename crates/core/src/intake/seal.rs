@@ -2,7 +2,7 @@
 //! `bench/intake` measures it. (Sealing the image on a second thread while the thumbnail is
 //! decoded was tried: no faster here, as the scaled decode dominates and already uses both cores.)
 
-use super::{intake, ImageInfo, IntakePolicy, Quality};
+use super::{intake, ImageInfo, Intake, IntakePolicy, Quality};
 use crate::vault::{ItemId, ItemKind, PatientFields, Timestamp, Vault};
 use crate::Error;
 
@@ -19,9 +19,8 @@ pub struct SealedPhoto {
     pub quality: Quality,
 }
 
-/// Checks, strips and thumbnails `bytes` (see [`intake`]), then seals the image (with the
-/// patient's fields) and the thumbnail. On any error nothing of the photo stays in the vault: an
-/// image sealed before the thumbnail's sealing failed is crypto-shredded again.
+/// Checks, strips and thumbnails `bytes` (see [`intake`]), then seals the result with
+/// [`seal_intake`]. On any error nothing of the photo stays in the vault.
 pub fn seal_photo(
     vault: &Vault,
     bytes: &[u8],
@@ -29,7 +28,18 @@ pub fn seal_photo(
     patient: Option<&PatientFields>,
     now: Timestamp,
 ) -> Result<SealedPhoto, Error> {
-    let photo = intake(bytes, policy)?;
+    seal_intake(vault, &intake(bytes, policy)?, patient, now)
+}
+
+/// Seals an image that passed intake (or [`super::redact`]) and its thumbnail, the image with the
+/// patient's fields. An image sealed before the thumbnail's sealing failed is crypto-shredded
+/// again, so on error nothing of it stays in the vault.
+pub fn seal_intake(
+    vault: &Vault,
+    photo: &Intake,
+    patient: Option<&PatientFields>,
+    now: Timestamp,
+) -> Result<SealedPhoto, Error> {
     let image = vault.seal(ItemKind::Photo, &photo.image, patient, now)?;
     let thumbnail = vault
         .seal(ItemKind::Thumbnail, &photo.thumbnail, None, now)

@@ -4,22 +4,11 @@ import { emit, listen } from '@tauri-apps/api/event';
 import { SESSION_CHANGED, SessionService, type Backend } from './sessionService.svelte';
 import { call, WardcamError } from '../ipc';
 import { KNOWN_ERRORS } from '../errors/knownErrors';
+import { view } from '../testing/views';
 import type { PatientSummary, SessionView } from '../types';
 
-const locked: SessionView = {
-  state: 'locked',
-  lock_reason: 'start',
-  patient: null,
-  consented_purposes: null,
-  pending_photos: 0,
-  queued_photos: 0,
-  screens: ['lock'],
-  home: 'lock',
-  idle_timeout_ms: 120000,
-  kiosk: false,
-  consent_declined: false,
-};
-const unlocked: SessionView = { ...locked, state: 'unlocked', lock_reason: null, screens: ['patient', 'outbox', 'device'], home: 'patient' };
+const locked: SessionView = view({ state: 'locked', lock_reason: 'start', screens: ['lock'], home: 'lock' });
+const unlocked: SessionView = view({});
 const confirmed: SessionView = { ...unlocked, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' };
 
 const typedPatient: PatientSummary = {
