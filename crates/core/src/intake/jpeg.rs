@@ -193,10 +193,18 @@ fn header_of(parts: &[Part<'_>]) -> Result<Header, IntakeError> {
 
 /// Rewrites the file keeping only whitelisted segments (see the module doc), with a minimal EXIF
 /// holding just the orientation when it is not 1. Returns the header read on the way.
+#[cfg(test)]
 pub(crate) fn strip(bytes: &[u8]) -> Result<(Vec<u8>, Header), IntakeError> {
-    let parts = walk(bytes, false)?;
-    let header = header_of(&parts)?;
-    let mut out = Vec::with_capacity(bytes.len());
+    strip_parts(&walk(bytes, false)?, bytes.len())
+}
+
+/// [`strip`] of a file [`walk`] has already split; `len` is the file's length.
+pub(crate) fn strip_parts(
+    parts: &[Part<'_>],
+    len: usize,
+) -> Result<(Vec<u8>, Header), IntakeError> {
+    let header = header_of(parts)?;
+    let mut out = Vec::with_capacity(len);
     out.extend_from_slice(&[0xFF, SOI]);
     let jfif = parts.iter().find_map(|p| match *p {
         Part::Segment {
@@ -212,7 +220,7 @@ pub(crate) fn strip(bytes: &[u8]) -> Result<(Vec<u8>, Header), IntakeError> {
     if header.orientation != 1 {
         push_segment(&mut out, APP1, &exif::minimal_exif(header.orientation));
     }
-    for part in &parts {
+    for part in parts {
         match *part {
             Part::Entropy(data) => out.extend_from_slice(data),
             Part::Segment {

@@ -11,8 +11,9 @@
 //!   a minimal EXIF holding only the Orientation tag. The compressed image data and its tables are
 //!   copied byte for byte: the photo is **not** re-encoded.
 //! - **Thumbnails without a full decode.** JPEG thumbnails are decoded DCT-scaled (1/2, 1/4 or 1/8
-//!   in each axis, by `jpeg-decoder`), then box-filtered to [`IntakePolicy::thumbnail_edge`] and
-//!   turned upright, so a 48 MP photo never exists as 48 MP of pixels. PNG cannot be DCT-scaled;
+//!   in each axis; at 1/8 from the DC coefficients alone by [`dc`], otherwise by `jpeg-decoder`),
+//!   then box-filtered to [`IntakePolicy::thumbnail_edge`] and turned upright, so a 48 MP photo
+//!   never exists as 48 MP of pixels. PNG cannot be DCT-scaled;
 //!   it is decoded row by row into the small thumbnail, so memory stays bounded all the same.
 //! - **Quality advice** ([`Quality`]) from the thumbnail: blur and clipped exposure.
 //! - **Redaction** ([`redact`]): solid black rectangles and a crop, on the full upright image,
@@ -24,6 +25,7 @@
 //! every buffer it returns wipes itself on drop. Decoders' internal buffers are not wiped.
 //! See `docs/intake.md`.
 
+mod dc;
 mod error;
 mod exif;
 mod jpeg;
@@ -247,40 +249,82 @@ pub fn probe(bytes: &[u8], policy: &IntakePolicy) -> Result<ImageInfo, IntakeErr
 /// Checks, strips and thumbnails a captured image (see the module doc). The result is ready to
 /// seal; nothing has been written anywhere.
 pub fn intake(bytes: &[u8], policy: &IntakePolicy) -> Result<Intake, IntakeError> {
+    let stripped = strip(bytes, policy)?;
+    let thumbnail = stripped.thumbnail(policy)?;
+    Ok(Intake {
+        info: stripped.info,
+        image: stripped.image,
+        thumbnail: thumbnail.jpeg,
+        decoded_size: thumbnail.decoded_size,
+        quality: thumbnail.quality,
+    })
+}
+
+/// An image checked and stripped, its thumbnail not yet made: the first half of [`intake`], so
+/// [`seal_photo`] can seal the image while the thumbnail is decoded.
+struct Stripped<'a> {
+    info: ImageInfo,
+    image: Zeroizing<Vec<u8>>,
+    source: Source<'a>,
+}
+
+/// The second half of [`intake`]'s result; see [`Intake`] for the fields.
+struct Thumbnail {
+    jpeg: Zeroizing<Vec<u8>>,
+    decoded_size: (u32, u32),
+    quality: Quality,
+}
+
+/// What the thumbnail is decoded from, besides the stripped image.
+enum Source<'a> {
+    /// The input's marker segments and entropy-coded data: the strip copied the tables and data
+    /// byte for byte, so they describe the stripped image's pixels too.
+    Jpeg(Vec<jpeg::Part<'a>>),
+    Png(png::Header),
+}
+
+/// Checks and strips (the first half of [`intake`]).
+fn strip<'a>(bytes: &'a [u8], policy: &IntakePolicy) -> Result<Stripped<'a>, IntakeError> {
     let info = probe(bytes, policy)?;
-    let (image, thumb, decoded_size) = match info.format {
+    let (image, source) = match info.format {
         ImageFormat::Jpeg => {
-            let (image, _) = jpeg::strip(bytes)?;
-            let image = Zeroizing::new(image);
-            let (thumb, decoded, icc) = jpeg_thumbnail(&image, &info, policy)?;
-            let thumb = thumb.oriented(info.orientation);
-            let quality = quality::assess(&thumb, policy);
-            let encoded = thumb.encode_jpeg(THUMBNAIL_QUALITY, icc.as_deref())?;
-            return Ok(Intake {
-                info,
-                image,
-                thumbnail: encoded,
-                decoded_size: decoded,
-                quality,
-            });
+            let parts = jpeg::walk(bytes, false)?;
+            let (image, _) = jpeg::strip_parts(&parts, bytes.len())?;
+            (image, Source::Jpeg(parts))
         }
         ImageFormat::Png => {
             let (image, header) = png::strip(bytes)?;
-            let image = Zeroizing::new(image);
-            let target = fit(info.width, info.height, policy.thumbnail_edge);
-            let thumb = png::thumbnail(&image, &header, target, decode_limit(policy))?;
-            (image, thumb, (info.width, info.height))
+            (image, Source::Png(header))
         }
     };
-    let thumb = thumb.oriented(info.orientation);
-    let quality = quality::assess(&thumb, policy);
-    Ok(Intake {
+    Ok(Stripped {
         info,
-        image,
-        thumbnail: thumb.encode_jpeg(THUMBNAIL_QUALITY, None)?,
-        decoded_size,
-        quality,
+        image: Zeroizing::new(image),
+        source,
     })
+}
+
+impl Stripped<'_> {
+    /// The upright JPEG thumbnail, the size decoded to make it, and quality advice (the second
+    /// half of [`intake`]).
+    fn thumbnail(&self, policy: &IntakePolicy) -> Result<Thumbnail, IntakeError> {
+        let info = &self.info;
+        let (thumb, decoded_size, icc) = match &self.source {
+            Source::Jpeg(parts) => jpeg_thumbnail(&self.image, parts, info, policy)?,
+            Source::Png(header) => {
+                let target = fit(info.width, info.height, policy.thumbnail_edge);
+                let thumb = png::thumbnail(&self.image, header, target, decode_limit(policy))?;
+                (thumb, (info.width, info.height), None)
+            }
+        };
+        let thumb = thumb.oriented(info.orientation);
+        let quality = quality::assess(&thumb, policy);
+        Ok(Thumbnail {
+            jpeg: thumb.encode_jpeg(THUMBNAIL_QUALITY, icc.as_deref())?,
+            decoded_size,
+            quality,
+        })
+    }
 }
 
 /// Bytes a decoder may allocate: the largest image the policy allows, as RGBA, plus slack.
@@ -293,9 +337,13 @@ fn decode_limit(policy: &IntakePolicy) -> usize {
 /// A thumbnail in stored orientation, the size it was decoded at, and the ICC profile.
 type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>);
 
-/// DCT-scaled decode, then box filter to the thumbnail size (still in stored orientation).
+/// DCT-scaled decode, then box filter to the thumbnail size (still in stored orientation). At
+/// 1/8 scale, the usual one for photos, the DC-only decoder ([`dc`]) does the decode when it can;
+/// otherwise `jpeg-decoder` decodes at the smallest of 1/8, 1/4, 1/2 or 1 that is no smaller than
+/// the thumbnail, which is the same rule.
 fn jpeg_thumbnail(
     image: &[u8],
+    parts: &[jpeg::Part<'_>],
     info: &ImageInfo,
     policy: &IntakePolicy,
 ) -> Result<ScaledThumbnail, IntakeError> {
@@ -303,6 +351,12 @@ fn jpeg_thumbnail(
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(image));
     decoder.set_max_decoding_buffer_size(decode_limit(policy));
     decoder.read_info()?;
+    let eighth = (info.width.div_ceil(8), info.height.div_ceil(8));
+    if eighth.0 >= target.0 || eighth.1 >= target.1 {
+        if let Some(scaled) = dc::eighth(parts) {
+            return Ok((shrink(&scaled, target), eighth, decoder.icc_profile()));
+        }
+    }
     // `fit` never exceeds the stored size, which the header holds as u16.
     let (sw, sh) = decoder.scale(
         u16::try_from(target.0).unwrap_or(u16::MAX),
@@ -314,16 +368,21 @@ fn jpeg_thumbnail(
         .ok_or_else(|| IntakeError::malformed("no frame header"))?
         .pixel_format;
     let scaled = pixels::from_jpeg(format, u32::from(sw), u32::from(sh), data)?;
+    Ok((
+        shrink(&scaled, target),
+        (scaled.width, scaled.height),
+        decoder.icc_profile(),
+    ))
+}
+
+/// Box-filters decoded pixels down to `target`.
+fn shrink(scaled: &Pixels, target: (u32, u32)) -> Pixels {
     let mut shrink = Shrink::new((scaled.width, scaled.height), target, scaled.channels);
     let row = scaled.width as usize * usize::from(scaled.channels);
     for (y, line) in scaled.data.chunks_exact(row).enumerate() {
         shrink.add_row(y as u32, line);
     }
-    Ok((
-        shrink.finish(),
-        (scaled.width, scaled.height),
-        decoder.icc_profile(),
-    ))
+    shrink.finish()
 }
 
 /// Applies a [`Redaction`] to the full-resolution image: decodes it once, turns it upright, paints
@@ -363,7 +422,7 @@ pub fn redact(
 /// test runs it over random and mutated inputs too.
 #[doc(hidden)]
 pub mod fuzzing {
-    use super::{intake as run_intake, probe, redact, IntakePolicy, Rect, Redaction};
+    use super::{dc, intake as run_intake, jpeg, probe, redact, IntakePolicy, Rect, Redaction};
 
     /// A small policy so each input stays cheap (4 MP, 64 px thumbnails).
     pub fn policy() -> IntakePolicy {
@@ -375,10 +434,15 @@ pub mod fuzzing {
         }
     }
 
-    /// Runs `data` through probe, intake and redaction. Panics only if an invariant breaks: intake
-    /// accepts only what probe accepts, with the same header; stripping is idempotent; the
-    /// thumbnail is an image no larger than the policy's edge; redaction never panics.
+    /// Runs `data` through the DC-only decoder, probe, intake and redaction. Panics only if an
+    /// invariant breaks: intake accepts only what probe accepts, with the same header; stripping
+    /// is idempotent; the thumbnail is an image no larger than the policy's edge; nothing panics.
     pub fn intake(data: &[u8]) {
+        // The DC-only decoder directly, as small inputs rarely reach it through intake (it only
+        // serves thumbnails at 1/8 scale).
+        if let Ok(parts) = jpeg::walk(data, false) {
+            let _ = dc::eighth(&parts);
+        }
         let policy = policy();
         let probed = probe(data, &policy);
         let Ok(out) = run_intake(data, &policy) else {

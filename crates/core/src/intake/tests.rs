@@ -85,6 +85,52 @@ fn strip_is_idempotent_and_keeps_icc() {
     assert_eq!(jpeg::strip(&once).unwrap().0, once);
 }
 
+/// At 1/8 scale the DC-only decoder makes the thumbnail; `jpeg-decoder` makes it when the
+/// DC-only decoder is given nothing to work on. The two must agree.
+#[test]
+fn dc_only_and_dct_scaled_thumbnails_agree() {
+    let (w, h) = (1200u16, 800u16);
+    let mut x = 0x9e37_79b9u32;
+    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let (px, c) = (i / 3, i % 3);
+            let (col, row) = (px % usize::from(w), px / usize::from(w));
+            ((col * (c + 1) / 8 + row / 5 + (x % 24) as usize) % 256) as u8
+        })
+        .collect();
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 85)
+        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    // A 128-pixel thumbnail of a 1200-pixel photo is made at 1/8 scale.
+    let policy = IntakePolicy {
+        thumbnail_edge: 128,
+        ..IntakePolicy::default()
+    };
+    let info = probe(&jpeg, &policy).unwrap();
+    let parts = jpeg::walk(&jpeg, false).unwrap();
+    assert!(
+        dc::eighth(&parts).is_some(),
+        "the DC-only decoder must take this file"
+    );
+    let (fast, fast_size, _) = jpeg_thumbnail(&jpeg, &parts, &info, &policy).unwrap();
+    let (slow, slow_size, _) = jpeg_thumbnail(&jpeg, &[], &info, &policy).unwrap();
+    assert_eq!(fast_size, (150, 100));
+    assert_eq!(fast_size, slow_size);
+    assert_eq!((fast.width, fast.height), (slow.width, slow.height));
+    let diff: u64 = fast
+        .data
+        .iter()
+        .zip(slow.data.iter())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = diff as f64 / fast.data.len() as f64;
+    assert!(mean < 3.0, "thumbnails differ by {mean:.2} on average");
+}
+
 #[test]
 fn fuzz_body_survives_the_seeds() {
     fuzzing::intake(&small_jpeg(1));
@@ -176,10 +222,8 @@ mod sealing {
         let policy = IntakePolicy::default();
         let err = seal_photo(&vault, b"not an image", &policy, None, Timestamp(1)).unwrap_err();
         assert_eq!(err.code(), "intake.not_an_image");
-        // The header passes but the entropy-coded data is cut short: the image was already being
-        // sealed when the thumbnail failed, so it must be shredded again.
-        // A PNG whose IDAT holds garbage under a correct CRC: the header checks pass, the
-        // thumbnail's inflate fails, and nothing is sealed.
+        // A PNG whose IDAT holds garbage under a correct CRC: the header checks pass, so the
+        // image is being sealed when the thumbnail's inflate fails; it must be shredded again.
         let mut png = small_png();
         let at = png.windows(4).position(|w| w == b"IDAT").unwrap();
         let len = u32::from_be_bytes([png[at - 4], png[at - 3], png[at - 2], png[at - 1]]) as usize;

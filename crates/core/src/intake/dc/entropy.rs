@@ -1,0 +1,254 @@
+//! Entropy-coded data at the level the DC-only decoder needs: Huffman tables, a bit reader that
+//! removes stuffed bytes and stops at markers, and one block's DC difference with its AC
+//! coefficients skipped. Every read is bounds-checked; damaged data gives `None`, never a panic.
+
+/// Codes up to this many bits long are found with one table lookup.
+const FAST_BITS: u32 = 9;
+/// An AC code and its extra bits together up to this many bits long are skipped with one lookup.
+const SKIP_BITS: u32 = 11;
+/// In [`Huffman::skip`]: the entry resolves the code and its extra bits.
+const SKIP_RESOLVED: u16 = 0x8000;
+/// In [`Huffman::skip`]: how far a resolved end-of-block code moves the coefficient index: past
+/// 64 by more than any run from a valid index could (63 + 16).
+const SKIP_END: u16 = 128;
+/// A DC difference of an 8-bit JPEG needs at most 11 bits.
+const MAX_DC_BITS: u8 = 11;
+
+/// One Huffman table, as JPEG's Annex C defines the canonical codes.
+pub(super) struct Huffman {
+    /// For the next [`FAST_BITS`] bits: `code length << 8 | symbol`, or 0 for a longer code.
+    fast: Box<[u16; 1 << FAST_BITS]>,
+    /// For the next [`SKIP_BITS`] bits, read as an AC code: when the code and its extra bits fit,
+    /// [`SKIP_RESOLVED`]` | total length << 8 | coefficients passed` ([`SKIP_END`] for end of
+    /// block); otherwise 0.
+    skip: Box<[u16; 1 << SKIP_BITS]>,
+    /// For each code length: the largest code of that length, or -1 when there is none.
+    max_code: [i32; 17],
+    /// For each code length: index in `values` of its first code, minus that code.
+    offset: [i32; 17],
+    values: Vec<u8>,
+}
+
+impl Huffman {
+    /// Builds the table from a DHT entry's 16 counts and its symbols; `None` if the counts describe
+    /// codes that do not fit their lengths.
+    pub(super) fn new(counts: &[u8], values: &[u8]) -> Option<Huffman> {
+        // Arrays, not vectors: an index of FAST_BITS or SKIP_BITS bits needs no bounds check.
+        let mut fast = Box::new([0u16; 1 << FAST_BITS]);
+        let mut skip = Box::new([0u16; 1 << SKIP_BITS]);
+        let mut max_code = [-1i32; 17];
+        let mut offset = [0i32; 17];
+        let mut code = 0i32;
+        let mut index = 0i32;
+        for len in 1..=16u32 {
+            let count = i32::from(counts[len as usize - 1]);
+            if code + count > (1 << len) {
+                return None;
+            }
+            offset[len as usize] = index - code;
+            for i in 0..count {
+                let c = (code + i) as usize;
+                let symbol = values[(index + i) as usize];
+                if len <= FAST_BITS {
+                    let shift = FAST_BITS - len;
+                    let entry = (len as u16) << 8 | u16::from(symbol);
+                    fast[c << shift..(c + 1) << shift].fill(entry);
+                }
+                let (run, size) = (u16::from(symbol >> 4), u32::from(symbol & 15));
+                if len + size <= SKIP_BITS {
+                    let passed = if size == 0 && run != 15 {
+                        SKIP_END
+                    } else {
+                        run + 1
+                    };
+                    let shift = SKIP_BITS - len;
+                    let entry = SKIP_RESOLVED | ((len + size) as u16) << 8 | passed;
+                    skip[c << shift..(c + 1) << shift].fill(entry);
+                }
+            }
+            if count > 0 {
+                max_code[len as usize] = code + count - 1;
+            }
+            index += count;
+            code = (code + count) << 1;
+        }
+        Some(Huffman {
+            fast,
+            skip,
+            max_code,
+            offset,
+            values: values.to_vec(),
+        })
+    }
+
+    /// The next code's length and symbol, without consuming it.
+    #[inline(always)]
+    fn peek(&self, bits: &Bits<'_>) -> Option<(u32, u8)> {
+        let entry = self.fast[bits.peek(FAST_BITS) as usize];
+        if entry != 0 {
+            return Some((u32::from(entry >> 8), entry as u8));
+        }
+        self.peek_long(bits)
+    }
+
+    /// [`Huffman::peek`] for codes longer than [`FAST_BITS`].
+    #[cold]
+    fn peek_long(&self, bits: &Bits<'_>) -> Option<(u32, u8)> {
+        (FAST_BITS + 1..=16).find_map(|len| {
+            let code = bits.peek(len) as i32;
+            (code <= self.max_code[len as usize]).then(|| {
+                let i = (self.offset[len as usize] + code) as usize;
+                self.values.get(i).map(|&v| (len, v))
+            })?
+        })
+    }
+}
+
+/// Bits of entropy-coded data, most significant first, with stuffed bytes removed. Past the end
+/// (or a marker) it feeds zero bytes, and counts them so a scan that needed them is refused.
+pub(super) struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Left-aligned bit buffer holding `count` bits.
+    acc: u64,
+    count: u32,
+    /// Zero bytes fed after the data ended.
+    padding: u32,
+    at_marker: bool,
+}
+
+impl<'a> Bits<'a> {
+    pub(super) fn new(data: &'a [u8]) -> Bits<'a> {
+        Bits {
+            data,
+            pos: 0,
+            acc: 0,
+            count: 0,
+            padding: 0,
+            at_marker: false,
+        }
+    }
+
+    /// Makes at least 32 bits available: enough for any code and its extra bits.
+    #[inline(always)]
+    fn fill(&mut self) {
+        if self.count >= 32 {
+            return;
+        }
+        // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once.
+        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_be_bytes(word);
+            let inverted = !word;
+            let has_ff =
+                inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080;
+            if has_ff == 0 {
+                let take = (64 - self.count) / 8;
+                let kept = self.count + 8 * take;
+                let mask = if kept == 64 { !0 } else { !(!0u64 >> kept) };
+                self.acc |= (word >> self.count) & mask;
+                self.count = kept;
+                self.pos += take as usize;
+                return;
+            }
+        }
+        while self.count <= 56 {
+            let byte = self.next_byte();
+            self.acc |= u64::from(byte) << (56 - self.count);
+            self.count += 8;
+        }
+    }
+
+    fn next_byte(&mut self) -> u8 {
+        if !self.at_marker {
+            match self.data.get(self.pos) {
+                Some(0xFF) if self.data.get(self.pos + 1) == Some(&0) => {
+                    self.pos += 2;
+                    return 0xFF;
+                }
+                Some(0xFF) | None => self.at_marker = true,
+                Some(&b) => {
+                    self.pos += 1;
+                    return b;
+                }
+            }
+        }
+        self.padding += 1;
+        0
+    }
+
+    #[inline(always)]
+    fn peek(&self, n: u32) -> u32 {
+        (self.acc >> (64 - n)) as u32
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, n: u32) {
+        self.acc <<= n;
+        self.count -= n;
+    }
+
+    /// Consumes `n` bits (at most 16) as a signed value, as JPEG's EXTEND defines it.
+    #[inline(always)]
+    fn signed(&mut self, n: u32) -> i32 {
+        if n == 0 {
+            return 0;
+        }
+        let v = self.peek(n) as i32;
+        self.consume(n);
+        if v < 1 << (n - 1) {
+            v - (1 << n) + 1
+        } else {
+            v
+        }
+    }
+
+    /// True while no bit consumed so far was one of the zero bytes fed past the data.
+    pub(super) fn intact(&self) -> bool {
+        self.count >= 8 * self.padding
+    }
+
+    /// Skips to the restart marker that must follow, discarding the byte-alignment bits.
+    pub(super) fn restart(&mut self, expected: u8) -> Option<()> {
+        // Only the bits of the current byte may remain unread.
+        let pending = self.count.checked_sub(8 * self.padding)?;
+        let data = self.data;
+        if pending >= 8 || data.get(self.pos..self.pos + 2) != Some(&[0xFF, 0xD0 + expected][..]) {
+            return None;
+        }
+        *self = Bits::new(&data[self.pos + 2..]);
+        Some(())
+    }
+}
+
+/// Decodes one block's DC difference and skips its AC coefficients.
+#[inline(always)]
+pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Option<i32> {
+    bits.fill();
+    let (len, size) = dc.peek(bits)?;
+    if size > MAX_DC_BITS {
+        return None;
+    }
+    bits.consume(len);
+    let diff = bits.signed(u32::from(size));
+    let mut k = 1u32;
+    while k < 64 {
+        bits.fill();
+        let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
+        if entry & SKIP_RESOLVED != 0 {
+            bits.consume(u32::from((entry >> 8) & 0x1F));
+            k += u32::from(entry & 0xFF);
+            continue;
+        }
+        let (len, symbol) = ac.peek(bits)?;
+        let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+        bits.consume(len + size);
+        if size == 0 && run != 15 {
+            break; // end of block
+        }
+        k += run + 1;
+    }
+    // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
+    (k <= 64 || k >= u32::from(SKIP_END)).then_some(diff)
+}

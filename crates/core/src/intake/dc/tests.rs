@@ -1,0 +1,335 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! The DC-only decoder against `jpeg-decoder`'s DCT-scaled 1/8 decode of the same files, and its
+//! refusals (which send the caller to `jpeg-decoder`).
+
+use std::io::Cursor;
+
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+use proptest::prelude::*;
+
+use super::{decode_parts, eighth};
+use crate::intake::jpeg::{walk, Part};
+
+const SAMPLINGS: [SamplingFactor; 8] = [
+    SamplingFactor::F_1_1,
+    SamplingFactor::F_2_1,
+    SamplingFactor::F_1_2,
+    SamplingFactor::F_2_2,
+    SamplingFactor::F_4_1,
+    SamplingFactor::F_4_2,
+    SamplingFactor::F_1_4,
+    SamplingFactor::F_2_4,
+];
+
+/// Gradients, hard-edged tiles and noise, so every block has AC coefficients of many sizes and the
+/// chroma varies.
+fn picture(w: u16, h: u16, channels: usize) -> Vec<u8> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut out = Vec::with_capacity(usize::from(w) * usize::from(h) * channels);
+    for y in 0..u32::from(h) {
+        for i in 0..u32::from(w) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let noise = (x % 48) as u32;
+            let tile = if (i / 13 + y / 11) % 2 == 0 { 90 } else { 0 };
+            let px = [
+                (i * 150 / u32::from(w)) + noise + tile,
+                (y * 120 / u32::from(h)) + noise / 2 + 40,
+                ((i + y) % 200) + tile / 3,
+            ];
+            out.extend(px.iter().take(channels).map(|&v| v.min(255) as u8));
+        }
+    }
+    out
+}
+
+struct Case {
+    size: (u16, u16),
+    grey: bool,
+    sampling: SamplingFactor,
+    restart: u16,
+    quality: u8,
+    optimized: bool,
+}
+
+fn encode(c: &Case) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(&mut out, c.quality);
+    enc.set_sampling_factor(c.sampling);
+    enc.set_restart_interval(c.restart);
+    enc.set_optimized_huffman_tables(c.optimized);
+    let (w, h) = c.size;
+    if c.grey {
+        enc.encode(&picture(w, h, 1), w, h, ColorType::Luma)
+            .unwrap();
+    } else {
+        enc.encode(&picture(w, h, 3), w, h, ColorType::Rgb).unwrap();
+    }
+    out
+}
+
+/// `jpeg-decoder`'s 1/8-scale decode, in RGB or grey.
+fn reference(jpeg: &[u8]) -> (u16, u16, Vec<u8>) {
+    let mut d = jpeg_decoder::Decoder::new(Cursor::new(jpeg));
+    let (w, h) = d.scale(1, 1).unwrap();
+    (w, h, d.decode().unwrap())
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (n, &sampling) in SAMPLINGS.iter().enumerate() {
+        for size in [(173, 91), (520, 360)] {
+            for restart in [0, 1, 5] {
+                cases.push(Case {
+                    size,
+                    grey: false,
+                    sampling,
+                    restart,
+                    quality: [92, 75, 35][n % 3],
+                    // jpeg-encoder 0.6 cannot always optimise tables with restart intervals.
+                    optimized: n % 2 == 1 && restart == 0,
+                });
+            }
+        }
+    }
+    for restart in [0, 3] {
+        for size in [(64, 64), (301, 77)] {
+            cases.push(Case {
+                size,
+                grey: true,
+                sampling: SamplingFactor::F_1_1,
+                restart,
+                quality: 85,
+                optimized: restart == 3,
+            });
+        }
+    }
+    cases
+}
+
+fn label(c: &Case) -> String {
+    format!(
+        "{:?} {:?} grey={} restart={} quality={}",
+        c.size, c.sampling, c.grey, c.restart, c.quality
+    )
+}
+
+/// Mean and largest difference, per channel.
+fn differences(ours: &[u8], theirs: &[u8], channels: usize) -> Vec<(f64, u8)> {
+    assert_eq!(ours.len(), theirs.len());
+    (0..channels)
+        .map(|ch| {
+            let diffs: Vec<u8> = ours
+                .iter()
+                .skip(ch)
+                .step_by(channels)
+                .zip(theirs.iter().skip(ch).step_by(channels))
+                .map(|(&a, &b)| a.abs_diff(b))
+                .collect();
+            let sum: f64 = diffs.iter().map(|&d| f64::from(d)).sum();
+            (
+                sum / diffs.len() as f64,
+                diffs.iter().copied().max().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// Where there is nothing to interpolate (greyscale, no chroma subsampling), jpeg-decoder's
+/// components as stored are exactly ours.
+#[test]
+fn block_averages_equal_jpeg_decoders_where_nothing_is_interpolated() {
+    for c in cases()
+        .into_iter()
+        .filter(|c| c.grey || c.sampling == SamplingFactor::F_1_1)
+    {
+        let jpeg = encode(&c);
+        let channels = if c.grey { 1 } else { 3 };
+        let mut d = jpeg_decoder::Decoder::new(Cursor::new(&jpeg[..]));
+        d.set_color_transform(jpeg_decoder::ColorTransform::None);
+        let (w, h) = d.scale(1, 1).unwrap();
+        let rows = d.decode().unwrap();
+        // Without a transform jpeg-decoder gives each row component by component.
+        let w = usize::from(w);
+        let mut want = Vec::with_capacity(rows.len());
+        for row in rows.chunks_exact(w * channels) {
+            for x in 0..w {
+                want.extend((0..channels).map(|ch| row[ch * w + x]));
+            }
+        }
+        let got = decode_parts(&walk(&jpeg, false).unwrap())
+            .unwrap_or_else(|| panic!("{}: refused", label(&c)))
+            .pixels(false);
+        assert_eq!(
+            (got.width as usize, got.height),
+            (w, u32::from(h)),
+            "{}",
+            label(&c)
+        );
+        assert!(*got.data == want, "{}: components differ", label(&c));
+    }
+}
+
+/// BT.601 luma of RGB pixels: the Y the conversions started from, whatever the chroma.
+fn luma(rgb: &[u8]) -> Vec<u8> {
+    rgb.chunks_exact(3)
+        .map(|p| {
+            let y = 299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2]);
+            ((y + 500) / 1000) as u8
+        })
+        .collect()
+}
+
+/// In RGB, for every sampling layout and restart interval. jpeg-decoder's colour conversion may
+/// round differently (it has SIMD paths), and it interpolates subsampled chroma where this repeats
+/// it: so luma agrees, and each channel is close on average. A misplaced block or a lost bit is
+/// far off.
+#[test]
+fn rgb_is_close_to_jpeg_decoders_eighth_scale_decode() {
+    for c in cases() {
+        let jpeg = encode(&c);
+        let (w, h, want) = reference(&jpeg);
+        let got = eighth(&walk(&jpeg, false).unwrap())
+            .unwrap_or_else(|| panic!("{}: refused", label(&c)));
+        let l = label(&c);
+        assert_eq!((got.width, got.height), (u32::from(w), u32::from(h)), "{l}");
+        if c.grey {
+            assert_eq!(differences(&got.data, &want, 1)[0].1, 0, "{l}");
+            continue;
+        }
+        let (_, max) = differences(&luma(&got.data), &luma(&want), 1)[0];
+        assert!(max <= 1, "{l}: luma differs by {max}");
+        let interpolated = c.sampling != SamplingFactor::F_1_1;
+        for (ch, (mean, max)) in differences(&got.data, &want, 3).into_iter().enumerate() {
+            let ok = if interpolated { mean < 8.0 } else { max <= 1 };
+            assert!(ok, "{l}: channel {ch} mean {mean:.2} max {max}");
+        }
+    }
+}
+
+fn refused(jpeg: &[u8]) -> bool {
+    decode_parts(&walk(jpeg, false).unwrap()).is_none()
+}
+
+fn baseline(restart: u16) -> Vec<u8> {
+    encode(&Case {
+        size: (520, 360),
+        grey: false,
+        sampling: SamplingFactor::F_2_2,
+        restart,
+        quality: 80,
+        optimized: false,
+    })
+}
+
+/// The file with its entropy-coded data replaced by `f(data)`.
+fn with_entropy(jpeg: &[u8], f: impl Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    let parts = walk(jpeg, false).unwrap();
+    let mut out = vec![0xFF, 0xD8];
+    for p in parts {
+        match p {
+            Part::Segment { raw, .. } => out.extend_from_slice(raw),
+            Part::Entropy(data) => out.extend(f(data)),
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+#[test]
+fn what_it_does_not_decode_is_left_to_jpeg_decoder() {
+    assert!(!refused(&baseline(0)), "the control case must decode");
+
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(&mut out, 80);
+    enc.set_progressive(true);
+    enc.encode(&picture(64, 48, 3), 64, 48, ColorType::Rgb)
+        .unwrap();
+    assert!(refused(&out), "progressive");
+
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(&mut out, 80);
+    enc.add_app_segment(14, b"Adobe\0\x64\0\0\0\0\0").unwrap();
+    enc.encode(&picture(64, 48, 3), 64, 48, ColorType::Rgb)
+        .unwrap();
+    assert!(refused(&out), "Adobe colour transform");
+
+    let mut out = Vec::new();
+    Encoder::new(&mut out, 80)
+        .encode(&[40u8; 64 * 48 * 4], 64, 48, ColorType::Cmyk)
+        .unwrap();
+    assert!(refused(&out), "CMYK");
+}
+
+#[test]
+fn data_that_ends_early_is_refused() {
+    let cut = with_entropy(&baseline(0), |d| d[..d.len() / 2].to_vec());
+    assert!(refused(&cut));
+    // Cut inside the last restart interval: every earlier interval is whole.
+    let cut = with_entropy(&baseline(4), |d| d[..d.len() - 40].to_vec());
+    assert!(refused(&cut));
+}
+
+#[test]
+fn a_restart_marker_out_of_sequence_is_refused() {
+    let jpeg = baseline(2);
+    assert!(!refused(&jpeg));
+    let skipped = with_entropy(&jpeg, |d| {
+        let mut d = d.to_vec();
+        let at = d.windows(2).position(|w| w == [0xFF, 0xD0]).unwrap();
+        d[at + 1] = 0xD1;
+        d
+    });
+    assert!(refused(&skipped));
+}
+
+#[test]
+fn impossible_huffman_tables_are_refused() {
+    // Three codes of length one cannot exist.
+    let mut counts = [0u8; 16];
+    counts[0] = 3;
+    assert!(super::Huffman::new(&counts, &[1, 2, 3]).is_none());
+    counts[0] = 2;
+    assert!(super::Huffman::new(&counts, &[1, 2]).is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    /// Damaged entropy-coded data never panics; what decodes has the right size.
+    #[test]
+    fn damaged_data_never_panics(
+        restart in prop_oneof![Just(0u16), Just(1), Just(3)],
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+    ) {
+        let jpeg = baseline(restart);
+        let damaged = with_entropy(&jpeg, |d| {
+            let mut d = d.to_vec();
+            for (at, byte) in &edits {
+                // Markers are the walk's business; these tests damage the coded bits.
+                let at = at.index(d.len());
+                if d[at] != 0xFF && *byte != 0xFF && (at == 0 || d[at - 1] != 0xFF) {
+                    d[at] = *byte;
+                }
+            }
+            d
+        });
+        if let Some(px) = eighth(&walk(&damaged, false).unwrap()) {
+            prop_assert_eq!((px.width, px.height), (65, 45));
+            prop_assert_eq!(px.data.len(), 65 * 45 * 3);
+        }
+    }
+
+    /// Any DHT counts and symbols: a table or a refusal, never a panic.
+    #[test]
+    fn any_huffman_table_builds_or_is_refused(
+        counts in prop::collection::vec(0u8..=12, 16),
+        seed in any::<u8>(),
+    ) {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let values: Vec<u8> = (0..total).map(|i| (i as u8).wrapping_mul(seed | 1)).collect();
+        let _ = super::Huffman::new(&counts, &values);
+    }
+}
