@@ -7,11 +7,12 @@
 //! walked past: each Huffman code and its extra bits are skipped, nothing is dequantised or
 //! transformed.
 //!
-//! It handles what phone cameras write: one scan holding every component, baseline or
-//! extended-sequential Huffman, 8-bit, greyscale or YCbCr, any integral sampling factors, restart
-//! intervals. Anything else (progressive, arithmetic coding, several scans, CMYK, Adobe or RGB
-//! colour, damaged data) gives `None`, and the caller decodes with `jpeg-decoder`, whose verdict on
-//! damaged data then stands. The tests compare the two decoders' pixels.
+//! It handles what phone cameras write: baseline or extended-sequential Huffman, 8-bit, greyscale
+//! or YCbCr, any integral sampling factors, one interleaved scan or one scan per component,
+//! restart intervals. Anything else (progressive, arithmetic coding, CMYK, an Adobe transform,
+//! component ids that mean RGB or big-gamut colour, damaged data) gives `None`, and the caller
+//! decodes with `jpeg-decoder`, whose verdict on damaged data then stands. The tests compare the
+//! two decoders' pixels.
 
 mod entropy;
 #[cfg(test)]
@@ -28,6 +29,8 @@ const DQT: u8 = 0xDB;
 const DRI: u8 = 0xDD;
 const SOS: u8 = 0xDA;
 const APP14: u8 = 0xEE;
+/// Component ids that `jpeg-decoder` reads as RGB, big-gamut RGB and big-gamut YCC, not YCbCr.
+const OTHER_COLOUR_IDS: [[u8; 3]; 3] = [[b'R', b'G', b'B'], [b'r', b'g', b'b'], [1, 34, 35]];
 
 /// One frame component as the frame and scan headers describe it.
 #[derive(Clone, Copy, Default)]
@@ -46,12 +49,10 @@ pub(crate) fn eighth(parts: &[Part<'_>]) -> Option<Pixels> {
     decode_parts(parts).map(|d| d.pixels(true))
 }
 
-/// A decoded scan: each component's block averages.
+/// A decoded image: each component's block averages.
 struct Decoded {
     planes: Vec<Plane>,
-    components: Vec<Component>,
-    width: usize,
-    height: usize,
+    frame: Frame,
 }
 
 fn decode_parts(parts: &[Part<'_>]) -> Option<Decoded> {
@@ -83,6 +84,10 @@ fn decode_parts(parts: &[Part<'_>]) -> Option<Decoded> {
                 // Baseline and extended sequential, Huffman-coded.
                 0xC0 | 0xC1 => {
                     let f = read_sof(payload)?;
+                    let ids: Vec<u8> = f.components.iter().map(|c| c.id).collect();
+                    if OTHER_COLOUR_IDS.iter().any(|other| ids == other) {
+                        return None;
+                    }
                     planes = f.components.iter().map(|_| None).collect();
                     frame = Some(f);
                 }
@@ -103,20 +108,9 @@ fn decode_parts(parts: &[Part<'_>]) -> Option<Decoded> {
             },
         }
     }
-    let Frame {
-        width,
-        height,
-        components,
-    } = frame?;
-    // Component ids R, G, B mark an RGB JPEG.
-    if components.iter().map(|c| c.id).eq([b'R', b'G', b'B']) {
-        return None;
-    }
     Some(Decoded {
         planes: planes.into_iter().collect::<Option<Vec<_>>>()?,
-        components,
-        width,
-        height,
+        frame: frame?,
     })
 }
 
@@ -236,6 +230,17 @@ fn read_sos(payload: &[u8], components: &mut [Component]) -> Option<Vec<usize>> 
 /// A component's block averages: one byte per 8x8 block over whole MCUs, and the row length.
 type Plane = (Zeroizing<Vec<u8>>, usize);
 
+/// One component of a scan being decoded.
+struct ScanComponent<'t> {
+    plane: Plane,
+    /// Blocks per MCU, across and down.
+    blocks: (usize, usize),
+    dc_quant: i32,
+    dc: &'t Huffman,
+    ac: &'t Huffman,
+    predictor: i32,
+}
+
 /// Decodes one scan; returns the planes of the components in `order`, the scan's order.
 fn decode(
     data: &[u8],
@@ -266,40 +271,41 @@ fn decode(
     for &i in order {
         let c = frame.components[i];
         let stride = frame_mcus_x * c.h;
-        scan.push((
-            (
-                Zeroizing::new(vec![0u8; stride * frame_mcus_y * c.v]),
-                stride,
-            ),
-            if interleaved { (c.h, c.v) } else { (1, 1) },
-            dc_quant[c.quant]?,
-            tables[0][c.dc_table].as_ref()?,
-            tables[1][c.ac_table].as_ref()?,
-            0i32,
-        ));
+        scan.push(ScanComponent {
+            plane: (Zeroizing::new(vec![0; stride * frame_mcus_y * c.v]), stride),
+            blocks: if interleaved { (c.h, c.v) } else { (1, 1) },
+            dc_quant: dc_quant[c.quant]?,
+            dc: tables[0][c.dc_table].as_ref()?,
+            ac: tables[1][c.ac_table].as_ref()?,
+            predictor: 0,
+        });
     }
     let mut bits = Bits::new(data);
     for mcu in 0..mcus_x * mcus_y {
         if restart_interval > 0 && mcu > 0 && mcu % restart_interval == 0 {
             bits.restart(((mcu / restart_interval - 1) % 8) as u8)?;
-            for s in &mut scan {
-                s.5 = 0;
+            for c in &mut scan {
+                c.predictor = 0;
             }
         }
         let (mx, my) = (mcu % mcus_x, mcu / mcus_x);
-        for ((plane, stride), (bh, bv), quant, dc, ac, predictor) in &mut scan {
-            for v in 0..*bv {
-                for h in 0..*bh {
-                    *predictor = predictor.wrapping_add(dc_of_block(&mut bits, dc, ac)?);
+        for c in &mut scan {
+            let (bh, bv) = c.blocks;
+            let (plane, stride) = &mut c.plane;
+            for v in 0..bv {
+                for h in 0..bh {
+                    c.predictor = c
+                        .predictor
+                        .wrapping_add(dc_of_block(&mut bits, c.dc, c.ac)?);
                     // As a 1x1 IDCT: the dequantised DC over 8, shifted to 0..255.
-                    let level = (i64::from(*predictor) * i64::from(*quant) + 1024) >> 3;
-                    plane[(my * *bv + v) * *stride + mx * *bh + h] = level.clamp(0, 255) as u8;
+                    let level = (i64::from(c.predictor) * i64::from(c.dc_quant) + 1024) >> 3;
+                    plane[(my * bv + v) * *stride + mx * bh + h] = level.clamp(0, 255) as u8;
                 }
             }
         }
     }
     bits.intact()
-        .then(|| scan.into_iter().map(|s| s.0).collect())
+        .then(|| scan.into_iter().map(|c| c.plane).collect())
 }
 
 impl Decoded {
@@ -307,17 +313,17 @@ impl Decoded {
     /// subsampled chroma repeated; with `rgb`, YCbCr is turned to RGB by JFIF's formula in
     /// `jpeg-decoder`'s fixed-point arithmetic, otherwise the components are left as they are.
     fn pixels(&self, rgb: bool) -> Pixels {
-        let (w, h) = (self.width.div_ceil(8), self.height.div_ceil(8));
-        let h_max = self.components.iter().map(|c| c.h).max().unwrap_or(1);
-        let v_max = self.components.iter().map(|c| c.v).max().unwrap_or(1);
+        let frame = &self.frame;
+        let (w, h) = (frame.width.div_ceil(8), frame.height.div_ceil(8));
+        let (h_max, v_max) = (frame.h_max(), frame.v_max());
         // In range: a plane covers whole MCUs, at least `ceil(size / 8)` scaled by the
         // component's sampling factor over the largest.
         let sample = |i: usize, x: usize, y: usize| {
-            let c = self.components[i];
+            let c = frame.components[i];
             let (plane, stride) = &self.planes[i];
             plane[(y * c.v / v_max) * stride + x * c.h / h_max]
         };
-        let channels = self.components.len();
+        let channels = frame.components.len();
         let mut data = Zeroizing::new(Vec::with_capacity(w * h * channels));
         for y in 0..h {
             for x in 0..w {
@@ -340,7 +346,7 @@ impl Decoded {
 
 fn ycbcr_to_rgb([y, cb, cr]: [u8; 3]) -> [u8; 3] {
     const SHIFT: i32 = 20;
-    // In f32, as jpeg-decoder rounds its constants, so the two agree to the last bit.
+    // In f32, as jpeg-decoder's scalar path rounds its constants.
     const fn fixed(x: f32) -> i32 {
         (x * (1 << SHIFT) as f32 + 0.5) as i32
     }

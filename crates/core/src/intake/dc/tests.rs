@@ -263,6 +263,40 @@ fn what_it_does_not_decode_is_left_to_jpeg_decoder() {
     assert!(refused(&out), "CMYK");
 }
 
+/// The file with its three components renamed `ids` in the frame and scan headers.
+fn with_ids(jpeg: &[u8], ids: [u8; 3]) -> Vec<u8> {
+    let parts = walk(jpeg, false).unwrap();
+    let mut out = vec![0xFF, 0xD8];
+    for p in parts {
+        match p {
+            Part::Segment { marker, raw, .. } => {
+                let mut raw = raw.to_vec();
+                for (k, id) in ids.iter().enumerate() {
+                    // After FF, marker and length: SOF's components start at 6, SOS's at 1.
+                    match marker {
+                        0xC0 => raw[4 + 6 + 3 * k] = *id,
+                        0xDA => raw[4 + 1 + 2 * k] = *id,
+                        _ => {}
+                    }
+                }
+                out.extend(raw);
+            }
+            Part::Entropy(data) => out.extend_from_slice(data),
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+#[test]
+fn component_ids_that_mean_other_colours_are_left_to_jpeg_decoder() {
+    let jpeg = baseline(0);
+    assert!(!refused(&with_ids(&jpeg, [1, 2, 3])), "YCbCr ids must decode");
+    for ids in [*b"RGB", *b"rgb", [1, 34, 35]] {
+        assert!(refused(&with_ids(&jpeg, ids)), "ids {ids:?}");
+    }
+}
+
 #[test]
 fn data_that_ends_early_is_refused() {
     let cut = with_entropy(&baseline(0), |d| d[..d.len() / 2].to_vec());
