@@ -134,7 +134,16 @@ fn measure(bytes: &[u8], file: &Path, dir: &Path, vault: &Vault, peers: (bool, b
     c
 }
 
-fn report(label: &str, size: usize, c: Cases) {
+/// The ratio, and for the 12 MP photo (the one the targets are set for) whether it meets `target`.
+fn verdict(ratio: f64, target: f64, judged: bool) -> String {
+    match (judged, ratio <= target) {
+        (false, _) => format!("ratio {ratio:.2}x"),
+        (true, true) => format!("ratio {ratio:.2}x (TARGET <= {target}x) ok"),
+        (true, false) => format!("ratio {ratio:.2}x (TARGET <= {target}x) MISSED"),
+    }
+}
+
+fn report(label: &str, size: usize, c: Cases, judged: bool) {
     let ours = median(c.ours);
     println!("{label} ({:.1} MB):", size as f64 / 1e6);
     println!(
@@ -146,9 +155,9 @@ fn report(label: &str, size: usize, c: Cases) {
     } else {
         let v = median(c.vips);
         println!(
-            "  vipsthumbnail -s 256: {:.1} ms -> ratio {:.2}x (TARGET <= 1.0x at 12 MP)",
+            "  vipsthumbnail -s 256: {:.1} ms -> {}",
             ms(v),
-            ms(ours) / ms(v)
+            verdict(ms(ours) / ms(v), 1.0, judged)
         );
     }
     if c.convert.is_empty() {
@@ -156,9 +165,9 @@ fn report(label: &str, size: usize, c: Cases) {
     } else {
         let v = median(c.convert);
         println!(
-            "  convert -strip -thumbnail 256x256: {:.1} ms -> ratio {:.2}x (TARGET <= 0.3x at 12 MP)",
+            "  convert -strip -thumbnail 256x256: {:.1} ms -> {}",
             ms(v),
-            ms(ours) / ms(v)
+            verdict(ms(ours) / ms(v), 0.3, judged)
         );
     }
 }
@@ -187,7 +196,7 @@ fn main() {
     println!("intake benchmark, medians of {ROUNDS} rounds, one run:");
     let mut big = None;
     for (label, size, c, file) in results {
-        report(label, size, c);
+        report(label, size, c, label.starts_with("12 MP"));
         big = Some((size, file));
     }
 

@@ -291,7 +291,10 @@ fn with_ids(jpeg: &[u8], ids: [u8; 3]) -> Vec<u8> {
 #[test]
 fn component_ids_that_mean_other_colours_are_left_to_jpeg_decoder() {
     let jpeg = baseline(0);
-    assert!(!refused(&with_ids(&jpeg, [1, 2, 3])), "YCbCr ids must decode");
+    assert!(
+        !refused(&with_ids(&jpeg, [1, 2, 3])),
+        "YCbCr ids must decode"
+    );
     for ids in [*b"RGB", *b"rgb", [1, 34, 35]] {
         assert!(refused(&with_ids(&jpeg, ids)), "ids {ids:?}");
     }
