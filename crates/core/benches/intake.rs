@@ -138,8 +138,8 @@ fn measure(bytes: &[u8], file: &Path, dir: &Path, vault: &Vault, peers: (bool, b
 fn verdict(ratio: f64, target: f64, judged: bool) -> String {
     match (judged, ratio <= target) {
         (false, _) => format!("ratio {ratio:.2}x"),
-        (true, true) => format!("ratio {ratio:.2}x (TARGET <= {target}x) ok"),
-        (true, false) => format!("ratio {ratio:.2}x (TARGET <= {target}x) MISSED"),
+        (true, true) => format!("ratio {ratio:.2}x (TARGET <= {target:.1}x) ok"),
+        (true, false) => format!("ratio {ratio:.2}x (TARGET <= {target:.1}x) MISSED"),
     }
 }
 
