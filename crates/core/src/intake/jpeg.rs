@@ -191,18 +191,10 @@ fn header_of(parts: &[Part<'_>]) -> Result<Header, IntakeError> {
     })
 }
 
-/// Rewrites the file keeping only whitelisted segments (see the module doc), with a minimal EXIF
-/// holding just the orientation when it is not 1. Returns the header read on the way.
-#[cfg(test)]
-pub(crate) fn strip(bytes: &[u8]) -> Result<(Vec<u8>, Header), IntakeError> {
-    strip_parts(&walk(bytes, false)?, bytes.len())
-}
-
-/// [`strip`] of a file [`walk`] has already split; `len` is the file's length.
-pub(crate) fn strip_parts(
-    parts: &[Part<'_>],
-    len: usize,
-) -> Result<(Vec<u8>, Header), IntakeError> {
+/// Rewrites a file, as [`walk`] split it, keeping only whitelisted segments (see the module doc),
+/// with a minimal EXIF holding just the orientation when it is not 1. `len` is the file's length.
+/// Returns the header read on the way.
+pub(crate) fn strip(parts: &[Part<'_>], len: usize) -> Result<(Vec<u8>, Header), IntakeError> {
     let header = header_of(parts)?;
     let mut out = Vec::with_capacity(len);
     out.extend_from_slice(&[0xFF, SOI]);

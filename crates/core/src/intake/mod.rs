@@ -289,7 +289,7 @@ fn strip<'a>(bytes: &'a [u8], policy: &IntakePolicy) -> Result<Stripped<'a>, Int
     let (image, source) = match info.format {
         ImageFormat::Jpeg => {
             let parts = jpeg::walk(bytes, false)?;
-            let (image, _) = jpeg::strip_parts(&parts, bytes.len())?;
+            let (image, _) = jpeg::strip(&parts, bytes.len())?;
             (image, Source::Jpeg(parts))
         }
         ImageFormat::Png => {
