@@ -45,7 +45,7 @@ pub(crate) fn mock_camera() -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -70,7 +70,8 @@ mod tests {
         assert!(policy.idle_timeout_ms >= 1_000 || !cfg!(debug_assertions));
     }
 
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
+    /// A command line, as `std::env::args` gives it.
+    pub(crate) fn args(list: &[&str]) -> impl Iterator<Item = String> {
         list.iter()
             .map(|s| (*s).to_owned())
             .collect::<Vec<_>>()

@@ -106,14 +106,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::policy::tests::args;
     use wardcam_core::patient::NhsNumber;
-
-    fn args(list: &[&str]) -> impl Iterator<Item = String> {
-        list.iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>()
-            .into_iter()
-    }
 
     #[test]
     fn no_flags_means_unprovisioned() {

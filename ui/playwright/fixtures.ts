@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { Fixture, Sent } from '../src/harness';
 import type { ConsentText, DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
-import { unlockedView } from '../src/lib/testing/views';
+import { typedPatient, unlockedView } from '../src/lib/testing/views';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
@@ -20,18 +20,7 @@ export const device: DeviceInfo = {
 };
 export const base: SessionView = unlockedView;
 /** A patient typed by hand on a device with no record endpoint: not verified. */
-export const patient: PatientSummary = {
-  nhs_number: '943 476 5919',
-  local_id: null,
-  family_name: null,
-  given_name: null,
-  date_of_birth: null,
-  source: 'manual_entry',
-  status: 'not_verified',
-  reason: null,
-  record: null,
-  verified: false,
-};
+export const patient: PatientSummary = typedPatient;
 
 /** A wristband read and matched by the trust's record. */
 export const verifiedPatient: PatientSummary = {

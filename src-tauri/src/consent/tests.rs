@@ -65,6 +65,13 @@ fn named_band() -> WristbandData {
     band
 }
 
+/// The patient consents to care and teaching by signature.
+fn signed_form() -> ConsentForm {
+    form(Method::Signature {
+        signature: signature(),
+    })
+}
+
 fn ctx(text: &ConsentText) -> RecordContext<'_> {
     RecordContext {
         id: ConsentId::from_random_bytes([7; 16]),
@@ -159,14 +166,7 @@ fn weak_pins_and_missing_names_are_refused_and_nothing_is_sealed() {
 fn a_signed_consent_seals_the_canonical_record_and_the_png() {
     let (_dir, vault) = vault();
     let text = ConsentText::default_text().unwrap();
-    let sealed = seal_consent(
-        &vault,
-        form(Method::Signature {
-            signature: signature(),
-        }),
-        ctx(&text),
-    )
-    .unwrap();
+    let sealed = seal_consent(&vault, signed_form(), ctx(&text)).unwrap();
     let record = vault.unseal(sealed.record_item).unwrap();
     assert_eq!(*record, sealed.record.canonical_bytes().unwrap());
     let png = vault.unseal(sealed.signature_item.unwrap()).unwrap();
@@ -226,13 +226,7 @@ fn verbal_consent_has_no_signature_item_and_care_is_required() {
 #[test]
 fn the_event_binds_the_record_digest_and_a_refusal_declines() {
     let text = ConsentText::default_text().unwrap();
-    let record = ConsentRecord::build(
-        form(Method::Signature {
-            signature: signature(),
-        }),
-        ctx(&text),
-    )
-    .unwrap();
+    let record = ConsentRecord::build(signed_form(), ctx(&text)).unwrap();
     let patient = wardcam_core::session::PatientRef(3);
     match consent_event(&record, ConsentRef(9), patient).unwrap() {
         Event::RecordConsent(c) => {
@@ -258,13 +252,7 @@ fn the_event_binds_the_record_digest_and_a_refusal_declines() {
 #[test]
 fn a_withdrawn_consent_is_inactive_in_fhir() {
     let text = ConsentText::default_text().unwrap();
-    let record = ConsentRecord::build(
-        form(Method::Signature {
-            signature: signature(),
-        }),
-        ctx(&text),
-    )
-    .unwrap();
+    let record = ConsentRecord::build(signed_form(), ctx(&text)).unwrap();
     let mut recorded = RecordedConsent {
         reference: ConsentRef(1),
         record,

@@ -4,25 +4,13 @@ import { emit, listen } from '@tauri-apps/api/event';
 import { SESSION_CHANGED, SessionService, type Backend } from './sessionService.svelte';
 import { call, WardcamError } from '../ipc';
 import { KNOWN_ERRORS } from '../errors/knownErrors';
-import { view } from '../testing/views';
-import type { PatientSummary, SessionView } from '../types';
+import { typedPatient, view } from '../testing/views';
+import type { SessionView } from '../types';
 
 const locked: SessionView = view({ state: 'locked', lock_reason: 'start', screens: ['lock'], home: 'lock' });
 const unlocked: SessionView = view({});
 const confirmed: SessionView = { ...unlocked, state: 'patient_confirmed', patient: 1, screens: ['patient', 'consent', 'outbox', 'device'], home: 'consent' };
 
-const typedPatient: PatientSummary = {
-  nhs_number: '943 476 5919',
-  local_id: null,
-  family_name: null,
-  given_name: null,
-  date_of_birth: null,
-  source: 'manual_entry',
-  status: 'not_verified',
-  reason: null,
-  record: null,
-  verified: false,
-};
 
 /** A fake backend that records calls and answers from a table. */
 function fakeBackend(answers: Record<string, (args: unknown) => unknown>) {
