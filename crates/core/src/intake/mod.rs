@@ -13,8 +13,8 @@
 //! - **Thumbnails without a full decode.** JPEG thumbnails are decoded DCT-scaled (1/2, 1/4 or 1/8
 //!   in each axis; at 1/8 from the DC coefficients alone by [`dc`], otherwise by `jpeg-decoder`),
 //!   then box-filtered to [`IntakePolicy::thumbnail_edge`] and turned upright, so a 48 MP photo
-//!   never exists as 48 MP of pixels. PNG cannot be DCT-scaled;
-//!   it is decoded row by row into the small thumbnail, so memory stays bounded all the same.
+//!   never exists as 48 MP of pixels. PNG cannot be DCT-scaled; it is decoded row by row into the
+//!   small thumbnail, so memory stays bounded all the same.
 //! - **Quality advice** ([`Quality`]) from the thumbnail: blur and clipped exposure.
 //! - **Redaction** ([`redact`]): solid black rectangles and a crop, on the full upright image,
 //!   re-encoded once, with the ICC profile and no EXIF.
