@@ -1,22 +1,19 @@
-//! Capture, review and queueing: the photo's bytes arrive from the camera, pass core's intake,
-//! are sealed in the vault and offered to the session; the Review screen labels, redacts or deletes
-//! them, and queueing hands them to the outbox. Image work runs on a blocking thread, never on the
+//! Capture, review and queueing: the photo's bytes arrive from the camera and go to core
+//! (`Ward::capture`: intake, sealing, manifest); the Review and Outbox screens list, label, redact,
+//! delete, queue and withdraw through core. Image work runs on a blocking thread, never on the
 //! main thread.
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::{InvokeBody, Request};
-use tauri::{AppHandle, Manager, State};
-use wardcam_core::intake::{self, IntakePolicy, Redaction};
-use wardcam_core::review::{self, Label, Laterality};
-use wardcam_core::session::{Event, PhotoRef, Purpose, SessionView};
-use wardcam_core::vault::Timestamp;
+use tauri::{AppHandle, State};
+use wardcam_core::intake::Redaction;
+use wardcam_core::review::{self, BodySite, Label, Laterality};
+use wardcam_core::session::{Purpose, SessionView};
+use wardcam_core::visit::{PhotoId, PhotoView, Ward};
 use zeroize::Zeroizing;
 
 use crate::background::blocking;
 use crate::error::CommandError;
-use crate::photos::{self, PhotoSummary, Photos};
-use crate::state::AppState;
-use crate::vault::VaultSlot;
 
 /// The header naming the use a photo is taken for (a consent purpose such as `care`).
 pub(crate) const PURPOSE_HEADER: &str = "x-wardcam-purpose";
@@ -25,7 +22,7 @@ pub(crate) const PURPOSE_HEADER: &str = "x-wardcam-purpose";
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct PhotoChange {
     view: SessionView,
-    photo: Option<PhotoSummary>,
+    photo: Option<PhotoView>,
 }
 
 /// Reads the intended use from the header (`care`, `second_opinion`, `teaching`, `publication`).
@@ -33,6 +30,11 @@ fn purpose_from_header(value: Option<&str>) -> Result<Purpose, CommandError> {
     let value = value.ok_or_else(|| CommandError::bad_request("no intended use"))?;
     serde_json::from_value(serde_json::Value::String(value.to_owned()))
         .map_err(|_| CommandError::bad_request("unknown intended use"))
+}
+
+/// A photo id as the UI sends it (the UUID).
+fn photo_id(id: &str) -> Result<PhotoId, CommandError> {
+    Ok(id.parse::<PhotoId>()?)
 }
 
 /// A photo from the WebView camera: the JPEG (or PNG) as the raw request body, the intended use in
@@ -65,65 +67,36 @@ pub(crate) async fn capture_native(
     purpose: Purpose,
 ) -> Result<PhotoChange, CommandError> {
     use tauri_plugin_wardcam_camera::{CameraExt, CaptureOptions};
-    // Refuse before the shutter fires when no photo could be kept (locked, no consent).
-    app.state::<AppState>().photo_fields()?;
     let photo = app.camera().capture(CaptureOptions::default()).await?;
     blocking(move || take(&app, &photo.bytes, purpose)).await
 }
 
-/// Intake, seal, then offer to the session; if the session refuses, the sealed items are shredded,
-/// so nothing is kept that the session does not know about.
-pub(crate) fn take(
-    app: &AppHandle,
-    bytes: &[u8],
-    purpose: Purpose,
-) -> Result<PhotoChange, CommandError> {
-    let state = app.state::<AppState>();
-    let photos = app.state::<Photos>();
-    let vault = app.state::<VaultSlot>().get()?;
-    // Refuse early (locked, no consent) before any image work or sealing.
-    let fields = state.photo_fields()?;
-    let sealed = intake::seal_photo(
-        &vault,
-        bytes,
-        &IntakePolicy::default(),
-        Some(&fields),
-        Timestamp::now(),
-    )?;
-    let id = photos.next_ref()?;
-    let view = match state.photo_taken(id, purpose) {
-        Ok(view) => view,
-        Err(e) => {
-            photos::shred(&vault, &sealed);
-            return Err(e);
-        }
-    };
-    let photo = photos.add(id, sealed, purpose)?;
+/// Hands the bytes to core and returns what changed.
+fn take(app: &AppHandle, bytes: &[u8], purpose: Purpose) -> Result<PhotoChange, CommandError> {
+    let ward = crate::ward(app);
+    let photo = ward.capture(bytes, purpose)?;
     Ok(PhotoChange {
-        view,
+        view: ward.view()?,
         photo: Some(photo),
     })
 }
 
-/// The photos of this patient's session (none while locked).
+/// The photos of the visit open now (none while locked).
 #[tauri::command]
-pub(crate) async fn photos_list(
-    state: State<'_, AppState>,
-    photos: State<'_, Photos>,
-) -> Result<Vec<PhotoSummary>, CommandError> {
-    if state.view()?.state == wardcam_core::session::State::Locked {
-        return Ok(Vec::new());
-    }
-    photos.list()
+pub(crate) async fn photos_list(ward: State<'_, Ward>) -> Result<Vec<PhotoView>, CommandError> {
+    Ok(ward.photos()?)
+}
+
+/// Every photo on this phone not yet delivered, of any visit (none while locked or in kiosk mode).
+#[tauri::command]
+pub(crate) async fn outbox_list(ward: State<'_, Ward>) -> Result<Vec<PhotoView>, CommandError> {
+    Ok(ward.outbox()?)
 }
 
 /// Body sites matching what the clinician typed (SNOMED CT coded).
 #[tauri::command]
-pub(crate) async fn body_sites(query: String) -> Vec<photos::BodySiteView> {
-    review::search(&query)
-        .into_iter()
-        .map(photos::BodySiteView::from)
-        .collect()
+pub(crate) async fn body_sites(query: String) -> Vec<BodySite> {
+    review::search(&query).into_iter().copied().collect()
 }
 
 /// A photo's label as the Review screen sends it.
@@ -138,54 +111,40 @@ pub(crate) struct LabelInput {
 /// Sets a photo's body site, side and description; core checks them.
 #[tauri::command]
 pub(crate) async fn photo_label(
-    state: State<'_, AppState>,
-    photos: State<'_, Photos>,
-    id: u64,
+    app: AppHandle,
+    id: String,
     label: LabelInput,
-) -> Result<PhotoSummary, CommandError> {
-    state.check_unlocked()?;
+) -> Result<PhotoView, CommandError> {
+    let id = photo_id(&id)?;
     let label = Label::new(&label.body_site, label.laterality, &label.description)?;
-    photos.label(PhotoRef(id), label)
+    blocking(move || Ok(crate::ward(&app).label(id, label)?)).await
 }
 
-/// Deletes a photo before it is queued: the session lets go of it, then both items are shredded.
+/// Deletes a photo before it is queued: it is crypto-shredded.
 #[tauri::command]
-pub(crate) async fn photo_delete(app: AppHandle, id: u64) -> Result<PhotoChange, CommandError> {
+pub(crate) async fn photo_delete(app: AppHandle, id: String) -> Result<PhotoChange, CommandError> {
+    let id = photo_id(&id)?;
     blocking(move || {
-        let state = app.state::<AppState>();
-        let vault = app.state::<VaultSlot>().get()?;
-        let view = state.apply(Event::DiscardPhoto(PhotoRef(id)))?;
-        for item in app.state::<Photos>().remove(PhotoRef(id))? {
-            vault.delete(item)?;
-        }
+        let view = crate::ward(&app).discard(id)?;
         Ok(PhotoChange { view, photo: None })
     })
     .await
 }
 
 /// Redacts a photo: solid rectangles and a crop on the full image, re-encoded once; the new version
-/// is sealed first, then the original is crypto-shredded, so only the redacted one remains.
+/// is sealed first, then the original is crypto-shredded.
 #[tauri::command]
 pub(crate) async fn photo_redact(
     app: AppHandle,
-    id: u64,
+    id: String,
     redaction: Redaction,
 ) -> Result<PhotoChange, CommandError> {
+    let id = photo_id(&id)?;
     blocking(move || {
-        let state = app.state::<AppState>();
-        let photos = app.state::<Photos>();
-        let vault = app.state::<VaultSlot>().get()?;
-        let fields = state.photo_fields()?;
-        let original = vault.unseal(photos.image_item(PhotoRef(id))?)?;
-        let redacted = intake::redact(&original, &redaction, &IntakePolicy::default())?;
-        drop(original);
-        let sealed = intake::seal_intake(&vault, &redacted, Some(&fields), Timestamp::now())?;
-        let (photo, old) = photos.replace(PhotoRef(id), sealed)?;
-        for item in old {
-            vault.delete(item)?;
-        }
+        let ward = crate::ward(&app);
+        let photo = ward.redact(id, &redaction)?;
         Ok(PhotoChange {
-            view: state.view()?,
+            view: ward.view()?,
             photo: Some(photo),
         })
     })
@@ -194,26 +153,14 @@ pub(crate) async fn photo_redact(
 
 /// From the camera to reviewing the photos taken.
 #[tauri::command]
-pub(crate) async fn session_review(
-    state: State<'_, AppState>,
-) -> Result<SessionView, CommandError> {
-    state.apply(Event::Review)
+pub(crate) async fn session_review(ward: State<'_, Ward>) -> Result<SessionView, CommandError> {
+    Ok(ward.review()?)
 }
 
 /// Hands the reviewed photos to the outbox; core refuses while any lacks a body site.
 #[tauri::command]
 pub(crate) async fn session_queue(app: AppHandle) -> Result<SessionView, CommandError> {
-    blocking(move || {
-        let state = app.state::<AppState>();
-        let photos = app.state::<Photos>();
-        let vault = app.state::<VaultSlot>().get()?;
-        let labels = photos.pending_labels()?;
-        review::check_ready_to_queue(labels.iter().map(Option::as_ref))?;
-        let view = state.apply(Event::Queue)?;
-        photos::set_queued(&vault, &photos.mark_queued()?)?;
-        Ok(view)
-    })
-    .await
+    blocking(move || Ok(crate::ward(&app).queue()?)).await
 }
 
 #[cfg(test)]
@@ -232,6 +179,15 @@ mod tests {
         for bad in [None, Some(""), Some("Care"), Some("gallery")] {
             let err = serde_json::to_value(purpose_from_header(bad).unwrap_err()).unwrap();
             assert_eq!(err["code"], "app.bad_request");
+        }
+    }
+
+    #[test]
+    fn photo_ids_are_uuids() {
+        assert!(photo_id("1b4e28ba-2fa1-4d2b-883f-0016d3cca427").is_ok());
+        for bad in ["", "1", "../etc", "1b4e28ba2fa14d2b883f0016d3cca427x"] {
+            let err = serde_json::to_value(photo_id(bad).unwrap_err()).unwrap();
+            assert_eq!(err["code"], "visit.unknown_photo");
         }
     }
 }

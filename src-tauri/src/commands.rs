@@ -1,30 +1,33 @@
-//! The commands the UI may call. Each is thin: it translates between the UI's JSON and
-//! `wardcam-core`, which makes every decision. All are `async` so none runs on the main thread
-//! (a synchronous command would freeze the window while it waits on a lock).
+//! The commands the UI may call for the session, the patient and the device. Each translates
+//! between the UI's JSON and `wardcam_core::visit::Ward`, which decides and remembers everything.
+//! All are `async` so none runs on the main thread (a synchronous command would freeze the window
+//! while it waits on a lock).
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use wardcam_core::patient::{
     confirm_manual_entry, parse_scan, NhsNumber, PatientPolicy, WristbandData,
 };
-use wardcam_core::session::{Event, LockReason, SessionView, UnlockMethod};
+use wardcam_core::session::{LockReason, SessionView, UnlockMethod};
+use wardcam_core::visit::{Candidate, Ward, WardStatus};
 
+use crate::background::blocking;
 use crate::error::CommandError;
 use crate::record::{RecordEndpoint, RecordStatus};
-use crate::state::{AppState, Identified, PatientSummary};
+use crate::state::PatientSummary;
 
 /// The session as it stands.
 #[tauri::command]
-pub(crate) async fn session_view(state: State<'_, AppState>) -> Result<SessionView, CommandError> {
-    state.view()
+pub(crate) async fn session_view(ward: State<'_, Ward>) -> Result<SessionView, CommandError> {
+    Ok(ward.view()?)
 }
 
-/// The development unlock: honoured by core only when the build allows it (debug builds).
+/// The development unlock: honoured by core only when the session policy allows it.
 #[tauri::command]
 pub(crate) async fn session_unlock_development(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
 ) -> Result<SessionView, CommandError> {
-    state.apply(Event::Unlock(UnlockMethod::Development))
+    Ok(ward.unlock(UnlockMethod::Development)?)
 }
 
 /// Why the UI asks to lock.
@@ -40,39 +43,35 @@ pub(crate) enum UiLockReason {
 /// Locks now.
 #[tauri::command]
 pub(crate) async fn session_lock(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
     reason: UiLockReason,
 ) -> Result<SessionView, CommandError> {
-    state.apply(Event::Lock(match reason {
+    Ok(ward.lock_now(match reason {
         UiLockReason::User => LockReason::User,
         UiLockReason::Background => LockReason::Background,
-    }))
+    })?)
 }
 
 /// User activity that postpones the idle lock.
 #[tauri::command]
-pub(crate) async fn session_touch(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state.touch()
+pub(crate) async fn session_touch(ward: State<'_, Ward>) -> Result<(), CommandError> {
+    Ok(ward.touch()?)
 }
 
-/// Ends the current patient's session.
+/// Ends the current patient's visit; its queued photos stay in the outbox.
 #[tauri::command]
 pub(crate) async fn session_end_patient(
-    state: State<'_, AppState>,
-    photos: State<'_, crate::photos::Photos>,
+    ward: State<'_, Ward>,
 ) -> Result<SessionView, CommandError> {
-    let view = state.end_patient()?;
-    // Queued photos stay sealed in the vault for the outbox; the session's list starts afresh.
-    photos.clear()?;
-    Ok(view)
+    Ok(ward.end_visit()?)
 }
 
 /// Opens the camera; core refuses before consent.
 #[tauri::command]
 pub(crate) async fn session_start_capture(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
 ) -> Result<SessionView, CommandError> {
-    state.apply(Event::StartCapture)
+    Ok(ward.start_capture()?)
 }
 
 /// Live validation of an NHS number as it is typed. The rules live in core, not in the UI.
@@ -100,71 +99,80 @@ pub(crate) async fn patient_check_nhs_number(input: String) -> NhsNumberCheck {
     }
 }
 
-/// Checks `band` against the record (when the device has one) and holds it for confirmation.
-/// Refused before any look-up while locked or while another patient is in session.
+/// Checks `band` against the record (when the device has one) and hands it to core for
+/// confirmation. Refused before any look-up while locked or while another patient is in session.
 async fn identify(
-    state: &AppState,
+    ward: &Ward,
     record: &RecordEndpoint,
     band: WristbandData,
+    raw: Option<&str>,
+    via_camera: bool,
 ) -> Result<PatientSummary, CommandError> {
-    state.check_new_patient()?;
+    ward.check_new_patient()?;
     let verification = record.verify(&band).await;
-    state.set_candidate(Identified { band, verification })
+    let candidate = ward.identify(Candidate::new(band, verification, raw, via_camera))?;
+    Ok(PatientSummary::from(&candidate.identity))
 }
 
 /// Identifies the patient from an NHS number typed twice by hand; confirmation comes next.
 #[tauri::command]
 pub(crate) async fn patient_identify_manual(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
     record: State<'_, RecordEndpoint>,
     first: String,
     second: String,
 ) -> Result<PatientSummary, CommandError> {
     let number = confirm_manual_entry(&first, &second)?;
-    identify(&state, &record, WristbandData::manual_entry(number)).await
+    identify(
+        &ward,
+        &record,
+        WristbandData::manual_entry(number),
+        None,
+        false,
+    )
+    .await
 }
 
-/// Identifies the patient from what a barcode scanner read off the wristband (the mobile scanner,
-/// or a keyboard-wedge scanner or pasted text on desktop); confirmation comes next.
+/// Identifies the patient from what a barcode scanner read off the wristband: the phone's camera
+/// scanner (`via_camera`), or a keyboard-wedge scanner or pasted text; confirmation comes next.
 #[tauri::command]
 pub(crate) async fn patient_identify_scan(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
     record: State<'_, RecordEndpoint>,
     payload: String,
+    via_camera: bool,
 ) -> Result<PatientSummary, CommandError> {
     // Provisioning will supply the trust's GS1 prefix and local number format.
     let band = parse_scan(&payload, &PatientPolicy::default())?;
-    identify(&state, &record, band).await
+    identify(&ward, &record, band, Some(&payload), via_camera).await
 }
 
 /// The patient awaiting confirmation, if any (none while locked).
 #[tauri::command]
 pub(crate) async fn patient_candidate(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
 ) -> Result<Option<PatientSummary>, CommandError> {
-    state.candidate()
+    Ok(ward.candidate()?.map(|c| PatientSummary::from(&c.identity)))
 }
 
-/// The clinician confirms the identified patient: the session is fixed to them.
+/// The clinician confirms the identified patient: a visit begins, fixed to them.
 #[tauri::command]
-pub(crate) async fn patient_confirm(
-    state: State<'_, AppState>,
-) -> Result<SessionView, CommandError> {
-    state.confirm_candidate()
+pub(crate) async fn patient_confirm(app: tauri::AppHandle) -> Result<SessionView, CommandError> {
+    blocking(move || Ok(crate::ward(&app).confirm()?)).await
 }
 
 /// Drops the patient awaiting confirmation, to scan or type again.
 #[tauri::command]
-pub(crate) async fn patient_discard(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state.discard_candidate()
+pub(crate) async fn patient_discard(ward: State<'_, Ward>) -> Result<(), CommandError> {
+    Ok(ward.discard_candidate()?)
 }
 
 /// The confirmed patient for the header and Patient screen; nothing while locked.
 #[tauri::command]
 pub(crate) async fn patient_current(
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
 ) -> Result<Option<PatientSummary>, CommandError> {
-    state.current_patient()
+    Ok(ward.current_patient()?.as_ref().map(PatientSummary::from))
 }
 
 /// Facts for the Device screen.
@@ -185,10 +193,10 @@ pub(crate) struct DeviceInfo {
 #[tauri::command]
 pub(crate) async fn device_info(
     app: tauri::AppHandle,
-    state: State<'_, AppState>,
+    ward: State<'_, Ward>,
     record: State<'_, RecordEndpoint>,
 ) -> Result<DeviceInfo, CommandError> {
-    let view = state.view()?;
+    let policy = ward.policy()?;
     Ok(DeviceInfo {
         app_version: app.package_info().version.to_string(),
         build: if cfg!(debug_assertions) {
@@ -196,8 +204,8 @@ pub(crate) async fn device_info(
         } else {
             "release"
         },
-        development_unlock: crate::policy::development_unlock_allowed(),
-        idle_timeout_ms: view.idle_timeout_ms,
+        development_unlock: policy.allow_development_unlock,
+        idle_timeout_ms: policy.idle_timeout_ms,
         platform: std::env::consts::OS,
         barcode_scanner: cfg!(mobile),
         record: record.status(),
@@ -207,7 +215,13 @@ pub(crate) async fn device_info(
 /// The vault's health for the Device screen: opening, open (with its keystore), or why not.
 #[tauri::command]
 pub(crate) async fn vault_status(
-    vault: State<'_, crate::vault::VaultSlot>,
+    app: tauri::AppHandle,
 ) -> Result<crate::vault::VaultStatus, CommandError> {
-    vault.status()
+    blocking(move || crate::vault::status(&app)).await
+}
+
+/// What opening the vault recovered, the photos waiting and the shreds still to finish.
+#[tauri::command]
+pub(crate) async fn ward_status(ward: State<'_, Ward>) -> Result<WardStatus, CommandError> {
+    Ok(ward.status()?)
 }

@@ -1,12 +1,14 @@
 //! The error every command returns to the UI: a stable code and a message a clinician can act on.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Serialized as `{ "code": "session.consent_required", "message": "..." }`; the UI maps codes to
 /// advice in `ui/src/lib/errors/knownErrors.ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct CommandError {
-    code: &'static str,
+    code: Cow<'static, str>,
     message: String,
 }
 
@@ -14,26 +16,17 @@ impl CommandError {
     /// An error that is the app's fault, not the user's (a poisoned lock, a missing window).
     pub(crate) fn unexpected(what: &str) -> Self {
         CommandError {
-            code: "app.unexpected",
+            code: Cow::Borrowed("app.unexpected"),
             message: format!("WardCam hit an internal problem ({what}). Close and reopen the app; nothing stored has been lost."),
         }
     }
 }
 
 impl CommandError {
-    /// The vault is still being opened at start (the keystore can take a few seconds to answer).
-    pub(crate) fn vault_opening() -> Self {
-        CommandError {
-            code: "vault.opening",
-            message: "WardCam is still opening its secure storage. Try again in a few seconds."
-                .into(),
-        }
-    }
-
     /// A request the UI should never send (a missing body or header): a bug, not a user error.
     pub(crate) fn bad_request(what: &str) -> Self {
         CommandError {
-            code: "app.bad_request",
+            code: Cow::Borrowed("app.bad_request"),
             message: format!(
                 "WardCam could not read that request ({what}). Nothing was stored; try again."
             ),
@@ -43,21 +36,30 @@ impl CommandError {
     /// An error the shell itself decides (no core module owns it), with its stable `code`.
     pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         CommandError {
-            code,
+            code: Cow::Borrowed(code),
             message: message.into(),
         }
     }
 
+    /// An error whose code was kept as text (a reason sealed with the visit).
+    pub(crate) fn coded(code: String, message: String) -> Self {
+        CommandError {
+            code: Cow::Owned(code),
+            message,
+        }
+    }
+
     /// The stable code, for the shell's own decisions and tests.
-    pub(crate) fn code(&self) -> &'static str {
-        self.code
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> &str {
+        &self.code
     }
 }
 
 impl From<wardcam_core::Error> for CommandError {
     fn from(e: wardcam_core::Error) -> Self {
         CommandError {
-            code: e.code(),
+            code: Cow::Borrowed(e.code()),
             message: e.to_string(),
         }
     }
@@ -65,6 +67,12 @@ impl From<wardcam_core::Error> for CommandError {
 
 impl From<wardcam_core::session::SessionError> for CommandError {
     fn from(e: wardcam_core::session::SessionError) -> Self {
+        wardcam_core::Error::from(e).into()
+    }
+}
+
+impl From<wardcam_core::visit::VisitError> for CommandError {
+    fn from(e: wardcam_core::visit::VisitError) -> Self {
         wardcam_core::Error::from(e).into()
     }
 }
@@ -96,7 +104,7 @@ impl From<wardcam_core::review::ReviewError> for CommandError {
 impl From<tauri_plugin_wardcam_camera::Error> for CommandError {
     fn from(e: tauri_plugin_wardcam_camera::Error) -> Self {
         CommandError {
-            code: e.code(),
+            code: Cow::Borrowed(e.code()),
             message: e.to_string(),
         }
     }

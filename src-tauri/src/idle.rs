@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use tauri::{AppHandle, Emitter, Manager};
-
-use crate::state::AppState;
+use tauri::{AppHandle, Emitter};
 
 /// The event the UI listens to for changes it did not cause.
 pub(crate) const SESSION_CHANGED: &str = "session://changed";
@@ -14,8 +12,7 @@ pub(crate) const SESSION_CHANGED: &str = "session://changed";
 pub(crate) fn watch(app: AppHandle) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(1));
-        let state = app.state::<AppState>();
-        match state.lock_if_idle() {
+        match crate::ward(&app).lock_if_idle() {
             Ok(Some(view)) => {
                 if let Err(e) = app.emit(SESSION_CHANGED, view) {
                     eprintln!("WardCam: could not tell the window it locked: {e}");

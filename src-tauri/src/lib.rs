@@ -1,5 +1,6 @@
 //! WardCam's Tauri shell: it wires the WebView to `wardcam-core` and to the platform, and decides
-//! nothing itself. Commands live in [`commands`]; the session and patient state in [`state`].
+//! nothing itself. Every command translates its arguments for core's [`Ward`], the one owner of the
+//! session, the patient, the consent and the photos; the shell keeps no clinical state of its own.
 
 mod background;
 mod capture;
@@ -7,7 +8,6 @@ mod commands;
 mod consent;
 mod error;
 mod idle;
-mod photos;
 mod policy;
 mod record;
 mod state;
@@ -17,7 +17,13 @@ mod vault;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod webview_media;
 
-use state::AppState;
+use tauri::{AppHandle, Manager, Runtime};
+use wardcam_core::visit::Ward;
+
+/// Core's ward, which every command asks.
+pub(crate) fn ward<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, Ward> {
+    app.state::<Ward>()
+}
 
 /// Starts the app. On Android and iOS the platform calls this through the mobile entry point.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -32,10 +38,9 @@ pub fn run() {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
-        .manage(AppState::new(policy))
+        .manage(Ward::new(policy))
         .manage(vault::VaultSlot::default())
         .manage(record)
-        .manage(photos::Photos::default())
         .register_asynchronous_uri_scheme_protocol(thumbs::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_owned();
@@ -43,7 +48,6 @@ pub fn run() {
                 responder.respond(thumbs::respond(&app, &path));
             });
         })
-        .manage(consent::ConsentState::default())
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
             commands::session_unlock_development,
@@ -60,9 +64,11 @@ pub fn run() {
             commands::patient_current,
             commands::device_info,
             commands::vault_status,
+            commands::ward_status,
             capture::capture_photo,
             capture::capture_native,
             capture::photos_list,
+            capture::outbox_list,
             capture::body_sites,
             capture::photo_label,
             capture::photo_delete,

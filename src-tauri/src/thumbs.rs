@@ -1,22 +1,20 @@
 //! The `thumb` URI scheme: the Review and Outbox screens load thumbnails from
-//! `thumb://localhost/<photo>` (`http://thumb.localhost/<photo>` on Windows and Android). Each is
-//! unsealed into memory for the response only, with `Cache-Control: no-store`, so the WebView keeps
-//! no copy on disk; nothing is served while the app is locked or for a photo not in this session.
+//! `thumb://localhost/<photo id>` (`http://thumb.localhost/<photo id>` on Windows and Android).
+//! Core unseals each into memory for the response only; it is served with `Cache-Control:
+//! no-store`, so the WebView keeps no copy on disk. Nothing is served while the app is locked or in
+//! kiosk mode, or for a photo not on this phone.
 
 use tauri::http::{header, Response, StatusCode};
-use tauri::{AppHandle, Manager, Runtime};
-
-use crate::photos::Photos;
-use crate::state::AppState;
-use crate::vault::VaultSlot;
+use tauri::{AppHandle, Runtime};
+use wardcam_core::visit::PhotoId;
 
 /// The scheme's name, as the UI's `convertFileSrc(id, 'thumb')` spells it.
 pub(crate) const SCHEME: &str = "thumb";
 
-/// The photo a request path names: `/<decimal id>`, anything after `?` ignored.
-pub(crate) fn photo_id(path: &str) -> Option<u64> {
+/// The photo a request path names: `/<photo id>` (a UUID), anything after `?` ignored.
+pub(crate) fn photo_id(path: &str) -> Option<PhotoId> {
     let id = path.strip_prefix('/')?;
-    if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+    if id.len() != 36 {
         return None;
     }
     id.parse().ok()
@@ -37,17 +35,7 @@ pub(crate) fn respond<R: Runtime>(app: &AppHandle<R>, path: &str) -> Response<Ve
     let Some(id) = photo_id(path) else {
         return empty(StatusCode::NOT_FOUND);
     };
-    let unlocked = app.state::<AppState>().check_unlocked().is_ok();
-    if !unlocked {
-        return empty(StatusCode::FORBIDDEN);
-    }
-    let Some(item) = app.state::<Photos>().thumbnail_item(id) else {
-        return empty(StatusCode::NOT_FOUND);
-    };
-    let Ok(vault) = app.state::<VaultSlot>().get() else {
-        return empty(StatusCode::SERVICE_UNAVAILABLE);
-    };
-    match vault.unseal(item) {
+    match crate::ward(app).thumbnail(id) {
         Ok(mut bytes) => {
             // The response needs an owned buffer: hand over the unsealed one rather than copy it.
             let mut response = Response::new(std::mem::take(&mut *bytes));
@@ -62,7 +50,11 @@ pub(crate) fn respond<R: Runtime>(app: &AppHandle<R>, path: &str) -> Response<Ve
             );
             response
         }
-        Err(_) => empty(StatusCode::INTERNAL_SERVER_ERROR),
+        Err(e) => empty(match e.code() {
+            "session.locked" | "session.kiosk_active" => StatusCode::FORBIDDEN,
+            "vault.opening" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::NOT_FOUND,
+        }),
     }
 }
 
@@ -71,21 +63,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_bare_decimal_id_names_a_photo() {
-        assert_eq!(photo_id("/7"), Some(7));
-        assert_eq!(photo_id("/18446744073709551615"), Some(u64::MAX));
+    fn only_a_photo_uuid_is_a_path() {
+        assert!(photo_id("/1b4e28ba-2fa1-4d2b-883f-0016d3cca427").is_some());
         for bad in [
             "",
             "/",
-            "7",
-            "/7/..",
-            "/-1",
-            "/0x10",
-            "/../vault.db",
-            "/1e3",
-            "/99999999999999999999999",
+            "/1",
+            "/../vault/index.sqlite",
+            "1b4e28ba-2fa1-4d2b-883f-0016d3cca427",
+            "/1b4e28ba2fa14d2b883f0016d3cca427",
+            "/1b4e28ba-2fa1-4d2b-883f-0016d3cca427/x",
         ] {
-            assert_eq!(photo_id(bad), None, "{bad:?}");
+            assert!(photo_id(bad).is_none(), "{bad}");
         }
     }
 

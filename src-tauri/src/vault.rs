@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use wardcam_core::vault::{KeyringKeyStore, Vault, VaultError};
 
 use crate::error::CommandError;
@@ -33,72 +33,59 @@ pub(crate) enum VaultStatus {
     Unavailable { error: CommandError },
 }
 
-/// An open vault and the name of the keystore holding its key.
-#[derive(Debug)]
-struct OpenVault {
-    vault: Arc<Vault>,
-    keystore: String,
-}
-
-/// The vault once opened, shared by the commands that will seal and read items.
+/// How opening the vault went: still going, done (with the keystore's name), or why it failed.
 #[derive(Debug, Default)]
 pub(crate) struct VaultSlot {
-    inner: Mutex<Option<Result<OpenVault, CommandError>>>,
+    inner: Mutex<Option<Result<String, CommandError>>>,
 }
 
 impl VaultSlot {
-    /// The vault's health now.
-    pub(crate) fn status(&self) -> Result<VaultStatus, CommandError> {
-        let slot = self
-            .inner
-            .lock()
-            .map_err(|_| CommandError::unexpected("vault lock poisoned"))?;
-        Ok(match slot.as_ref() {
-            None => VaultStatus::Opening,
-            Some(Err(error)) => VaultStatus::Unavailable {
-                error: error.clone(),
-            },
-            Some(Ok(OpenVault { vault, keystore })) => {
-                let sweep = vault.last_sweep();
-                VaultStatus::Open {
-                    keystore: keystore.clone(),
-                    items: vault.list().map_err(wardcam_core::Error::from)?.len(),
-                    repaired: sweep.temp_files_removed
-                        + sweep.orphan_blobs_removed.len()
-                        + sweep.deletions_finished.len()
-                        + sweep.missing_blobs.len(),
-                }
-            }
-        })
-    }
-
-    /// The open vault, or why there is none (still opening, or it failed to open).
-    pub(crate) fn get(&self) -> Result<Arc<Vault>, CommandError> {
-        let slot = self
-            .inner
-            .lock()
-            .map_err(|_| CommandError::unexpected("vault lock poisoned"))?;
-        match slot.as_ref() {
-            Some(Ok(open)) => Ok(Arc::clone(&open.vault)),
-            Some(Err(error)) => Err(error.clone()),
-            None => Err(CommandError::vault_opening()),
-        }
-    }
-
-    fn set(&self, value: Result<OpenVault, CommandError>) {
+    fn set(&self, value: Result<String, CommandError>) {
         if let Ok(mut slot) = self.inner.lock() {
             *slot = Some(value);
         }
     }
+
+    fn get(&self) -> Result<Option<Result<String, CommandError>>, CommandError> {
+        self.inner
+            .lock()
+            .map(|s| s.clone())
+            .map_err(|_| CommandError::unexpected("vault lock poisoned"))
+    }
 }
 
-/// Opens the vault in the background and tells the UI when it is ready (or why it is not).
+/// The vault's health now.
+pub(crate) fn status<R: Runtime>(app: &AppHandle<R>) -> Result<VaultStatus, CommandError> {
+    Ok(match app.state::<VaultSlot>().get()? {
+        None => VaultStatus::Opening,
+        Some(Err(error)) => VaultStatus::Unavailable { error },
+        Some(Ok(keystore)) => {
+            let vault = crate::ward(app).vault()?;
+            let sweep = vault.last_sweep();
+            VaultStatus::Open {
+                keystore,
+                items: vault.list().map_err(wardcam_core::Error::from)?.len(),
+                repaired: sweep.temp_files_removed
+                    + sweep.orphan_blobs_removed.len()
+                    + sweep.deletions_finished.len()
+                    + sweep.missing_blobs.len(),
+            }
+        }
+    })
+}
+
+/// Opens the vault in the background, hands it to core (which rebuilds the visit and the outbox
+/// from it), and tells the UI when it is ready (or why it is not).
 pub(crate) fn open_in_background(app: AppHandle) {
     std::thread::spawn(move || {
-        let result = vault_dir(&app).and_then(|dir| open(&dir));
-        let slot = app.state::<VaultSlot>();
-        slot.set(result);
-        if let Ok(status) = slot.status() {
+        let result = vault_dir(&app)
+            .and_then(|dir| open(&dir))
+            .and_then(|(vault, keystore)| {
+                crate::ward(&app).attach_vault(vault)?;
+                Ok(keystore)
+            });
+        app.state::<VaultSlot>().set(result);
+        if let Ok(status) = status(&app) {
             if let Err(e) = app.emit(VAULT_CHANGED, status) {
                 eprintln!("WardCam: could not report the vault's state: {e}");
             }
@@ -114,14 +101,11 @@ fn vault_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
         .map_err(|_| CommandError::unexpected("no private data folder"))
 }
 
-fn open(dir: &std::path::Path) -> Result<OpenVault, CommandError> {
+fn open(dir: &std::path::Path) -> Result<(Arc<Vault>, String), CommandError> {
     let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
     let keystore = keys.vendor();
     let vault = Vault::open_or_create(dir, &keys).map_err(wardcam_core::Error::from)?;
-    Ok(OpenVault {
-        vault: Arc::new(vault),
-        keystore,
-    })
+    Ok((Arc::new(vault), keystore))
 }
 
 /// This platform's keystore. There is no fallback: without it the vault stays closed.

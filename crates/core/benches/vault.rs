@@ -30,7 +30,8 @@ use std::time::{Duration, Instant};
 
 use wardcam_core::vault::blob::{seal_to, seal_to_file, Header};
 use wardcam_core::vault::danger::MemoryKeyStore;
-use wardcam_core::vault::{DataKey, ItemId, ItemKind, Timestamp, Vault};
+use wardcam_core::vault::hazmat::DataKey;
+use wardcam_core::vault::{ItemId, ItemKind, Timestamp, Vault};
 
 #[path = "support/measure.rs"]
 mod measure;

@@ -7,6 +7,7 @@ use crate::patient::PatientError;
 use crate::review::ReviewError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
+use crate::visit::VisitError;
 
 /// Any error `wardcam-core` returns. Each variant wraps a module's own error; [`Error::code`] gives
 /// a stable dotted code (`session.consent_required`) that the UI maps to advice for the clinician.
@@ -34,6 +35,9 @@ pub enum Error {
     /// A clinician PIN was refused (see [`AuthError`]).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The visit refused an action (see [`VisitError`]).
+    #[error(transparent)]
+    Visit(#[from] VisitError),
 }
 
 impl Error {
@@ -47,6 +51,7 @@ impl Error {
             Error::Review(e) => e.code(),
             Error::Consent(e) => e.code(),
             Error::Auth(e) => e.code(),
+            Error::Visit(e) => e.code(),
         }
     }
 }

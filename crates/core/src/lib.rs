@@ -13,14 +13,16 @@
 //! - [`patient`]: identifiers read from wristbands (GS1 DataMatrix as NHS bands carry them) or typed
 //!   by hand, checked before a patient can be confirmed (NHS number Modulus 11, GSRN check digits),
 //!   and compared with the trust's FHIR record (IHE PDQm look-up over pinned TLS).
-//! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, consent records and
-//!   signatures with a key per item under a master key from the platform keystore, writes them
-//!   crash-safely, and crypto-shreds them on delete or when [`vault::Vault::purge_expired`] says so.
+//! - [`vault`]: the sealed vault. [`vault::Vault`] seals photos, thumbnails, manifests, consent
+//!   records and signatures with a key per item under a master key from the platform keystore,
+//!   writes them crash-safely, and crypto-shreds them on delete.
 //! - [`intake`]: every captured image passes [`intake::intake`] before sealing: format and size
 //!   checked from the header, metadata stripped without re-encoding, a DCT-scaled thumbnail and a
-//!   blur/exposure check; [`intake::redact`] paints solid rectangles and crops.
-//! - [`intake`]: every captured image is checked from its header, stripped of metadata losslessly,
-//!   thumbnailed by DCT-scaled decoding and quality-checked before sealing; redaction re-encodes once.
+//!   blur/exposure check; [`intake::seal_photo`] seals the result; [`intake::redact`] paints solid
+//!   rectangles and crops.
+//! - [`visit`]: the one owner of the ward visit. [`visit::Ward`] holds the session, the patient,
+//!   the consent and every photo, seals a manifest per photo and a record per visit, and rebuilds
+//!   all of it from the vault after a crash or restart.
 //! - [`review`]: the body site (SNOMED CT), laterality and description a photo needs before it can
 //!   be queued.
 //! - [`consent`]: the consent record (who agreed to which purposes, how, under which text), the
@@ -48,5 +50,6 @@ pub mod patient;
 pub mod review;
 pub mod session;
 pub mod vault;
+pub mod visit;
 
 pub use error::Error;

@@ -18,7 +18,8 @@ use ring::digest;
 use wardcam_core::vault::blob::{
     open_blob, seal_blob, Header, HEADER_LEN, SEALED_SEGMENT_LEN, SEGMENT_LEN,
 };
-use wardcam_core::vault::{DataKey, ItemId};
+use wardcam_core::vault::hazmat::DataKey;
+use wardcam_core::vault::ItemId;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")

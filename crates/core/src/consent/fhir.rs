@@ -40,6 +40,19 @@ pub fn purpose_code(purpose: Purpose) -> &'static str {
     }
 }
 
+/// [`consent_resource`], with the status a withdrawal gives it: a withdrawn consent is
+/// `inactive` (FHIR R4 `Consent.status`), whatever its decision was.
+pub fn consent_resource_with_status(
+    record: &ConsentRecord,
+    withdrawn: bool,
+) -> Result<Value, ConsentError> {
+    let mut resource = consent_resource(record)?;
+    if withdrawn {
+        resource["status"] = Value::from("inactive");
+    }
+    Ok(resource)
+}
+
 /// The record as a FHIR R4 `Consent` resource (see the module docs).
 pub fn consent_resource(record: &ConsentRecord) -> Result<Value, ConsentError> {
     record.validate()?;

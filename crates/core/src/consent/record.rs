@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::canonical::canonical_json;
 use super::{ConsentError, ConsentText, Signature};
 use crate::patient::{BirthDate, NhsNumber, WristbandData};
+pub use crate::session::ConsentDigest;
 use crate::session::{Consent, ConsentRef, PatientRef, Purpose, Purposes};
 use crate::vault::Timestamp;
 
@@ -28,6 +29,11 @@ impl ConsentId {
             .fill(&mut bytes)
             .map_err(|_| ConsentError::Random)?;
         Ok(ConsentId::from_random_bytes(bytes))
+    }
+
+    /// The id's 16 bytes.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
     }
 
     /// The id made from 16 random bytes (version and variant bits are set here).
@@ -54,46 +60,6 @@ impl<'de> Deserialize<'de> for ConsentId {
         uuid::Uuid::parse_str(&s)
             .map(ConsentId)
             .map_err(serde::de::Error::custom)
-    }
-}
-
-/// SHA-256 of a consent record's canonical form ([`ConsentRecord::sha256`]). Bound into every
-/// photo taken under the consent, so the record system can tell which consent covers which
-/// photo. Written as 64 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ConsentDigest(pub [u8; 32]);
-
-impl ConsentDigest {
-    /// The digest as 64 lower-case hex digits.
-    pub fn hex(&self) -> String {
-        hex::encode(self.0)
-    }
-}
-
-impl fmt::Display for ConsentDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.hex())
-    }
-}
-
-impl fmt::Debug for ConsentDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ConsentDigest({})", self.hex())
-    }
-}
-
-impl Serialize for ConsentDigest {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.hex())
-    }
-}
-
-impl<'de> Deserialize<'de> for ConsentDigest {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        let mut out = [0u8; 32];
-        hex::decode_to_slice(&s, &mut out).map_err(serde::de::Error::custom)?;
-        Ok(ConsentDigest(out))
     }
 }
 
@@ -127,6 +93,26 @@ impl ConsentPatient {
             family_name: family_name.trim().to_owned(),
             given_name: given_name.trim().to_owned(),
             birth_date: birth_date.or(band.date_of_birth),
+        };
+        patient.check()?;
+        Ok(patient)
+    }
+
+    /// The patient from identifiers kept by the visit (an NHS number and/or a hospital number as
+    /// (issuer, number)), with the name and date of birth as confirmed. Checked like [`Self::new`].
+    pub fn from_identifiers(
+        nhs_number: Option<NhsNumber>,
+        local_id: Option<(String, String)>,
+        family_name: &str,
+        given_name: &str,
+        birth_date: Option<BirthDate>,
+    ) -> Result<ConsentPatient, ConsentError> {
+        let patient = ConsentPatient {
+            nhs_number,
+            local_id,
+            family_name: family_name.trim().to_owned(),
+            given_name: given_name.trim().to_owned(),
+            birth_date,
         };
         patient.check()?;
         Ok(patient)

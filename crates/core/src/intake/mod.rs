@@ -19,10 +19,13 @@
 //! - **Redaction** ([`redact`]): solid black rectangles and a crop, on the full upright image,
 //!   re-encoded once, with the ICC profile and no EXIF.
 //!
-//! What it does not do: seal anything (the caller seals [`Intake::image`] and
-//! [`Intake::thumbnail`] in the [`Vault`](crate::vault::Vault)), shred the unredacted original
-//! (the caller deletes its vault item after sealing the redacted one), or write anything to disk:
-//! every buffer it returns wipes itself on drop. Decoders' internal buffers are not wiped.
+//! - **Sealing** ([`seal_photo`], [`seal_intake`]): the stripped image and its thumbnail go into the
+//!   [`Vault`](crate::vault::Vault) as two items; if either fails, neither stays.
+//!
+//! What it does not do: say whose the sealed items are (the visit's manifest names them,
+//! [`crate::visit`]), shred the unredacted original (the visit does, once the redacted one is
+//! named), or write anything to disk but through the vault: every buffer it returns wipes itself on
+//! drop. Decoders' internal buffers are not wiped.
 //! See `docs/intake.md`.
 
 mod dc;
@@ -421,6 +424,7 @@ pub fn redact(
 /// The body of the `intake` fuzz target (`fuzz/fuzz_targets/intake.rs`), kept here so a normal unit
 /// test runs it over random and mutated inputs too.
 #[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing {
     use super::{dc, intake as run_intake, jpeg, probe, redact, IntakePolicy, Rect, Redaction};
 

@@ -43,6 +43,7 @@ pub use wristband::{
 /// The fuzz target's body (`fuzz/fuzz_targets/patient_barcode.rs`), here so that a normal unit test
 /// runs it over random inputs too.
 #[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing {
     use super::{encode_wristband, parse_scan, PatientPolicy};
 

@@ -20,16 +20,31 @@
 //! It does not hold patient identifiers: a patient is an opaque [`PatientRef`] issued by the shell,
 //! so the session (and anything that logs it) carries no NHS number or name.
 
+mod digest;
 mod error;
 mod model;
 #[cfg(test)]
 mod tests;
 
+pub use digest::ConsentDigest;
 pub use error::SessionError;
 pub use model::{
     Consent, ConsentRef, Event, LockReason, Millis, PatientRef, Photo, PhotoRef, Purpose, Purposes,
     Screen, SessionPolicy, SessionView, State, UnlockMethod,
 };
+
+/// A visit rebuilt from the vault, for [`Session::resume_visit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumedVisit {
+    /// The visit's patient.
+    pub patient: PatientRef,
+    /// The consent in force, if one was recorded and not withdrawn.
+    pub consent: Option<Consent>,
+    /// Photos taken and not yet queued, oldest first.
+    pub pending: Vec<Photo>,
+    /// Photos of this visit in the outbox.
+    pub queued: Vec<PhotoRef>,
+}
 
 /// What the session knows about the patient being photographed. Present from patient
 /// confirmation until the session for that patient ends.
@@ -75,6 +90,34 @@ impl Session {
         }
     }
 
+    /// Puts back a visit the app was in when it stopped (crash, kill, restart), as rebuilt from the
+    /// vault: the patient, the consent in force (if any), the photos not yet queued and those
+    /// queued. The lock is left as it is, so the clinician still has to unlock to see it. Refused
+    /// with [`SessionError::PatientInSession`] if a visit is already open.
+    pub fn resume_visit(&mut self, visit: ResumedVisit) -> Result<(), SessionError> {
+        if self.visit.is_some() {
+            return Err(SessionError::PatientInSession);
+        }
+        if visit.consent.is_some_and(|c| c.patient != visit.patient)
+            || visit.pending.iter().any(|p| p.patient != visit.patient)
+        {
+            return Err(SessionError::WrongPatient);
+        }
+        self.stage = match (&visit.consent, visit.pending.is_empty()) {
+            (None, _) => State::PatientConfirmed,
+            (Some(_), true) => State::Consented,
+            (Some(_), false) => State::Reviewing,
+        };
+        self.visit = Some(Visit {
+            patient: visit.patient,
+            consent: visit.consent,
+            pending: visit.pending,
+            queued: visit.queued,
+            declined: false,
+        });
+        Ok(())
+    }
+
     /// The policy this session enforces.
     pub fn policy(&self) -> &SessionPolicy {
         &self.policy
@@ -113,7 +156,7 @@ impl Session {
     }
 
     /// The digest of the consent in force, to bind into each photo taken now.
-    pub fn consent_digest(&self) -> Option<crate::consent::ConsentDigest> {
+    pub fn consent_digest(&self) -> Option<ConsentDigest> {
         self.consent().map(|c| c.digest)
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::consent::ConsentDigest;
+use super::digest::ConsentDigest;
 
 /// A reading of the caller's monotonic clock, in milliseconds. Only differences matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

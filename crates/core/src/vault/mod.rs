@@ -16,8 +16,9 @@
 //!
 //! What it does not do: choose the platform keystore (the app shell does, at start-up, and passes
 //! it to [`KeyringKeyStore::new`]), exclude the folder from backups (the hardening work does), or
-//! decide retention policy ([`Vault::purge_expired`] takes the maximum age). The format is specified
-//! in `docs/vault-format.md`.
+//! decide retention policy ([`Vault::purge_expired`] shreds by age alone, whatever the kind; nothing
+//! calls it until retention is decided per photo state). The format is specified in
+//! `docs/vault-format.md`.
 //!
 //! ```
 //! use wardcam_core::vault::{danger::MemoryKeyStore, ItemKind, Timestamp, Vault};
@@ -42,17 +43,25 @@ mod retention;
 mod store;
 mod stream;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use error::VaultError;
 pub use format::ItemId;
-pub use keys::{DataKey, KeyId, MasterKey, KEY_LEN};
+pub use keys::KeyId;
 pub use keystore::{KeyStore, KeyringKeyStore, KEYRING_SERVICE};
 pub use model::{ItemKind, ItemMeta, ItemState, PatientFields, SweepReport, Timestamp};
 pub use store::Vault;
 
-/// The sealed blob format on its own, for test vectors, fuzzing and tools. The [`Vault`] is the API
-/// for everything else.
+/// Raw key material: the master key a [`KeyStore`] keeps and the per-item data keys. Only keystore
+/// implementations, test vectors and benchmarks need these; everything else goes through the
+/// [`Vault`], which never hands a key out.
+pub mod hazmat {
+    pub use super::keys::{DataKey, MasterKey, KEY_LEN};
+}
+
+/// The sealed blob format on its own, for test vectors, fuzzing and benchmarks (the
+/// `test-support` feature; never in the app). The [`Vault`] is the API for everything else.
+#[cfg(any(test, feature = "test-support"))]
 pub mod blob {
     pub use super::format::{Header, HEADER_LEN, MAGIC, VERSION};
     pub use super::stream::{
@@ -69,9 +78,10 @@ pub mod danger {
 /// The body of the `vault_open` fuzz target (`fuzz/fuzz_targets/vault_open.rs`), kept here so a
 /// normal unit test runs it over random inputs too.
 #[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing {
     use super::blob::{open_blob, seal_blob, Header};
-    use super::DataKey;
+    use super::hazmat::DataKey;
 
     /// The fixed data key the fuzz target opens blobs with (the corpus is sealed under it).
     pub const FUZZ_KEY: [u8; 32] = [0x5a; 32];

@@ -51,16 +51,26 @@ pub enum ItemKind {
     Signature,
     /// The clinician's PIN hash, name and attempt count (desktop hand-back from kiosk mode).
     ClinicianPin,
+    /// A photo's manifest: whose it is, under which consent, its label and local state
+    /// (`crate::visit`). One live manifest per photo.
+    Manifest,
+    /// A visit's record: the confirmed patient and the consent in force (`crate::visit`).
+    Visit,
+    /// A consent withdrawal: which consent, when, by whom, which photos it shreds.
+    Withdrawal,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 5] = [
+    pub const ALL: [ItemKind; 8] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
         ItemKind::Signature,
         ItemKind::ClinicianPin,
+        ItemKind::Manifest,
+        ItemKind::Visit,
+        ItemKind::Withdrawal,
     ];
 
     /// The name stored in the index.
@@ -71,6 +81,9 @@ impl ItemKind {
             ItemKind::Consent => "consent",
             ItemKind::Signature => "signature",
             ItemKind::ClinicianPin => "clinician_pin",
+            ItemKind::Manifest => "manifest",
+            ItemKind::Visit => "visit",
+            ItemKind::Withdrawal => "withdrawal",
         }
     }
 

@@ -1,9 +1,12 @@
 //! Retention: crypto-shredding what policy says is too old, with a record of what went.
 //!
-//! [`Vault::purge_expired`] removes every item created `max_age` or longer before `now`, whatever
-//! its state, and returns the items it shredded (ids, kinds, times and states; no patient data) for
-//! the audit log. Which age applies, and whether unsent items may be purged at all, is the caller's
-//! policy: WardCam's shell passes the trust's configured maximum.
+//! [`Vault::purge_expired`] removes every item created `max_age` or longer before `now`, **whatever
+//! its kind or state**, and returns the items it shredded (ids, kinds, times and states; no patient
+//! data) for the audit log. Nothing calls it yet. It is a blunt instrument: it would shred photos
+//! not yet delivered, their manifests, and the clinician PIN, and it trusts a wall clock the user
+//! can wind forward. The retention work must decide per kind and per photo state (from the visit's
+//! manifests, never from this function alone), exclude the PIN, and measure age on a clock the user
+//! cannot move, before anything calls it.
 
 use std::time::Duration;
 

@@ -354,8 +354,11 @@ impl Vault {
         })
     }
 
-    /// Shreds `ids` (keys in one transaction, then blobs, rows, WAL). Returns how many were live.
-    pub(crate) fn shred_all(&self, ids: &[ItemId]) -> Result<usize, VaultError> {
+    /// Crypto-shreds every item of `ids` at once: their keys are destroyed in **one** index
+    /// transaction, so a crash leaves either all of them or none readable; then blobs, rows and the
+    /// WAL go. Returns how many were live. An error after the keys are gone still leaves the items
+    /// unreadable; the next sweep finishes the rest.
+    pub fn shred_all(&self, ids: &[ItemId]) -> Result<usize, VaultError> {
         let mut index = self.index()?;
         let n = index.shred(ids)?;
         let mut removed = false;

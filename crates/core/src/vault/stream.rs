@@ -32,6 +32,7 @@ const WRITE_BATCH: usize = 16;
 /// Bytes of one full sealed segment on disk.
 pub const SEALED_SEGMENT_LEN: usize = SEGMENT_LEN + TAG_LEN;
 
+#[cfg(any(test, feature = "test-support"))]
 /// The size of a blob sealing `plaintext_len` bytes.
 pub fn sealed_len(plaintext_len: usize) -> usize {
     let segments = plaintext_len.div_ceil(SEGMENT_LEN).max(1);
@@ -45,6 +46,7 @@ fn nonce(counter: u64, last: bool) -> Nonce {
     Nonce::assume_unique_for_key(n)
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// Seals `plaintext` as item `header.item` under `key`, writing header and segments to `out`.
 /// Writes ciphertext only; `out` is not flushed or synced.
 ///
@@ -158,6 +160,7 @@ fn seal_batches(
     Ok(())
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// Seals `plaintext` into a new in-memory blob (see [`seal_to`]).
 pub fn seal_blob(key: &DataKey, header: &Header, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let mut out = Vec::with_capacity(sealed_len(plaintext.len()));
@@ -283,6 +286,7 @@ fn reserve_wiped(buf: &mut Zeroizing<Vec<u8>>, needed: usize) {
     *buf = bigger;
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// Opens an in-memory blob (see [`open_from`]).
 pub fn open_blob(
     key: &DataKey,

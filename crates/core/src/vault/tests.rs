@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::blob::*;
 use super::danger::MemoryKeyStore;
+use super::hazmat::{DataKey, MasterKey};
 use super::index::{Index, SCHEMA_VERSION};
 use super::*;
 
@@ -1012,7 +1013,7 @@ const READY: &str = "WARDCAM-CRASH-CHILD-READY";
 
 /// A keystore in files, so a killed child's key survives for the parent (test only).
 #[derive(Debug)]
-struct FileKeyStore(PathBuf);
+pub(crate) struct FileKeyStore(pub(crate) PathBuf);
 
 impl KeyStore for FileKeyStore {
     fn load(&self, name: &str) -> Result<Option<MasterKey>, VaultError> {

@@ -1,8 +1,6 @@
 //! Why the camera refused or failed, in words a clinician or device manager can act on.
 
-use serde::{ser::SerializeStruct, Serialize, Serializer};
-
-use crate::models::NativeErrorCode;
+use serde::{ser::SerializeStruct, Deserialize, Serialize, Serializer};
 
 /// The plugin's result type.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -136,5 +134,57 @@ impl Serialize for Error {
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
+    }
+}
+
+/// The codes Kotlin and Swift reject with. Kept identical to `NativeErrorCode` in
+/// `guest-js/index.ts` and used by both native sources (a unit test checks all three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NativeErrorCode {
+    /// The user or device policy refused the camera permission.
+    PermissionDenied,
+    /// The device has no usable camera.
+    NoCamera,
+    /// A control or capture was asked for with no preview open.
+    PreviewNotOpen,
+    /// A capture is already in progress.
+    Busy,
+    /// The camera failed to take or encode the photo.
+    CaptureFailed,
+    /// iOS: `NSCameraUsageDescription` is missing from Info.plist.
+    UsageDescriptionMissing,
+    /// The camera in use has no torch.
+    TorchUnavailable,
+}
+
+impl NativeErrorCode {
+    /// Every code, for checks that the lists agree.
+    pub const ALL: [NativeErrorCode; 7] = [
+        NativeErrorCode::PermissionDenied,
+        NativeErrorCode::NoCamera,
+        NativeErrorCode::PreviewNotOpen,
+        NativeErrorCode::Busy,
+        NativeErrorCode::CaptureFailed,
+        NativeErrorCode::UsageDescriptionMissing,
+        NativeErrorCode::TorchUnavailable,
+    ];
+
+    /// The code as the native side writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NativeErrorCode::PermissionDenied => "permissionDenied",
+            NativeErrorCode::NoCamera => "noCamera",
+            NativeErrorCode::PreviewNotOpen => "previewNotOpen",
+            NativeErrorCode::Busy => "busy",
+            NativeErrorCode::CaptureFailed => "captureFailed",
+            NativeErrorCode::UsageDescriptionMissing => "usageDescriptionMissing",
+            NativeErrorCode::TorchUnavailable => "torchUnavailable",
+        }
+    }
+
+    /// The code named `s`, if it is one of ours.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }

@@ -33,12 +33,11 @@ mod models;
 
 #[cfg(desktop)]
 pub use desktop::Camera;
-pub use error::{Error, Result};
+pub use error::{Error, NativeErrorCode, Result};
 #[cfg(mobile)]
 pub use mobile::Camera;
 pub use models::{
-    CaptureOptions, CapturedPhoto, Facing, FlashMode, FocusPoint, NativeErrorCode, PreviewOptions,
-    MAX_PHOTO_BYTES,
+    CaptureOptions, CapturedPhoto, Facing, FlashMode, FocusPoint, PreviewOptions, MAX_PHOTO_BYTES,
 };
 
 /// Gives [`tauri::App`], [`tauri::AppHandle`], windows and webviews `.camera()`.

@@ -1,0 +1,79 @@
+//! What the visit reads from the world: the time and the free storage. Both are traits so tests
+//! can move the clock and fill the disk.
+
+use std::fmt::Debug;
+use std::path::Path;
+use std::time::Instant;
+
+use crate::session::Millis;
+use crate::vault::Timestamp;
+
+/// The two clocks the visit needs.
+pub trait Clock: Send + Sync + Debug {
+    /// A monotonic reading for the session (idle lock, PIN waits): never goes back.
+    fn session(&self) -> Millis;
+    /// The wall clock, for what is recorded (capture and consent times).
+    fn wall(&self) -> Timestamp;
+}
+
+/// The system's clocks: milliseconds since the app started on a monotonic clock, and the wall
+/// clock.
+#[derive(Debug)]
+pub struct SystemClock {
+    started: Instant,
+}
+
+impl SystemClock {
+    /// Starts counting now.
+    pub fn new() -> SystemClock {
+        SystemClock {
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        SystemClock::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn session(&self) -> Millis {
+        Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+    fn wall(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// How much space is free where the vault lives.
+pub trait Storage: Send + Sync + Debug {
+    /// Bytes available to the app in the file system holding `dir`, or `None` when it cannot be
+    /// told (the capture then goes ahead: a failed write still leaves nothing half-written).
+    fn available(&self, dir: &Path) -> Option<u64>;
+}
+
+/// The file system's own count (`statvfs`).
+#[derive(Debug, Default)]
+pub struct FileSystemStorage;
+
+impl Storage for FileSystemStorage {
+    #[cfg(unix)]
+    fn available(&self, dir: &Path) -> Option<u64> {
+        let stat = rustix::fs::statvfs(dir).ok()?;
+        Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+    }
+    #[cfg(not(unix))]
+    fn available(&self, _dir: &Path) -> Option<u64> {
+        None
+    }
+}
+
+/// Space a capture of `photo_len` bytes needs before it starts: the sealed image and thumbnail,
+/// room for a redacted copy beside them, and a reserve so the index and the rest of the phone can
+/// still write.
+pub fn space_needed(photo_len: usize) -> u64 {
+    const RESERVE: u64 = 64 * 1024 * 1024;
+    (photo_len as u64).saturating_mul(3).saturating_add(RESERVE)
+}

@@ -1,0 +1,58 @@
+//! The ward visit: one owner for the patient, the consent and the photos, persisted in the vault
+//! so nothing is lost when the app is killed, crashes or restarts.
+//!
+//! [`Ward`] owns the [`Session`](crate::session::Session), the patient being confirmed and the
+//! confirmed one, the consent record and its sealed items, every photo's items, label and intended
+//! use, and the clinician PIN. It hands out the visit, patient, consent and photo identifiers
+//! itself. The app shell only translates arguments and results.
+//!
+//! Promises kept here:
+//! - **Every photo has a sealed manifest** ([`PhotoManifest`]): whose it is, how they were
+//!   identified and what the record said, the clinician, the consent (item and digest), the
+//!   intended use, the label, capture time, intake's findings, the thumbnail, redaction lineage
+//!   and its local state. A photo is acknowledged only once its manifest is sealed.
+//! - **Nothing is lost on restart or crash.** [`Ward::attach_vault`] rebuilds, from the vault
+//!   alone, the visit the app died in (resumed behind the lock) and the outbox: every photo not yet
+//!   delivered, of any visit, with its patient, label and state ([`recover`](self) rules in
+//!   `recover.rs`).
+//! - **One shred policy.** Photos go whole (manifest, image, thumbnail in one key transaction). A
+//!   shred that fails after the keys are gone is counted ([`WardStatus::cleanup_pending`]) and
+//!   finished by the vault's sweep at the next open; one that fails before leaves everything in
+//!   place and returns the error. Leftovers that no record names are shredded at the next open.
+//! - **Withdrawal is all or nothing**: the withdrawal is sealed first, naming its photos; an
+//!   interruption is finished at the next open; a withdrawn photo can never be queued or delivered.
+//! - **Bound at the shutter**: a capture is tied to the visit and consent when it starts; if either
+//!   changed by the time intake is done, the photo is shredded and the clinician told.
+//!
+//! What it does not do: deliver photos (the outbox delivery work adds states to the manifest),
+//! look the patient up (the shell calls the record endpoint, then [`Ward::identify`]).
+
+mod clock;
+#[cfg(test)]
+mod crash_tests;
+mod error;
+mod identity;
+mod ids;
+mod manifest;
+mod pins;
+mod recover;
+#[cfg(test)]
+mod tests;
+mod views;
+mod ward;
+
+pub use clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
+pub use error::VisitError;
+pub use identity::{
+    Candidate, Demographics, IdentifiedBy, LocalIdentifier, Override, PatientIdentity, Reason,
+    Verdict,
+};
+pub use ids::{PhotoId, VisitId};
+pub use manifest::{
+    decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, Record, RedactionStep,
+    VisitRecord, WithdrawalRecord, MANIFEST_VERSION,
+};
+pub use pins::PinStatus;
+pub use recover::RecoveryReport;
+pub use views::{PatientLine, PhotoView};
+pub use ward::{read_manifest, Ward, WardStatus};

@@ -1,0 +1,285 @@
+//! Rebuilding the visit from the vault alone, as the app opens: every photo not yet delivered,
+//! every visit still needed, the visit the app died in, the clinician PIN, and the finishing of
+//! whatever a crash interrupted.
+//!
+//! The rules, in order:
+//! 1. A photo with two manifests (a crash between sealing the new revision and shredding the old)
+//!    keeps the higher revision; the lower one, and any item only it named, is shredded.
+//! 2. A visit with two records keeps the higher revision likewise.
+//! 3. A withdrawal record shreds every photo of its visit taken under its consent (an interrupted
+//!    withdrawal finishes here), and moves that consent to the visit's withdrawn list.
+//! 4. Photo, thumbnail, consent and signature items that no manifest or visit names are leftovers
+//!    of an interrupted capture, redaction or shred, and are shredded, unless some record could not
+//!    be read: then nothing is shredded by this rule, because an unreadable manifest may name them.
+//! 5. An ended visit with no photos and no consent record left is shredded; if a crash left more
+//!    than one visit open, the newest stays open and the others are ended.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::ids::{PhotoId, VisitId};
+use super::manifest::{
+    decode, encode, LocalState, PhotoManifest, Record, VisitRecord, WithdrawalRecord,
+};
+use super::pins::Pins;
+use crate::vault::{ItemId, ItemKind, ItemMeta, Timestamp, Vault};
+use crate::Error;
+
+/// A record and the vault item it is sealed in.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored<T> {
+    pub(crate) item: ItemId,
+    pub(crate) record: T,
+}
+
+/// What opening found and did. Counts only, for the Device screen and the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecoveryReport {
+    /// Photos listed again.
+    pub photos: usize,
+    /// Visit records kept (the open one and ended ones whose photos or consent wait).
+    pub visits: usize,
+    /// Whether the visit the app was in when it stopped was resumed.
+    pub resumed_visit: bool,
+    /// Superseded manifest or visit revisions shredded.
+    pub stale_revisions: usize,
+    /// Photos shredded to finish a withdrawal.
+    pub withdrawn_photos_shredded: usize,
+    /// Items no record named, shredded.
+    pub unreferenced_items_shredded: usize,
+    /// Records that could not be read (left in place; see the module rule 4).
+    pub unreadable_records: usize,
+}
+
+/// The vault's visit state, rebuilt.
+#[derive(Debug, Default)]
+pub(crate) struct Recovered {
+    pub(crate) photos: BTreeMap<PhotoId, Stored<PhotoManifest>>,
+    pub(crate) visits: BTreeMap<VisitId, Stored<VisitRecord>>,
+    pub(crate) open_visit: Option<VisitId>,
+    pub(crate) pins: Pins,
+    pub(crate) report: RecoveryReport,
+}
+
+fn read<T: Record>(vault: &Vault, item: ItemId) -> Result<T, Error> {
+    let bytes = vault.unseal(item)?;
+    Ok(decode(&bytes)?)
+}
+
+/// Keeps, per key, the record with the highest revision; pushes the others' items to `stale`.
+fn newest<K: Ord, T>(
+    all: Vec<(K, u32, Stored<T>)>,
+    stale: &mut Vec<Stored<T>>,
+) -> BTreeMap<K, (u32, Stored<T>)> {
+    let mut kept: BTreeMap<K, (u32, Stored<T>)> = BTreeMap::new();
+    for (key, revision, stored) in all {
+        match kept.get(&key) {
+            Some((r, _)) if *r >= revision => stale.push(stored),
+            _ => {
+                if let Some((_, old)) = kept.insert(key, (revision, stored)) {
+                    stale.push(old);
+                }
+            }
+        }
+    }
+    kept
+}
+
+/// Rebuilds the visit state from `vault` and shreds what the rules above say. `now` dates the
+/// records it seals again.
+pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error> {
+    let items = vault.list()?;
+    let of_kind =
+        |kind: ItemKind| -> Vec<&ItemMeta> { items.iter().filter(|m| m.kind == kind).collect() };
+    let mut report = RecoveryReport::default();
+    let mut shred: Vec<ItemId> = Vec::new();
+
+    // Manifests, newest revision per photo.
+    let mut manifests = Vec::new();
+    for m in of_kind(ItemKind::Manifest) {
+        match read::<PhotoManifest>(vault, m.id) {
+            Ok(record) => manifests.push((
+                record.photo_id,
+                record.revision,
+                Stored { item: m.id, record },
+            )),
+            Err(_) => report.unreadable_records += 1,
+        }
+    }
+    let mut stale = Vec::new();
+    let mut photos: BTreeMap<PhotoId, Stored<PhotoManifest>> = newest(manifests, &mut stale)
+        .into_iter()
+        .map(|(k, (_, s))| (k, s))
+        .collect();
+    let live_images: HashSet<ItemId> = photos.values().flat_map(|s| s.record.items()).collect();
+    for s in &stale {
+        shred.push(s.item);
+        shred.extend(
+            s.record
+                .items()
+                .into_iter()
+                .filter(|i| !live_images.contains(i)),
+        );
+    }
+    report.stale_revisions += stale.len();
+
+    // Visit records, newest revision per visit.
+    let mut records = Vec::new();
+    for m in of_kind(ItemKind::Visit) {
+        match read::<VisitRecord>(vault, m.id) {
+            Ok(record) => records.push((
+                record.visit_id,
+                record.revision,
+                Stored { item: m.id, record },
+            )),
+            Err(_) => report.unreadable_records += 1,
+        }
+    }
+    let mut stale_visits = Vec::new();
+    let mut visits: BTreeMap<VisitId, Stored<VisitRecord>> = newest(records, &mut stale_visits)
+        .into_iter()
+        .map(|(k, (_, s))| (k, s))
+        .collect();
+    report.stale_revisions += stale_visits.len();
+    shred.extend(stale_visits.iter().map(|s| s.item));
+
+    // Withdrawals: finish them.
+    let mut withdrawal_items = Vec::new();
+    let mut resealed: HashSet<VisitId> = HashSet::new();
+    for m in of_kind(ItemKind::Withdrawal) {
+        let Ok(w) = read::<WithdrawalRecord>(vault, m.id) else {
+            report.unreadable_records += 1;
+            continue;
+        };
+        withdrawal_items.push(m.id);
+        let gone: Vec<PhotoId> = photos
+            .iter()
+            .filter(|(_, s)| {
+                s.record.visit_id == w.visit_id && s.record.consent.consent_id == w.consent_id
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            if let Some(s) = photos.remove(&id) {
+                shred.push(s.item);
+                shred.extend(s.record.items());
+                report.withdrawn_photos_shredded += 1;
+            }
+        }
+        if let Some(v) = visits.get_mut(&w.visit_id) {
+            if v.record
+                .consent
+                .as_ref()
+                .is_some_and(|c| c.consent_id == w.consent_id)
+            {
+                if let Some(link) = v.record.consent.take() {
+                    v.record.withdrawn.push(link);
+                }
+                resealed.insert(w.visit_id);
+            }
+        }
+    }
+    // A manifest left marked withdrawn is as good as shredded.
+    let marked: Vec<PhotoId> = photos
+        .iter()
+        .filter(|(_, s)| s.record.state == LocalState::Withdrawn)
+        .map(|(id, _)| *id)
+        .collect();
+    for id in marked {
+        if let Some(s) = photos.remove(&id) {
+            shred.push(s.item);
+            shred.extend(s.record.items());
+            report.withdrawn_photos_shredded += 1;
+        }
+    }
+
+    // Visits: one open at most; ended ones with nothing left go.
+    let open: Vec<(Timestamp, VisitId)> = visits
+        .values()
+        .filter(|v| !v.record.ended)
+        .map(|v| (v.record.confirmed_at, v.record.visit_id))
+        .collect();
+    let open_visit = open.iter().max().map(|(_, id)| *id);
+    for (_, id) in &open {
+        if Some(*id) != open_visit {
+            if let Some(v) = visits.get_mut(id) {
+                v.record.ended = true;
+                resealed.insert(*id);
+            }
+        }
+    }
+    let with_photos: HashSet<VisitId> = photos.values().map(|s| s.record.visit_id).collect();
+    let finished: Vec<VisitId> = visits
+        .values()
+        .filter(|v| {
+            v.record.ended
+                && !with_photos.contains(&v.record.visit_id)
+                && v.record.items().next().is_none()
+        })
+        .map(|v| v.record.visit_id)
+        .collect();
+    for id in finished {
+        if let Some(v) = visits.remove(&id) {
+            shred.push(v.item);
+            resealed.remove(&id);
+        }
+    }
+    for id in resealed {
+        if let Some(v) = visits.get_mut(&id) {
+            v.record.revision += 1;
+            let json = encode(&v.record)?;
+            let item = vault.seal(ItemKind::Visit, &json, None, now)?;
+            shred.push(std::mem::replace(&mut v.item, item));
+        }
+    }
+
+    // The clinician PIN (the newest item, if a crash left two).
+    let pin_items = of_kind(ItemKind::ClinicianPin)
+        .iter()
+        .map(|m| (m.id, m.created_at))
+        .collect();
+    let (pins, old_pins) = Pins::load(vault, pin_items)?;
+    shred.extend(old_pins);
+
+    // Anything of the visit's kinds that nothing names.
+    if report.unreadable_records == 0 {
+        let mut named: HashSet<ItemId> = HashSet::new();
+        for s in photos.values() {
+            named.insert(s.item);
+            named.extend(s.record.items());
+        }
+        for v in visits.values() {
+            named.insert(v.item);
+            named.extend(v.record.items());
+        }
+        named.extend(withdrawal_items.iter().copied());
+        named.extend(pins.item());
+        let already: HashSet<ItemId> = shred.iter().copied().collect();
+        for m in &items {
+            let ours = matches!(
+                m.kind,
+                ItemKind::Photo | ItemKind::Thumbnail | ItemKind::Consent | ItemKind::Signature
+            );
+            if ours && !named.contains(&m.id) && !already.contains(&m.id) {
+                shred.push(m.id);
+                report.unreferenced_items_shredded += 1;
+            }
+        }
+    }
+
+    shred.sort();
+    shred.dedup();
+    if !shred.is_empty() {
+        vault.shred_all(&shred)?;
+    }
+    report.photos = photos.len();
+    report.visits = visits.len();
+    Ok(Recovered {
+        photos,
+        visits,
+        open_visit,
+        pins,
+        report,
+    })
+}

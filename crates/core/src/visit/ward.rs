@@ -1,0 +1,1134 @@
+//! The [`Ward`]: the one owner of the phone's clinical state. Every operation is a transaction
+//! under one lock: it checks the session's rules on a copy of the session, seals what must outlive
+//! a crash, and only then makes the copy the session. Slow work (intake, redaction, PBKDF2) runs
+//! outside the lock between a check and a commit that looks again.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
+use super::error::VisitError;
+use super::identity::{Candidate, PatientIdentity};
+use super::ids::{PhotoId, VisitId};
+use super::manifest::{
+    decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, RedactionStep,
+    VisitRecord, WithdrawalRecord,
+};
+use super::pins::{PinStatus, Pins};
+use super::recover::{recover, RecoveryReport, Stored};
+use super::views::{PatientLine, PhotoView};
+use crate::consent::{
+    fhir, Clinician, ConsentError, ConsentForm, ConsentId, ConsentPatient, ConsentRecord,
+    ConsentText, Decision, RecordContext,
+};
+use crate::intake::{self, IntakePolicy, Redaction, SealedPhoto};
+use crate::patient::{BirthDate, Verification};
+use crate::review::{check_ready_to_queue, Label};
+use crate::session::{
+    Consent, ConsentRef, Event, LockReason, PatientRef, Photo, PhotoRef, Purpose, ResumedVisit,
+    Session, SessionError, SessionPolicy, SessionView, State, UnlockMethod,
+};
+use crate::vault::{ItemId, ItemKind, Timestamp, Vault, VaultError};
+use crate::Error;
+
+/// The visit open now.
+#[derive(Debug)]
+struct OpenVisit {
+    id: VisitId,
+    /// The consent record in force, or the last one withdrawn (its FHIR form is `inactive`).
+    consent: Option<(ConsentRecord, bool)>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    session: Session,
+    vault: Option<Arc<Vault>>,
+    candidate: Option<Candidate>,
+    visit: Option<OpenVisit>,
+    /// Every photo on the phone not yet delivered, of any visit.
+    photos: BTreeMap<PhotoId, Stored<PhotoManifest>>,
+    /// Every visit record still needed.
+    visits: BTreeMap<VisitId, Stored<VisitRecord>>,
+    recovery: Option<RecoveryReport>,
+    /// Shreds whose keys are gone but whose files could not be removed; the next open finishes them.
+    cleanup_pending: usize,
+}
+
+/// The state of the ward's storage, for the Device screen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WardStatus {
+    /// What opening the vault found and did; `None` until it is open.
+    pub recovery: Option<RecoveryReport>,
+    /// Photos on the phone, not yet delivered.
+    pub photos: usize,
+    /// Shreds to be finished at the next open.
+    pub cleanup_pending: usize,
+}
+
+/// What a capture learnt before the slow work, checked again at commit.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    photo_id: PhotoId,
+    visit_id: VisitId,
+    patient: PatientIdentity,
+    consent: ConsentLink,
+    clinician: Option<String>,
+}
+
+/// One phone's clinical state. See the module documentation.
+#[derive(Debug)]
+pub struct Ward {
+    inner: Mutex<Inner>,
+    /// Its own lock: PBKDF2 runs under it, never under `inner`'s. When both are needed, `inner` is
+    /// taken first.
+    pins: Mutex<Pins>,
+    clock: Arc<dyn Clock>,
+    storage: Arc<dyn Storage>,
+    text: Result<Arc<ConsentText>, ConsentError>,
+    intake: IntakePolicy,
+}
+
+fn patient_ref(id: VisitId) -> PatientRef {
+    PatientRef(id.handle())
+}
+
+fn photo_ref(id: PhotoId) -> PhotoRef {
+    PhotoRef(id.handle())
+}
+
+fn consent_ref(id: &ConsentId) -> ConsentRef {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&id.as_bytes()[..8]);
+    ConsentRef(u64::from_be_bytes(first))
+}
+
+fn session_consent(link: &ConsentLink, visit: VisitId) -> Consent {
+    Consent {
+        id: consent_ref(&link.consent_id),
+        patient: patient_ref(visit),
+        purposes: link.purposes,
+        digest: link.digest,
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Vault(VaultError::ApiMisuse(
+        "the visit lock was poisoned by a panic",
+    ))
+}
+
+impl Inner {
+    fn vault(&self) -> Result<Arc<Vault>, Error> {
+        self.vault
+            .clone()
+            .ok_or(Error::Visit(VisitError::VaultOpening))
+    }
+
+    fn unlocked(&self) -> Result<(), Error> {
+        if self.session.state() == State::Locked {
+            return Err(SessionError::Locked.into());
+        }
+        Ok(())
+    }
+
+    /// Unlocked and the clinician holds the phone.
+    fn clinician_holds(&self) -> Result<(), Error> {
+        self.unlocked()?;
+        if self.session.kiosk() {
+            return Err(SessionError::KioskActive.into());
+        }
+        Ok(())
+    }
+
+    fn open_visit(&self) -> Result<(VisitId, &VisitRecord), Error> {
+        let id = self.visit.as_ref().ok_or(SessionError::NoPatient)?.id;
+        let record = &self.visits.get(&id).ok_or(SessionError::NoPatient)?.record;
+        Ok((id, record))
+    }
+
+    /// Crypto-shreds `items` at once. If the vault fails after their keys are gone, the items are
+    /// already unreadable: the failure is counted and the next open finishes the job. If the keys
+    /// are still there, nothing happened and the error is returned.
+    fn shred(&mut self, vault: &Vault, items: &[ItemId]) -> Result<(), Error> {
+        match vault.shred_all(items) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if items.iter().any(|id| vault.meta(*id).is_ok()) {
+                    Err(e.into())
+                } else {
+                    self.cleanup_pending += 1;
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// Seals `record` as the next revision of visit `id` (or its first), then shreds the old one.
+    fn save_visit(
+        &mut self,
+        vault: &Vault,
+        mut record: VisitRecord,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let old = self
+            .visits
+            .get(&record.visit_id)
+            .map(|s| (s.item, s.record.revision));
+        record.revision = old.map_or(1, |(_, r)| r + 1);
+        let item = vault.seal(ItemKind::Visit, &encode(&record)?, None, now)?;
+        self.visits.insert(record.visit_id, Stored { item, record });
+        if let Some((old, _)) = old {
+            self.shred(vault, &[old])?;
+        }
+        Ok(())
+    }
+
+    /// Seals `record` as the next revision of its photo, then shreds the old manifest and `also`
+    /// (items the new revision no longer names) at once.
+    fn save_photo(
+        &mut self,
+        vault: &Vault,
+        mut record: PhotoManifest,
+        also: &[ItemId],
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let old = self
+            .photos
+            .get(&record.photo_id)
+            .map(|s| (s.item, s.record.revision));
+        record.revision = old.map_or(1, |(_, r)| r + 1);
+        let item = vault.seal(ItemKind::Manifest, &encode(&record)?, None, now)?;
+        self.photos.insert(record.photo_id, Stored { item, record });
+        let mut gone: Vec<ItemId> = old.map(|(i, _)| i).into_iter().collect();
+        gone.extend_from_slice(also);
+        if !gone.is_empty() {
+            self.shred(vault, &gone)?;
+        }
+        Ok(())
+    }
+
+    /// Shreds a photo whole: manifest, image and thumbnail in one key transaction.
+    fn shred_photo(&mut self, vault: &Vault, id: PhotoId) -> Result<(), Error> {
+        let Some(s) = self.photos.get(&id) else {
+            return Ok(());
+        };
+        let items = [s.item, s.record.image, s.record.thumbnail];
+        self.shred(vault, &items)?;
+        self.photos.remove(&id);
+        Ok(())
+    }
+
+    /// Ends visit `id` in its record; a visit with no photo and no consent record left goes whole.
+    fn end_visit_record(
+        &mut self,
+        vault: &Vault,
+        id: VisitId,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(stored) = self.visits.get(&id) else {
+            return Ok(());
+        };
+        let has_photos = self.photos.values().any(|p| p.record.visit_id == id);
+        if !has_photos && stored.record.items().next().is_none() {
+            let item = stored.item;
+            self.shred(vault, &[item])?;
+            self.visits.remove(&id);
+        } else if !stored.record.ended {
+            let mut record = stored.record.clone();
+            record.ended = true;
+            self.save_visit(vault, record, now)?;
+        }
+        Ok(())
+    }
+
+    fn photos_of(&self, visit: VisitId) -> impl Iterator<Item = &PhotoManifest> {
+        self.photos
+            .values()
+            .map(|s| &s.record)
+            .filter(move |m| m.visit_id == visit)
+    }
+
+    fn is_current(&self, visit: VisitId) -> bool {
+        self.visit.as_ref().is_some_and(|v| v.id == visit)
+    }
+}
+
+fn read_consent(vault: &Vault, item: ItemId) -> Result<ConsentRecord, Error> {
+    let bytes = vault.unseal(item)?;
+    serde_json::from_slice(&bytes).map_err(|_| {
+        Error::Visit(VisitError::ManifestInvalid {
+            detail: "a consent record did not read",
+        })
+    })
+}
+
+impl Ward {
+    /// A ward with the system's clocks and file system, locked, with no vault yet.
+    pub fn new(policy: SessionPolicy) -> Ward {
+        Ward::with(
+            policy,
+            Arc::new(SystemClock::new()),
+            Arc::new(FileSystemStorage),
+        )
+    }
+
+    /// A ward reading time from `clock` and free space from `storage` (tests move both).
+    pub fn with(policy: SessionPolicy, clock: Arc<dyn Clock>, storage: Arc<dyn Storage>) -> Ward {
+        let now = clock.session();
+        Ward {
+            inner: Mutex::new(Inner {
+                session: Session::new(policy, now),
+                vault: None,
+                candidate: None,
+                visit: None,
+                photos: BTreeMap::new(),
+                visits: BTreeMap::new(),
+                recovery: None,
+                cleanup_pending: 0,
+            }),
+            pins: Mutex::new(Pins::default()),
+            clock,
+            storage,
+            // Provisioning will supply the trust's text (`ConsentText::from_provisioned`).
+            text: ConsentText::default_text().map(Arc::new),
+            intake: IntakePolicy::default(),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        if inner.session.check_idle(self.clock.session()) {
+            inner.candidate = None;
+        }
+        Ok(inner)
+    }
+
+    fn pins(&self) -> Result<MutexGuard<'_, Pins>, Error> {
+        self.pins.lock().map_err(|_| poisoned())
+    }
+
+    /// Applies `event` to a copy of the session and returns it, leaving the session as it was.
+    fn trial(&self, inner: &Inner, event: Event) -> Result<Session, Error> {
+        let mut next = inner.session.clone();
+        next.apply(event, self.clock.session())?;
+        Ok(next)
+    }
+
+    /// Attaches the opened vault and rebuilds everything from it ([`recover`]): the photos not yet
+    /// delivered, the visit the app died in (resumed behind the lock), the clinician PIN.
+    pub fn attach_vault(&self, vault: Arc<Vault>) -> Result<RecoveryReport, Error> {
+        let mut inner = self.lock()?;
+        let mut recovered = recover(&vault, self.clock.wall())?;
+        let mut open = None;
+        if let Some(id) = recovered.open_visit {
+            let stored = recovered.visits.get(&id).map(|s| s.record.clone());
+            if let Some(record) = stored {
+                let mut pending: Vec<&PhotoManifest> = recovered
+                    .photos
+                    .values()
+                    .map(|s| &s.record)
+                    .filter(|m| m.visit_id == id)
+                    .collect();
+                pending.sort_by_key(|m| m.captured_at);
+                let resumed = ResumedVisit {
+                    patient: patient_ref(id),
+                    consent: record.consent.as_ref().map(|c| session_consent(c, id)),
+                    pending: pending
+                        .iter()
+                        .filter(|m| m.state == LocalState::Captured)
+                        .map(|m| Photo {
+                            id: photo_ref(m.photo_id),
+                            patient: patient_ref(id),
+                            intended_use: m.intended_use,
+                        })
+                        .collect(),
+                    queued: pending
+                        .iter()
+                        .filter(|m| m.state == LocalState::Queued)
+                        .map(|m| photo_ref(m.photo_id))
+                        .collect(),
+                };
+                let consent = match record.consent.as_ref().or(record.withdrawn.last()) {
+                    Some(link) => Some((
+                        read_consent(&vault, link.record_item)?,
+                        record.consent.is_none(),
+                    )),
+                    None => None,
+                };
+                inner.session.resume_visit(resumed)?;
+                open = Some(OpenVisit { id, consent });
+                recovered.report.resumed_visit = true;
+            }
+        }
+        *self.pins()? = std::mem::take(&mut recovered.pins);
+        inner.visit = open;
+        inner.photos = recovered.photos;
+        inner.visits = recovered.visits;
+        inner.recovery = Some(recovered.report.clone());
+        inner.vault = Some(vault);
+        Ok(recovered.report)
+    }
+
+    /// The open vault (for the Device screen's health line).
+    pub fn vault(&self) -> Result<Arc<Vault>, Error> {
+        self.lock()?.vault()
+    }
+
+    /// The storage state for the Device screen.
+    pub fn status(&self) -> Result<WardStatus, Error> {
+        let inner = self.lock()?;
+        Ok(WardStatus {
+            recovery: inner.recovery.clone(),
+            photos: inner.photos.len(),
+            cleanup_pending: inner.cleanup_pending,
+        })
+    }
+
+    // --- The session --------------------------------------------------------------------------
+
+    /// The session as the UI sees it, after locking it if it has idled out.
+    pub fn view(&self) -> Result<SessionView, Error> {
+        Ok(self.lock()?.session.view())
+    }
+
+    /// The session policy in force.
+    pub fn policy(&self) -> Result<SessionPolicy, Error> {
+        Ok(*self.lock()?.session.policy())
+    }
+
+    /// Applies a flow event that needs no bookkeeping: lock, unlock, open the camera, review.
+    fn apply(&self, event: Event) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        inner.session = self.trial(&inner, event)?;
+        if inner.session.state() == State::Locked {
+            // A patient half-identified when the app locks is forgotten: whoever unlocks scans again.
+            inner.candidate = None;
+        }
+        Ok(inner.session.view())
+    }
+
+    /// Locks now.
+    pub fn lock_now(&self, reason: LockReason) -> Result<SessionView, Error> {
+        self.apply(Event::Lock(reason))
+    }
+
+    /// Unlocks.
+    pub fn unlock(&self, method: UnlockMethod) -> Result<SessionView, Error> {
+        self.apply(Event::Unlock(method))
+    }
+
+    /// Opens the camera; refused before consent.
+    pub fn start_capture(&self) -> Result<SessionView, Error> {
+        self.apply(Event::StartCapture)
+    }
+
+    /// From the camera to reviewing the photos taken.
+    pub fn review(&self) -> Result<SessionView, Error> {
+        self.apply(Event::Review)
+    }
+
+    /// Records user activity that postpones the idle lock.
+    pub fn touch(&self) -> Result<(), Error> {
+        let now = self.clock.session();
+        self.lock()?.session.touch(now);
+        Ok(())
+    }
+
+    /// Locks the session if it has idled out; returns the new view when this call locked it.
+    pub fn lock_if_idle(&self) -> Result<Option<SessionView>, Error> {
+        let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        let locked = inner.session.check_idle(self.clock.session());
+        if locked {
+            inner.candidate = None;
+        }
+        Ok(locked.then(|| inner.session.view()))
+    }
+
+    // --- The patient --------------------------------------------------------------------------
+
+    /// Refuses, as confirming would, while locked or while another patient is in session; asked
+    /// before a band is looked up so nothing is sent for a patient who cannot be confirmed.
+    pub fn check_new_patient(&self) -> Result<(), Error> {
+        Ok(self.lock()?.session.check_new_patient()?)
+    }
+
+    /// Holds `candidate` for the confirmation screen, replacing any earlier one.
+    pub fn identify(&self, candidate: Candidate) -> Result<Candidate, Error> {
+        let mut inner = self.lock()?;
+        inner.session.check_new_patient()?;
+        inner.candidate = Some(candidate.clone());
+        Ok(candidate)
+    }
+
+    /// The patient awaiting confirmation (never while locked).
+    pub fn candidate(&self) -> Result<Option<Candidate>, Error> {
+        let mut inner = self.lock()?;
+        if inner.session.state() == State::Locked {
+            inner.candidate = None;
+        }
+        Ok(inner.candidate.clone())
+    }
+
+    /// Drops the patient awaiting confirmation ("scan again").
+    pub fn discard_candidate(&self) -> Result<(), Error> {
+        self.lock()?.candidate = None;
+        Ok(())
+    }
+
+    /// Confirms the patient awaiting confirmation: a new visit, sealed, and the session fixed to
+    /// it. Refused when there is none, when the record blocks it, and by the session.
+    pub fn confirm(&self) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let candidate = inner.candidate.clone().ok_or(SessionError::NoPatient)?;
+        if let Verification::Blocked { reason, .. } = &candidate.verification {
+            return Err((*reason).into());
+        }
+        let id = VisitId::random()?;
+        let next = self.trial(&inner, Event::ConfirmPatient(patient_ref(id)))?;
+        let record = VisitRecord {
+            visit_id: id,
+            revision: 0,
+            patient: candidate.identity,
+            confirmed_at: self.clock.wall(),
+            consent: None,
+            withdrawn: Vec::new(),
+            declined: None,
+            ended: false,
+        };
+        inner.save_visit(&vault, record, self.clock.wall())?;
+        inner.session = next;
+        inner.candidate = None;
+        inner.visit = Some(OpenVisit { id, consent: None });
+        Ok(inner.session.view())
+    }
+
+    /// The confirmed patient (never while locked).
+    pub fn current_patient(&self) -> Result<Option<PatientIdentity>, Error> {
+        let inner = self.lock()?;
+        if inner.session.state() == State::Locked {
+            return Ok(None);
+        }
+        Ok(inner.open_visit().ok().map(|(_, r)| r.patient.clone()))
+    }
+
+    /// Ends the visit (the session refuses while photos are not queued). Its queued photos stay in
+    /// the outbox; its record stays while they, or its consent, wait.
+    pub fn end_visit(&self) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let next = self.trial(&inner, Event::EndPatient)?;
+        if let Some(id) = inner.visit.as_ref().map(|v| v.id) {
+            inner.end_visit_record(&vault, id, self.clock.wall())?;
+        }
+        inner.session = next;
+        inner.visit = None;
+        Ok(inner.session.view())
+    }
+
+    // --- Consent ------------------------------------------------------------------------------
+
+    /// The consent text in force.
+    pub fn consent_text(&self) -> Result<Arc<ConsentText>, Error> {
+        self.text.clone().map_err(Error::from)
+    }
+
+    /// Records the patient's consent or refusal from the consent screen's form: the record is
+    /// built by core's rules, sealed with its signature, the session moves on, and the visit
+    /// record names it. A refusal outside kiosk mode ends the visit at once; in kiosk mode at
+    /// hand-back.
+    pub fn record_consent(&self, form: ConsentForm) -> Result<SessionView, Error> {
+        let text = self.consent_text()?;
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.unlocked()?;
+        let (visit_id, visit) = inner.open_visit()?;
+        let patient = consent_patient(&visit.patient)?;
+        let clinician = self.pins()?.clinician().unwrap_or_default();
+        let wall = self.clock.wall();
+        let record = ConsentRecord::build(
+            form,
+            RecordContext {
+                id: ConsentId::random()?,
+                patient,
+                clinician: Clinician {
+                    name: clinician,
+                    identifier: None,
+                },
+                organization: None,
+                text: &text,
+                recorded_at: wall,
+            },
+        )?;
+        let permit = record.decision == Decision::Permit;
+        let event = if permit {
+            Event::RecordConsent(
+                record.session_consent(consent_ref(&record.id), patient_ref(visit_id))?,
+            )
+        } else {
+            Event::DeclineConsent
+        };
+        let next = self.trial(&inner, event)?;
+        let link = seal_consent(&vault, &record)?;
+        let mut visit = visit.clone();
+        if permit {
+            visit.consent = Some(link.clone());
+        } else {
+            visit.declined = Some(link.clone());
+        }
+        if let Err(e) = inner.save_visit(&vault, visit, wall) {
+            let items: Vec<ItemId> = link.items().collect();
+            inner.shred(&vault, &items)?;
+            return Err(e);
+        }
+        inner.session = next;
+        if let Some(open) = inner.visit.as_mut() {
+            open.consent = permit.then_some((record, false));
+        }
+        if inner.session.patient().is_none() {
+            inner.end_visit_record(&vault, visit_id, wall)?;
+            inner.visit = None;
+        }
+        Ok(inner.session.view())
+    }
+
+    /// The clinician hands the phone to the patient (kiosk mode). Refused when there would be no
+    /// way back: no clinician PIN set and no development unlock in the session policy.
+    pub fn hand_to_patient(&self) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        if !inner.session.policy().allow_development_unlock && !self.pins()?.is_set() {
+            inner.unlocked()?;
+            return Err(VisitError::PinNotSet.into());
+        }
+        inner.session = self.trial(&inner, Event::HandToPatient)?;
+        Ok(inner.session.view())
+    }
+
+    /// The clinician takes the phone back: with the PIN (rate-limited, the count sealed after each
+    /// attempt), or with `None` the development unlock where the session policy allows it. A
+    /// refusal the patient made in kiosk mode ends the visit now.
+    pub fn hand_back(&self, pin: Option<&Zeroizing<String>>) -> Result<SessionView, Error> {
+        let method = {
+            let inner = self.lock()?;
+            // Checked before the PIN, so PIN guesses are possible only where a hand-back is.
+            inner.unlocked()?;
+            if !inner.session.kiosk() {
+                return Err(SessionError::NotInKiosk.into());
+            }
+            match pin {
+                None => UnlockMethod::Development,
+                Some(_) => UnlockMethod::ClinicianPin,
+            }
+        };
+        if let Some(pin) = pin {
+            let vault = self.lock()?.vault()?;
+            self.pins()?
+                .attempt(&vault, pin, self.clock.session(), self.clock.wall())?;
+        }
+        let mut inner = self.lock()?;
+        let next = self.trial(&inner, Event::HandBack(method))?;
+        let visit = inner.visit.as_ref().map(|v| v.id);
+        if let (Some(id), None) = (visit, next.patient()) {
+            let vault = inner.vault()?;
+            inner.end_visit_record(&vault, id, self.clock.wall())?;
+            inner.visit = None;
+        }
+        inner.session = next;
+        Ok(inner.session.view())
+    }
+
+    /// The patient withdraws consent: for the open visit (`photo` = `None`), or for the visit
+    /// that took `photo`, from the Outbox, whichever visit that was. The withdrawal is sealed
+    /// first, naming every photo it covers; then each is crypto-shredded. An interruption is
+    /// finished at the next open, so it is all or nothing.
+    pub fn withdraw(&self, photo: Option<PhotoId>) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let visit_id = match photo {
+            Some(p) => {
+                inner
+                    .photos
+                    .get(&p)
+                    .ok_or(VisitError::UnknownPhoto)?
+                    .record
+                    .visit_id
+            }
+            None => inner.open_visit()?.0,
+        };
+        let record = inner
+            .visits
+            .get(&visit_id)
+            .map(|s| s.record.clone())
+            .ok_or(VisitError::UnknownPhoto)?;
+        let link = record
+            .consent
+            .clone()
+            .ok_or(SessionError::NoConsentToWithdraw)?;
+        let current = inner.is_current(visit_id);
+        let next = if current {
+            let mut next = self.trial(&inner, Event::WithdrawConsent)?;
+            // The ward knows the photos; the session's list is only its own copy.
+            next.take_photos_to_shred();
+            Some(next)
+        } else {
+            None
+        };
+        let photos: Vec<PhotoId> = inner
+            .photos_of(visit_id)
+            .filter(|m| m.consent.consent_id == link.consent_id)
+            .map(|m| m.photo_id)
+            .collect();
+        let wall = self.clock.wall();
+        let withdrawal = WithdrawalRecord {
+            visit_id,
+            consent_id: link.consent_id,
+            consent_sha256: link.digest,
+            withdrawn_at: wall,
+            clinician: self.pins()?.clinician(),
+            photos: photos.clone(),
+        };
+        vault.seal(ItemKind::Withdrawal, &encode(&withdrawal)?, None, wall)?;
+        let mut updated = record;
+        updated.consent = None;
+        updated.withdrawn.push(link);
+        inner.save_visit(&vault, updated, wall)?;
+        for id in photos {
+            inner.shred_photo(&vault, id)?;
+        }
+        if let Some(next) = next {
+            inner.session = next;
+            if let Some((_, withdrawn)) = inner.visit.as_mut().and_then(|v| v.consent.as_mut()) {
+                *withdrawn = true;
+            }
+        }
+        Ok(inner.session.view())
+    }
+
+    /// The FHIR R4 `Consent` of the open visit's consent (`inactive` once withdrawn), if any.
+    /// Refused while locked and in kiosk mode: it carries the patient's identifiers.
+    pub fn consent_fhir(&self) -> Result<Option<Value>, Error> {
+        let inner = self.lock()?;
+        inner.clinician_holds()?;
+        match inner.visit.as_ref().and_then(|v| v.consent.as_ref()) {
+            Some((record, withdrawn)) => Ok(Some(fhir::consent_resource_with_status(
+                record, *withdrawn,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    // --- The clinician PIN --------------------------------------------------------------------
+
+    /// Whether a PIN is set, and whose (the name only while unlocked).
+    pub fn pin_status(&self) -> Result<PinStatus, Error> {
+        let (ready, locked, development) = {
+            let inner = self.lock()?;
+            (
+                inner.vault.is_some(),
+                inner.session.state() == State::Locked,
+                inner.session.policy().allow_development_unlock,
+            )
+        };
+        let mut status = self.pins()?.status(ready, development && !locked);
+        if locked {
+            status.clinician = None;
+        }
+        Ok(status)
+    }
+
+    /// Sets the clinician PIN and name. Only while unlocked and never in kiosk mode, so a patient
+    /// holding the phone cannot set their own; changing a working PIN needs the current one.
+    pub fn set_pin(
+        &self,
+        pin: &Zeroizing<String>,
+        name: &str,
+        old_pin: Option<&Zeroizing<String>>,
+    ) -> Result<PinStatus, Error> {
+        let (vault, development) = {
+            let inner = self.lock()?;
+            inner.clinician_holds()?;
+            (
+                inner.vault()?,
+                inner.session.policy().allow_development_unlock,
+            )
+        };
+        let mut pins = self.pins()?;
+        pins.set(
+            &vault,
+            pin,
+            name,
+            old_pin,
+            self.clock.session(),
+            self.clock.wall(),
+        )?;
+        Ok(pins.status(true, development))
+    }
+
+    /// The clinician's name, the one every record of this phone uses.
+    pub fn clinician_name(&self) -> Result<Option<String>, Error> {
+        Ok(self.pins()?.clinician())
+    }
+
+    // --- Photos -------------------------------------------------------------------------------
+
+    /// Takes a photo's bytes for `use_`: checks the session would accept it (unlocked, camera
+    /// open, consent covering the use) and that the phone has room, binds the photo to the visit
+    /// and consent now, runs intake and seals it, then commits its manifest, unless the patient or
+    /// consent changed meanwhile, in which case everything sealed is shredded.
+    pub fn capture(&self, bytes: &[u8], use_: Purpose) -> Result<PhotoView, Error> {
+        let (vault, ticket) = self.capture_ticket(bytes.len(), use_)?;
+        let wall = self.clock.wall();
+        let sealed = intake::seal_photo(&vault, bytes, &self.intake, None, wall)?;
+        self.capture_commit(&vault, ticket, sealed, use_, wall)
+    }
+
+    fn capture_ticket(&self, len: usize, use_: Purpose) -> Result<(Arc<Vault>, Ticket), Error> {
+        let inner = self.lock()?;
+        let vault = inner.vault()?;
+        let (visit_id, visit) = inner.open_visit()?;
+        let photo_id = PhotoId::random()?;
+        // The session's own check, on a copy: locked, kiosk, consent, use, camera open.
+        self.trial(
+            &inner,
+            Event::PhotoTaken(Photo {
+                id: photo_ref(photo_id),
+                patient: patient_ref(visit_id),
+                intended_use: use_,
+            }),
+        )?;
+        let consent = visit.consent.clone().ok_or(SessionError::ConsentRequired)?;
+        if let Some(free) = self.storage.available(vault.dir()) {
+            if free < space_needed(len) {
+                return Err(VisitError::StorageFull.into());
+            }
+        }
+        let ticket = Ticket {
+            photo_id,
+            visit_id,
+            patient: visit.patient.clone(),
+            consent,
+            clinician: self.pins()?.clinician(),
+        };
+        Ok((vault, ticket))
+    }
+
+    fn capture_commit(
+        &self,
+        vault: &Vault,
+        ticket: Ticket,
+        sealed: SealedPhoto,
+        use_: Purpose,
+        wall: Timestamp,
+    ) -> Result<PhotoView, Error> {
+        // If this fails, the photo is sealed but no manifest names it: the next open's recovery
+        // shreds it.
+        let mut inner = self.lock()?;
+        let outcome = (|| {
+            let (visit_id, visit) = inner.open_visit().map_err(|_| VisitError::PatientChanged)?;
+            let same_consent = visit
+                .consent
+                .as_ref()
+                .is_some_and(|c| c.consent_id == ticket.consent.consent_id);
+            if visit_id != ticket.visit_id || !same_consent {
+                return Err(Error::Visit(VisitError::PatientChanged));
+            }
+            self.trial(
+                &inner,
+                Event::PhotoTaken(Photo {
+                    id: photo_ref(ticket.photo_id),
+                    patient: patient_ref(visit_id),
+                    intended_use: use_,
+                }),
+            )
+        })();
+        let next = match outcome {
+            Ok(next) => next,
+            Err(e) => {
+                inner.shred(vault, &[sealed.image, sealed.thumbnail])?;
+                return Err(e);
+            }
+        };
+        let manifest = PhotoManifest {
+            photo_id: ticket.photo_id,
+            visit_id: ticket.visit_id,
+            revision: 0,
+            patient: ticket.patient,
+            clinician: ticket.clinician,
+            consent: ticket.consent,
+            intended_use: use_,
+            label: None,
+            captured_at: wall,
+            info: sealed.info,
+            quality: sealed.quality,
+            image: sealed.image,
+            thumbnail: sealed.thumbnail,
+            redactions: Vec::new(),
+            state: LocalState::Captured,
+        };
+        if let Err(e) = inner.save_photo(vault, manifest, &[], wall) {
+            inner.shred(vault, &[sealed.image, sealed.thumbnail])?;
+            return Err(e);
+        }
+        inner.session = next;
+        let view = inner
+            .photos
+            .get(&ticket.photo_id)
+            .map(|s| PhotoView::of(&s.record, true))
+            .ok_or(VisitError::UnknownPhoto)?;
+        Ok(view)
+    }
+
+    /// The open visit's photos, oldest first (none while locked).
+    pub fn photos(&self) -> Result<Vec<PhotoView>, Error> {
+        let inner = self.lock()?;
+        if inner.session.state() == State::Locked {
+            return Ok(Vec::new());
+        }
+        let Some(visit) = inner.visit.as_ref().map(|v| v.id) else {
+            return Ok(Vec::new());
+        };
+        let mut list: Vec<PhotoView> = inner
+            .photos_of(visit)
+            .map(|m| PhotoView::of(m, true))
+            .collect();
+        list.sort_by_key(|p| p.captured_at);
+        Ok(list)
+    }
+
+    /// Every photo on the phone not yet delivered, of any visit, oldest first, with its patient
+    /// (none while locked, nor while the patient holds the phone).
+    pub fn outbox(&self) -> Result<Vec<PhotoView>, Error> {
+        let inner = self.lock()?;
+        if inner.clinician_holds().is_err() {
+            return Ok(Vec::new());
+        }
+        let mut list: Vec<PhotoView> = inner
+            .photos
+            .values()
+            .map(|s| PhotoView::of(&s.record, inner.is_current(s.record.visit_id)))
+            .collect();
+        list.sort_by_key(|p| p.captured_at);
+        Ok(list)
+    }
+
+    /// Sets a photo's label. Refused for a queued photo: its label cannot change once it waits to
+    /// be sent.
+    pub fn label(&self, photo: PhotoId, label: Label) -> Result<PhotoView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let mut record = inner
+            .photos
+            .get(&photo)
+            .map(|s| s.record.clone())
+            .ok_or(VisitError::UnknownPhoto)?;
+        if record.state != LocalState::Captured {
+            return Err(VisitError::PhotoQueued.into());
+        }
+        record.label = Some(LabelRecord::from(&label));
+        inner.save_photo(&vault, record, &[], self.clock.wall())?;
+        let current = inner.is_current(
+            inner
+                .photos
+                .get(&photo)
+                .map(|s| s.record.visit_id)
+                .ok_or(VisitError::UnknownPhoto)?,
+        );
+        inner
+            .photos
+            .get(&photo)
+            .map(|s| PhotoView::of(&s.record, current))
+            .ok_or_else(|| VisitError::UnknownPhoto.into())
+    }
+
+    /// Deletes a photo not yet queued: the session lets go of it, then it is crypto-shredded.
+    pub fn discard(&self, photo: PhotoId) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let state = inner
+            .photos
+            .get(&photo)
+            .map(|s| s.record.state)
+            .ok_or(VisitError::UnknownPhoto)?;
+        if state != LocalState::Captured {
+            return Err(VisitError::PhotoQueued.into());
+        }
+        let next = self.trial(&inner, Event::DiscardPhoto(photo_ref(photo)))?;
+        inner.shred_photo(&vault, photo)?;
+        inner.session = next;
+        Ok(inner.session.view())
+    }
+
+    /// Redacts a photo: solid rectangles and a crop on the full image, re-encoded once. The new
+    /// version is sealed, the manifest names it (same photo id, same state: a queued photo stays
+    /// queued), then the original is crypto-shredded. Refused while locked or in kiosk mode.
+    pub fn redact(&self, photo: PhotoId, redaction: &Redaction) -> Result<PhotoView, Error> {
+        let (vault, image, revision) = {
+            let inner = self.lock()?;
+            let vault = inner.vault()?;
+            inner.clinician_holds()?;
+            let s = inner.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
+            (vault, s.record.image, s.record.revision)
+        };
+        let original = vault.unseal(image)?;
+        let redacted = intake::redact(&original, redaction, &self.intake)?;
+        drop(original);
+        let wall = self.clock.wall();
+        let sealed = intake::seal_intake(&vault, &redacted, None, wall)?;
+        let mut inner = self.lock()?;
+        let current = inner
+            .photos
+            .get(&photo)
+            .map(|s| s.record.clone())
+            .filter(|r| r.revision == revision);
+        let allowed = inner.clinician_holds();
+        let Some(mut record) = current.filter(|_| allowed.is_ok()) else {
+            inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
+            allowed?;
+            return Err(VisitError::UnknownPhoto.into());
+        };
+        let old = [record.image, record.thumbnail];
+        record.redactions.push(RedactionStep {
+            at: wall,
+            replaced: record.image,
+            fills: redaction.fills.len(),
+            cropped: redaction.crop.is_some(),
+        });
+        record.image = sealed.image;
+        record.thumbnail = sealed.thumbnail;
+        record.info = sealed.info;
+        record.quality = sealed.quality;
+        if let Err(e) = inner.save_photo(&vault, record, &old, wall) {
+            inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
+            return Err(e);
+        }
+        let is_current = inner
+            .photos
+            .get(&photo)
+            .is_some_and(|s| inner.is_current(s.record.visit_id));
+        inner
+            .photos
+            .get(&photo)
+            .map(|s| PhotoView::of(&s.record, is_current))
+            .ok_or_else(|| VisitError::UnknownPhoto.into())
+    }
+
+    /// Hands the reviewed photos of the open visit to the outbox; refused while any lacks a
+    /// body site.
+    pub fn queue(&self) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let (visit_id, _) = inner.open_visit()?;
+        let pending: Vec<PhotoManifest> = inner
+            .photos_of(visit_id)
+            .filter(|m| m.state == LocalState::Captured)
+            .cloned()
+            .collect();
+        let labels: Vec<Option<Label>> = pending
+            .iter()
+            .map(|m| m.label.as_ref().and_then(LabelRecord::label))
+            .collect();
+        check_ready_to_queue(labels.iter().map(Option::as_ref))?;
+        let next = self.trial(&inner, Event::Queue)?;
+        let wall = self.clock.wall();
+        for mut m in pending {
+            m.state = LocalState::Queued;
+            inner.save_photo(&vault, m, &[], wall)?;
+        }
+        inner.session = next;
+        Ok(inner.session.view())
+    }
+
+    /// A photo's thumbnail, unsealed into memory (none while locked or in kiosk mode).
+    pub fn thumbnail(&self, photo: PhotoId) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let item = inner
+            .photos
+            .get(&photo)
+            .ok_or(VisitError::UnknownPhoto)?
+            .record
+            .thumbnail;
+        Ok(vault.unseal(item)?)
+    }
+
+    /// The patient line of the open visit, for the header (none while locked).
+    pub fn patient_line(&self) -> Result<Option<PatientLine>, Error> {
+        Ok(self.current_patient()?.as_ref().map(PatientLine::of))
+    }
+}
+
+/// The patient as a consent record names them, from the visit's identity.
+fn consent_patient(p: &PatientIdentity) -> Result<ConsentPatient, Error> {
+    let local = p
+        .band
+        .local_id
+        .as_ref()
+        .map(|l| (l.issuer.clone(), l.value.clone()));
+    Ok(ConsentPatient::from_identifiers(
+        p.band.nhs(),
+        local,
+        p.family_name().unwrap_or_default(),
+        &p.given_names().unwrap_or_default(),
+        p.birth_date().and_then(BirthDate::parse_iso),
+    )?)
+}
+
+/// Seals a consent record and its signature PNG; if the signature cannot be sealed, the record is
+/// shredded again.
+fn seal_consent(vault: &Vault, record: &ConsentRecord) -> Result<ConsentLink, Error> {
+    let canonical = Zeroizing::new(record.canonical_bytes()?);
+    let png = record.signature_png()?.map(Zeroizing::new);
+    let record_item = vault.seal(ItemKind::Consent, &canonical, None, record.recorded_at)?;
+    let signature_item = match png {
+        None => None,
+        Some(png) => match vault.seal(ItemKind::Signature, &png, None, record.recorded_at) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                vault.shred_all(&[record_item])?;
+                return Err(e.into());
+            }
+        },
+    };
+    Ok(ConsentLink {
+        consent_id: record.id,
+        digest: record.sha256()?,
+        record_item,
+        signature_item,
+        purposes: record.purposes,
+        recorded_at: record.recorded_at,
+    })
+}
+
+/// Decodes a sealed record (for tests and tools that read the vault directly).
+pub fn read_manifest(vault: &Vault, item: ItemId) -> Result<PhotoManifest, Error> {
+    let bytes = vault.unseal(item)?;
+    Ok(decode(&bytes)?)
+}
+
+#[cfg(test)]
+impl Ward {
+    /// The first half of [`Ward::capture`], for tests that change the visit mid-capture.
+    pub(crate) fn capture_ticket_for_tests(&self, use_: Purpose) -> (Arc<Vault>, Ticket) {
+        self.capture_ticket(1, use_)
+            .unwrap_or_else(|e| panic!("ticket: {e}"))
+    }
+
+    /// The second half of [`Ward::capture`].
+    pub(crate) fn capture_commit_for_tests(
+        &self,
+        vault: &Vault,
+        ticket: Ticket,
+        bytes: &[u8],
+    ) -> Result<PhotoView, Error> {
+        let wall = self.clock.wall();
+        let sealed = intake::seal_photo(vault, bytes, &self.intake, None, wall)?;
+        self.capture_commit(vault, ticket, sealed, Purpose::Care, wall)
+    }
+}
