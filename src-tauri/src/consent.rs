@@ -110,10 +110,11 @@ pub(crate) async fn consent_withdraw(
 }
 
 /// Development check: the FHIR `Consent` of the open visit's consent, so end-to-end tests can
-/// validate it. Only in builds with development switches (it carries the patient's identifiers).
+/// validate it. Only where the session policy allows development switches (it carries the
+/// patient's identifiers).
 #[tauri::command]
 pub(crate) async fn consent_fhir(ward: State<'_, Ward>) -> Result<Option<Value>, CommandError> {
-    if !crate::policy::development_unlock_allowed() {
+    if !ward.policy()?.allow_development_unlock {
         return Err(CommandError::new(
             "app.debug_only",
             "This is a development check, not available in this build.",
