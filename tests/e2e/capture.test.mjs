@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startApp, visible, invoke, screenshot, tap, type, waitText, recordConsent } from './support.mjs';
+import { startApp, quitApp, visible, invoke, screenshot, tap, type, waitText, recordConsent, openMockCamera, labelHeelLeft } from './support.mjs';
 
 const home = process.env.WARDCAM_E2E_HOME;
 
@@ -70,9 +70,7 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     await tap(driver, 'lock-button');
     await tap(driver, 'unlock-development');
     await visible(driver, 'screen-capture');
-    await tap(driver, 'open-camera');
-    const camera = await visible(driver, 'camera-view');
-    await driver.wait(async () => (await camera.getAttribute('data-state')) === 'live', 15000, 'mock camera never went live');
+    await openMockCamera(driver);
     await screenshot(driver, '30-capture-live');
 
     const itemsBefore = await vaultItems(driver);
@@ -82,13 +80,15 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     await tap(driver, 'camera-shutter');
     await waitText(driver, 'capture-status', /Photo kept/);
     assert.equal((await invoke(driver, 'session_view')).ok.pending_photos, 1);
-    assert.equal(await vaultItems(driver), itemsBefore + 2, 'photo and thumbnail sealed');
+    assert.equal(await vaultItems(driver), itemsBefore + 3, 'photo, thumbnail and manifest sealed');
     await screenshot(driver, '31-captured');
 
     await tap(driver, 'go-review');
     await visible(driver, 'screen-review');
     const [photo] = (await invoke(driver, 'photos_list')).ok;
     assert.ok(photo && photo.width > 0, JSON.stringify(photo));
+    assert.equal(typeof photo.id, 'string');
+    assert.equal(photo.state, 'captured');
     // The thumbnail really decodes: served in memory by the thumb:// protocol.
     assert.ok((await naturalWidth(driver, `thumb-${photo.id}`)) > 0, 'thumbnail did not load');
 
@@ -96,15 +96,13 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     const early = await invoke(driver, 'session_queue');
     assert.equal(early.err?.code, 'review.label_missing', JSON.stringify(early));
 
-    await type(driver, `site-search-${photo.id}`, 'heel');
-    await tap(driver, 'site-option-76853006');
-    await tap(driver, `side-left-${photo.id}`);
-    await tap(driver, `save-label-${photo.id}`);
-    await waitText(driver, `site-${photo.id}`, /Heel/);
+    await labelHeelLeft(driver, photo.id);
+    const [labelled] = (await invoke(driver, 'photos_list')).ok;
     await screenshot(driver, '32-review-labelled');
 
-    // Redact: drag over the top-left quarter; the original's two items are shredded, the
-    // redacted photo and thumbnail sealed: the count stays the same.
+    // Redact: drag over the top-left quarter; the original's photo and thumbnail and the old
+    // manifest are shredded, the redacted photo, thumbnail and new manifest sealed: the count
+    // stays the same.
     await tap(driver, `redact-${photo.id}`);
     const frame = await visible(driver, 'redact-frame');
     await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", frame);
@@ -123,8 +121,10 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     await visible(driver, `photo-${photo.id}`);
     const [redacted] = (await invoke(driver, 'photos_list')).ok;
     assert.equal(redacted.redacted, true);
-    assert.equal(redacted.version, photo.version + 1);
-    assert.equal(await vaultItems(driver), itemsBefore + 2, 'the original was not shredded');
+    // The version changes whenever the thumbnail does, so the WebView fetches it anew.
+    assert.ok(redacted.version > labelled.version, `${redacted.version} after ${labelled.version}`);
+    assert.equal(redacted.id, photo.id, 'a redacted photo keeps its id');
+    assert.equal(await vaultItems(driver), itemsBefore + 3, 'the original was not shredded');
     assert.ok((await naturalWidth(driver, `thumb-${photo.id}`)) > 0, 'redacted thumbnail did not load');
     await screenshot(driver, '33-redacted');
 
@@ -151,19 +151,29 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     });
     assert.deepEqual(images, [], 'image files appeared in /tmp');
 
+    // A queued photo's label cannot change any more.
+    const relabel = await invoke(driver, 'photo_label', {
+      id: photo.id,
+      label: { body_site: '76853006', laterality: 'right', description: '' },
+    });
+    assert.equal(relabel.err?.code, 'visit.photo_queued', JSON.stringify(relabel));
+
     // The patient withdraws consent before upload: every photo of the visit is crypto-shredded (its
-    // photo and thumbnail items leave the vault) and the withdrawal itself is sealed.
+    // photo, thumbnail and manifest leave the vault) and the withdrawal itself is sealed (the visit
+    // record's new revision replaces the old one).
     const beforeWithdrawal = await vaultItems(driver);
-    const withdrawn = await invoke(driver, 'consent_withdraw');
+    const withdrawn = await invoke(driver, 'consent_withdraw', { photo: null });
     assert.equal(withdrawn.ok?.state, 'patient_confirmed', JSON.stringify(withdrawn));
     assert.deepEqual((await invoke(driver, 'photos_list')).ok, []);
-    assert.equal(await vaultItems(driver), beforeWithdrawal - 2 + 1);
+    assert.equal((await invoke(driver, 'outbox_list')).ok.some((p) => p.id === photo.id), false);
+    assert.equal(await vaultItems(driver), beforeWithdrawal - 3 + 1);
 
     // Locked, the thumbnail protocol serves nothing.
     await tap(driver, 'lock-button');
     await visible(driver, 'screen-lock');
     assert.deepEqual((await invoke(driver, 'photos_list')).ok, []);
+    assert.deepEqual((await invoke(driver, 'outbox_list')).ok, []);
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });

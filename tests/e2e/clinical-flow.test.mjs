@@ -2,7 +2,7 @@
 // core refusing capture before consent. Every step calls the real Rust commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, visible, present, gone, invoke, screenshot, type, text, waitText } from './support.mjs';
+import { startApp, quitApp, vaultStatus, visible, present, gone, invoke, screenshot, type, text, waitText } from './support.mjs';
 
 const VALID = '943 476 5919';
 
@@ -11,6 +11,8 @@ test('capture cannot be reached before consent, and the lock hides the patient',
   try {
     await visible(driver, 'screen-lock');
     await screenshot(driver, '01-lock');
+    // Core answers for the patient once the vault (which holds visits) has opened.
+    assert.equal((await vaultStatus(driver)).state, 'open');
 
     // While locked, core refuses to identify or confirm a patient even when called directly.
     const locked = await invoke(driver, 'patient_identify_manual', { first: VALID, second: VALID });
@@ -81,6 +83,6 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     assert.equal((await invoke(driver, 'session_view')).ok.state, 'unlocked');
     await screenshot(driver, '08-patient-ended');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });

@@ -8,10 +8,23 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { byTestId, gone, invoke, present, screenshot, startApp, tap, type, visible, waitText, startFhirServer, clinicianPinStatus } from './support.mjs';
+import {
+  byTestId,
+  invoke,
+  present,
+  screenshot,
+  startApp,
+  quitApp,
+  tap,
+  type,
+  visible,
+  waitText,
+  startFhirServer,
+  unlockWithPin,
+  CLINICIAN_PIN as PIN,
+} from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PIN = '246810';
 let ready;
 
 before(async () => {
@@ -21,25 +34,6 @@ before(async () => {
 after(() => ready?.stop());
 
 const withRecord = () => ready.args();
-
-/** Development unlock, then the clinician PIN and name if this device has none yet (the vault
- * persists between the tests of one run, so only the first test sets it). */
-async function unlockWithPin(driver) {
-  await tap(driver, 'unlock-development');
-  await visible(driver, 'screen-patient');
-  let status = await clinicianPinStatus(driver);
-  if (!status.set) {
-    await visible(driver, 'pin-setup');
-    await type(driver, 'pin-name', 'Dr Ada Jones');
-    await type(driver, 'pin-first', PIN);
-    await type(driver, 'pin-second', PIN);
-    await tap(driver, 'pin-save');
-    await gone(driver, 'pin-setup');
-  }
-  status = (await invoke(driver, 'clinician_pin_status')).ok;
-  assert.equal(status.set, true);
-  assert.equal(status.clinician, 'Dr Ada Jones');
-}
 
 /** Types the NHS number twice; the record server supplies the name the consent record needs. */
 async function identify(driver) {
@@ -89,12 +83,15 @@ test('a drawn signature records consent and unlocks Capture; kiosk mode holds un
     for (const [cmd, args] of [
       ['session_start_capture', {}],
       ['session_end_patient', {}],
-      ['consent_withdraw', {}],
-      ['clinician_pin_set', { pin: '135792', name: 'Patient' }],
+      ['consent_withdraw', { photo: null }],
+      ['outbox_list', null],
+      ['clinician_pin_set', { pin: '135792', name: 'Patient', oldPin: PIN }],
       ['consent_fhir', {}],
     ]) {
-      const r = await invoke(driver, cmd, args);
-      assert.equal(r.err?.code, 'session.kiosk_active', `${cmd}: ${JSON.stringify(r)}`);
+      const r = await invoke(driver, cmd, args ?? {});
+      // The Outbox is not refused but empty: it lists other patients.
+      if (args === null) assert.deepEqual(r.ok, [], `${cmd}: ${JSON.stringify(r)}`);
+      else assert.equal(r.err?.code, 'session.kiosk_active', `${cmd}: ${JSON.stringify(r)}`);
     }
     await screenshot(driver, '40-consent-kiosk');
 
@@ -144,7 +141,7 @@ test('a drawn signature records consent and unlocks Capture; kiosk mode holds un
     // Capture opens now that consent is recorded.
     assert.equal((await invoke(driver, 'session_start_capture')).ok?.state, 'capturing');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });
 
@@ -168,7 +165,7 @@ test('a decline ends the patient session when the clinician takes the phone back
     assert.equal(await present(driver, 'nav-consent'), false);
     await screenshot(driver, '43-consent-declined');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });
 
@@ -195,6 +192,6 @@ test('withdrawing consent returns the patient to consent not yet given', async (
     assert.equal((await invoke(driver, 'consent_fhir')).ok.status, 'inactive');
     assert.equal(await driver.findElements(byTestId('nav-capture')).then((l) => l.length), 0);
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });

@@ -2,7 +2,7 @@
 // Lock screen on its own, without a tap. (Debug builds accept a short timeout for this test.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, visible, invoke, screenshot, gone } from './support.mjs';
+import { startApp, quitApp, visible, invoke, screenshot, gone } from './support.mjs';
 
 test('the app re-locks by itself when idle', async () => {
   const driver = await startApp(['--dev-idle-timeout-ms=3000']);
@@ -17,6 +17,6 @@ test('the app re-locks by itself when idle', async () => {
     assert.equal(view.ok.lock_reason, 'idle');
     await screenshot(driver, '09-idle-locked');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });

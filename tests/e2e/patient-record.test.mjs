@@ -3,7 +3,7 @@
 // text, shows the record's name, and blocks a band the record contradicts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer } from './support.mjs';
+import { startApp, quitApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer } from './support.mjs';
 
 let ready;
 
@@ -31,16 +31,18 @@ test('a wristband the record matches shows the record\'s name and can be confirm
     assert.equal(await text(driver, 'patient-candidate-dob'), '18-Jan-1980');
     assert.equal(await text(driver, 'patient-candidate-nhs'), '943 476 5919');
     assert.match(await text(driver, 'patient-candidate-record'), /Matches the trust's record/);
+    assert.equal(await text(driver, 'patient-candidate-source'), 'Wristband barcode text');
     await screenshot(driver, '20-patient-record-match');
     await tap(driver, 'patient-confirm');
     await visible(driver, 'screen-consent');
     const current = (await invoke(driver, 'patient_current')).ok;
     assert.equal(current.status, 'verified');
+    assert.equal(current.source, 'band_text');
     assert.equal(current.record.family_name, 'Smith');
     await tap(driver, 'nav-device');
     await waitText(driver, 'record-status', new RegExp(ready.base.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });
 
@@ -63,7 +65,7 @@ test('a wristband the record contradicts blocks the session', async () => {
     await tap(driver, 'patient-discard');
     await visible(driver, 'scan-text');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });
 
@@ -77,11 +79,14 @@ test('with the record out of reach the band stands, marked not verified', async 
     await tap(driver, 'patient-identify');
     await waitText(driver, 'patient-candidate-unverified', /Not verified against the record/);
     assert.match(await text(driver, 'patient-candidate-unverified'), /record|reach|offline|connect/i);
+    assert.equal(await text(driver, 'patient-candidate-source'), 'NHS number typed twice');
     await screenshot(driver, '22-patient-record-offline');
     await tap(driver, 'patient-confirm');
     await visible(driver, 'screen-consent');
-    assert.equal((await invoke(driver, 'patient_current')).ok.status, 'not_verified');
+    const current = (await invoke(driver, 'patient_current')).ok;
+    assert.equal(current.status, 'not_verified');
+    assert.equal(current.source, 'typed_twice');
   } finally {
-    await driver.quit();
+    await quitApp(driver);
   }
 });

@@ -3,9 +3,11 @@
 import { Builder, By, until } from 'selenium-webdriver';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shots = join(root, 'target', 'e2e');
@@ -14,15 +16,21 @@ mkdirSync(shots, { recursive: true });
 const port = process.env.WARDCAM_WEBDRIVER_PORT ?? '4444';
 const application = process.env.WARDCAM_APP;
 
-/** Starts a fresh app process under WebDriver. Always `quit()` it in a finally block. */
-export async function startApp(args = []) {
+/** The clinician PIN and name every test sets at first unlock (the vault persists between the
+ * tests of one run, so only the first test to unlock sets them). */
+export const CLINICIAN_PIN = '246810';
+export const CLINICIAN_NAME = 'Dr Ada Jones';
+
+/** Starts a fresh app process under WebDriver (the run's tauri-driver, or `server.port` of one from
+ * `startDriver`). Always end it with `quitApp` (or `quit()`) in a finally block. */
+export async function startApp(args = [], server = { port }) {
   if (!application) throw new Error('WARDCAM_APP is not set: run the e2e tests through scripts/e2e');
   const capabilities = {
     browserName: 'wry',
     'tauri:options': { application, args },
   };
   const driver = await new Builder()
-    .usingServer(`http://127.0.0.1:${port}/`)
+    .usingServer(`http://127.0.0.1:${server.port}/`)
     .withCapabilities(capabilities)
     .build();
   await driver.manage().setTimeouts({ implicit: 0, script: 15000 });
@@ -63,6 +71,21 @@ export async function invoke(driver, command, args = {}) {
 export async function screenshot(driver, name) {
   const png = await driver.takeScreenshot();
   writeFileSync(join(shots, `${name}.png`), png, 'base64');
+}
+
+/** Saves a screenshot named `name` and returns what the error banner says, if anything: for a
+ * test's catch block, so a failure shows the screen and core's refusal. */
+export async function failureEvidence(driver, name) {
+  try {
+    await screenshot(driver, name);
+    const banners = await driver.findElements(byTestId('error-banner'));
+    if (banners.length === 0) return 'no error banner';
+    const code = await banners[0].getAttribute('data-code');
+    const said = await driver.executeScript('return arguments[0].innerText', banners[0]);
+    return `error banner ${code}: ${said}`;
+  } catch (e) {
+    return `no evidence: ${e}`;
+  }
 }
 
 /** Types into an input, replacing what it held. */
@@ -117,7 +140,7 @@ export async function recordConsent(driver, purposes = ['care']) {
   // and name as consent.test.mjs uses.
   const status = await clinicianPinStatus(driver);
   if (!status.set) {
-    const pin = await invoke(driver, 'clinician_pin_set', { pin: '246810', name: 'Dr Ada Jones' });
+    const pin = await invoke(driver, 'clinician_pin_set', { pin: CLINICIAN_PIN, name: CLINICIAN_NAME, oldPin: null });
     if (pin.err) throw new Error(`clinician_pin_set: ${JSON.stringify(pin.err)}`);
   }
   const text = await invoke(driver, 'consent_text');
@@ -162,6 +185,16 @@ export async function startFhirServer() {
   };
 }
 
+/** The vault's status once it has finished opening (open or unavailable). */
+export async function vaultStatus(driver) {
+  let status;
+  await driver.wait(async () => {
+    status = (await invoke(driver, 'vault_status')).ok;
+    return status && status.state !== 'opening';
+  }, 20000, 'vault never finished opening');
+  return status;
+}
+
 /** The clinician PIN's status, once the vault has opened. */
 export async function clinicianPinStatus(driver) {
   let status;
@@ -170,4 +203,197 @@ export async function clinicianPinStatus(driver) {
     return status?.ready === true;
   }, 15000, 'the vault never opened');
   return status;
+}
+
+/** Development unlock, then the clinician PIN and name through the first-unlock form if this
+ * device has none yet. Expects no visit open (see `quitApp`). */
+export async function unlockWithPin(driver) {
+  await tap(driver, 'unlock-development');
+  await visible(driver, 'screen-patient');
+  let status = await clinicianPinStatus(driver);
+  if (!status.set) {
+    await visible(driver, 'pin-setup');
+    await type(driver, 'pin-name', CLINICIAN_NAME);
+    await type(driver, 'pin-first', CLINICIAN_PIN);
+    await type(driver, 'pin-second', CLINICIAN_PIN);
+    await tap(driver, 'pin-save');
+    await gone(driver, 'pin-setup');
+  }
+  status = (await invoke(driver, 'clinician_pin_status')).ok;
+  if (!status?.set || status.clinician !== CLINICIAN_NAME) {
+    throw new Error(`clinician PIN not set: ${JSON.stringify(status)}`);
+  }
+}
+
+/** Opens the camera on the Capture screen and waits for WebKitGTK's mock device to go live and
+ * deliver its first frame (the app must run with `--dev-mock-camera`): the stream goes live a
+ * moment before the first frame, and a shutter pressed in between is refused (`camera.no_frame`). */
+export async function openMockCamera(driver) {
+  await tap(driver, 'open-camera');
+  const camera = await visible(driver, 'camera-view');
+  await driver.wait(async () => (await camera.getAttribute('data-state')) === 'live', 15000, 'mock camera never went live');
+  const video = await driver.findElement(byTestId('camera-video'));
+  await driver.wait(
+    async () => (await driver.executeScript('return arguments[0].videoWidth', video)) > 0,
+    15000,
+    'mock camera never delivered a frame',
+  );
+  return camera;
+}
+
+/** Labels photo `id` on the Review screen: body site Heel (SNOMED CT 76853006), left side. */
+export async function labelHeelLeft(driver, id) {
+  await type(driver, `site-search-${id}`, 'heel');
+  await tap(driver, 'site-option-76853006');
+  await tap(driver, `side-left-${id}`);
+  await tap(driver, `save-label-${id}`);
+  await waitText(driver, `site-${id}`, /Heel/);
+}
+
+/** Ends the visit open in the app, if any. The open visit is sealed in the vault and resumed at the
+ * next start, and the vault persists between the tests of one run: a test that leaves a visit
+ * open would hand it to the next test. Photos not yet queued are deleted; queued ones stay in the
+ * Outbox (tests find their own photos by id). */
+export async function endVisit(driver) {
+  await vaultStatus(driver);
+  let view = (await invoke(driver, 'session_view')).ok;
+  if (!view) return;
+  if (view.kiosk) view = must(await invoke(driver, 'consent_hand_back', { pin: CLINICIAN_PIN }), 'consent_hand_back');
+  if (view.state === 'locked') view = must(await invoke(driver, 'session_unlock_development'), 'session_unlock_development');
+  if (view.patient === null) return;
+  for (const photo of must(await invoke(driver, 'photos_list'), 'photos_list')) {
+    if (photo.state === 'captured') must(await invoke(driver, 'photo_delete', { id: photo.id }), 'photo_delete');
+  }
+  view = must(await invoke(driver, 'session_end_patient'), 'session_end_patient');
+  if (view.patient !== null) throw new Error(`visit still open: ${JSON.stringify(view)}`);
+}
+
+function must(result, command) {
+  if (result.err) throw new Error(`${command}: ${JSON.stringify(result.err)}`);
+  return result.ok;
+}
+
+/** Ends any open visit (best effort: a failure is logged, so it cannot hide the test's own error),
+ * then quits the WebDriver session, which closes the app. */
+export async function quitApp(driver) {
+  try {
+    await endVisit(driver);
+  } catch (e) {
+    console.error(`cleanup: could not end the open visit: ${e}`);
+  }
+  await driver.quit();
+}
+
+/** A port nothing listens on now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: free } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
+/** Starts a private tauri-driver (with its own WebKitWebDriver) for a session the test will break,
+ * such as one whose app is killed: a session left behind makes WebKitWebDriver refuse new ones
+ * ("Maximum number of active sessions") until its driver restarts, so the run's shared driver must
+ * never hold it. Runs in its own process group; `stop()` ends the group. Inherits this process's
+ * display, D-Bus session (keyring) and XDG folders, so the app sees the same vault. */
+export async function startDriver() {
+  const driverPort = await freePort();
+  const nativePort = await freePort();
+  const child = spawn(
+    join(root, '.tools', 'bin', 'tauri-driver'),
+    ['--port', String(driverPort), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
+    { detached: true, stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return; // already gone
+    }
+    const timeout = sleep(5000).then(() => 'timeout');
+    if ((await Promise.race([exited, timeout])) === 'timeout') {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  };
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${driverPort}/status`);
+      if (r.ok) return { port: driverPort, pid: child.pid, stop };
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`private tauri-driver on port ${driverPort} never answered`);
+}
+
+/** Process ids under `ancestor` (children, grandchildren, ...), from /proc. */
+function descendants(ancestor) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces or parentheses, so split after the last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out = [];
+  const queue = [ancestor];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` runs (a zombie, dead but not yet reaped by its parent, does not). */
+function running(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of the app binary (WARDCAM_APP) running under the private driver `server`. */
+export function appPid(server) {
+  const binary = realpathSync(application);
+  const pids = descendants(server.pid).filter((pid) => {
+    try {
+      return realpathSync(`/proc/${pid}/exe`) === binary;
+    } catch {
+      return false;
+    }
+  });
+  if (pids.length !== 1) throw new Error(`expected one app process under tauri-driver ${server.pid}, found ${JSON.stringify(pids)}`);
+  return pids[0];
+}
+
+/** Kills the app hard (SIGKILL: no shutdown code runs, as in a crash or a phone killing it), then
+ * drops the dead WebDriver session and stops the private driver `server` that held it. */
+export async function killApp(driver, server) {
+  const pid = appPid(server);
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && running(pid); i++) await sleep(100);
+  if (running(pid)) throw new Error(`app ${pid} still running after SIGKILL`);
+  // The session's browser is gone: quitting may fail or hang; the driver is stopped either way.
+  await Promise.race([driver.quit().catch(() => undefined), sleep(10000)]);
+  await server.stop();
+  return pid;
 }

@@ -180,7 +180,7 @@ test('the first unlock asks the clinician to set a PIN and their name', async ({
   await page.getByTestId('pin-save').click();
   await expect(page.getByTestId('pin-error')).toHaveAttribute('data-code', 'auth.pin_too_simple');
   expect(await sent(page, 'clinician_pin_set')).toEqual([
-    { cmd: 'clinician_pin_set', args: { pin: '123456', name: 'Dr A Jones' } },
+    { cmd: 'clinician_pin_set', args: { pin: '123456', name: 'Dr A Jones', oldPin: null } },
   ]);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);

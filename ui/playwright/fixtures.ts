@@ -3,8 +3,8 @@ import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { Fixture, Sent } from '../src/harness';
-import type { ConsentText, DeviceInfo, PatientSummary, Screen, SessionView } from '../src/lib/types';
-import { typedPatient, unlockedView } from '../src/lib/testing/views';
+import type { ConsentText, DeviceInfo, PatientSummary, PhotoSummary, Screen, SessionView } from '../src/lib/types';
+import { outboxPhoto, photoPatient, SACRUM, typedPatient, unlockedView } from '../src/lib/testing/views';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
 export const shots = fileURLToPath(new URL('../../target/playwright/', import.meta.url));
@@ -28,7 +28,7 @@ export const verifiedPatient: PatientSummary = {
   family_name: 'SMITH',
   given_name: 'JOHN',
   date_of_birth: '18-Jan-1980',
-  source: 'wristband',
+  source: 'band_text',
   status: 'verified',
   record: { family_name: 'Smith', given_names: ['John', 'Paul'], date_of_birth: '18-Jan-1980' },
   verified: true,
@@ -41,7 +41,7 @@ export const blockedPatient: PatientSummary = {
   family_name: "O'BRIEN",
   given_name: 'SINEAD',
   date_of_birth: '03-Mar-1975',
-  source: 'wristband',
+  source: 'band_text',
   status: 'blocked',
   reason: {
     code: 'patient.record_mismatch',
@@ -54,6 +54,37 @@ export const blockedPatient: PatientSummary = {
 export const consentText: ConsentText = JSON.parse(
   readFileSync(fileURLToPath(new URL('../../crates/core/resources/consent/en-GB-v1.json', import.meta.url)), 'utf8'),
 ) as ConsentText;
+
+/** An ended visit's patient (before a restart, say) and the visit open now: the Outbox lists both. */
+export const EARLIER_VISIT = '5d0e4a9c-7b1f-4c3e-9d2a-6f8b1c0e2a41';
+export const OPEN_VISIT = '9a3c5e7f-1b2d-4f6a-8c0e-2d4f6a8c0e13';
+const earlierPatient = { ...photoPatient, name: "O'SULLIVAN-FITZGERALD, Bartholomew Alexander", nhs_number: '401 023 2137' };
+/** The open visit's patient, as `patient` (typed twice, not verified) gives them. */
+const openPatient = { ...photoPatient, name: null, identified_by: 'typed_twice' as const, verified: false };
+export const outboxPhotos: PhotoSummary[] = [
+  outboxPhoto('1c9a0b7e-2d4f-4e6a-8b1c-3d5f7a9b1c01', {
+    visit_id: EARLIER_VISIT,
+    current_visit: false,
+    captured_at: 1_764_450_000_000,
+    patient: earlierPatient,
+  }),
+  outboxPhoto('1c9a0b7e-2d4f-4e6a-8b1c-3d5f7a9b1c02', {
+    visit_id: EARLIER_VISIT,
+    current_visit: false,
+    state: 'captured',
+    body_site: null,
+    laterality: null,
+    captured_at: 1_764_450_060_000,
+    patient: earlierPatient,
+  }),
+  outboxPhoto('1c9a0b7e-2d4f-4e6a-8b1c-3d5f7a9b1c03', {
+    visit_id: OPEN_VISIT,
+    body_site: SACRUM,
+    laterality: 'not_applicable',
+    captured_at: 1_764_460_000_000,
+    patient: openPatient,
+  }),
+];
 
 /** One fixture per screen: the view core would return when that screen is home. */
 export const fixtures: Record<Screen, Fixture> = {
@@ -76,9 +107,10 @@ export const fixtures: Record<Screen, Fixture> = {
     device,
   },
   outbox: {
-    view: { ...base, state: 'queued', patient: 1, consented_purposes: ['care'], queued_photos: 3, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'outbox' },
+    view: { ...base, state: 'queued', patient: 1, consented_purposes: ['care'], queued_photos: 1, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'outbox' },
     patient,
     device,
+    photos: outboxPhotos,
   },
   device: { view: { ...base, home: 'device' }, patient: null, device },
 };

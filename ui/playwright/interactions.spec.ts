@@ -107,7 +107,11 @@ test('wristband text is read by core and the record\'s name is shown before conf
   await expect(page.getByTestId('scan-wristband')).toHaveCount(0);
   await page.getByTestId('scan-text').fill(band);
   await read.click();
-  expect(await sent(page, 'patient_identify_scan')).toEqual([{ cmd: 'patient_identify_scan', args: { payload: band } }]);
+  // Typed or wedge-scanned text is band text: only the phone's camera scanner sends viaCamera.
+  expect(await sent(page, 'patient_identify_scan')).toEqual([
+    { cmd: 'patient_identify_scan', args: { payload: band, viaCamera: false } },
+  ]);
+  await expect(page.getByTestId('patient-candidate-source')).toHaveText('Wristband barcode text');
   await expect(page.getByTestId('patient-candidate-name')).toHaveText('SMITH, JOHN');
   await expect(page.getByTestId('patient-candidate-dob')).toHaveText('18-Jan-1980');
   await expect(page.getByTestId('patient-candidate-record-name')).toHaveText('Smith, John Paul');

@@ -16,6 +16,7 @@ import type {
   PhotoSummary,
   SessionView,
   VaultStatus,
+  WardStatus,
 } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
@@ -41,8 +42,11 @@ export interface Fixture {
   identify?: Record<string, PatientSummary>;
   /** A candidate the backend already holds when the page opens. */
   candidate?: PatientSummary | null;
-  /** The session's photos (`photos_list`); label, delete and redact update this list. */
+  /** Every photo on the phone not yet delivered, of any visit (`outbox_list`); `photos_list` gives
+   * those of the visit open now (`current_visit`). Label, delete, redact and withdraw update it. */
   photos?: PhotoSummary[];
+  /** What `ward_status` returns; when not given, the photo count and nothing else. */
+  ward?: WardStatus;
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
   sites?: BodySite[];
   /** The clinician PIN's status; a PIN set by "Dr Test" (development unlock allowed) when not given. */
@@ -99,6 +103,15 @@ mockIPC(
     sent.push({ cmd, args });
     const error = fixture.errors?.[cmd];
     if (error) throw error;
+    if (cmd === 'consent_withdraw') {
+      // A stand-in for core's shredding: the photos of the withdrawn visit leave the list (the
+      // open visit's when no photo is named). The view returned is the fixture's answer, if any.
+      const { photo } = (args ?? {}) as { photo?: string | null };
+      const visit = photo ? photos.find((p) => p.id === photo)?.visit_id : photos.find((p) => p.current_visit)?.visit_id;
+      if (photo && !visit) throw { code: 'visit.unknown_photo', message: 'That photo is no longer on this phone.' };
+      photos = photos.filter((p) => p.visit_id !== visit);
+      if (!fixture.answers?.[cmd]) return view;
+    }
     const answer = fixture.answers?.[cmd];
     if (answer) {
       view = answer.view;
@@ -128,13 +141,17 @@ mockIPC(
         candidate = null;
         return null;
       case 'photos_list':
-        return view.state === 'locked' ? [] : photos;
+        return view.state === 'locked' ? [] : photos.filter((p) => p.current_visit);
+      case 'outbox_list':
+        return view.state === 'locked' || view.kiosk ? [] : photos;
+      case 'ward_status':
+        return fixture.ward ?? { recovery: null, photos: photos.length, cleanup_pending: 0 };
       case 'body_sites': {
         const query = String((args as { query?: unknown }).query ?? '').toLowerCase();
         return (fixture.sites ?? []).filter((s) => s.display.toLowerCase().includes(query));
       }
       case 'photo_label': {
-        const { id, label } = args as { id: number; label: LabelInput };
+        const { id, label } = args as { id: string; label: LabelInput };
         const site = (fixture.sites ?? []).find((s) => s.code === label.body_site) ?? null;
         photos = photos.map((p) =>
           p.id === id ? { ...p, body_site: site, laterality: label.laterality, description: label.description } : p,
@@ -142,18 +159,22 @@ mockIPC(
         return photos.find((p) => p.id === id);
       }
       case 'photo_delete': {
-        const { id } = args as { id: number };
+        const { id } = args as { id: string };
         photos = photos.filter((p) => p.id !== id);
-        view = { ...view, pending_photos: photos.filter((p) => !p.queued).length };
+        view = { ...view, pending_photos: photos.filter((p) => p.current_visit && p.state === 'captured').length };
         return { view, photo: null };
       }
       case 'photo_redact': {
-        const { id } = args as { id: number };
+        const { id } = args as { id: string };
         photos = photos.map((p) => (p.id === id ? { ...p, redacted: true, version: p.version + 1 } : p));
         return { view, photo: photos.find((p) => p.id === id) };
       }
       case 'clinician_pin_status':
         return fixture.pin ?? PIN_SET;
+      case 'clinician_pin_set': {
+        const { name } = args as { name: string };
+        return { ...(fixture.pin ?? PIN_SET), set: true, disabled: false, failures: 0, clinician: name };
+      }
       case 'consent_text':
         if (fixture.consentText) return fixture.consentText;
         throw { code: 'app.unexpected', message: 'harness: no consent text in the fixture' };

@@ -18,6 +18,7 @@ import type {
   Purpose,
   SessionView,
   VaultStatus,
+  WardStatus,
 } from './types';
 
 /** Each command the UI may call, with its arguments and result. */
@@ -30,29 +31,37 @@ export interface Commands {
   session_start_capture: { args: undefined; result: SessionView };
   patient_check_nhs_number: { args: { input: string }; result: NhsNumberCheck };
   patient_identify_manual: { args: { first: string; second: string }; result: PatientSummary };
-  patient_identify_scan: { args: { payload: string }; result: PatientSummary };
+  /** `viaCamera`: the text came from the phone's camera scanner, not a wedge scanner or paste. */
+  patient_identify_scan: { args: { payload: string; viaCamera: boolean }; result: PatientSummary };
   patient_candidate: { args: undefined; result: PatientSummary | null };
   patient_confirm: { args: undefined; result: SessionView };
   patient_discard: { args: undefined; result: null };
   patient_current: { args: undefined; result: PatientSummary | null };
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
+  ward_status: { args: undefined; result: WardStatus };
+  /** The photos of the visit open now, oldest first. */
   photos_list: { args: undefined; result: PhotoSummary[] };
+  /** Every photo on the phone not yet delivered, of any visit, oldest first. */
+  outbox_list: { args: undefined; result: PhotoSummary[] };
   capture_native: { args: { purpose: Purpose }; result: PhotoChange };
   body_sites: { args: { query: string }; result: BodySite[] };
-  photo_label: { args: { id: number; label: LabelInput }; result: PhotoSummary };
-  photo_delete: { args: { id: number }; result: PhotoChange };
-  photo_redact: { args: { id: number; redaction: Redaction }; result: PhotoChange };
+  photo_label: { args: { id: string; label: LabelInput }; result: PhotoSummary };
+  photo_delete: { args: { id: string }; result: PhotoChange };
+  photo_redact: { args: { id: string; redaction: Redaction }; result: PhotoChange };
   session_review: { args: undefined; result: SessionView };
   session_queue: { args: undefined; result: SessionView };
   consent_text: { args: undefined; result: ConsentText };
   clinician_pin_status: { args: undefined; result: PinStatus };
-  clinician_pin_set: { args: { pin: string; name: string }; result: PinStatus };
+  /** `oldPin` is needed to change a PIN that is set and still works; null for the first PIN. */
+  clinician_pin_set: { args: { pin: string; name: string; oldPin: string | null }; result: PinStatus };
   consent_hand_to_patient: { args: undefined; result: SessionView };
   consent_record: { args: { form: ConsentForm }; result: SessionView };
   consent_decline: { args: { form: DeclineForm }; result: SessionView };
   consent_hand_back: { args: { pin: string | null }; result: SessionView };
-  consent_withdraw: { args: undefined; result: SessionView };
+  /** With no photo, the open visit's consent; with a photo (from the Outbox), the consent of the
+   * visit that took it, whichever visit that was. */
+  consent_withdraw: { args: { photo: string | null }; result: SessionView };
   consent_fhir: { args: undefined; result: unknown };
 }
 

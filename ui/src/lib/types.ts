@@ -39,6 +39,10 @@ export interface RecordSummary {
   date_of_birth: string | null;
 }
 
+/** How a patient was identified: the phone's camera read the wristband, a keyboard-wedge scanner
+ * (or pasted text) gave the band's barcode text, or the clinician typed the NHS number twice. */
+export type IdentifiedBy = 'camera_scan' | 'band_text' | 'typed_twice';
+
 /** Whether the record vouched for the patient; `blocked` means the patient cannot be confirmed. */
 export type VerificationStatus = 'verified' | 'not_verified' | 'blocked';
 
@@ -52,7 +56,8 @@ export interface PatientSummary {
   given_name: string | null;
   /** `18-Jan-1980`. */
   date_of_birth: string | null;
-  source: 'wristband' | 'manual_entry';
+  /** How the patient was identified. */
+  source: IdentifiedBy;
   status: VerificationStatus;
   reason: ErrorPayload | null;
   record: RecordSummary | null;
@@ -83,6 +88,31 @@ export interface DeviceInfo {
   record: { base_url: string | null; problem: ErrorPayload | null };
 }
 
+/** What opening the vault found and did (core's `RecoveryReport`). */
+export interface RecoveryReport {
+  /** Photos listed again. */
+  photos: number;
+  /** Visit records kept. */
+  visits: number;
+  /** Whether the visit the app was in when it stopped was resumed. */
+  resumed_visit: boolean;
+  stale_revisions: number;
+  withdrawn_photos_shredded: number;
+  unreferenced_items_shredded: number;
+  /** Records that could not be read (left in place). */
+  unreadable_records: number;
+}
+
+/** The ward's storage, from `ward_status`, for the Device screen. */
+export interface WardStatus {
+  /** Null until the vault is open. */
+  recovery: RecoveryReport | null;
+  /** Photos on the phone not yet delivered. */
+  photos: number;
+  /** Deletions that will finish at the next start. */
+  cleanup_pending: number;
+}
+
 /** The sealed vault's health, from `vault_status`. */
 export type VaultStatus =
   | { state: 'opening' }
@@ -109,9 +139,32 @@ export interface BodySite {
 
 export type Laterality = 'left' | 'right' | 'bilateral' | 'not_applicable';
 
-/** A photo of this patient's session; its thumbnail is fetched through the `thumb` protocol. */
+/** A patient as one line of the Outbox shows them (core's `PatientLine`). */
+export interface PatientLine {
+  /** `SMITH, John Paul`, or null when nothing gives a name. */
+  name: string | null;
+  /** Grouped 3-3-4. */
+  nhs_number: string | null;
+  /** `RX1: A1234567`. */
+  local_id: string | null;
+  /** `18-Jan-1980`. */
+  birth_date: string | null;
+  identified_by: IdentifiedBy;
+  verified: boolean;
+}
+
+/** Where a photo is in its life on the phone: taken, in the outbox, or being shredded after a
+ * withdrawal. */
+export type LocalState = 'captured' | 'queued' | 'withdrawn';
+
+/** A photo on the phone (core's `PhotoView`); its thumbnail is fetched through the `thumb` protocol. */
 export interface PhotoSummary {
-  id: number;
+  /** A UUID, stable for the photo's life. */
+  id: string;
+  /** The visit that took it. */
+  visit_id: string;
+  /** Whether it belongs to the visit open now. */
+  current_visit: boolean;
   width: number;
   height: number;
   quality: Quality;
@@ -119,10 +172,14 @@ export interface PhotoSummary {
   body_site: BodySite | null;
   laterality: Laterality | null;
   description: string;
-  queued: boolean;
+  state: LocalState;
   redacted: boolean;
   /** Changes when the thumbnail does (after redaction). */
   version: number;
+  /** When it was taken, Unix milliseconds. */
+  captured_at: number;
+  /** Whose it is. */
+  patient: PatientLine;
 }
 
 /** The session after a photo command, and the photo concerned. */

@@ -3,6 +3,8 @@
 // snapshot's bytes go straight into `capture_photo` and the canvas is emptied afterwards.
 // (Android and iOS use the native camera plugin instead: raw IPC bodies don't exist there.)
 
+import { WardcamError } from '../ipc';
+
 /** Where the camera stands. `idle` before start and after stop. */
 export type CameraState = 'idle' | 'starting' | 'live' | 'no-camera' | 'denied' | 'error';
 
@@ -101,7 +103,14 @@ export class Webcam {
     if (this.state !== 'live') throw new Error('The camera is not live.');
     const width = video.videoWidth;
     const height = video.videoHeight;
-    if (!width || !height) throw new Error('The camera has not delivered a frame yet.');
+    if (!width || !height) {
+      // The stream is open but its first picture has not arrived (it takes a moment after the
+      // camera starts): the clinician only needs to press again.
+      throw new WardcamError(
+        'camera.no_frame',
+        'The camera has not delivered a frame yet. Wait a moment, then press the shutter again.',
+      );
+    }
     const canvas = this.#deps.createCanvas?.() ?? document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;

@@ -178,9 +178,11 @@ describe('Webcam.snapshot', () => {
     const idle = new Webcam({ mediaDevices: { getUserMedia: vi.fn() } });
     await expect(idle.snapshot(video)).rejects.toThrow(/not live/);
     const webcam = await liveWebcam(fakeCanvas(JPEG));
-    await expect(webcam.snapshot({ videoWidth: 0, videoHeight: 0 } as HTMLVideoElement)).rejects.toThrow(
-      /frame yet/,
-    );
+    // Before the first frame: an error the clinician can act on, not an internal problem.
+    await expect(webcam.snapshot({ videoWidth: 0, videoHeight: 0 } as HTMLVideoElement)).rejects.toMatchObject({
+      code: 'camera.no_frame',
+      message: expect.stringMatching(/frame yet.*press the shutter again/),
+    });
     const noBlob = await liveWebcam(fakeCanvas(null));
     await expect(noBlob.snapshot(video)).rejects.toThrow(/could not be encoded/);
     // A browser that ignores the type and gives PNG must not pass as a JPEG.

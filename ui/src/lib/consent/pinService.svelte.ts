@@ -42,11 +42,17 @@ export class PinService {
     this.#retry = null;
   }
 
-  /** Sets the PIN and name; resolves to whether it was accepted (else `error` says why). */
-  async set(pin: string, name: string): Promise<boolean> {
+  /** Whether a PIN is set and still works: changing it then needs the current one. */
+  get changeable(): boolean {
+    return this.status !== null && this.status.set && !this.status.disabled;
+  }
+
+  /** Sets the PIN and name; resolves to whether it was accepted (else `error` says why). `oldPin`
+   * is the current PIN when changing one that works; null for the first PIN (or a disabled one). */
+  async set(pin: string, name: string, oldPin: string | null = null): Promise<boolean> {
     this.busy = true;
     try {
-      this.status = await this.#call('clinician_pin_set', { pin, name });
+      this.status = await this.#call('clinician_pin_set', { pin, name, oldPin });
       this.error = null;
       return true;
     } catch (e) {

@@ -69,6 +69,35 @@ describe('PinService', () => {
     expect(await pin.set('246810', 'Dr A')).toBe(true);
     expect(pin.error).toBeNull();
     expect(pin.status?.clinician).toBe('Dr A');
-    expect(b.calls.at(-1)).toEqual({ cmd: 'clinician_pin_set', args: { pin: '246810', name: 'Dr A' } });
+    expect(b.calls.at(-1)).toEqual({ cmd: 'clinician_pin_set', args: { pin: '246810', name: 'Dr A', oldPin: null } });
+  });
+
+  it('changing a working PIN sends the current one; core says when it is missing or wrong', async () => {
+    const b = backend({
+      clinician_pin_status: () => status({ set: true, clinician: 'Dr A' }),
+      clinician_pin_set: (args) => {
+        const { oldPin } = args as { oldPin: string | null };
+        if (oldPin === null) throw new WardcamError('auth.old_pin_required', 'Enter the current PIN to change it.');
+        if (oldPin !== '246810') throw new WardcamError('auth.wrong_pin', 'Wrong PIN.');
+        return status({ set: true, clinician: 'Dr B' });
+      },
+    });
+    const pin = new PinService(b.fn);
+    await pin.load();
+    expect(pin.needsSetup).toBe(false);
+    expect(pin.changeable).toBe(true);
+    expect(await pin.set('135792', 'Dr B')).toBe(false);
+    expect(pin.error?.code).toBe('auth.old_pin_required');
+    expect(await pin.set('135792', 'Dr B', '111111')).toBe(false);
+    expect(pin.error?.code).toBe('auth.wrong_pin');
+    expect(await pin.set('135792', 'Dr B', '246810')).toBe(true);
+    expect(b.calls.at(-1)).toEqual({ cmd: 'clinician_pin_set', args: { pin: '135792', name: 'Dr B', oldPin: '246810' } });
+    expect(pin.status?.clinician).toBe('Dr B');
+  });
+
+  it('a disabled PIN is not changeable: it is set again without the old one', async () => {
+    const pin = new PinService(backend({ clinician_pin_status: () => status({ set: true, disabled: true }) }).fn);
+    await pin.load();
+    expect(pin.changeable).toBe(false);
   });
 });

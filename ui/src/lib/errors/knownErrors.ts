@@ -66,6 +66,16 @@ export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
   'auth.hash_invalid': 'The stored PIN is not valid. Unlock with your device password and set the PIN again.',
   'auth.random': 'The PIN could not be saved. Try again.',
   'auth.pin_not_set': 'No clinician PIN is set on this device. Set one before handing the phone to a patient.',
+  'auth.old_pin_required': 'Enter your current PIN to change it.',
+  'visit.unknown_photo': 'That photo is no longer on this phone (sent, deleted or withdrawn). Refresh the list.',
+  'visit.photo_queued':
+    'This photo is already in the outbox, so its label cannot change. Withdraw consent from the Outbox or let it send.',
+  'visit.patient_changed':
+    'The patient or their consent changed while this photo was being saved, so it was not kept. Take it again.',
+  'visit.storage_full': 'Phone storage is full: send or delete photos first.',
+  'visit.manifest_invalid': 'A stored photo record could not be read. Nothing was deleted; tell IT.',
+  'visit.manifest_version': 'A stored photo record is from a newer version of WardCam. Update the app; nothing was deleted.',
+  'visit.random': 'WardCam could not make a new identifier. Try again.',
   'vault.opening': 'The secure store is still opening. Wait a few seconds and try again.',
   'app.debug_only': 'This development check is not available in this build.',
   'patient.empty': "Enter the patient's NHS number.",

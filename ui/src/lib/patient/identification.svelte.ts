@@ -40,8 +40,10 @@ export class Identification {
   identifyManual = (first: string, second: string) =>
     this.#identify(() => this.#backend.call('patient_identify_manual', { first, second }));
 
-  identifyScan = (payload: string) =>
-    this.#identify(() => this.#backend.call('patient_identify_scan', { payload }));
+  /** Identifies from a wristband's barcode text: `viaCamera` only when the phone's own camera
+   * scanner read it; a keyboard-wedge scanner or pasted text is band text. */
+  identifyScan = (payload: string, viaCamera = false) =>
+    this.#identify(() => this.#backend.call('patient_identify_scan', { payload, viaCamera }));
 
   /** Scans the wristband with the camera (mobile), then identifies from what it read. */
   async scan(): Promise<boolean> {
@@ -52,7 +54,7 @@ export class Identification {
       this.#backend.report(toWardcamError(e));
       return false;
     }
-    return payload === null ? false : this.identifyScan(payload);
+    return payload === null ? false : this.identifyScan(payload, true);
   }
 
   /** Forgets the candidate, here and in the backend, to scan or type again. */

@@ -10,7 +10,7 @@ const candidate: PatientSummary = {
   family_name: 'SMITH',
   given_name: 'JOHN',
   date_of_birth: '18-Jan-1980',
-  source: 'wristband',
+  source: 'band_text',
   status: 'verified',
   reason: null,
   record: { family_name: 'Smith', given_names: ['John'], date_of_birth: '18-Jan-1980' },
@@ -43,7 +43,7 @@ describe('Identification', () => {
     expect(await ident.identifyScan(']d28018...')).toBe(true);
     expect(sent).toEqual([
       ['patient_identify_manual', { first: '943 476 5919', second: '9434765919' }],
-      ['patient_identify_scan', { payload: ']d28018...' }],
+      ['patient_identify_scan', { payload: ']d28018...', viaCamera: false }],
     ]);
     expect(ident.candidate).toEqual(candidate);
     expect(ident.checking).toBe(false);
@@ -60,14 +60,14 @@ describe('Identification', () => {
     expect(reported.map((e) => e.code)).toEqual(['patient.gsrn_check_digit_wrong']);
   });
 
-  it('a camera scan is identified; a cancelled scan sends nothing', async () => {
+  it('a camera scan is identified as read by the camera; a cancelled scan sends nothing', async () => {
     let next: string | null = null;
     const { ident, sent } = setup({ patient_identify_scan: () => candidate }, async () => next);
     expect(await ident.scan()).toBe(false);
     expect(sent).toEqual([]);
     next = ']d2801850000009434765919493SMITH/JOHN/19800118';
     expect(await ident.scan()).toBe(true);
-    expect(sent).toEqual([['patient_identify_scan', { payload: next }]]);
+    expect(sent).toEqual([['patient_identify_scan', { payload: next, viaCamera: true }]]);
   });
 
   it('an answer that arrives after "start again" is dropped', async () => {

@@ -1,4 +1,4 @@
-// The photos of this patient's session, as core lists them. Thumbnails are never held here: the
+// The photos of the visit open now, as core lists them. Thumbnails are never held here: the
 // WebView loads them from the `thumb` protocol (unsealed in memory, `Cache-Control: no-store`).
 import { convertFileSrc } from '@tauri-apps/api/core';
 import { toWardcamError, type call, type WardcamError } from '../ipc';
@@ -15,14 +15,15 @@ export interface PhotosBackend {
 
 /** Where the WebView fetches a photo's thumbnail; the version changes after a redaction. */
 export function thumbnailUrl(photo: PhotoSummary): string {
-  return `${convertFileSrc(String(photo.id), 'thumb')}?v=${photo.version}`;
+  return `${convertFileSrc(photo.id, 'thumb')}?v=${photo.version}`;
 }
 
 export class Photos {
   list = $state<PhotoSummary[]>([]);
   busy = $state(false);
-  readonly pending = $derived(this.list.filter((p) => !p.queued));
-  readonly queued = $derived(this.list.filter((p) => p.queued));
+  /** Taken, not yet in the outbox: the Review screen's list. */
+  readonly pending = $derived(this.list.filter((p) => p.state === 'captured'));
+  readonly queued = $derived(this.list.filter((p) => p.state === 'queued'));
   readonly unlabelled = $derived(this.pending.filter((p) => p.body_site === null).length);
 
   readonly #backend: PhotosBackend;
@@ -45,17 +46,17 @@ export class Photos {
     await this.#backend.follow(change.view);
   }
 
-  label = (id: number, label: LabelInput) =>
+  label = (id: string, label: LabelInput) =>
     this.#act(async () => this.#put(await this.#backend.call('photo_label', { id, label })));
 
-  remove = (id: number) =>
+  remove = (id: string) =>
     this.#act(async () => {
       const change = await this.#backend.call('photo_delete', { id });
       this.list = this.list.filter((p) => p.id !== id);
       await this.#backend.follow(change.view);
     });
 
-  redact = (id: number, redaction: Redaction) =>
+  redact = (id: string, redaction: Redaction) =>
     this.#act(async () => {
       const change = await this.#backend.call('photo_redact', { id, redaction });
       if (change.photo) this.#put(change.photo);

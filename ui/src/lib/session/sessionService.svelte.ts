@@ -84,20 +84,23 @@ export class SessionService {
   }
 
   /** Runs another feature's command that returns a new view (consent, hand-back), showing its
-   * result or its error like the session's own commands; resolves to whether it succeeded. */
-  apply = (action: () => Promise<SessionView>) => this.#run(action);
+   * result or its error like the session's own commands; resolves to whether it succeeded. With
+   * `stay`, the screen shown stays while the new view still lists it (an Outbox withdrawal),
+   * instead of following the new state's home. */
+  apply = (action: () => Promise<SessionView>, options: { stay?: boolean } = {}) =>
+    this.#run(action, options.stay === true);
 
   /** Reports activity so the idle lock is postponed; failures are not the user's concern. */
   touch(): void {
     this.#backend.call('session_touch').catch(() => undefined);
   }
 
-  async #run(action: () => Promise<SessionView>): Promise<boolean> {
+  async #run(action: () => Promise<SessionView>, stay = false): Promise<boolean> {
     this.busy = true;
     try {
       const view = await action();
       this.clearError();
-      await this.#show(view);
+      await this.#show(view, stay);
       return true;
     } catch (e) {
       this.#fail(toWardcamError(e));
@@ -107,9 +110,9 @@ export class SessionService {
     }
   }
 
-  async #show(view: SessionView): Promise<void> {
+  async #show(view: SessionView, stay = false): Promise<void> {
     const shown = ++this.#shown;
-    this.screen = nextScreen(this.screen, this.view, view);
+    this.screen = stay && view.screens.includes(this.screen) ? this.screen : nextScreen(this.screen, this.view, view);
     this.view = view;
     if (view.state === 'locked') {
       this.patient = null;

@@ -200,4 +200,33 @@ describe('SessionService over the real IPC layer (mockIPC)', () => {
     expect(s.errorCode).toBe('session.consent_required');
     expect(s.error).toBe(KNOWN_ERRORS['session.consent_required']);
   });
+
+  it('an applied view may keep the screen shown, if core still lists it', async () => {
+    const queued: SessionView = { ...confirmed, state: 'queued', queued_photos: 1, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'outbox' };
+    const { backend } = fakeBackend({
+      session_view: () => queued,
+      device_info: device,
+      patient_current: () => null,
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    s.open('device');
+    // Withdrawal from the Outbox: the state changes (queued to confirmed), the screen stays.
+    s.open('outbox');
+    expect(await s.apply(async () => confirmed, { stay: true })).toBe(true);
+    expect(s.view?.state).toBe('patient_confirmed');
+    expect(s.screen).toBe('outbox');
+    // Without `stay`, a new state goes to its home.
+    expect(await s.apply(async () => ({ ...queued }))).toBe(true);
+    expect(s.screen).toBe('outbox');
+    s.open('device');
+    expect(await s.apply(async () => confirmed)).toBe(true);
+    expect(s.screen).toBe('consent');
+    // A screen the new view no longer lists is left for its home even with `stay`.
+    expect(await s.apply(async () => queued)).toBe(true);
+    s.open('capture');
+    expect(s.screen).toBe('capture');
+    expect(await s.apply(async () => confirmed, { stay: true })).toBe(true);
+    expect(s.screen).toBe('consent');
+  });
 });

@@ -1,6 +1,6 @@
 // Test-only: the session views and patients core returns, for Vitest and Playwright fixtures.
 // Never imported by the app, so never bundled.
-import type { PatientSummary, SessionView } from '../types';
+import type { BodySite, PatientLine, PatientSummary, PhotoSummary, Quality, SessionView } from '../types';
 
 /** Unlocked, no patient: the view after the development unlock. */
 export const unlockedView: SessionView = {
@@ -29,9 +29,50 @@ export const typedPatient: PatientSummary = {
   family_name: null,
   given_name: null,
   date_of_birth: null,
-  source: 'manual_entry',
+  source: 'typed_twice',
   status: 'not_verified',
   reason: null,
   record: null,
   verified: false,
 };
+
+export const HEEL: BodySite = { code: '76853006', display: 'Heel', paired: true };
+export const SACRUM: BodySite = { code: '54735007', display: 'Sacral region', paired: false };
+export const sharp: Quality = { sharpness: 320, blurred: false, dark_fraction: 0, bright_fraction: 0, too_dark: false, too_bright: false };
+
+/** The patient line core gives a photo of a wristband-identified, record-verified patient. */
+export const photoPatient: PatientLine = {
+  name: 'SMITH, John',
+  nhs_number: '943 476 5919',
+  local_id: null,
+  birth_date: '18-Jan-1980',
+  identified_by: 'band_text',
+  verified: true,
+};
+
+/** A photo just taken in the visit open now: no label yet. */
+export function photo(id: string, extra: Partial<PhotoSummary> = {}): PhotoSummary {
+  return {
+    id,
+    visit_id: '0b7c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3',
+    current_visit: true,
+    width: 3000,
+    height: 4000,
+    quality: sharp,
+    intended_use: 'care',
+    body_site: null,
+    laterality: null,
+    description: '',
+    state: 'captured',
+    redacted: false,
+    version: 1,
+    captured_at: 1_764_460_800_000,
+    patient: photoPatient,
+    ...extra,
+  };
+}
+
+/** A labelled photo waiting in the outbox. */
+export function outboxPhoto(id: string, extra: Partial<PhotoSummary> = {}): PhotoSummary {
+  return photo(id, { body_site: HEEL, laterality: 'left', state: 'queued', ...extra });
+}
