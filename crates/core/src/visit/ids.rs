@@ -25,12 +25,13 @@ macro_rules! random_id {
                 Ok($name(*uuid::Builder::from_random_bytes(bytes).as_uuid().as_bytes()))
             }
 
-            /// The session's handle for this id: its first eight bytes. The session only compares
-            /// handles, and 64 random bits do not collide among one phone's visits and photos.
+            /// The session's handle for this id: its first 53 bits, so the number survives the
+            /// trip to JavaScript exactly. The session only compares handles, and 53 random bits
+            /// do not collide among one phone's visits and photos.
             pub fn handle(&self) -> u64 {
                 let mut first = [0u8; 8];
                 first.copy_from_slice(&self.0[..8]);
-                u64::from_be_bytes(first)
+                u64::from_be_bytes(first) >> 11
             }
         }
 

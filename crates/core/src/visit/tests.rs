@@ -860,3 +860,13 @@ fn read_visit(vault: &Vault) -> VisitRecord {
         .id;
     decode(&vault.unseal(item).unwrap()).unwrap()
 }
+
+#[test]
+fn handles_are_exact_in_javascript() {
+    // The session view carries the patient handle to the WebView, whose numbers are doubles.
+    for _ in 0..64 {
+        let v = VisitId::random().unwrap();
+        assert!(v.handle() < 1 << 53);
+        assert_eq!(v.handle(), VisitId(v.0).handle());
+    }
+}

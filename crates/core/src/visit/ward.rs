@@ -99,10 +99,11 @@ fn photo_ref(id: PhotoId) -> PhotoRef {
     PhotoRef(id.handle())
 }
 
+/// Like [`VisitId::handle`]: 53 bits, exact in JavaScript.
 fn consent_ref(id: &ConsentId) -> ConsentRef {
     let mut first = [0u8; 8];
     first.copy_from_slice(&id.as_bytes()[..8]);
-    ConsentRef(u64::from_be_bytes(first))
+    ConsentRef(u64::from_be_bytes(first) >> 11)
 }
 
 fn session_consent(link: &ConsentLink, visit: VisitId) -> Consent {
