@@ -48,12 +48,6 @@ impl CommandError {
             message,
         }
     }
-
-    /// The stable code, for the shell's own decisions and tests.
-    #[cfg(test)]
-    pub(crate) fn code(&self) -> &str {
-        &self.code
-    }
 }
 
 impl From<wardcam_core::Error> for CommandError {

@@ -19,6 +19,10 @@ struct StoredPin {
     hash: PinHash,
     clinician: String,
     limiter: PinLimiter,
+    /// Bumped on every save: if a crash leaves two items, the higher wins, whatever the wall
+    /// clock said when each was sealed (a clock set back must not bring back an older count).
+    #[serde(default)]
+    revision: u64,
 }
 
 /// What the screens may know about the PIN.
@@ -70,26 +74,35 @@ pub(crate) fn clinician_name(name: &str) -> Result<String, Error> {
 }
 
 impl Pins {
-    /// Reads the PIN item from `items` (the newest, if a crash left two); returns the older ones
-    /// for the caller to shred.
+    /// Reads the PIN items in `items` and keeps the highest revision (a crash between sealing a
+    /// new one and shredding the old leaves two); returns the others for the caller to shred.
     pub(crate) fn load(
         vault: &Vault,
-        mut items: Vec<(ItemId, Timestamp)>,
+        items: Vec<(ItemId, Timestamp)>,
     ) -> Result<(Pins, Vec<ItemId>), Error> {
-        items.sort_by_key(|(_, at)| *at);
-        let Some((newest, _)) = items.pop() else {
-            return Ok((Pins::default(), Vec::new()));
-        };
-        let bytes = vault.unseal(newest)?;
-        let stored: StoredPin =
-            serde_json::from_slice(&bytes).map_err(|_| Error::from(AuthError::HashInvalid))?;
-        Ok((
-            Pins {
+        let mut best: Option<(u64, ItemId, StoredPin)> = None;
+        let mut older = Vec::new();
+        for (id, _) in items {
+            let bytes = vault.unseal(id)?;
+            let stored: StoredPin =
+                serde_json::from_slice(&bytes).map_err(|_| Error::from(AuthError::HashInvalid))?;
+            match &best {
+                Some((r, _, _)) if *r >= stored.revision => older.push(id),
+                _ => {
+                    if let Some((_, old, _)) = best.replace((stored.revision, id, stored)) {
+                        older.push(old);
+                    }
+                }
+            }
+        }
+        let pins = match best {
+            Some((_, item, stored)) => Pins {
                 stored: Some(stored),
-                item: Some(newest),
+                item: Some(item),
             },
-            items.into_iter().map(|(id, _)| id).collect(),
-        ))
+            None => Pins::default(),
+        };
+        Ok((pins, older))
     }
 
     /// The item holding the PIN, which recovery must not treat as unreferenced.
@@ -98,7 +111,8 @@ impl Pins {
     }
 
     /// Seals `stored` as the new PIN item, then shreds the previous one.
-    fn save(&mut self, vault: &Vault, stored: StoredPin, now: Timestamp) -> Result<(), Error> {
+    fn save(&mut self, vault: &Vault, mut stored: StoredPin, now: Timestamp) -> Result<(), Error> {
+        stored.revision = self.stored.as_ref().map_or(0, |s| s.revision) + 1;
         let json = Zeroizing::new(
             serde_json::to_vec(&stored).map_err(|_| Error::from(AuthError::HashInvalid))?,
         );
@@ -141,6 +155,7 @@ impl Pins {
                 hash,
                 clinician: name,
                 limiter: PinLimiter::new(),
+                revision: 0,
             },
             wall,
         )

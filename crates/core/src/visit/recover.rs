@@ -11,7 +11,8 @@
 //! 4. Photo, thumbnail, consent and signature items that no manifest or visit names are leftovers
 //!    of an interrupted capture, redaction or shred, and are shredded, unless some record could not
 //!    be read: then nothing is shredded by this rule, because an unreadable manifest may name them.
-//! 5. An ended visit with no photos and no consent record left is shredded; if a crash left more
+//! 5. A visit whose patient refused (in kiosk mode, before the hand-back that ends it) is ended.
+//!    An ended visit with no photos and no consent record left is shredded; if a crash left more
 //!    than one visit open, the newest stays open and the others are ended.
 
 use std::collections::{BTreeMap, HashSet};
@@ -194,6 +195,14 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         }
     }
 
+    // A refusal made in kiosk mode ends its visit at hand-back; if the app died before the
+    // hand-back, the visit ends now, so the refusal can never be followed by photos.
+    for v in visits.values_mut() {
+        if !v.record.ended && v.record.declined.is_some() {
+            v.record.ended = true;
+            resealed.insert(v.record.visit_id);
+        }
+    }
     // Visits: one open at most; ended ones with nothing left go.
     let open: Vec<(Timestamp, VisitId)> = visits
         .values()
