@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use super::testing::{self, jpeg, BAND};
 use super::{
     decode, encode, read_manifest, Candidate, Clock, LocalState, PhotoId, PhotoManifest, PhotoView,
     RecoveryReport, Storage, VisitRecord, Ward, WithdrawalRecord,
 };
 use crate::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method};
 use crate::intake::{Rect, Redaction};
-use crate::patient::{parse_scan, PatientPolicy, Verification};
 use crate::review::{Label, Laterality, BODY_SITES};
 use crate::session::{Millis, Purpose, SessionPolicy, State, UnlockMethod};
 use crate::vault::danger::MemoryKeyStore;
@@ -95,41 +95,12 @@ fn set_pin(ward: &Ward) -> Result<(), Error> {
     Ok(())
 }
 
-const BAND: &str = "]d2801850000009434765919493SMITH/JOHN/19800118";
-
 fn candidate() -> Candidate {
-    let band = parse_scan(BAND, &PatientPolicy::default()).unwrap();
-    Candidate::new(band, Verification::not_configured(), Some(BAND), false)
+    testing::candidate(BAND)
 }
 
 fn consent_form() -> ConsentForm {
-    ConsentForm {
-        decision: Decision::Permit,
-        purposes: [Purpose::Care].into_iter().collect(),
-        consented_by: ConsentedBy::Patient,
-        method: Method::Verbal {
-            witness: "Nurse B".into(),
-        },
-        text_version: ConsentText::default_text().unwrap().version,
-    }
-}
-
-/// A small 64x48 JPEG whose pixels depend on `seed`.
-fn jpeg(seed: u64) -> Vec<u8> {
-    let (w, h) = (64u16, 48u16);
-    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
-        .map(|i| {
-            ((i as u64)
-                .wrapping_mul(37)
-                .wrapping_add(seed.wrapping_mul(11))
-                % 256) as u8
-        })
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 80)
-        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
+    testing::verbal()
 }
 
 /// Identifies the test patient, confirms and records verbal consent.

@@ -37,6 +37,8 @@ mod manifest;
 mod pins;
 mod recover;
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;
 mod views;
 mod ward;

@@ -68,23 +68,34 @@ fn read<T: Record>(vault: &Vault, item: ItemId) -> Result<T, Error> {
     Ok(decode(&bytes)?)
 }
 
-/// Keeps, per key, the record with the highest revision; pushes the others' items to `stale`.
-fn newest<K: Ord, T>(
-    all: Vec<(K, u32, Stored<T>)>,
+/// Reads every item of `metas` as a `T` and keeps, per `key`, the record with the highest
+/// revision; the others go to `stale`. Records that do not read are counted in `report`.
+fn newest<K: Ord, T: Record>(
+    vault: &Vault,
+    metas: Vec<&ItemMeta>,
+    key: impl Fn(&T) -> (K, u32),
     stale: &mut Vec<Stored<T>>,
-) -> BTreeMap<K, (u32, Stored<T>)> {
+    report: &mut RecoveryReport,
+) -> BTreeMap<K, Stored<T>> {
     let mut kept: BTreeMap<K, (u32, Stored<T>)> = BTreeMap::new();
-    for (key, revision, stored) in all {
-        match kept.get(&key) {
+    for m in metas {
+        let Ok(record) = read::<T>(vault, m.id) else {
+            report.unreadable_records += 1;
+            continue;
+        };
+        let (k, revision) = key(&record);
+        let stored = Stored { item: m.id, record };
+        match kept.get(&k) {
             Some((r, _)) if *r >= revision => stale.push(stored),
             _ => {
-                if let Some((_, old)) = kept.insert(key, (revision, stored)) {
+                if let Some((_, old)) = kept.insert(k, (revision, stored)) {
                     stale.push(old);
                 }
             }
         }
     }
-    kept
+    report.stale_revisions += stale.len();
+    kept.into_iter().map(|(k, (_, s))| (k, s)).collect()
 }
 
 /// Rebuilds the visit state from `vault` and shreds what the rules above say. `now` dates the
@@ -97,22 +108,14 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
     let mut shred: Vec<ItemId> = Vec::new();
 
     // Manifests, newest revision per photo.
-    let mut manifests = Vec::new();
-    for m in of_kind(ItemKind::Manifest) {
-        match read::<PhotoManifest>(vault, m.id) {
-            Ok(record) => manifests.push((
-                record.photo_id,
-                record.revision,
-                Stored { item: m.id, record },
-            )),
-            Err(_) => report.unreadable_records += 1,
-        }
-    }
     let mut stale = Vec::new();
-    let mut photos: BTreeMap<PhotoId, Stored<PhotoManifest>> = newest(manifests, &mut stale)
-        .into_iter()
-        .map(|(k, (_, s))| (k, s))
-        .collect();
+    let mut photos = newest(
+        vault,
+        of_kind(ItemKind::Manifest),
+        |m: &PhotoManifest| (m.photo_id, m.revision),
+        &mut stale,
+        &mut report,
+    );
     let live_images: HashSet<ItemId> = photos.values().flat_map(|s| s.record.items()).collect();
     for s in &stale {
         shred.push(s.item);
@@ -123,26 +126,16 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
                 .filter(|i| !live_images.contains(i)),
         );
     }
-    report.stale_revisions += stale.len();
 
     // Visit records, newest revision per visit.
-    let mut records = Vec::new();
-    for m in of_kind(ItemKind::Visit) {
-        match read::<VisitRecord>(vault, m.id) {
-            Ok(record) => records.push((
-                record.visit_id,
-                record.revision,
-                Stored { item: m.id, record },
-            )),
-            Err(_) => report.unreadable_records += 1,
-        }
-    }
     let mut stale_visits = Vec::new();
-    let mut visits: BTreeMap<VisitId, Stored<VisitRecord>> = newest(records, &mut stale_visits)
-        .into_iter()
-        .map(|(k, (_, s))| (k, s))
-        .collect();
-    report.stale_revisions += stale_visits.len();
+    let mut visits = newest(
+        vault,
+        of_kind(ItemKind::Visit),
+        |v: &VisitRecord| (v.visit_id, v.revision),
+        &mut stale_visits,
+        &mut report,
+    );
     shred.extend(stale_visits.iter().map(|s| s.item));
 
     // Withdrawals: finish them.

@@ -6,17 +6,17 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use super::testing::{self, candidate, verbal, BAND};
 use super::*;
-use crate::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method, Point, Signature};
+use crate::consent::{ConsentForm, Decision, Method, Point, Signature};
 use crate::intake::{Rect, Redaction};
-use crate::patient::{parse_scan, PatientError, PatientPolicy, Verification};
+use crate::patient::{PatientError, Verification};
 use crate::review::{Label, Laterality};
 use crate::session::{LockReason, Millis, Purpose, SessionPolicy, State, UnlockMethod};
 use crate::vault::danger::MemoryKeyStore;
 use crate::vault::{ItemKind, Timestamp, Vault};
 use crate::Error;
 
-const BAND: &str = "]d2801850000009434765919493SMITH/JOHN/19800118";
 const ARM: &str = "14975008"; // Forearm structure (paired)
 
 #[derive(Debug, Default)]
@@ -124,27 +124,6 @@ fn other() -> Candidate {
     )
 }
 
-fn candidate(band: &str) -> Candidate {
-    Candidate::new(
-        parse_scan(band, &PatientPolicy::default()).unwrap(),
-        Verification::not_configured(),
-        Some(band),
-        false,
-    )
-}
-
-fn verbal() -> ConsentForm {
-    ConsentForm {
-        decision: Decision::Permit,
-        purposes: [Purpose::Care].into_iter().collect(),
-        consented_by: ConsentedBy::Patient,
-        method: Method::Verbal {
-            witness: "Nurse B".into(),
-        },
-        text_version: ConsentText::default_text().unwrap().version,
-    }
-}
-
 fn signed() -> ConsentForm {
     let stroke = (0..20)
         .map(|i| Point {
@@ -166,15 +145,7 @@ fn signed() -> ConsentForm {
 }
 
 fn jpeg() -> Vec<u8> {
-    let (w, h) = (64u16, 48u16);
-    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
-        .map(|i| (i * 37 % 251) as u8)
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 85)
-        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
+    testing::jpeg(0)
 }
 
 fn arm() -> Label {

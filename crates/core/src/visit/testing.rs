@@ -1,0 +1,52 @@
+//! Fixtures shared by the visit's unit tests and its crash campaign.
+
+#![allow(clippy::unwrap_used)]
+
+use super::Candidate;
+use crate::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method};
+use crate::patient::{parse_scan, PatientPolicy, Verification};
+use crate::session::Purpose;
+
+/// A DCB1077 wristband: NHS number 943 476 5919, SMITH JOHN, born 18 January 1980.
+pub(crate) const BAND: &str = "]d2801850000009434765919493SMITH/JOHN/19800118";
+
+/// The patient on `band`, read as band text, with no record endpoint.
+pub(crate) fn candidate(band: &str) -> Candidate {
+    Candidate::new(
+        parse_scan(band, &PatientPolicy::default()).unwrap(),
+        Verification::not_configured(),
+        Some(band),
+        false,
+    )
+}
+
+/// Verbal consent to care, before a witness.
+pub(crate) fn verbal() -> ConsentForm {
+    ConsentForm {
+        decision: Decision::Permit,
+        purposes: [Purpose::Care].into_iter().collect(),
+        consented_by: ConsentedBy::Patient,
+        method: Method::Verbal {
+            witness: "Nurse B".into(),
+        },
+        text_version: ConsentText::default_text().unwrap().version,
+    }
+}
+
+/// A small 64x48 JPEG whose pixels depend on `seed`.
+pub(crate) fn jpeg(seed: u64) -> Vec<u8> {
+    let (w, h) = (64u16, 48u16);
+    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+        .map(|i| {
+            ((i as u64)
+                .wrapping_mul(37)
+                .wrapping_add(seed.wrapping_mul(11))
+                % 251) as u8
+        })
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 85)
+        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
