@@ -6,7 +6,7 @@ import { fixtures, open, overflowX, sent, shots, smallTargets } from './fixtures
 
 const HEEL: BodySite = { code: '76853006', display: 'Heel', paired: true };
 const SACRUM: BodySite = { code: '54735007', display: 'Sacral region', paired: false };
-const sharp = { sharpness: 320, blurred: false, dark_fraction: 0, bright_fraction: 0, too_dark: false, too_bright: false };
+const sharp = { fine_detail: 90, detail_balance: 0.95, sharpness: 320, blurred: false, dark_fraction: 0, bright_fraction: 0, too_dark: false, too_bright: false };
 const photo = (id: number, extra: Partial<PhotoSummary> = {}): PhotoSummary => ({
   id,
   width: 3000,

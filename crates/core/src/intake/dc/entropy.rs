@@ -7,10 +7,22 @@ const FAST_BITS: u32 = 9;
 /// An AC code and its extra bits together up to this many bits long are skipped with one lookup.
 const SKIP_BITS: u32 = 11;
 /// In [`Huffman::skip`]: the entry resolves the code and its extra bits.
-const SKIP_RESOLVED: u16 = 0x8000;
+const SKIP_RESOLVED: u32 = 1 << 31;
 /// In [`Huffman::skip`]: how far a resolved end-of-block code moves the coefficient index: past
 /// 64 by more than any run from a valid index could (63 + 16).
-const SKIP_END: u16 = 128;
+const SKIP_END: u32 = 128;
+/// Zigzag index of the first coefficient of the fifth anti-diagonal (horizontal plus vertical
+/// frequency 4, periods of 4 px and shorter): a Gaussian blur of sigma 2 px leaves under 1% of
+/// an edge's amplitude there, so non-zero coefficients from here on are fine detail (see
+/// `blur.rs`).
+pub(super) const FINE_FROM: u32 = 10;
+/// For each zigzag index, which way the coefficient's wave varies more: 1 across (horizontal
+/// frequency above vertical: it shows vertical edges), 2 down (horizontal edges), 0 neither (the
+/// diagonal, which motion blur at 45 degrees leaves standing).
+const ORIENTATION: [u8; 64] = [
+    0, 1, 2, 2, 0, 1, 1, 1, 2, 2, 2, 2, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 2, 2, 0, 1, 1, 1, 1, 1, 1, 0,
+    0, 2, 2, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
 /// A DC difference of an 8-bit JPEG needs at most 11 bits.
 const MAX_DC_BITS: u8 = 11;
 
@@ -19,9 +31,10 @@ pub(super) struct Huffman {
     /// For the next [`FAST_BITS`] bits: `code length << 8 | symbol`, or 0 for a longer code.
     fast: Box<[u16; 1 << FAST_BITS]>,
     /// For the next [`SKIP_BITS`] bits, read as an AC code: when the code and its extra bits fit,
-    /// [`SKIP_RESOLVED`]` | total length << 8 | coefficients passed` ([`SKIP_END`] for end of
-    /// block); otherwise 0.
-    skip: Box<[u16; 1 << SKIP_BITS]>,
+    /// [`SKIP_RESOLVED`]` | size << 16 | total length << 8 | coefficients passed` ([`SKIP_END`]
+    /// for end of block; size is the coefficient's magnitude category, 0 for a zero run);
+    /// otherwise 0.
+    skip: Box<[u32; 1 << SKIP_BITS]>,
     /// For each code length: the largest code of that length, or -1 when there is none.
     max_code: [i32; 17],
     /// For each code length: index in `values` of its first code, minus that code.
@@ -35,7 +48,7 @@ impl Huffman {
     pub(super) fn new(counts: &[u8], values: &[u8]) -> Option<Huffman> {
         // Arrays, not vectors: an index of FAST_BITS or SKIP_BITS bits needs no bounds check.
         let mut fast = Box::new([0u16; 1 << FAST_BITS]);
-        let mut skip = Box::new([0u16; 1 << SKIP_BITS]);
+        let mut skip = Box::new([0u32; 1 << SKIP_BITS]);
         let mut max_code = [-1i32; 17];
         let mut offset = [0i32; 17];
         let mut code = 0i32;
@@ -54,7 +67,7 @@ impl Huffman {
                     let entry = (len as u16) << 8 | u16::from(symbol);
                     fast[c << shift..(c + 1) << shift].fill(entry);
                 }
-                let (run, size) = (u16::from(symbol >> 4), u32::from(symbol & 15));
+                let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
                 if len + size <= SKIP_BITS {
                     let passed = if size == 0 && run != 15 {
                         SKIP_END
@@ -62,7 +75,7 @@ impl Huffman {
                         run + 1
                     };
                     let shift = SKIP_BITS - len;
-                    let entry = SKIP_RESOLVED | ((len + size) as u16) << 8 | passed;
+                    let entry = SKIP_RESOLVED | size << 16 | (len + size) << 8 | passed;
                     skip[c << shift..(c + 1) << shift].fill(entry);
                 }
             }
@@ -222,9 +235,17 @@ impl<'a> Bits<'a> {
     }
 }
 
-/// Decodes one block's DC difference and skips its AC coefficients.
+/// Decodes one block's DC difference and skips its AC coefficients; returns the difference and
+/// the block's fine detail across and down: the largest amplitude among its coefficients from
+/// [`FINE_FROM`] on of each [`ORIENTATION`], at least, from each one's magnitude category and its
+/// quantiser in `quant` (zigzag order).
 #[inline(always)]
-pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Option<i32> {
+pub(super) fn dc_of_block(
+    bits: &mut Bits<'_>,
+    dc: &Huffman,
+    ac: &Huffman,
+    quant: &[u16; 64],
+) -> Option<(i32, [u32; 2])> {
     bits.fill();
     let (len, size) = dc.peek(bits)?;
     if size > MAX_DC_BITS {
@@ -233,12 +254,17 @@ pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Op
     bits.consume(len);
     let diff = bits.signed(u32::from(size));
     let mut k = 1u32;
+    let mut fine = [0u32; 3];
     while k < 64 {
         bits.fill();
         let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
         if entry & SKIP_RESOLVED != 0 {
-            bits.consume(u32::from((entry >> 8) & 0x1F));
-            k += u32::from(entry & 0xFF);
+            bits.consume((entry >> 8) & 0x1F);
+            k += entry & 0xFF;
+            let size = (entry >> 16) & 0xF;
+            if size > 0 && k > FINE_FROM {
+                note_fine(&mut fine, size, quant, k - 1);
+            }
             continue;
         }
         let (len, symbol) = ac.peek(bits)?;
@@ -248,7 +274,23 @@ pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Op
             break; // end of block
         }
         k += run + 1;
+        if size > 0 && k > FINE_FROM {
+            note_fine(&mut fine, size, quant, k - 1);
+        }
     }
     // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
-    (k <= 64 || k >= u32::from(SKIP_END)).then_some(diff)
+    (k <= 64 || k >= SKIP_END).then_some((diff, [fine[1], fine[2]]))
+}
+
+/// Keeps the largest fine detail per orientation: the least dequantised amplitude of a
+/// coefficient of magnitude category `size` (1..=15) at zigzag index `k` is `2^(size - 1)` times
+/// its quantiser.
+#[inline(always)]
+fn note_fine(fine: &mut [u32; 3], size: u32, quant: &[u16; 64], k: u32) {
+    let (Some(&q), Some(&o)) = (quant.get(k as usize), ORIENTATION.get(k as usize)) else {
+        return;
+    };
+    let amplitude = (1u32 << (size - 1).min(15)) * u32::from(q);
+    let f = &mut fine[usize::from(o)];
+    *f = (*f).max(amplitude);
 }

@@ -8,7 +8,7 @@ use std::io::Cursor;
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use proptest::prelude::*;
 
-use super::{decode_parts, eighth};
+use super::{decode_parts, eighth, Threads};
 use crate::intake::jpeg::{walk, Part};
 
 const SAMPLINGS: [SamplingFactor; 8] = [
@@ -159,7 +159,7 @@ fn block_averages_equal_jpeg_decoders_where_nothing_is_interpolated() {
                 want.extend((0..channels).map(|ch| row[ch * w + x]));
             }
         }
-        let got = decode_parts(&walk(&jpeg, false).unwrap())
+        let got = decode_parts(&walk(&jpeg, false).unwrap(), Threads::new(1))
             .unwrap_or_else(|| panic!("{}: refused", label(&c)))
             .pixels(false);
         assert_eq!(
@@ -191,7 +191,8 @@ fn rgb_is_close_to_jpeg_decoders_eighth_scale_decode() {
     for c in cases() {
         let jpeg = encode(&c);
         let (w, h, want) = reference(&jpeg);
-        let got = eighth(&walk(&jpeg, false).unwrap())
+        let got = eighth(&walk(&jpeg, false).unwrap(), Threads::new(1))
+            .map(|(p, _)| p)
             .unwrap_or_else(|| panic!("{}: refused", label(&c)));
         let l = label(&c);
         assert_eq!((got.width, got.height), (u32::from(w), u32::from(h)), "{l}");
@@ -210,7 +211,7 @@ fn rgb_is_close_to_jpeg_decoders_eighth_scale_decode() {
 }
 
 fn refused(jpeg: &[u8]) -> bool {
-    decode_parts(&walk(jpeg, false).unwrap()).is_none()
+    decode_parts(&walk(jpeg, false).unwrap(), Threads::new(1)).is_none()
 }
 
 fn baseline(restart: u16) -> Vec<u8> {
@@ -332,8 +333,145 @@ fn impossible_huffman_tables_are_refused() {
     assert!(super::Huffman::new(&counts, &[1, 2]).is_some());
 }
 
+/// Everything a decode produces (block averages per component, luma fine detail), to compare
+/// one thread's result with a split one's.
+type Output = (Vec<Vec<u8>>, Vec<[u8; 2]>);
+
+fn output(parts: &[Part<'_>], threads: Threads) -> Option<Output> {
+    decode_parts(parts, threads).map(|d| {
+        let planes = d.planes.iter().map(|(p, _)| p.to_vec()).collect();
+        (planes, d.fine.0.to_vec())
+    })
+}
+
+fn decoded(jpeg: &[u8], threads: Threads) -> Option<Output> {
+    output(&walk(jpeg, false).unwrap(), threads)
+}
+
+fn with_restart(size: (u16, u16), sampling: SamplingFactor, restart: u16, grey: bool) -> Vec<u8> {
+    encode(&Case {
+        size,
+        grey,
+        sampling,
+        restart,
+        quality: 88,
+        optimized: false,
+    })
+}
+
+/// Split at restart markers on 2 to 8 threads, every layout and odd intervals give the one-thread
+/// result byte for byte (block averages and fine detail).
+#[test]
+fn split_decoding_equals_one_thread() {
+    for (size, sampling, grey) in [
+        ((520, 360), SamplingFactor::F_2_2, false),
+        ((301, 177), SamplingFactor::F_2_1, false),
+        ((173, 91), SamplingFactor::F_1_1, false),
+        ((333, 250), SamplingFactor::F_1_1, true),
+    ] {
+        for restart in [0, 1, 2, 3, 7, 13, 64, 1000] {
+            let jpeg = with_restart(size, sampling, restart, grey);
+            let one = decoded(&jpeg, Threads::new(1));
+            assert!(one.is_some(), "{size:?} restart {restart}: refused");
+            for threads in [2, 3, 4, 8] {
+                assert!(
+                    decoded(&jpeg, Threads::eager(threads)) == one,
+                    "{size:?} {sampling:?} restart {restart} on {threads} threads differs"
+                );
+            }
+        }
+    }
+}
+
+/// Refusals are the same split or not: data cut short in any interval, a marker out of sequence,
+/// a marker missing.
+#[test]
+fn split_decoding_refuses_what_one_thread_refuses() {
+    let jpeg = with_restart((520, 360), SamplingFactor::F_2_2, 3, false);
+    let data_len = with_entropy(&jpeg, |d| d.to_vec()).len();
+    assert_eq!(data_len, jpeg.len(), "the rebuilt file is the file");
+    let markers = |d: &[u8]| {
+        d.windows(2)
+            .filter(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1]))
+            .count()
+    };
+    let damaged: Vec<(String, Vec<u8>)> = vec![
+        (
+            "cut early".into(),
+            with_entropy(&jpeg, |d| d[..d.len() / 3].to_vec()),
+        ),
+        (
+            "cut late".into(),
+            with_entropy(&jpeg, |d| d[..d.len() - 30].to_vec()),
+        ),
+        (
+            "marker out of sequence".into(),
+            with_entropy(&jpeg, |d| {
+                let mut d = d.to_vec();
+                let at = d.windows(2).rposition(|w| w == [0xFF, 0xD3]).unwrap();
+                d[at + 1] = 0xD5;
+                d
+            }),
+        ),
+        (
+            "marker missing".into(),
+            with_entropy(&jpeg, |d| {
+                let at = d.windows(2).position(|w| w == [0xFF, 0xD4]).unwrap();
+                [&d[..at], &d[at + 2..]].concat()
+            }),
+        ),
+        (
+            "markers doubled".into(),
+            with_entropy(&jpeg, |d| {
+                let at = d.windows(2).position(|w| w == [0xFF, 0xD2]).unwrap();
+                [&d[..at + 2], &d[at..]].concat()
+            }),
+        ),
+    ];
+    assert!(markers(&jpeg) > 8);
+    for (what, bytes) in damaged {
+        let one = decoded(&bytes, Threads::new(1));
+        assert!(
+            one.is_none(),
+            "{what}: the one-thread decoder must refuse it"
+        );
+        for threads in [2, 3, 5, 8] {
+            assert!(
+                decoded(&bytes, Threads::eager(threads)).is_none(),
+                "{what} on {threads} threads"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(192))]
+
+    /// Damaged data decodes (or is refused) split exactly as on one thread.
+    #[test]
+    fn damaged_data_split_equals_one_thread(
+        restart in prop_oneof![Just(1u16), Just(2), Just(5), Just(11)],
+        threads in 2usize..9,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let jpeg = baseline(restart);
+        let damaged = with_entropy(&jpeg, |d| {
+            let mut d = d.to_vec();
+            for (at, byte) in &edits {
+                let at = at.index(d.len());
+                // Markers too may be damaged here: a lost or invented marker must be refused
+                // alike.
+                d[at] = *byte;
+            }
+            d
+        });
+        // The `intake_dc_split` fuzz target's body, on the same input.
+        crate::intake::fuzzing::dc_split(&[&[threads as u8][..], &damaged].concat());
+        let Ok(parts) = walk(&damaged, false) else {
+            return Ok(());
+        };
+        prop_assert!(output(&parts, Threads::new(1)) == output(&parts, Threads::eager(threads)));
+    }
 
     /// Damaged entropy-coded data never panics; what decodes has the right size.
     #[test]
@@ -353,7 +491,7 @@ proptest! {
             }
             d
         });
-        if let Some(px) = eighth(&walk(&damaged, false).unwrap()) {
+        if let Some((px, _)) = eighth(&walk(&damaged, false).unwrap(), Threads::new(1)) {
             prop_assert_eq!((px.width, px.height), (65, 45));
             prop_assert_eq!(px.data.len(), 65 * 45 * 3);
         }
@@ -368,5 +506,24 @@ proptest! {
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
         let values: Vec<u8> = (0..total).map(|i| (i as u8).wrapping_mul(seed | 1)).collect();
         let _ = super::Huffman::new(&counts, &values);
+    }
+}
+
+/// Writes the seeds of the `intake_dc_split` fuzz target (a thread-count byte, then a small JPEG
+/// with restart markers): `cargo test -p wardcam-core --lib write_dc_split_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/intake_dc_split"]
+fn write_dc_split_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/intake_dc_split");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, sampling, grey, restart) in [
+        ("ycc420_restart_1", SamplingFactor::F_2_2, false, 1),
+        ("ycc444_restart_2", SamplingFactor::F_1_1, false, 2),
+        ("ycc422_restart_5", SamplingFactor::F_2_1, false, 5),
+        ("grey_restart_3", SamplingFactor::F_1_1, true, 3),
+    ] {
+        let jpeg = with_restart((64, 40), sampling, restart, grey);
+        std::fs::write(dir.join(name), [&[1u8][..], &jpeg].concat()).unwrap();
     }
 }
