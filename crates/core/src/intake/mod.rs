@@ -359,8 +359,8 @@ impl Stripped<'_> {
 }
 
 /// Threads for decoding coefficients under `policy`.
-fn decode_threads(policy: &IntakePolicy) -> dc::Threads {
-    dc::Threads::new(match policy.decode_threads {
+fn decode_threads(policy: &IntakePolicy) -> dc::Decoding {
+    dc::Decoding::new(match policy.decode_threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     })
@@ -487,8 +487,8 @@ pub mod fuzzing {
         // The DC-only decoder directly, as small inputs rarely reach it through intake (it only
         // serves thumbnails at 1/8 scale).
         if let Ok(parts) = jpeg::walk(data, false) {
-            let one = dc::eighth(&parts, dc::Threads::new(1));
-            let split = dc::eighth(&parts, dc::Threads::eager(3));
+            let one = dc::eighth(&parts, dc::Decoding::new(1));
+            let split = dc::eighth(&parts, dc::Decoding::eager(3));
             assert!(
                 one.as_ref().map(|(p, s)| (&p.data, s))
                     == split.as_ref().map(|(p, s)| (&p.data, s)),
@@ -532,6 +532,22 @@ pub mod fuzzing {
         let _ = redact(data, &r, &policy);
     }
 
+    /// The body of the `intake_dc_pairs` fuzz target: the input is a JPEG whose DC coefficients
+    /// (and blur estimate) are decoded looking up two AC codes at a time and one at a time. Both
+    /// must give the same pixels and estimate, or both refuse. Panics otherwise.
+    pub fn dc_pairs(data: &[u8]) {
+        let Ok(parts) = jpeg::walk(data, false) else {
+            return;
+        };
+        let reference = dc::eighth(&parts, dc::Decoding::new(1).one_code_at_a_time());
+        let pairs = dc::eighth(&parts, dc::Decoding::new(1));
+        assert!(
+            reference.as_ref().map(|(p, s)| (&p.data, s))
+                == pairs.as_ref().map(|(p, s)| (&p.data, s)),
+            "two codes per lookup differ from one"
+        );
+    }
+
     /// The body of the `intake_dc_split` fuzz target: the first byte picks 2 to 8 threads, the
     /// rest is a JPEG. Decoding it split at restart markers must give exactly what one thread
     /// gives: the same pixels and blur estimate, or the same refusal. Panics otherwise.
@@ -543,8 +559,8 @@ pub mod fuzzing {
             return;
         };
         let threads = 2 + usize::from(pick % 7);
-        let one = dc::eighth(&parts, dc::Threads::new(1));
-        let split = dc::eighth(&parts, dc::Threads::eager(threads));
+        let one = dc::eighth(&parts, dc::Decoding::new(1));
+        let split = dc::eighth(&parts, dc::Decoding::eager(threads));
         assert!(
             one.as_ref().map(|(p, s)| (&p.data, s)) == split.as_ref().map(|(p, s)| (&p.data, s)),
             "decoding on {threads} threads differs from one thread"

@@ -114,7 +114,7 @@ fn dc_only_and_dct_scaled_thumbnails_agree() {
     let info = probe(&jpeg, &policy).unwrap();
     let parts = jpeg::walk(&jpeg, false).unwrap();
     assert!(
-        dc::eighth(&parts, dc::Threads::new(1)).is_some(),
+        dc::eighth(&parts, dc::Decoding::new(1)).is_some(),
         "the DC-only decoder must take this file"
     );
     let (fast, fast_size, _, _) = jpeg_thumbnail(&jpeg, &parts, &info, &policy).unwrap();

@@ -25,6 +25,9 @@ const ORIENTATION: [u8; 64] = [
 ];
 /// A DC difference of an 8-bit JPEG needs at most 11 bits.
 const MAX_DC_BITS: u8 = 11;
+/// The next this many bits are looked up in [`Huffman::pairs`]: up to two AC codes with their
+/// extra bits at once.
+const PAIR_BITS: u32 = 12;
 
 /// One Huffman table, as JPEG's Annex C defines the canonical codes.
 pub(super) struct Huffman {
@@ -35,6 +38,13 @@ pub(super) struct Huffman {
     /// for end of block; size is the coefficient's magnitude category, 0 for a zero run);
     /// otherwise 0.
     skip: Box<[u32; 1 << SKIP_BITS]>,
+    /// For the next [`PAIR_BITS`] bits, read as AC codes: the first code and its extra bits and,
+    /// when it is not the end of the block and the second also fits, the second. Packed as
+    /// `size2 << 28 | size1 << 24 | total length << 20 | first's length << 16 | passed2 << 8 |
+    /// passed1`, where passed is how far the code moves the coefficient index ([`SKIP_END`] for
+    /// end of block) and passed2 is 0 when there is no second code; the entry is 0 when not even
+    /// the first fits. Sizes are the coefficients' magnitude categories (0 for a zero run).
+    pairs: Box<[u32; 1 << PAIR_BITS]>,
     /// For each code length: the largest code of that length, or -1 when there is none.
     max_code: [i32; 17],
     /// For each code length: index in `values` of its first code, minus that code.
@@ -85,13 +95,65 @@ impl Huffman {
             index += count;
             code = (code + count) << 1;
         }
-        Some(Huffman {
+        let mut table = Huffman {
             fast,
             skip,
+            pairs: Box::new([0u32; 1 << PAIR_BITS]),
             max_code,
             offset,
             values: values.to_vec(),
+        };
+        table.build_pairs();
+        Some(table)
+    }
+
+    /// The code at the top of the `n` bits `bits` (right-aligned): its length and symbol.
+    fn code_at(&self, bits: u32, n: u32) -> Option<(u32, u8)> {
+        (1..=n.min(16)).find_map(|len| {
+            let code = (bits >> (n - len)) as i32;
+            (code <= self.max_code[len as usize]).then(|| {
+                let i = usize::try_from(self.offset[len as usize] + code).ok()?;
+                self.values.get(i).map(|&v| (len, v))
+            })?
         })
+    }
+
+    /// Fills [`Huffman::pairs`] from the codes.
+    fn build_pairs(&mut self) {
+        // How far an AC symbol moves the coefficient index, and its extra bits.
+        let step = |symbol: u8| {
+            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+            let passed = if size == 0 && run != 15 {
+                SKIP_END
+            } else {
+                run + 1
+            };
+            (passed, size)
+        };
+        for bits in 0..1u32 << PAIR_BITS {
+            let Some((len1, symbol1)) = self.code_at(bits, PAIR_BITS) else {
+                continue;
+            };
+            let (passed1, size1) = step(symbol1);
+            let first = len1 + size1;
+            if first > PAIR_BITS {
+                continue;
+            }
+            let mut entry = size1 << 24 | first << 20 | first << 16 | passed1;
+            let rest = PAIR_BITS - first;
+            if passed1 != SKIP_END && rest > 0 {
+                let tail = bits & ((1 << rest) - 1);
+                if let Some((len2, symbol2)) = self.code_at(tail, rest) {
+                    let (passed2, size2) = step(symbol2);
+                    let total = first + len2 + size2;
+                    if total <= PAIR_BITS {
+                        entry = size2 << 28 | size1 << 24 | total << 20 | first << 16;
+                        entry |= passed2 << 8 | passed1;
+                    }
+                }
+            }
+            self.pairs[bits as usize] = entry;
+        }
     }
 
     /// The next code's length and symbol, without consuming it.
@@ -239,8 +301,12 @@ impl<'a> Bits<'a> {
 /// the block's fine detail across and down: the largest amplitude among its coefficients from
 /// [`FINE_FROM`] on of each [`ORIENTATION`], at least, from each one's magnitude category and its
 /// quantiser in `quant` (zigzag order).
+///
+/// With `PAIRS`, AC codes are looked up two at a time ([`Huffman::pairs`]); without, one at a
+/// time ([`Huffman::skip`]), the reference the tests and the `intake_dc_pairs` fuzz target
+/// compare it with. Both read the same bits and give the same result.
 #[inline(always)]
-pub(super) fn dc_of_block(
+pub(super) fn dc_of_block<const PAIRS: bool>(
     bits: &mut Bits<'_>,
     dc: &Huffman,
     ac: &Huffman,
@@ -257,6 +323,31 @@ pub(super) fn dc_of_block(
     let mut fine = [0u32; 3];
     while k < 64 {
         bits.fill();
+        if PAIRS {
+            let entry = ac.pairs[bits.peek(PAIR_BITS) as usize];
+            if entry != 0 {
+                let first = entry & 0xFF;
+                let size1 = (entry >> 24) & 0xF;
+                k += first;
+                if size1 > 0 && k > FINE_FROM {
+                    note_fine(&mut fine, size1, quant, k - 1);
+                }
+                let second = (entry >> 8) & 0xFF;
+                // The second code belongs to this block only if the first left it unfinished;
+                // an end of block as the first code leaves k past 64, so it stops here.
+                if second != 0 && k < 64 {
+                    bits.consume((entry >> 20) & 0xF);
+                    k += second;
+                    let size2 = entry >> 28;
+                    if size2 > 0 && k > FINE_FROM {
+                        note_fine(&mut fine, size2, quant, k - 1);
+                    }
+                } else {
+                    bits.consume((entry >> 16) & 0xF);
+                }
+                continue;
+            }
+        }
         let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
         if entry & SKIP_RESOLVED != 0 {
             bits.consume((entry >> 8) & 0x1F);

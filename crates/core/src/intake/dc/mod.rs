@@ -50,7 +50,7 @@ struct Component {
 /// coefficients on the way ([`blur::estimate`]); or `None` to use `jpeg-decoder`. `parts` is the
 /// file as [`crate::intake::jpeg::walk`] split it; scans with restart markers are decoded on up to
 /// `threads` threads.
-pub(crate) fn eighth(parts: &[Part<'_>], threads: Threads) -> Option<(Pixels, Sharpness)> {
+pub(crate) fn eighth(parts: &[Part<'_>], threads: Decoding) -> Option<(Pixels, Sharpness)> {
     decode_parts(parts, threads).map(|d| (d.pixels(true), d.sharpness()))
 }
 
@@ -61,7 +61,7 @@ struct Decoded {
     frame: Frame,
 }
 
-fn decode_parts(parts: &[Part<'_>], threads: Threads) -> Option<Decoded> {
+fn decode_parts(parts: &[Part<'_>], threads: Decoding) -> Option<Decoded> {
     let mut quant = [None::<Quant>; 4];
     let mut tables: [[Option<Huffman>; 4]; 2] = Default::default();
     let mut restart_interval = 0usize;
@@ -276,29 +276,39 @@ const MIN_MCUS_PER_THREAD: usize = 1200;
 /// Most threads one scan is split across: the big cores of a phone.
 pub(crate) const MAX_THREADS: usize = 8;
 
-/// How many threads may decode one scan.
+/// How a scan is decoded: on how many threads, and how many AC codes per table lookup.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Threads {
-    count: usize,
+pub(crate) struct Decoding {
+    threads: usize,
     min_mcus: usize,
+    pairs: bool,
 }
 
-impl Threads {
-    /// Up to `count` threads (at most [`MAX_THREADS`]), each given at least
-    /// [`MIN_MCUS_PER_THREAD`] MCUs: small images stay on one.
-    pub(crate) fn new(count: usize) -> Threads {
-        Threads {
-            count: count.min(MAX_THREADS),
+impl Decoding {
+    /// Up to `threads` threads (at most [`MAX_THREADS`]), each given at least
+    /// [`MIN_MCUS_PER_THREAD`] MCUs (small images stay on one), two AC codes per lookup.
+    pub(crate) fn new(threads: usize) -> Decoding {
+        Decoding {
+            threads: threads.min(MAX_THREADS),
             min_mcus: MIN_MCUS_PER_THREAD,
+            pairs: true,
         }
     }
 
-    /// Up to `count` threads however small the image: for tests and fuzzing, which must reach the
-    /// split with small inputs.
-    pub(crate) fn eager(count: usize) -> Threads {
-        Threads {
-            count: count.min(MAX_THREADS),
+    /// Up to `threads` threads however small the image: for tests and fuzzing, which must reach
+    /// the split with small inputs.
+    pub(crate) fn eager(threads: usize) -> Decoding {
+        Decoding {
             min_mcus: 1,
+            ..Decoding::new(threads)
+        }
+    }
+
+    /// One AC code per lookup: the reference the two-code lookups are checked against.
+    pub(crate) fn one_code_at_a_time(self) -> Decoding {
+        Decoding {
+            pairs: false,
+            ..self
         }
     }
 }
@@ -315,7 +325,7 @@ fn decode(
     restart_interval: usize,
     quant: &[Option<Quant>; 4],
     tables: &[[Option<Huffman>; 4]; 2],
-    threads: Threads,
+    threads: Decoding,
 ) -> Option<(Vec<Plane>, Option<FinePlane>)> {
     let (h_max, v_max) = (frame.h_max(), frame.v_max());
     // Planes cover the frame's whole MCUs, as an interleaved scan codes them.
@@ -347,7 +357,7 @@ fn decode(
     }
     let mcus = mcus_x * mcus_y;
     let runs = split(data, mcus, restart_interval, threads)
-        .map(|chunks| decode_chunks(data, &scan, &chunks, restart_interval))
+        .map(|chunks| decode_chunks(data, &scan, &chunks, restart_interval, threads.pairs))
         .unwrap_or_else(|| {
             // One thread: the whole scan as one run.
             let whole = Chunk {
@@ -355,7 +365,7 @@ fn decode(
                 mcus: 0..mcus,
                 last: true,
             };
-            decode_run(data, &scan, &whole, restart_interval).map(|run| vec![run])
+            decode_run(data, &scan, &whole, restart_interval, threads.pairs).map(|run| vec![run])
         })?;
     // Scatter the runs' blocks, in coding order, into the planes.
     let mut planes: Vec<Plane> = scan
@@ -414,14 +424,14 @@ fn split(
     data: &[u8],
     mcus: usize,
     restart_interval: usize,
-    threads: Threads,
+    threads: Decoding,
 ) -> Option<Vec<Chunk>> {
-    if restart_interval == 0 || threads.count < 2 {
+    if restart_interval == 0 || threads.threads < 2 {
         return None;
     }
     let intervals = mcus.div_ceil(restart_interval);
     let threads = threads
-        .count
+        .threads
         .min(mcus / threads.min_mcus.max(1))
         .min(intervals);
     if threads < 2 {
@@ -461,14 +471,15 @@ fn decode_chunks(
     scan: &[ScanComponent<'_>],
     chunks: &[Chunk],
     restart_interval: usize,
+    pairs: bool,
 ) -> Option<Vec<Run>> {
     let (first, rest) = chunks.split_first()?;
     let runs = std::thread::scope(|s| {
         let handles: Vec<_> = rest
             .iter()
-            .map(|chunk| s.spawn(move || decode_run(data, scan, chunk, restart_interval)))
+            .map(|chunk| s.spawn(move || decode_run(data, scan, chunk, restart_interval, pairs)))
             .collect();
-        let mut runs = vec![decode_run(data, scan, first, restart_interval)];
+        let mut runs = vec![decode_run(data, scan, first, restart_interval, pairs)];
         // A panicking decoder thread is a bug: it carries on here, as it would on one thread.
         runs.extend(
             handles
@@ -486,6 +497,7 @@ fn decode_run(
     scan: &[ScanComponent<'_>],
     chunk: &Chunk,
     restart_interval: usize,
+    pairs: bool,
 ) -> Option<Run> {
     let count = chunk.mcus.len();
     let mut levels: Vec<Zeroizing<Vec<u8>>> = scan
@@ -506,7 +518,11 @@ fn decode_run(
         }
         for (s, c) in scan.iter().enumerate() {
             for _ in 0..c.blocks.0 * c.blocks.1 {
-                let (diff, detail) = dc_of_block(&mut bits, c.dc, c.ac, &c.quant)?;
+                let (diff, detail) = if pairs {
+                    dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.quant)?
+                } else {
+                    dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.quant)?
+                };
                 predictors[s] = predictors[s].wrapping_add(diff);
                 // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag order)
                 // over 8, shifted to 0..255.
