@@ -48,10 +48,10 @@ struct Component {
 
 /// The 1/8-scale picture (see the module doc) in RGB or grey, and the blur estimate made from the
 /// coefficients on the way ([`blur::estimate`]); or `None` to use `jpeg-decoder`. `parts` is the
-/// file as [`crate::intake::jpeg::walk`] split it; scans with restart markers are decoded on up to
-/// `threads` threads.
-pub(crate) fn eighth(parts: &[Part<'_>], threads: Decoding) -> Option<(Pixels, Sharpness)> {
-    decode_parts(parts, threads).map(|d| (d.pixels(true), d.sharpness()))
+/// file as [`crate::intake::jpeg::walk`] split it; `decoding` says on how many threads scans with
+/// restart markers are decoded, and whether AC codes are looked up two at a time.
+pub(crate) fn eighth(parts: &[Part<'_>], decoding: Decoding) -> Option<(Pixels, Sharpness)> {
+    decode_parts(parts, decoding).map(|d| (d.pixels(true), d.sharpness()))
 }
 
 /// A decoded image: each component's block averages, and the luma blocks' fine detail.
@@ -61,7 +61,7 @@ struct Decoded {
     frame: Frame,
 }
 
-fn decode_parts(parts: &[Part<'_>], threads: Decoding) -> Option<Decoded> {
+fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
     let mut quant = [None::<Quant>; 4];
     let mut tables: [[Option<Huffman>; 4]; 2] = Default::default();
     let mut restart_interval = 0usize;
@@ -75,7 +75,7 @@ fn decode_parts(parts: &[Part<'_>], threads: Decoding) -> Option<Decoded> {
                 let f = frame.as_ref()?;
                 let order = scan.take()?;
                 let (coded, luma_fine) =
-                    decode(data, f, &order, restart_interval, &quant, &tables, threads)?;
+                    decode(data, f, &order, restart_interval, &quant, &tables, decoding)?;
                 for (i, plane) in order.into_iter().zip(coded) {
                     planes[i] = Some(plane);
                 }
@@ -263,6 +263,8 @@ struct ScanComponent<'t> {
 struct Run {
     levels: Vec<Zeroizing<Vec<u8>>>,
     fine: Zeroizing<Vec<Fine>>,
+    /// Which scan component is luma, if any.
+    luma: Option<usize>,
 }
 
 /// A luma block's fine detail across and down (see `dc_of_block`), saturated to a byte.
@@ -314,10 +316,9 @@ impl Decoding {
 }
 
 /// Decodes one scan; returns the planes of the components in `order`, the scan's order, and the
-/// luma plane's fine detail if luma is in this scan. With restart markers and `threads` > 1, the
-/// scan is split at restart markers and decoded on up to `threads` threads; the result is the
-/// one-thread result, byte for byte, refusals included (see [`split`]).
-#[allow(clippy::too_many_arguments)]
+/// luma plane's fine detail if luma is in this scan. With restart markers and more than one thread
+/// in `decoding`, the scan is split at restart markers and decoded on up to that many threads; the
+/// result is the one-thread result, byte for byte, refusals included (see [`split`]).
 fn decode(
     data: &[u8],
     frame: &Frame,
@@ -325,7 +326,7 @@ fn decode(
     restart_interval: usize,
     quant: &[Option<Quant>; 4],
     tables: &[[Option<Huffman>; 4]; 2],
-    threads: Decoding,
+    decoding: Decoding,
 ) -> Option<(Vec<Plane>, Option<FinePlane>)> {
     let (h_max, v_max) = (frame.h_max(), frame.v_max());
     // Planes cover the frame's whole MCUs, as an interleaved scan codes them.
@@ -356,18 +357,6 @@ fn decode(
         });
     }
     let mcus = mcus_x * mcus_y;
-    let runs = split(data, mcus, restart_interval, threads)
-        .map(|chunks| decode_chunks(data, &scan, &chunks, restart_interval, threads.pairs))
-        .unwrap_or_else(|| {
-            // One thread: the whole scan as one run.
-            let whole = Chunk {
-                from: 0,
-                mcus: 0..mcus,
-                last: true,
-            };
-            decode_run(data, &scan, &whole, restart_interval, threads.pairs).map(|run| vec![run])
-        })?;
-    // Scatter the runs' blocks, in coding order, into the planes.
     let mut planes: Vec<Plane> = scan
         .iter()
         .map(|c| {
@@ -378,27 +367,125 @@ fn decode(
         .collect();
     let luma = scan.iter().position(|c| c.index == 0);
     let mut fine = luma.map(|l| (Zeroizing::new(vec![[0; 2]; planes[l].0.len()]), planes[l].1));
-    for (s, c) in scan.iter().enumerate() {
-        let (bh, bv) = c.blocks;
-        let (plane, stride) = &mut planes[s];
-        let mut blocks = runs.iter().flat_map(|r| r.levels[s].iter());
-        let mut fines = runs.iter().flat_map(|r| r.fine.iter());
-        for mcu in 0..mcus {
-            let (mx, my) = (mcu % mcus_x, mcu / mcus_x);
-            for v in 0..bv {
-                for h in 0..bh {
-                    let at = (my * bv + v) * *stride + mx * bh + h;
-                    plane[at] = *blocks.next()?;
-                    if Some(s) == luma {
-                        if let Some((f, _)) = fine.as_mut() {
-                            f[at] = *fines.next()?;
+    let mut sink = PlaneSink {
+        planes: &mut planes,
+        fine: fine.as_mut(),
+        luma,
+        mcus_x,
+    };
+    match split(data, mcus, restart_interval, decoding) {
+        Some(chunks) => {
+            let runs = decode_chunks(data, &scan, &chunks, restart_interval, decoding.pairs)?;
+            // Put the runs' blocks, in coding order, in place.
+            for (run, chunk) in runs.iter().zip(&chunks) {
+                let mut levels: Vec<_> = run.levels.iter().map(|l| l.iter()).collect();
+                let mut fines = run.fine.iter();
+                for mcu in chunk.mcus.clone() {
+                    for (s, c) in scan.iter().enumerate() {
+                        for v in 0..c.blocks.1 {
+                            for h in 0..c.blocks.0 {
+                                let level = *levels[s].next()?;
+                                let f = if Some(s) == luma {
+                                    *fines.next()?
+                                } else {
+                                    [0; 2]
+                                };
+                                sink.put(s, c.blocks, mcu, (h, v), level, f);
+                            }
                         }
                     }
                 }
             }
         }
+        // One thread: straight into the planes, with no copy to hold.
+        None => {
+            let whole = Chunk {
+                from: 0,
+                mcus: 0..mcus,
+                last: true,
+            };
+            decode_run(
+                data,
+                &scan,
+                &whole,
+                restart_interval,
+                decoding.pairs,
+                &mut sink,
+            )?;
+        }
     }
     Some((planes, fine))
+}
+
+/// Where decoded blocks go.
+trait Sink {
+    /// Block `(h, v)` of MCU `mcu` of scan component `s`, which has `blocks` blocks per MCU
+    /// across and down; `fine` is the block's fine detail if `s` is luma. Called in coding order.
+    fn put(
+        &mut self,
+        s: usize,
+        blocks: (usize, usize),
+        mcu: usize,
+        at: (usize, usize),
+        level: u8,
+        fine: Fine,
+    );
+}
+
+/// The scan's planes (and luma fine detail), filled in place.
+struct PlaneSink<'p> {
+    planes: &'p mut [Plane],
+    fine: Option<&'p mut FinePlane>,
+    luma: Option<usize>,
+    mcus_x: usize,
+}
+
+impl Sink for PlaneSink<'_> {
+    #[inline(always)]
+    fn put(
+        &mut self,
+        s: usize,
+        (bh, bv): (usize, usize),
+        mcu: usize,
+        (h, v): (usize, usize),
+        level: u8,
+        fine: Fine,
+    ) {
+        let (mx, my) = (mcu % self.mcus_x, mcu / self.mcus_x);
+        let Some((plane, stride)) = self.planes.get_mut(s) else {
+            return;
+        };
+        // In range: the planes cover every MCU of the scan.
+        let at = (my * bv + v) * *stride + mx * bh + h;
+        if let Some(p) = plane.get_mut(at) {
+            *p = level;
+        }
+        if Some(s) == self.luma {
+            if let Some(f) = self.fine.as_mut().and_then(|(f, _)| f.get_mut(at)) {
+                *f = fine;
+            }
+        }
+    }
+}
+
+impl Sink for Run {
+    #[inline(always)]
+    fn put(
+        &mut self,
+        s: usize,
+        _: (usize, usize),
+        _: usize,
+        _: (usize, usize),
+        level: u8,
+        fine: Fine,
+    ) {
+        if let Some(levels) = self.levels.get_mut(s) {
+            levels.push(level);
+        }
+        if Some(s) == self.luma {
+            self.fine.push(fine);
+        }
+    }
 }
 
 /// Part of a scan decoded by one thread: MCUs `mcus`, coded from byte `from` of the scan's data.
@@ -424,15 +511,15 @@ fn split(
     data: &[u8],
     mcus: usize,
     restart_interval: usize,
-    threads: Decoding,
+    decoding: Decoding,
 ) -> Option<Vec<Chunk>> {
-    if restart_interval == 0 || threads.threads < 2 {
+    if restart_interval == 0 || decoding.threads < 2 {
         return None;
     }
     let intervals = mcus.div_ceil(restart_interval);
-    let threads = threads
+    let threads = decoding
         .threads
-        .min(mcus / threads.min_mcus.max(1))
+        .min(mcus / decoding.min_mcus.max(1))
         .min(intervals);
     if threads < 2 {
         return None;
@@ -477,9 +564,9 @@ fn decode_chunks(
     let runs = std::thread::scope(|s| {
         let handles: Vec<_> = rest
             .iter()
-            .map(|chunk| s.spawn(move || decode_run(data, scan, chunk, restart_interval, pairs)))
+            .map(|chunk| s.spawn(move || run_chunk(data, scan, chunk, restart_interval, pairs)))
             .collect();
-        let mut runs = vec![decode_run(data, scan, first, restart_interval, pairs)];
+        let mut runs = vec![run_chunk(data, scan, first, restart_interval, pairs)];
         // A panicking decoder thread is a bug: it carries on here, as it would on one thread.
         runs.extend(
             handles
@@ -491,8 +578,8 @@ fn decode_chunks(
     runs.into_iter().collect()
 }
 
-/// Decodes one chunk's MCUs; `None` where the one-thread decoder would refuse the scan.
-fn decode_run(
+/// Decodes one chunk's MCUs into a [`Run`] of its own.
+fn run_chunk(
     data: &[u8],
     scan: &[ScanComponent<'_>],
     chunk: &Chunk,
@@ -500,13 +587,30 @@ fn decode_run(
     pairs: bool,
 ) -> Option<Run> {
     let count = chunk.mcus.len();
-    let mut levels: Vec<Zeroizing<Vec<u8>>> = scan
-        .iter()
-        .map(|c| Zeroizing::new(Vec::with_capacity(count * c.blocks.0 * c.blocks.1)))
-        .collect();
     let luma = scan.iter().position(|c| c.index == 0);
     let luma_blocks = luma.map_or(0, |l| scan[l].blocks.0 * scan[l].blocks.1);
-    let mut fine = Zeroizing::new(Vec::with_capacity(count * luma_blocks));
+    let mut run = Run {
+        levels: scan
+            .iter()
+            .map(|c| Zeroizing::new(Vec::with_capacity(count * c.blocks.0 * c.blocks.1)))
+            .collect(),
+        fine: Zeroizing::new(Vec::with_capacity(count * luma_blocks)),
+        luma,
+    };
+    decode_run(data, scan, chunk, restart_interval, pairs, &mut run)?;
+    Some(run)
+}
+
+/// Decodes one chunk's MCUs into `sink`; `None` where the one-thread decoder would refuse the
+/// scan.
+fn decode_run<S: Sink>(
+    data: &[u8],
+    scan: &[ScanComponent<'_>],
+    chunk: &Chunk,
+    restart_interval: usize,
+    pairs: bool,
+    sink: &mut S,
+) -> Option<()> {
     let mut predictors = vec![0i32; scan.len()];
     let mut bits = Bits::new(data.get(chunk.from..)?);
     let restart_before =
@@ -517,19 +621,19 @@ fn decode_run(
             predictors.fill(0);
         }
         for (s, c) in scan.iter().enumerate() {
-            for _ in 0..c.blocks.0 * c.blocks.1 {
-                let (diff, detail) = if pairs {
-                    dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.quant)?
-                } else {
-                    dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.quant)?
-                };
-                predictors[s] = predictors[s].wrapping_add(diff);
-                // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag order)
-                // over 8, shifted to 0..255.
-                let level = (i64::from(predictors[s]) * i64::from(c.quant[0]) + 1024) >> 3;
-                levels[s].push(level.clamp(0, 255) as u8);
-                if Some(s) == luma {
-                    fine.push(detail.map(|d| d.min(255) as u8));
+            for v in 0..c.blocks.1 {
+                for h in 0..c.blocks.0 {
+                    let (diff, detail) = if pairs {
+                        dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.quant)?
+                    } else {
+                        dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.quant)?
+                    };
+                    predictors[s] = predictors[s].wrapping_add(diff);
+                    // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag
+                    // order) over 8, shifted to 0..255.
+                    let level = (i64::from(predictors[s]) * i64::from(c.quant[0]) + 1024) >> 3;
+                    let fine = detail.map(|d| d.min(255) as u8);
+                    sink.put(s, c.blocks, mcu, (h, v), level.clamp(0, 255) as u8, fine);
                 }
             }
         }
@@ -544,7 +648,7 @@ fn decode_run(
                 .restart(((end / restart_interval - 1) % 8) as u8)
                 .is_some()
     };
-    ok.then_some(Run { levels, fine })
+    ok.then_some(())
 }
 
 impl Decoded {
