@@ -279,7 +279,8 @@ impl<'a> Bits<'a> {
         }
     }
 
-    /// True while no bit consumed so far was one of the zero bytes fed past the data.
+    /// True while no bit consumed so far was one of the zero bytes fed past the data. Once false
+    /// it stays false (until a restart, which needs it true).
     pub(super) fn intact(&self) -> bool {
         self.count >= 8 * self.padding
     }

@@ -310,6 +310,44 @@ fn data_that_ends_early_is_refused() {
     assert!(refused(&cut));
 }
 
+/// The file with its frame header claiming `w` by `h` pixels.
+fn claiming(jpeg: &[u8], w: u16, h: u16) -> Vec<u8> {
+    let parts = walk(jpeg, false).unwrap();
+    let mut out = vec![0xFF, 0xD8];
+    for p in parts {
+        match p {
+            Part::Segment { marker, raw, .. } => {
+                let mut raw = raw.to_vec();
+                if marker == 0xC0 {
+                    // After FF, marker, length and precision: height, then width.
+                    raw[5..7].copy_from_slice(&h.to_be_bytes());
+                    raw[7..9].copy_from_slice(&w.to_be_bytes());
+                }
+                out.extend(raw);
+            }
+            Part::Entropy(data) => out.extend_from_slice(data),
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+/// A small file claiming a 94 MP frame (as a fuzzing slow unit did) is refused as soon as its
+/// data runs out, the same way on every path; before, all 1.5 million MCUs were walked on zero
+/// bits.
+#[test]
+fn a_large_frame_with_little_data_is_refused_where_the_data_ends() {
+    for restart in [0, 4] {
+        let jpeg = claiming(&baseline(restart), 14656, 6399);
+        assert!(
+            decoded(&jpeg, Decoding::new(1)).is_none(),
+            "restart {restart}"
+        );
+        assert!(decoded(&jpeg, Decoding::new(1).one_code_at_a_time()).is_none());
+        assert!(decoded(&jpeg, Decoding::eager(4)).is_none());
+    }
+}
+
 #[test]
 fn a_restart_marker_out_of_sequence_is_refused() {
     let jpeg = baseline(2);
