@@ -121,6 +121,10 @@ export type VaultStatus =
 
 /** What intake said about a photo's sharpness and exposure. */
 export interface Quality {
+  /** Percent of edges with fine detail at full resolution (from the JPEG's coefficients); null if not measured. */
+  fine_detail: number | null;
+  /** How alike the two directions' fine detail is (0..1); low means motion blur. */
+  detail_balance: number | null;
   sharpness: number;
   blurred: boolean;
   dark_fraction: number;

@@ -71,13 +71,41 @@ pub struct IntakePolicy {
     pub max_bytes: usize,
     /// Long edge of the thumbnail in pixels; default 320. Images smaller than this are not enlarged.
     pub thumbnail_edge: u32,
+    /// Share of edges with fine detail ([`Quality::fine_detail`], percent) below which a photo is
+    /// flagged as blurred; default 35, calibrated on photographs and their blurred copies (see
+    /// `docs/intake.md`).
+    #[serde(default = "default_min_fine_detail")]
+    pub min_fine_detail: f32,
+    /// [`Quality::detail_balance`] below which a photo is flagged as blurred (by motion); default
+    /// 0.6, calibrated with `min_fine_detail`.
+    #[serde(default = "default_min_detail_balance")]
+    pub min_detail_balance: f32,
     /// Sharpness (variance of the Laplacian on the thumbnail) below which a photo is flagged as
-    /// blurred; default 100, calibrated by the tests on sharp and blurred copies of one image.
+    /// blurred when [`Quality::fine_detail`] could not be measured (PNG, progressive JPEG, small
+    /// photos, too few edges); default 100, calibrated by the tests on sharp and blurred copies of
+    /// one image.
     pub min_sharpness: f32,
     /// Fraction of crushed-black (or blown-white) pixels above which a photo is flagged too dark
     /// (too bright); default 0.5.
     pub max_clipped_fraction: f32,
+    /// Threads that decode a JPEG's coefficients for the thumbnail, when the encoder wrote restart
+    /// markers; 0 (the default) for one per core, up to 8. Small photos use one whatever this says.
+    #[serde(default)]
+    pub decode_threads: usize,
 }
+
+fn default_min_fine_detail() -> f32 {
+    DEFAULT_MIN_FINE_DETAIL
+}
+
+fn default_min_detail_balance() -> f32 {
+    DEFAULT_MIN_DETAIL_BALANCE
+}
+
+/// Default of [`IntakePolicy::min_fine_detail`].
+pub const DEFAULT_MIN_FINE_DETAIL: f32 = 35.0;
+/// Default of [`IntakePolicy::min_detail_balance`].
+pub const DEFAULT_MIN_DETAIL_BALANCE: f32 = 0.6;
 
 impl Default for IntakePolicy {
     fn default() -> Self {
@@ -85,8 +113,11 @@ impl Default for IntakePolicy {
             max_pixels: 50_000_000,
             max_bytes: 64 * 1024 * 1024,
             thumbnail_edge: 320,
+            min_fine_detail: DEFAULT_MIN_FINE_DETAIL,
+            min_detail_balance: DEFAULT_MIN_DETAIL_BALANCE,
             min_sharpness: 100.0,
             max_clipped_fraction: 0.5,
+            decode_threads: 0,
         }
     }
 }
@@ -312,22 +343,30 @@ impl Stripped<'_> {
     /// half of [`intake`]).
     fn thumbnail(&self, policy: &IntakePolicy) -> Result<Thumbnail, IntakeError> {
         let info = &self.info;
-        let (thumb, decoded_size, icc) = match &self.source {
+        let (thumb, decoded_size, icc, sharpness) = match &self.source {
             Source::Jpeg(parts) => jpeg_thumbnail(&self.image, parts, info, policy)?,
             Source::Png(header) => {
                 let target = fit(info.width, info.height, policy.thumbnail_edge);
                 let thumb = png::thumbnail(&self.image, header, target, decode_limit(policy))?;
-                (thumb, (info.width, info.height), None)
+                (thumb, (info.width, info.height), None, None)
             }
         };
         let thumb = thumb.oriented(info.orientation);
-        let quality = quality::assess(&thumb, policy);
+        let quality = quality::assess(&thumb, sharpness, policy);
         Ok(Thumbnail {
             jpeg: thumb.encode_jpeg(THUMBNAIL_QUALITY, icc.as_deref())?,
             decoded_size,
             quality,
         })
     }
+}
+
+/// Threads for decoding coefficients under `policy`.
+fn decode_threads(policy: &IntakePolicy) -> dc::Decoding {
+    dc::Decoding::new(match policy.decode_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    })
 }
 
 /// Bytes a decoder may allocate: the largest image the policy allows, as RGBA, plus slack.
@@ -337,8 +376,9 @@ fn decode_limit(policy: &IntakePolicy) -> usize {
         .saturating_add(16 << 20)
 }
 
-/// A thumbnail in stored orientation, the size it was decoded at, and the ICC profile.
-type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>);
+/// A thumbnail in stored orientation, the size it was decoded at, the ICC profile, and the blur
+/// estimate from the coefficients when the DC-only decoder made it.
+type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>, Option<dc::Sharpness>);
 
 /// DCT-scaled decode, then box filter to the thumbnail size (still in stored orientation). At
 /// 1/8 scale, the usual one for photos, the DC-only decoder ([`dc`]) does the decode when it can;
@@ -356,8 +396,13 @@ fn jpeg_thumbnail(
     decoder.read_info()?;
     let eighth = (info.width.div_ceil(8), info.height.div_ceil(8));
     if eighth.0 >= target.0 || eighth.1 >= target.1 {
-        if let Some(scaled) = dc::eighth(parts) {
-            return Ok((shrink(&scaled, target), eighth, decoder.icc_profile()));
+        if let Some((scaled, sharpness)) = dc::eighth(parts, decode_threads(policy)) {
+            return Ok((
+                shrink(&scaled, target),
+                eighth,
+                decoder.icc_profile(),
+                Some(sharpness),
+            ));
         }
     }
     // `fit` never exceeds the stored size, which the header holds as u16.
@@ -375,6 +420,7 @@ fn jpeg_thumbnail(
         shrink(&scaled, target),
         (scaled.width, scaled.height),
         decoder.icc_profile(),
+        None,
     ))
 }
 
@@ -445,7 +491,13 @@ pub mod fuzzing {
         // The DC-only decoder directly, as small inputs rarely reach it through intake (it only
         // serves thumbnails at 1/8 scale).
         if let Ok(parts) = jpeg::walk(data, false) {
-            let _ = dc::eighth(&parts);
+            let one = dc::eighth(&parts, dc::Decoding::new(1));
+            let split = dc::eighth(&parts, dc::Decoding::eager(3));
+            assert!(
+                one.as_ref().map(|(p, s)| (&p.data, s))
+                    == split.as_ref().map(|(p, s)| (&p.data, s)),
+                "decoding on threads differs from one thread"
+            );
         }
         let policy = policy();
         let probed = probe(data, &policy);
@@ -482,5 +534,40 @@ pub mod fuzzing {
             }],
         };
         let _ = redact(data, &r, &policy);
+    }
+
+    /// The body of the `intake_dc_pairs` fuzz target: the input is a JPEG whose DC coefficients
+    /// (and blur estimate) are decoded looking up two AC codes at a time and one at a time. Both
+    /// must give the same pixels and estimate, or both refuse. Panics otherwise.
+    pub fn dc_pairs(data: &[u8]) {
+        let Ok(parts) = jpeg::walk(data, false) else {
+            return;
+        };
+        let reference = dc::eighth(&parts, dc::Decoding::new(1).one_code_at_a_time());
+        let pairs = dc::eighth(&parts, dc::Decoding::new(1));
+        assert!(
+            reference.as_ref().map(|(p, s)| (&p.data, s))
+                == pairs.as_ref().map(|(p, s)| (&p.data, s)),
+            "two codes per lookup differ from one"
+        );
+    }
+
+    /// The body of the `intake_dc_split` fuzz target: the first byte picks 2 to 8 threads, the
+    /// rest is a JPEG. Decoding it split at restart markers must give exactly what one thread
+    /// gives: the same pixels and blur estimate, or the same refusal. Panics otherwise.
+    pub fn dc_split(data: &[u8]) {
+        let Some((&pick, jpeg)) = data.split_first() else {
+            return;
+        };
+        let Ok(parts) = jpeg::walk(jpeg, false) else {
+            return;
+        };
+        let threads = 2 + usize::from(pick % 7);
+        let one = dc::eighth(&parts, dc::Decoding::new(1));
+        let split = dc::eighth(&parts, dc::Decoding::eager(threads));
+        assert!(
+            one.as_ref().map(|(p, s)| (&p.data, s)) == split.as_ref().map(|(p, s)| (&p.data, s)),
+            "decoding on {threads} threads differs from one thread"
+        );
     }
 }

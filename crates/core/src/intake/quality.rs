@@ -1,9 +1,12 @@
-//! The Review screen's quick quality check, made on the thumbnail (so it costs microseconds):
-//! sharpness as the variance of the Laplacian of the greyscale image, and exposure as the fraction
-//! of crushed-black and blown-white pixels.
+//! The Review screen's quick quality check. Blur: from the JPEG's coefficients at full resolution
+//! when the DC-only decoder made the thumbnail (the share of edges with fine detail, see
+//! `dc/blur.rs`), otherwise from the thumbnail (variance of its Laplacian, which cannot see blur
+//! under about 8 px at full resolution). Exposure: the fraction of crushed-black and blown-white
+//! thumbnail pixels.
 
 use serde::{Deserialize, Serialize};
 
+use super::dc::Sharpness;
 use super::pixels::Pixels;
 use super::IntakePolicy;
 
@@ -16,9 +19,22 @@ pub const BRIGHT_LEVEL: u8 = 245;
 /// retake?", "too dark", "too bright"). Advice only: the clinician may keep the photo.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
-    /// Variance of the 4-neighbour Laplacian of the thumbnail's grey levels; low means blurred.
+    /// Percentage (0..=100) of the photo's edges (neighbouring 8x8 blocks whose averages differ
+    /// clearly) that carry fine detail at full resolution, read from the JPEG's coefficients; low
+    /// means blurred. `None` when it could not be measured: PNG, progressive JPEG, photos too small
+    /// to be decoded at 1/8 scale, or too few edges to judge (then the photo is not flagged).
+    pub fine_detail: Option<f32>,
+    /// How alike the two directions' fine detail is (0..=1, lower over higher percentage); low
+    /// means motion blur (streaks sharp along one direction only). `None` when `fine_detail` is,
+    /// or when one direction has too few edges.
+    pub detail_balance: Option<f32>,
+    /// Variance of the 4-neighbour Laplacian of the thumbnail's grey levels; low means blurred, but
+    /// only blur of about 8 px or more at full resolution shows here.
     pub sharpness: f32,
-    /// `sharpness` is below the policy's [`IntakePolicy::min_sharpness`].
+    /// `fine_detail` is below the policy's [`IntakePolicy::min_fine_detail`] or `detail_balance`
+    /// below [`IntakePolicy::min_detail_balance`]. When the coefficients were read but show too
+    /// few edges to judge, false. When they could not be read (PNG, progressive JPEG, small
+    /// photos), `sharpness` is below [`IntakePolicy::min_sharpness`].
     pub blurred: bool,
     /// Fraction (0..=1) of thumbnail pixels at or below [`DARK_LEVEL`].
     pub dark_fraction: f32,
@@ -30,7 +46,11 @@ pub struct Quality {
     pub too_bright: bool,
 }
 
-pub(crate) fn assess(thumb: &Pixels, policy: &IntakePolicy) -> Quality {
+pub(crate) fn assess(
+    thumb: &Pixels,
+    sharpness_of_coefficients: Option<Sharpness>,
+    policy: &IntakePolicy,
+) -> Quality {
     let grey = thumb.grey();
     let (w, h) = (thumb.width as usize, thumb.height as usize);
     let n = grey.len().max(1) as f32;
@@ -52,9 +72,22 @@ pub(crate) fn assess(thumb: &Pixels, policy: &IntakePolicy) -> Quality {
     } else {
         0.0
     };
+    let fine_detail = sharpness_of_coefficients.and_then(|s| s.fine_detail());
+    let detail_balance = sharpness_of_coefficients.and_then(|s| s.balance());
     Quality {
+        fine_detail,
+        detail_balance,
         sharpness,
-        blurred: sharpness < policy.min_sharpness,
+        blurred: match (sharpness_of_coefficients, fine_detail) {
+            (_, Some(percent)) => {
+                percent < policy.min_fine_detail
+                    || detail_balance.is_some_and(|b| b < policy.min_detail_balance)
+            }
+            // Coefficients read, but too few edges to judge (smooth skin with no mark, a wall):
+            // not flagged, as the thumbnail's Laplacian would call any smooth scene blurred.
+            (Some(_), None) => false,
+            (None, None) => sharpness < policy.min_sharpness,
+        },
         dark_fraction,
         bright_fraction,
         too_dark: dark_fraction > policy.max_clipped_fraction,

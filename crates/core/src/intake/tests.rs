@@ -114,11 +114,11 @@ fn dc_only_and_dct_scaled_thumbnails_agree() {
     let info = probe(&jpeg, &policy).unwrap();
     let parts = jpeg::walk(&jpeg, false).unwrap();
     assert!(
-        dc::eighth(&parts).is_some(),
+        dc::eighth(&parts, dc::Decoding::new(1)).is_some(),
         "the DC-only decoder must take this file"
     );
-    let (fast, fast_size, _) = jpeg_thumbnail(&jpeg, &parts, &info, &policy).unwrap();
-    let (slow, slow_size, _) = jpeg_thumbnail(&jpeg, &[], &info, &policy).unwrap();
+    let (fast, fast_size, _, _) = jpeg_thumbnail(&jpeg, &parts, &info, &policy).unwrap();
+    let (slow, slow_size, _, _) = jpeg_thumbnail(&jpeg, &[], &info, &policy).unwrap();
     assert_eq!(fast_size, (150, 100));
     assert_eq!(fast_size, slow_size);
     assert_eq!((fast.width, fast.height), (slow.width, slow.height));

@@ -38,7 +38,7 @@ export const typedPatient: PatientSummary = {
 
 export const HEEL: BodySite = { code: '76853006', display: 'Heel', paired: true };
 export const SACRUM: BodySite = { code: '54735007', display: 'Sacral region', paired: false };
-export const sharp: Quality = { sharpness: 320, blurred: false, dark_fraction: 0, bright_fraction: 0, too_dark: false, too_bright: false };
+export const sharp: Quality = { fine_detail: 90, detail_balance: 0.95, sharpness: 320, blurred: false, dark_fraction: 0, bright_fraction: 0, too_dark: false, too_bright: false };
 
 /** The patient line core gives a photo of a wristband-identified, record-verified patient. */
 export const photoPatient: PatientLine = {

@@ -7,21 +7,44 @@ const FAST_BITS: u32 = 9;
 /// An AC code and its extra bits together up to this many bits long are skipped with one lookup.
 const SKIP_BITS: u32 = 11;
 /// In [`Huffman::skip`]: the entry resolves the code and its extra bits.
-const SKIP_RESOLVED: u16 = 0x8000;
+const SKIP_RESOLVED: u32 = 1 << 31;
 /// In [`Huffman::skip`]: how far a resolved end-of-block code moves the coefficient index: past
 /// 64 by more than any run from a valid index could (63 + 16).
-const SKIP_END: u16 = 128;
+const SKIP_END: u32 = 128;
+/// Zigzag index of the first coefficient of the fifth anti-diagonal (horizontal plus vertical
+/// frequency 4, periods of 4 px and shorter): a Gaussian blur of sigma 2 px leaves under 1% of
+/// an edge's amplitude there, so non-zero coefficients from here on are fine detail (see
+/// `blur.rs`).
+pub(super) const FINE_FROM: u32 = 10;
+/// For each zigzag index, which way the coefficient's wave varies more: 1 across (horizontal
+/// frequency above vertical: it shows vertical edges), 2 down (horizontal edges), 0 neither (the
+/// diagonal, which motion blur at 45 degrees leaves standing).
+const ORIENTATION: [u8; 64] = [
+    0, 1, 2, 2, 0, 1, 1, 1, 2, 2, 2, 2, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 2, 2, 0, 1, 1, 1, 1, 1, 1, 0,
+    0, 2, 2, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
 /// A DC difference of an 8-bit JPEG needs at most 11 bits.
 const MAX_DC_BITS: u8 = 11;
+/// The next this many bits are looked up in [`Huffman::pairs`]: up to two AC codes with their
+/// extra bits at once.
+const PAIR_BITS: u32 = 12;
 
 /// One Huffman table, as JPEG's Annex C defines the canonical codes.
 pub(super) struct Huffman {
     /// For the next [`FAST_BITS`] bits: `code length << 8 | symbol`, or 0 for a longer code.
     fast: Box<[u16; 1 << FAST_BITS]>,
     /// For the next [`SKIP_BITS`] bits, read as an AC code: when the code and its extra bits fit,
-    /// [`SKIP_RESOLVED`]` | total length << 8 | coefficients passed` ([`SKIP_END`] for end of
-    /// block); otherwise 0.
-    skip: Box<[u16; 1 << SKIP_BITS]>,
+    /// [`SKIP_RESOLVED`]` | size << 16 | total length << 8 | coefficients passed` ([`SKIP_END`]
+    /// for end of block; size is the coefficient's magnitude category, 0 for a zero run);
+    /// otherwise 0.
+    skip: Box<[u32; 1 << SKIP_BITS]>,
+    /// For the next [`PAIR_BITS`] bits, read as AC codes: the first code and its extra bits and,
+    /// when it is not the end of the block and the second also fits, the second. Packed as
+    /// `size2 << 28 | size1 << 24 | total length << 20 | first's length << 16 | passed2 << 8 |
+    /// passed1`, where passed is how far the code moves the coefficient index ([`SKIP_END`] for
+    /// end of block) and passed2 is 0 when there is no second code; the entry is 0 when not even
+    /// the first fits. Sizes are the coefficients' magnitude categories (0 for a zero run).
+    pairs: Box<[u32; 1 << PAIR_BITS]>,
     /// For each code length: the largest code of that length, or -1 when there is none.
     max_code: [i32; 17],
     /// For each code length: index in `values` of its first code, minus that code.
@@ -35,7 +58,7 @@ impl Huffman {
     pub(super) fn new(counts: &[u8], values: &[u8]) -> Option<Huffman> {
         // Arrays, not vectors: an index of FAST_BITS or SKIP_BITS bits needs no bounds check.
         let mut fast = Box::new([0u16; 1 << FAST_BITS]);
-        let mut skip = Box::new([0u16; 1 << SKIP_BITS]);
+        let mut skip = Box::new([0u32; 1 << SKIP_BITS]);
         let mut max_code = [-1i32; 17];
         let mut offset = [0i32; 17];
         let mut code = 0i32;
@@ -54,7 +77,7 @@ impl Huffman {
                     let entry = (len as u16) << 8 | u16::from(symbol);
                     fast[c << shift..(c + 1) << shift].fill(entry);
                 }
-                let (run, size) = (u16::from(symbol >> 4), u32::from(symbol & 15));
+                let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
                 if len + size <= SKIP_BITS {
                     let passed = if size == 0 && run != 15 {
                         SKIP_END
@@ -62,7 +85,7 @@ impl Huffman {
                         run + 1
                     };
                     let shift = SKIP_BITS - len;
-                    let entry = SKIP_RESOLVED | ((len + size) as u16) << 8 | passed;
+                    let entry = SKIP_RESOLVED | size << 16 | (len + size) << 8 | passed;
                     skip[c << shift..(c + 1) << shift].fill(entry);
                 }
             }
@@ -72,13 +95,65 @@ impl Huffman {
             index += count;
             code = (code + count) << 1;
         }
-        Some(Huffman {
+        let mut table = Huffman {
             fast,
             skip,
+            pairs: Box::new([0u32; 1 << PAIR_BITS]),
             max_code,
             offset,
             values: values.to_vec(),
+        };
+        table.build_pairs();
+        Some(table)
+    }
+
+    /// The code at the top of the `n` bits `bits` (right-aligned): its length and symbol.
+    fn code_at(&self, bits: u32, n: u32) -> Option<(u32, u8)> {
+        (1..=n.min(16)).find_map(|len| {
+            let code = (bits >> (n - len)) as i32;
+            (code <= self.max_code[len as usize]).then(|| {
+                let i = usize::try_from(self.offset[len as usize] + code).ok()?;
+                self.values.get(i).map(|&v| (len, v))
+            })?
         })
+    }
+
+    /// Fills [`Huffman::pairs`] from the codes.
+    fn build_pairs(&mut self) {
+        // How far an AC symbol moves the coefficient index, and its extra bits.
+        let step = |symbol: u8| {
+            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+            let passed = if size == 0 && run != 15 {
+                SKIP_END
+            } else {
+                run + 1
+            };
+            (passed, size)
+        };
+        for bits in 0..1u32 << PAIR_BITS {
+            let Some((len1, symbol1)) = self.code_at(bits, PAIR_BITS) else {
+                continue;
+            };
+            let (passed1, size1) = step(symbol1);
+            let first = len1 + size1;
+            if first > PAIR_BITS {
+                continue;
+            }
+            let mut entry = size1 << 24 | first << 20 | first << 16 | passed1;
+            let rest = PAIR_BITS - first;
+            if passed1 != SKIP_END && rest > 0 {
+                let tail = bits & ((1 << rest) - 1);
+                if let Some((len2, symbol2)) = self.code_at(tail, rest) {
+                    let (passed2, size2) = step(symbol2);
+                    let total = first + len2 + size2;
+                    if total <= PAIR_BITS {
+                        entry = size2 << 28 | size1 << 24 | total << 20 | first << 16;
+                        entry |= passed2 << 8 | passed1;
+                    }
+                }
+            }
+            self.pairs[bits as usize] = entry;
+        }
     }
 
     /// The next code's length and symbol, without consuming it.
@@ -204,7 +279,8 @@ impl<'a> Bits<'a> {
         }
     }
 
-    /// True while no bit consumed so far was one of the zero bytes fed past the data.
+    /// True while no bit consumed so far was one of the zero bytes fed past the data. Once false
+    /// it stays false (until a restart, which needs it true).
     pub(super) fn intact(&self) -> bool {
         self.count >= 8 * self.padding
     }
@@ -222,9 +298,21 @@ impl<'a> Bits<'a> {
     }
 }
 
-/// Decodes one block's DC difference and skips its AC coefficients.
+/// Decodes one block's DC difference and skips its AC coefficients; returns the difference and
+/// the block's fine detail across and down: the largest amplitude among its coefficients from
+/// [`FINE_FROM`] on of each [`ORIENTATION`], at least, from each one's magnitude category and its
+/// quantiser in `quant` (zigzag order).
+///
+/// With `PAIRS`, AC codes are looked up two at a time ([`Huffman::pairs`]); without, one at a
+/// time ([`Huffman::skip`]), the reference the tests and the `intake_dc_pairs` fuzz target
+/// compare it with. Both read the same bits and give the same result.
 #[inline(always)]
-pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Option<i32> {
+pub(super) fn dc_of_block<const PAIRS: bool>(
+    bits: &mut Bits<'_>,
+    dc: &Huffman,
+    ac: &Huffman,
+    quant: &[u16; 64],
+) -> Option<(i32, [u32; 2])> {
     bits.fill();
     let (len, size) = dc.peek(bits)?;
     if size > MAX_DC_BITS {
@@ -233,12 +321,42 @@ pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Op
     bits.consume(len);
     let diff = bits.signed(u32::from(size));
     let mut k = 1u32;
+    let mut fine = [0u32; 3];
     while k < 64 {
         bits.fill();
+        if PAIRS {
+            let entry = ac.pairs[bits.peek(PAIR_BITS) as usize];
+            if entry != 0 {
+                let first = entry & 0xFF;
+                let size1 = (entry >> 24) & 0xF;
+                k += first;
+                if size1 > 0 && k > FINE_FROM {
+                    note_fine(&mut fine, size1, quant, k - 1);
+                }
+                let second = (entry >> 8) & 0xFF;
+                // The second code belongs to this block only if the first left it unfinished;
+                // an end of block as the first code leaves k past 64, so it stops here.
+                if second != 0 && k < 64 {
+                    bits.consume((entry >> 20) & 0xF);
+                    k += second;
+                    let size2 = entry >> 28;
+                    if size2 > 0 && k > FINE_FROM {
+                        note_fine(&mut fine, size2, quant, k - 1);
+                    }
+                } else {
+                    bits.consume((entry >> 16) & 0xF);
+                }
+                continue;
+            }
+        }
         let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
         if entry & SKIP_RESOLVED != 0 {
-            bits.consume(u32::from((entry >> 8) & 0x1F));
-            k += u32::from(entry & 0xFF);
+            bits.consume((entry >> 8) & 0x1F);
+            k += entry & 0xFF;
+            let size = (entry >> 16) & 0xF;
+            if size > 0 && k > FINE_FROM {
+                note_fine(&mut fine, size, quant, k - 1);
+            }
             continue;
         }
         let (len, symbol) = ac.peek(bits)?;
@@ -248,7 +366,23 @@ pub(super) fn dc_of_block(bits: &mut Bits<'_>, dc: &Huffman, ac: &Huffman) -> Op
             break; // end of block
         }
         k += run + 1;
+        if size > 0 && k > FINE_FROM {
+            note_fine(&mut fine, size, quant, k - 1);
+        }
     }
     // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
-    (k <= 64 || k >= u32::from(SKIP_END)).then_some(diff)
+    (k <= 64 || k >= SKIP_END).then_some((diff, [fine[1], fine[2]]))
+}
+
+/// Keeps the largest fine detail per orientation: the least dequantised amplitude of a
+/// coefficient of magnitude category `size` (1..=15) at zigzag index `k` is `2^(size - 1)` times
+/// its quantiser.
+#[inline(always)]
+fn note_fine(fine: &mut [u32; 3], size: u32, quant: &[u16; 64], k: u32) {
+    let (Some(&q), Some(&o)) = (quant.get(k as usize), ORIENTATION.get(k as usize)) else {
+        return;
+    };
+    let amplitude = (1u32 << (size - 1).min(15)) * u32::from(q);
+    let f = &mut fine[usize::from(o)];
+    *f = (*f).max(amplitude);
 }

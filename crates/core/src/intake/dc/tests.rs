@@ -8,7 +8,7 @@ use std::io::Cursor;
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use proptest::prelude::*;
 
-use super::{decode_parts, eighth};
+use super::{decode_parts, eighth, Decoding};
 use crate::intake::jpeg::{walk, Part};
 
 const SAMPLINGS: [SamplingFactor; 8] = [
@@ -159,7 +159,7 @@ fn block_averages_equal_jpeg_decoders_where_nothing_is_interpolated() {
                 want.extend((0..channels).map(|ch| row[ch * w + x]));
             }
         }
-        let got = decode_parts(&walk(&jpeg, false).unwrap())
+        let got = decode_parts(&walk(&jpeg, false).unwrap(), Decoding::new(1))
             .unwrap_or_else(|| panic!("{}: refused", label(&c)))
             .pixels(false);
         assert_eq!(
@@ -191,7 +191,8 @@ fn rgb_is_close_to_jpeg_decoders_eighth_scale_decode() {
     for c in cases() {
         let jpeg = encode(&c);
         let (w, h, want) = reference(&jpeg);
-        let got = eighth(&walk(&jpeg, false).unwrap())
+        let got = eighth(&walk(&jpeg, false).unwrap(), Decoding::new(1))
+            .map(|(p, _)| p)
             .unwrap_or_else(|| panic!("{}: refused", label(&c)));
         let l = label(&c);
         assert_eq!((got.width, got.height), (u32::from(w), u32::from(h)), "{l}");
@@ -210,7 +211,7 @@ fn rgb_is_close_to_jpeg_decoders_eighth_scale_decode() {
 }
 
 fn refused(jpeg: &[u8]) -> bool {
-    decode_parts(&walk(jpeg, false).unwrap()).is_none()
+    decode_parts(&walk(jpeg, false).unwrap(), Decoding::new(1)).is_none()
 }
 
 fn baseline(restart: u16) -> Vec<u8> {
@@ -309,6 +310,44 @@ fn data_that_ends_early_is_refused() {
     assert!(refused(&cut));
 }
 
+/// The file with its frame header claiming `w` by `h` pixels.
+fn claiming(jpeg: &[u8], w: u16, h: u16) -> Vec<u8> {
+    let parts = walk(jpeg, false).unwrap();
+    let mut out = vec![0xFF, 0xD8];
+    for p in parts {
+        match p {
+            Part::Segment { marker, raw, .. } => {
+                let mut raw = raw.to_vec();
+                if marker == 0xC0 {
+                    // After FF, marker, length and precision: height, then width.
+                    raw[5..7].copy_from_slice(&h.to_be_bytes());
+                    raw[7..9].copy_from_slice(&w.to_be_bytes());
+                }
+                out.extend(raw);
+            }
+            Part::Entropy(data) => out.extend_from_slice(data),
+        }
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+/// A small file claiming a 94 MP frame (as a fuzzing slow unit did) is refused as soon as its
+/// data runs out, the same way on every path; before, all 1.5 million MCUs were walked on zero
+/// bits.
+#[test]
+fn a_large_frame_with_little_data_is_refused_where_the_data_ends() {
+    for restart in [0, 4] {
+        let jpeg = claiming(&baseline(restart), 14656, 6399);
+        assert!(
+            decoded(&jpeg, Decoding::new(1)).is_none(),
+            "restart {restart}"
+        );
+        assert!(decoded(&jpeg, Decoding::new(1).one_code_at_a_time()).is_none());
+        assert!(decoded(&jpeg, Decoding::eager(4)).is_none());
+    }
+}
+
 #[test]
 fn a_restart_marker_out_of_sequence_is_refused() {
     let jpeg = baseline(2);
@@ -332,8 +371,197 @@ fn impossible_huffman_tables_are_refused() {
     assert!(super::Huffman::new(&counts, &[1, 2]).is_some());
 }
 
+/// Everything a decode produces (block averages per component, luma fine detail), to compare
+/// one thread's result with a split one's.
+type Output = (Vec<Vec<u8>>, Vec<[u8; 2]>);
+
+fn output(parts: &[Part<'_>], threads: Decoding) -> Option<Output> {
+    decode_parts(parts, threads).map(|d| {
+        let planes = d.planes.iter().map(|(p, _)| p.to_vec()).collect();
+        (planes, d.fine.0.to_vec())
+    })
+}
+
+fn decoded(jpeg: &[u8], threads: Decoding) -> Option<Output> {
+    output(&walk(jpeg, false).unwrap(), threads)
+}
+
+fn with_restart(size: (u16, u16), sampling: SamplingFactor, restart: u16, grey: bool) -> Vec<u8> {
+    encode(&Case {
+        size,
+        grey,
+        sampling,
+        restart,
+        quality: 88,
+        optimized: false,
+    })
+}
+
+/// Split at restart markers on 2 to 8 threads, every layout and odd intervals give the one-thread
+/// result byte for byte (block averages and fine detail).
+#[test]
+fn split_decoding_equals_one_thread() {
+    for (size, sampling, grey) in [
+        ((520, 360), SamplingFactor::F_2_2, false),
+        ((301, 177), SamplingFactor::F_2_1, false),
+        ((173, 91), SamplingFactor::F_1_1, false),
+        ((333, 250), SamplingFactor::F_1_1, true),
+    ] {
+        for restart in [0, 1, 2, 3, 7, 13, 64, 1000] {
+            let jpeg = with_restart(size, sampling, restart, grey);
+            let one = decoded(&jpeg, Decoding::new(1));
+            assert!(one.is_some(), "{size:?} restart {restart}: refused");
+            for threads in [2, 3, 4, 8] {
+                assert!(
+                    decoded(&jpeg, Decoding::eager(threads)) == one,
+                    "{size:?} {sampling:?} restart {restart} on {threads} threads differs"
+                );
+            }
+        }
+    }
+}
+
+/// Refusals are the same split or not: data cut short in any interval, a marker out of sequence,
+/// a marker missing.
+#[test]
+fn split_decoding_refuses_what_one_thread_refuses() {
+    let jpeg = with_restart((520, 360), SamplingFactor::F_2_2, 3, false);
+    let data_len = with_entropy(&jpeg, |d| d.to_vec()).len();
+    assert_eq!(data_len, jpeg.len(), "the rebuilt file is the file");
+    let markers = |d: &[u8]| {
+        d.windows(2)
+            .filter(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1]))
+            .count()
+    };
+    let damaged: Vec<(String, Vec<u8>)> = vec![
+        (
+            "cut early".into(),
+            with_entropy(&jpeg, |d| d[..d.len() / 3].to_vec()),
+        ),
+        (
+            "cut late".into(),
+            with_entropy(&jpeg, |d| d[..d.len() - 30].to_vec()),
+        ),
+        (
+            "marker out of sequence".into(),
+            with_entropy(&jpeg, |d| {
+                let mut d = d.to_vec();
+                let at = d.windows(2).rposition(|w| w == [0xFF, 0xD3]).unwrap();
+                d[at + 1] = 0xD5;
+                d
+            }),
+        ),
+        (
+            "marker missing".into(),
+            with_entropy(&jpeg, |d| {
+                let at = d.windows(2).position(|w| w == [0xFF, 0xD4]).unwrap();
+                [&d[..at], &d[at + 2..]].concat()
+            }),
+        ),
+        (
+            "markers doubled".into(),
+            with_entropy(&jpeg, |d| {
+                let at = d.windows(2).position(|w| w == [0xFF, 0xD2]).unwrap();
+                [&d[..at + 2], &d[at..]].concat()
+            }),
+        ),
+    ];
+    assert!(markers(&jpeg) > 8);
+    for (what, bytes) in damaged {
+        let one = decoded(&bytes, Decoding::new(1));
+        assert!(
+            one.is_none(),
+            "{what}: the one-thread decoder must refuse it"
+        );
+        for threads in [2, 3, 5, 8] {
+            assert!(
+                decoded(&bytes, Decoding::eager(threads)).is_none(),
+                "{what} on {threads} threads"
+            );
+        }
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(192))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Any AC table and any bits: two codes per lookup read the same blocks from the same bits as
+    /// one code per lookup, refusals included.
+    #[test]
+    fn two_codes_per_lookup_read_what_one_reads(
+        counts in prop::collection::vec(0u8..=24, 16),
+        seed in any::<u8>(),
+        data in prop::collection::vec(any::<u8>(), 0..600),
+    ) {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let values: Vec<u8> = (0..total.min(256)).map(|i| (i as u8).wrapping_mul(seed | 1).wrapping_add(seed)).collect();
+        let Some(ac) = super::Huffman::new(&counts, &values) else {
+            return Ok(());
+        };
+        // DC: the standard luminance table.
+        let dc = super::Huffman::new(&[0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).unwrap();
+        // Markers are the walk's business: no 0xFF in the coded bits.
+        let data: Vec<u8> = data.into_iter().map(|b| b.min(0xFE)).collect();
+        let quant = [3u16; 64];
+        let (mut one, mut two) = (super::Bits::new(&data), super::Bits::new(&data));
+        for _ in 0..64 {
+            let a = super::dc_of_block::<false>(&mut one, &dc, &ac, &quant);
+            let b = super::dc_of_block::<true>(&mut two, &dc, &ac, &quant);
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(one.intact(), two.intact());
+            if a.is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Damaged data decodes (or is refused) with two codes per lookup exactly as with one.
+    #[test]
+    fn damaged_data_pairs_equal_one_code(
+        restart in prop_oneof![Just(0u16), Just(3)],
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+    ) {
+        let jpeg = baseline(restart);
+        let damaged = with_entropy(&jpeg, |d| {
+            let mut d = d.to_vec();
+            for (at, byte) in &edits {
+                let at = at.index(d.len());
+                if d[at] != 0xFF && *byte != 0xFF && (at == 0 || d[at - 1] != 0xFF) {
+                    d[at] = *byte;
+                }
+            }
+            d
+        });
+        crate::intake::fuzzing::dc_pairs(&damaged);
+        let parts = walk(&damaged, false).unwrap();
+        prop_assert!(output(&parts, Decoding::new(1).one_code_at_a_time()) == output(&parts, Decoding::new(1)));
+    }
+
+    /// Damaged data decodes (or is refused) split exactly as on one thread.
+    #[test]
+    fn damaged_data_split_equals_one_thread(
+        restart in prop_oneof![Just(1u16), Just(2), Just(5), Just(11)],
+        threads in 2usize..9,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let jpeg = baseline(restart);
+        let damaged = with_entropy(&jpeg, |d| {
+            let mut d = d.to_vec();
+            for (at, byte) in &edits {
+                let at = at.index(d.len());
+                // Markers too may be damaged here: a lost or invented marker must be refused
+                // alike.
+                d[at] = *byte;
+            }
+            d
+        });
+        // The `intake_dc_split` fuzz target's body, on the same input.
+        crate::intake::fuzzing::dc_split(&[&[threads as u8][..], &damaged].concat());
+        let Ok(parts) = walk(&damaged, false) else {
+            return Ok(());
+        };
+        prop_assert!(output(&parts, Decoding::new(1)) == output(&parts, Decoding::eager(threads)));
+    }
 
     /// Damaged entropy-coded data never panics; what decodes has the right size.
     #[test]
@@ -353,7 +581,7 @@ proptest! {
             }
             d
         });
-        if let Some(px) = eighth(&walk(&damaged, false).unwrap()) {
+        if let Some((px, _)) = eighth(&walk(&damaged, false).unwrap(), Decoding::new(1)) {
             prop_assert_eq!((px.width, px.height), (65, 45));
             prop_assert_eq!(px.data.len(), 65 * 45 * 3);
         }
@@ -368,5 +596,69 @@ proptest! {
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
         let values: Vec<u8> = (0..total).map(|i| (i as u8).wrapping_mul(seed | 1)).collect();
         let _ = super::Huffman::new(&counts, &values);
+    }
+}
+
+/// Two AC codes per lookup give the one-code result byte for byte, for every layout, restart
+/// interval, quality and optimised tables.
+#[test]
+fn two_codes_per_lookup_equal_one() {
+    for c in cases() {
+        let jpeg = encode(&c);
+        let one = decoded(&jpeg, Decoding::new(1).one_code_at_a_time());
+        assert!(one.is_some(), "{}: refused", label(&c));
+        assert!(decoded(&jpeg, Decoding::new(1)) == one, "{}", label(&c));
+        crate::intake::fuzzing::dc_pairs(&jpeg);
+    }
+}
+
+/// Writes the seeds of the `intake_dc_pairs` fuzz target: `cargo test -p wardcam-core --lib
+/// write_dc_pairs_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/intake_dc_pairs"]
+fn write_dc_pairs_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/intake_dc_pairs");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, sampling, grey, quality, optimized) in [
+        ("ycc420_q92", SamplingFactor::F_2_2, false, 92, false),
+        (
+            "ycc444_q35_optimized",
+            SamplingFactor::F_1_1,
+            false,
+            35,
+            true,
+        ),
+        ("ycc422_q75", SamplingFactor::F_2_1, false, 75, false),
+        ("grey_q85_optimized", SamplingFactor::F_1_1, true, 85, true),
+    ] {
+        let jpeg = encode(&Case {
+            size: (64, 40),
+            grey,
+            sampling,
+            restart: 0,
+            quality,
+            optimized,
+        });
+        std::fs::write(dir.join(name), jpeg).unwrap();
+    }
+}
+
+/// Writes the seeds of the `intake_dc_split` fuzz target (a thread-count byte, then a small JPEG
+/// with restart markers): `cargo test -p wardcam-core --lib write_dc_split_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/intake_dc_split"]
+fn write_dc_split_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/intake_dc_split");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, sampling, grey, restart) in [
+        ("ycc420_restart_1", SamplingFactor::F_2_2, false, 1),
+        ("ycc444_restart_2", SamplingFactor::F_1_1, false, 2),
+        ("ycc422_restart_5", SamplingFactor::F_2_1, false, 5),
+        ("grey_restart_3", SamplingFactor::F_1_1, true, 3),
+    ] {
+        let jpeg = with_restart((64, 40), sampling, restart, grey);
+        std::fs::write(dir.join(name), [&[1u8][..], &jpeg].concat()).unwrap();
     }
 }

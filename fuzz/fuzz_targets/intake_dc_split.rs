@@ -1,0 +1,8 @@
+//! Decodes a JPEG's DC coefficients (and the blur estimate) split at restart markers on 2 to 8
+//! threads and on one, and checks the results are identical, refusals included. The body lives in
+//! `wardcam_core::intake::fuzzing::dc_split`, which unit tests also run.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    wardcam_core::intake::fuzzing::dc_split(data);
+});
