@@ -98,6 +98,25 @@ fn newest<K: Ord, T: Record>(
     kept.into_iter().map(|(k, (_, s))| (k, s)).collect()
 }
 
+/// Removes the photos `gone` selects from `photos`, queueing each one's manifest, image and
+/// thumbnail in `shred`; returns how many went.
+fn drop_photos(
+    photos: &mut BTreeMap<PhotoId, Stored<PhotoManifest>>,
+    shred: &mut Vec<ItemId>,
+    gone: impl Fn(&PhotoManifest) -> bool,
+) -> usize {
+    let before = photos.len();
+    photos.retain(|_, s| {
+        let goes = gone(&s.record);
+        if goes {
+            shred.push(s.item);
+            shred.extend(s.record.items());
+        }
+        !goes
+    });
+    before - photos.len()
+}
+
 /// Rebuilds the visit state from `vault` and shreds what the rules above say. `now` dates the
 /// records it seals again.
 pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error> {
@@ -147,20 +166,9 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
             continue;
         };
         withdrawal_items.push(m.id);
-        let gone: Vec<PhotoId> = photos
-            .iter()
-            .filter(|(_, s)| {
-                s.record.visit_id == w.visit_id && s.record.consent.consent_id == w.consent_id
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in gone {
-            if let Some(s) = photos.remove(&id) {
-                shred.push(s.item);
-                shred.extend(s.record.items());
-                report.withdrawn_photos_shredded += 1;
-            }
-        }
+        report.withdrawn_photos_shredded += drop_photos(&mut photos, &mut shred, |m| {
+            m.visit_id == w.visit_id && m.consent.consent_id == w.consent_id
+        });
         if let Some(v) = visits.get_mut(&w.visit_id) {
             if v.record
                 .consent
@@ -175,18 +183,9 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         }
     }
     // A manifest left marked withdrawn is as good as shredded.
-    let marked: Vec<PhotoId> = photos
-        .iter()
-        .filter(|(_, s)| s.record.state == LocalState::Withdrawn)
-        .map(|(id, _)| *id)
-        .collect();
-    for id in marked {
-        if let Some(s) = photos.remove(&id) {
-            shred.push(s.item);
-            shred.extend(s.record.items());
-            report.withdrawn_photos_shredded += 1;
-        }
-    }
+    report.withdrawn_photos_shredded += drop_photos(&mut photos, &mut shred, |m| {
+        m.state == LocalState::Withdrawn
+    });
 
     // A refusal made in kiosk mode ends its visit at hand-back; if the app died before the
     // hand-back, the visit ends now, so the refusal can never be followed by photos.

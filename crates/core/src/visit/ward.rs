@@ -255,6 +255,12 @@ impl Inner {
     fn is_current(&self, visit: VisitId) -> bool {
         self.visit.as_ref().is_some_and(|v| v.id == visit)
     }
+
+    /// What the screens are shown of `photo`.
+    fn view_of(&self, photo: PhotoId) -> Result<PhotoView, Error> {
+        let s = self.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
+        Ok(PhotoView::of(&s.record, self.is_current(s.record.visit_id)))
+    }
 }
 
 fn read_consent(vault: &Vault, item: ItemId) -> Result<ConsentRecord, Error> {
@@ -875,12 +881,7 @@ impl Ward {
             return Err(e);
         }
         inner.session = next;
-        let view = inner
-            .photos
-            .get(&ticket.photo_id)
-            .map(|s| PhotoView::of(&s.record, true))
-            .ok_or(VisitError::UnknownPhoto)?;
-        Ok(view)
+        inner.view_of(ticket.photo_id)
     }
 
     /// The open visit's photos, oldest first (none while locked).
@@ -932,18 +933,7 @@ impl Ward {
         }
         record.label = Some(LabelRecord::from(&label));
         inner.save_photo(&vault, record, &[], self.clock.wall())?;
-        let current = inner.is_current(
-            inner
-                .photos
-                .get(&photo)
-                .map(|s| s.record.visit_id)
-                .ok_or(VisitError::UnknownPhoto)?,
-        );
-        inner
-            .photos
-            .get(&photo)
-            .map(|s| PhotoView::of(&s.record, current))
-            .ok_or_else(|| VisitError::UnknownPhoto.into())
+        inner.view_of(photo)
     }
 
     /// Deletes a photo not yet queued: the session lets go of it, then it is crypto-shredded.
@@ -1008,15 +998,7 @@ impl Ward {
             inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
             return Err(e);
         }
-        let is_current = inner
-            .photos
-            .get(&photo)
-            .is_some_and(|s| inner.is_current(s.record.visit_id));
-        inner
-            .photos
-            .get(&photo)
-            .map(|s| PhotoView::of(&s.record, is_current))
-            .ok_or_else(|| VisitError::UnknownPhoto.into())
+        inner.view_of(photo)
     }
 
     /// Hands the reviewed photos of the open visit to the outbox; refused while any lacks a
