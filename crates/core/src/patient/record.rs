@@ -129,16 +129,14 @@ pub enum RecordCheck {
 }
 
 impl RecordCheck {
-    /// True for the outcomes that must stop the session: a mismatch or several records.
+    /// True for every outcome but a match: a mismatch or several records stop the session, and a
+    /// missing record stops it unless the clinician records an override.
     pub fn blocks_session(&self) -> bool {
-        matches!(
-            self,
-            RecordCheck::Mismatch { .. } | RecordCheck::Ambiguous { .. }
-        )
+        !matches!(self, RecordCheck::Match { .. })
     }
 
     /// The outcome as an error to show, or `None` for a match. [`PatientError::RecordNotFound`]
-    /// leaves the patient usable but not verified; the other two block.
+    /// blocks unless the clinician records an override; the other two block.
     pub fn to_error(&self) -> Option<PatientError> {
         match self {
             RecordCheck::Match { .. } => None,

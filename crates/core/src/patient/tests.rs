@@ -174,39 +174,7 @@ mod wristband {
 
     #[test]
     fn every_error_code_is_distinct_and_in_the_patient_namespace() {
-        let fields = RecordFields::default();
-        let ai = Ai::GSRN;
-        let all = [
-            PatientError::Empty,
-            PatientError::NotDigits,
-            PatientError::WrongLength { digits: 3 },
-            PatientError::CheckDigitImpossible,
-            PatientError::CheckDigitWrong,
-            PatientError::EntriesDiffer,
-            PatientError::TooLong { max: 1 },
-            PatientError::NotAscii,
-            PatientError::NotRecognised,
-            PatientError::NotAWristband { ai },
-            PatientError::NotNhsWristband,
-            PatientError::GsrnCheckDigitWrong,
-            PatientError::Truncated { ai },
-            PatientError::FieldInvalid { ai },
-            PatientError::DuplicateField { ai },
-            PatientError::Unreadable,
-            PatientError::NoIdentifier,
-            PatientError::MissingIssuer,
-            PatientError::LocalIdInvalid,
-            PatientError::PolicyInvalid,
-            PatientError::RecordOffline,
-            PatientError::RecordUntrusted,
-            PatientError::RecordServerError { status: 500 },
-            PatientError::RecordMalformed,
-            PatientError::RecordMismatch { fields },
-            PatientError::RecordNotFound,
-            PatientError::RecordAmbiguous,
-            PatientError::LookupNeedsNhsNumber,
-            PatientError::LookupConfigInvalid,
-        ];
+        let all = PatientError::every_kind();
         let mut codes: Vec<&str> = all.iter().map(PatientError::code).collect();
         assert!(codes.iter().all(|c| c.starts_with("patient.")));
         codes.sort_unstable();
@@ -457,22 +425,33 @@ mod wristband {
     }
 
     #[test]
-    fn lookup_configuration_is_checked() {
-        let pem = include_bytes!("../../tests/fixtures/unrelated-cert.pem");
-        assert!(FhirPatientLookup::new("https://127.0.0.1:1/fhir/R4", pem).is_ok());
-        for (url, pem) in [
-            ("http://127.0.0.1/fhir", &pem[..]),
-            ("127.0.0.1/fhir", &pem[..]),
-            ("https://127.0.0.1/fhir", &b""[..]),
-            (
-                "https://127.0.0.1/fhir",
-                &b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"[..],
-            ),
+    fn an_unusable_endpoint_configuration_is_a_configuration_fault() {
+        let pem = include_str!("../../tests/fixtures/unrelated-cert.pem");
+        let config = |url: &str, pem: &str, pins: &[&str]| crate::endpoint::EndpointConfig {
+            base_url: url.into(),
+            trust_anchors_pem: pem.into(),
+            spki_pins_sha256: pins.iter().map(|p| (*p).to_owned()).collect(),
+            client_certificate_pem: None,
+            client_key_pem: None,
+            credential: None,
+        };
+        let pin = "UUAov0E5RUuj5t1s6dL3MXLDRL8KWa/3JDQkIr+bixM=";
+        assert!(FhirPatientLookup::from_config(&config(
+            "https://127.0.0.1:1/fhir/R4",
+            pem,
+            &[pin]
+        ))
+        .is_ok());
+        for c in [
+            config("http://127.0.0.1/fhir", pem, &[pin]),
+            config("127.0.0.1/fhir", pem, &[pin]),
+            config("https://127.0.0.1/fhir", "", &[pin]),
+            config("https://127.0.0.1/fhir", pem, &[]),
         ] {
             assert_eq!(
-                FhirPatientLookup::new(url, pem).err(),
+                FhirPatientLookup::from_config(&c).err(),
                 Some(PatientError::LookupConfigInvalid),
-                "{url}"
+                "{c:?}"
             );
         }
     }
@@ -502,10 +481,10 @@ mod wristband {
             verify_against_record(&ok, &band()).await.unwrap(),
             RecordCheck::Match { .. }
         ));
-        let offline = Canned(Err(PatientError::RecordOffline));
+        let offline = Canned(Err(PatientError::RecordUnreachable));
         assert_eq!(
             verify_against_record(&offline, &band()).await,
-            Err(PatientError::RecordOffline)
+            Err(PatientError::RecordUnreachable)
         );
     }
 

@@ -253,7 +253,7 @@ impl WristbandData {
         WristbandData::from_nhs_number(nhs_number, ScanSource::ManualEntry)
     }
 
-    fn from_nhs_number(nhs_number: NhsNumber, source: ScanSource) -> WristbandData {
+    pub(crate) fn from_nhs_number(nhs_number: NhsNumber, source: ScanSource) -> WristbandData {
         WristbandData {
             nhs_number: Some(nhs_number),
             ..WristbandData::empty(source)
@@ -304,6 +304,26 @@ impl fmt::Debug for WristbandData {
             .field("source", &self.source)
             .finish()
     }
+}
+
+/// Reads a scan as [`parse_scan`] does, and refuses a bare NHS number that may have been typed:
+/// one that came through a text field (`via_camera` false) without a scanner's symbology
+/// identifier (`]C0`, `]d1`…). Such a number was read from nowhere but a keyboard as far as anyone
+/// can tell, so it must go through the type-it-twice rule ([`PatientError::SecondEntryNeeded`]).
+/// Numbers from the phone's camera scanner, and GS1 wristband strings, are accepted as scanned.
+pub fn read_scan(
+    input: &str,
+    policy: &PatientPolicy,
+    via_camera: bool,
+) -> Result<WristbandData, PatientError> {
+    let band = parse_scan(input, policy)?;
+    if band.source == ScanSource::NhsNumber && !via_camera {
+        let trimmed = input.trim_matches([' ', '\t', '\r', '\n']);
+        if strip_symbology(trimmed).1.is_none() {
+            return Err(PatientError::SecondEntryNeeded);
+        }
+    }
+    Ok(band)
 }
 
 /// Reads one scan (or pasted text) as a patient identification: the entry point for scanners,

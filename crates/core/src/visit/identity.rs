@@ -6,7 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::patient::{
-    NhsNumber, PatientError, RecordPatient, ScanSource, Verification, WristbandData,
+    BirthDate, NhsNumber, OverrideReason, PatientError, RecordPatient, ScanSource, Verification,
+    WristbandData,
 };
 use crate::vault::Timestamp;
 
@@ -141,6 +142,12 @@ pub enum Verdict {
         /// Why the record did not vouch.
         reason: Option<Reason>,
     },
+    /// No such patient in the record, or the record system was not answering properly: confirmed
+    /// only with an [`Override`].
+    NeedsOverride {
+        /// Why.
+        reason: Reason,
+    },
     /// The record contradicts the band or cannot single the patient out: never confirmed.
     Blocked {
         /// Why.
@@ -158,6 +165,9 @@ impl From<&Verification> for Verdict {
             Verification::NotVerified { reason } => Verdict::NotVerified {
                 reason: reason.as_ref().map(Reason::from),
             },
+            Verification::NeedsOverride { reason } => Verdict::NeedsOverride {
+                reason: reason.into(),
+            },
             // `Verification` is non-exhaustive: an outcome this code has never seen blocks.
             #[allow(unreachable_patterns)]
             _ => Verdict::Blocked {
@@ -171,11 +181,14 @@ impl From<&Verification> for Verdict {
     }
 }
 
-/// A recorded decision to go on despite the record check (filled by the patient-safety work).
+/// A recorded decision to go on despite the record check: kept in the visit and sealed in every
+/// photo's manifest, so whoever receives the photo sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Override {
+    /// The record check's outcome that was overridden.
+    pub overrode: Reason,
     /// The reason chosen from the short list.
-    pub reason: String,
+    pub reason: OverrideReason,
     /// The clinician's own words.
     pub detail: String,
     /// Who made it.
@@ -200,6 +213,63 @@ pub struct PatientIdentity {
     /// An override of the record check, if one was recorded.
     #[serde(rename = "override")]
     pub override_: Option<Override>,
+    /// The visit must be checked against the record again before any photo is delivered (the
+    /// record was out of reach, or was overridden).
+    #[serde(default)]
+    pub recheck_due: bool,
+    /// When the record was last checked again, and what it said.
+    #[serde(default)]
+    pub recheck: Option<Recheck>,
+    /// The photos are held, never delivered: a later check against the record blocked.
+    #[serde(default)]
+    pub hold: Option<Hold>,
+}
+
+/// A later check against the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recheck {
+    /// When.
+    pub at: Timestamp,
+    /// What it said: the verdict it reached.
+    pub verdict: Verdict,
+}
+
+/// Why a visit's photos are held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    /// What the record check said.
+    pub reason: Reason,
+    /// When it was found.
+    pub at: Timestamp,
+}
+
+/// Whether a visit's photos may be delivered, as far as who the patient is goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "gate", rename_all = "snake_case")]
+pub enum DeliveryGate {
+    /// Yes.
+    Ready,
+    /// Not until the record has been checked again ([`crate::visit::recheck_due_visits`]).
+    NeedsRecheck,
+    /// Never automatically: the clinician reviews, and may only discard or keep holding.
+    Held {
+        /// Why.
+        reason: Reason,
+    },
+}
+
+/// What a later check against the record did to a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecheckOutcome {
+    /// The record now vouches for the patient.
+    Verified,
+    /// The record agrees with the override (still no such patient): the override stands.
+    OverrideStands,
+    /// The record could still not answer; the check is still due.
+    StillDue,
+    /// The record blocked: the photos are held.
+    Held,
 }
 
 impl fmt::Debug for PatientIdentity {
@@ -228,7 +298,105 @@ impl PatientIdentity {
             identified_by,
             verdict: Verdict::from(verification),
             override_: None,
+            recheck_due: verification.needs_recheck(),
+            recheck: None,
+            hold: None,
         }
+    }
+
+    /// Whether this visit's photos may be delivered (see [`DeliveryGate`]). Fails closed: a
+    /// blocked verdict, or one needing an override that has none, holds.
+    pub fn delivery_gate(&self) -> DeliveryGate {
+        if let Some(hold) = &self.hold {
+            return DeliveryGate::Held {
+                reason: hold.reason.clone(),
+            };
+        }
+        match (&self.verdict, &self.override_) {
+            (Verdict::Blocked { reason }, _) | (Verdict::NeedsOverride { reason }, None) => {
+                return DeliveryGate::Held {
+                    reason: reason.clone(),
+                }
+            }
+            _ => {}
+        }
+        if self.recheck_due {
+            DeliveryGate::NeedsRecheck
+        } else {
+            DeliveryGate::Ready
+        }
+    }
+
+    /// The band as the record check reads it, rebuilt from what was kept (names, date of birth,
+    /// NHS number). `None` when there is no NHS number to search by.
+    pub fn band_for_recheck(&self) -> Option<WristbandData> {
+        let nhs = self.band.nhs()?;
+        let mut band = match self.identified_by {
+            IdentifiedBy::TypedTwice => WristbandData::manual_entry(nhs),
+            _ => WristbandData::from_nhs_number(nhs, ScanSource::Gs1Wristband),
+        };
+        band.family_name = self.band.family_name.clone();
+        band.given_name = self.band.given_joined();
+        band.date_of_birth = self
+            .band
+            .birth_date
+            .as_deref()
+            .and_then(BirthDate::parse_iso);
+        // The record is searched by NHS number and compared on names and date of birth only, so
+        // the hospital number is not needed here.
+        Some(band)
+    }
+
+    /// Applies a later check against the record, made at `at`. A match upgrades the visit to
+    /// verified; an override whose record is still missing stands; no answer leaves the check due;
+    /// anything else (a mismatch, any blocked verdict, a missing record with no override) holds the
+    /// photos for good.
+    pub fn apply_recheck(&mut self, verification: &Verification, at: Timestamp) -> RecheckOutcome {
+        let verdict = Verdict::from(verification);
+        self.recheck = Some(Recheck {
+            at,
+            verdict: verdict.clone(),
+        });
+        if self.hold.is_some() {
+            return RecheckOutcome::Held;
+        }
+        let outcome = match verification {
+            Verification::Verified { record, .. } => {
+                self.record = Some(Demographics::from_record(record, self.band.nhs().as_ref()));
+                self.verdict = Verdict::Verified;
+                RecheckOutcome::Verified
+            }
+            Verification::NotVerified {
+                reason: Some(PatientError::RecordUnreachable),
+            } => RecheckOutcome::StillDue,
+            Verification::NeedsOverride {
+                reason: PatientError::RecordUnavailable { .. },
+            } => RecheckOutcome::StillDue,
+            Verification::NeedsOverride {
+                reason: PatientError::RecordNotFound,
+            } if self.override_.is_some() => RecheckOutcome::OverrideStands,
+            _ => {
+                let reason = match &verdict {
+                    Verdict::Blocked { reason } | Verdict::NeedsOverride { reason } => {
+                        reason.clone()
+                    }
+                    // Not verified for another reason (no endpoint, no NHS number) cannot settle a
+                    // visit that needed checking again.
+                    _ => Reason {
+                        code: "patient.recheck_inconclusive".into(),
+                        message: "The patient record could not settle who this patient is. \
+                                  Review the photos; they will not be sent."
+                            .into(),
+                    },
+                };
+                self.hold = Some(Hold { reason, at });
+                RecheckOutcome::Held
+            }
+        };
+        if outcome != RecheckOutcome::StillDue {
+            self.recheck_due = false;
+        }
+        outcome
     }
 
     /// Whether the record vouched for the patient.

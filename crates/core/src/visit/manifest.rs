@@ -30,8 +30,10 @@ use crate::review::{Label, Laterality};
 use crate::session::{Purpose, Purposes};
 use crate::vault::{ItemId, Timestamp};
 
-/// The manifest versions this build writes.
-pub const MANIFEST_VERSION: u32 = 1;
+/// The manifest version this build writes. Version 2 added the record check's override,
+/// re-check and hold to the patient identity: an older app must not read (and rewrite without) a
+/// hold, so it refuses version 2 rather than ignore the fields it does not know.
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// Where a photo is in its life on the phone. Delivery adds its own states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -278,10 +280,10 @@ pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, VisitError> {
         });
     }
     match head.version {
-        // Version 1 is the current shape. A version 2 adds an arm here that reads the version-1
-        // body and rewrites it into the new shape, with a test that decodes a sealed version-1
-        // record.
-        1 => serde_json::from_slice::<Envelope<T>>(bytes)
+        // Version 1 lacks the identity's `recheck_due`, `recheck` and `hold`, and never had an
+        // override: read as version 2, they default to "nothing due, no re-check, no hold", which
+        // is what a version-1 visit was (its record check had no such states).
+        1 | 2 => serde_json::from_slice::<Envelope<T>>(bytes)
             .map(|e| e.body)
             .map_err(|_| VisitError::ManifestInvalid {
                 detail: "a field is missing or malformed",

@@ -35,6 +35,7 @@ mod identity;
 mod ids;
 mod manifest;
 mod pins;
+mod recheck;
 mod recover;
 #[cfg(test)]
 mod testing;
@@ -46,8 +47,8 @@ mod ward;
 pub use clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 pub use error::VisitError;
 pub use identity::{
-    Candidate, Demographics, IdentifiedBy, LocalIdentifier, Override, PatientIdentity, Reason,
-    Verdict,
+    Candidate, DeliveryGate, Demographics, Hold, IdentifiedBy, LocalIdentifier, Override,
+    PatientIdentity, Reason, Recheck, RecheckOutcome, Verdict,
 };
 pub use ids::{PhotoId, VisitId};
 pub use manifest::{
@@ -55,6 +56,7 @@ pub use manifest::{
     VisitRecord, WithdrawalRecord, MANIFEST_VERSION,
 };
 pub use pins::PinStatus;
+pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
 pub use views::{PatientLine, PhotoView};
 pub use ward::{read_manifest, Ward, WardStatus};

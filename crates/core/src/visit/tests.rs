@@ -197,11 +197,11 @@ fn a_manifest_round_trips_and_other_versions_and_kinds_are_refused() {
     assert!(decode::<PhotoManifest>(&bytes).unwrap() == manifest);
 
     let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    value["version"] = 2.into();
+    value["version"] = 3.into();
     let newer = serde_json::to_vec(&value).unwrap();
     assert_eq!(
         decode::<PhotoManifest>(&newer).unwrap_err(),
-        VisitError::ManifestVersion { version: 2 }
+        VisitError::ManifestVersion { version: 3 }
     );
     assert!(matches!(
         decode::<VisitRecord>(&bytes).unwrap_err(),
@@ -218,8 +218,7 @@ fn a_manifest_round_trips_and_other_versions_and_kinds_are_refused() {
 
 #[test]
 fn a_manifest_written_by_version_1_still_reads() {
-    // A version-1 record as sealed by this release: later versions must keep reading it (the
-    // migration arm in `decode`).
+    // A version-1 record (as the previous release sealed it) reads as version 2 with nothing due.
     let f = fixture();
     consented(&f);
     f.ward.capture(&jpeg(), Purpose::Care).unwrap();
@@ -232,10 +231,19 @@ fn a_manifest_written_by_version_1_still_reads() {
         .unwrap()
         .id;
     let raw = vault.unseal(item).unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    let mut value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(value["format"], "wardcam.photo-manifest");
-    assert_eq!(value["version"], 1);
-    assert!(decode::<PhotoManifest>(&raw).is_ok());
+    assert_eq!(value["version"], 2);
+    let current = decode::<PhotoManifest>(&raw).unwrap();
+    // Version 1's shape: no re-check or hold fields in the identity.
+    value["version"] = 1.into();
+    let patient = value["body"]["patient"].as_object_mut().unwrap();
+    for field in ["recheck_due", "recheck", "hold"] {
+        assert!(patient.remove(field).is_some(), "{field} is written");
+    }
+    let old = decode::<PhotoManifest>(&serde_json::to_vec(&value).unwrap()).unwrap();
+    assert_eq!(old, current);
+    assert_eq!(old.patient.delivery_gate(), DeliveryGate::Ready);
 }
 
 // ---- transactions -----------------------------------------------------------------------------
@@ -839,5 +847,387 @@ fn handles_are_exact_in_javascript() {
         let v = VisitId::random().unwrap();
         assert!(v.handle() < 1 << 53);
         assert_eq!(v.handle(), VisitId(v.0).handle());
+    }
+}
+
+// ---- The record check: overrides, re-checks, holds (issue 12) ---------------------------------
+
+mod record_check {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::patient::{
+        parse_scan, NhsNumber, OverrideReason, PatientLookup, PatientPolicy, RecordPolicy,
+    };
+
+    /// A stand-in record answering every search the same way.
+    struct Canned(Result<serde_json::Value, PatientError>);
+
+    impl PatientLookup for Canned {
+        fn search_by_nhs_number(
+            &self,
+            _: &NhsNumber,
+        ) -> impl std::future::Future<Output = Result<serde_json::Value, PatientError>> + Send
+        {
+            std::future::ready(self.0.clone())
+        }
+    }
+
+    /// The record for BAND's NHS number, born on `birth_date`.
+    fn record(birth_date: &str) -> Canned {
+        Canned(Ok(json!({
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}],
+                "name": [{"family": "Smith", "given": ["John"]}],
+                "birthDate": birth_date,
+            }}],
+        })))
+    }
+
+    fn matching() -> Canned {
+        record("1980-01-18")
+    }
+
+    fn conflicting() -> Canned {
+        record("1981-01-18")
+    }
+
+    fn empty() -> Canned {
+        Canned(Ok(
+            json!({"resourceType": "Bundle", "type": "searchset", "entry": []}),
+        ))
+    }
+
+    fn with(outcome: Result<crate::patient::RecordCheck, PatientError>) -> Candidate {
+        Candidate::new(
+            parse_scan(BAND, &PatientPolicy::default()).unwrap(),
+            Verification::from_outcome(outcome),
+            Some(BAND),
+            true,
+        )
+    }
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// Confirms `c`, records consent and takes one photo.
+    fn photo_of(f: &Fixture, c: Candidate) -> PhotoId {
+        f.ward.identify(c).unwrap();
+        f.ward.confirm().unwrap();
+        f.ward.record_consent(verbal()).unwrap();
+        f.ward.start_capture().unwrap();
+        f.ward.capture(&jpeg(), Purpose::Care).unwrap().id
+    }
+
+    fn manifests(f: &Fixture) -> Vec<PhotoManifest> {
+        let vault = f.vault();
+        vault
+            .list()
+            .unwrap()
+            .iter()
+            .filter(|m| m.kind == ItemKind::Manifest)
+            .map(|m| read_manifest(&vault, m.id).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_record_blocks_until_an_override_is_recorded_and_sealed_with_every_photo() {
+        let mut f = fixture();
+        f.ward
+            .identify(with(Ok(crate::patient::RecordCheck::NotFound)))
+            .unwrap();
+        assert_eq!(code(f.ward.confirm()), "patient.record_not_found");
+        assert_eq!(
+            code(
+                f.ward
+                    .override_record_check(OverrideReason::NewAdmissionNotRegistered, " ")
+            ),
+            "patient.override_incomplete"
+        );
+        let c = f
+            .ward
+            .override_record_check(
+                OverrideReason::NewAdmissionNotRegistered,
+                "Admitted 20 minutes ago via ED",
+            )
+            .unwrap();
+        assert_eq!(c.identity.override_.as_ref().unwrap().by, "Dr A Jones");
+        f.ward.confirm().unwrap();
+        f.ward.record_consent(verbal()).unwrap();
+        f.ward.start_capture().unwrap();
+        let id = f.ward.capture(&jpeg(), Purpose::Care).unwrap().id;
+
+        let sealed = manifests(&f);
+        assert_eq!(sealed.len(), 1);
+        let o = sealed[0].patient.override_.clone().unwrap();
+        assert_eq!(o.reason, OverrideReason::NewAdmissionNotRegistered);
+        assert_eq!(o.detail, "Admitted 20 minutes ago via ED");
+        assert_eq!(o.by, "Dr A Jones");
+        assert_eq!(o.overrode.code, "patient.record_not_found");
+        assert!(matches!(
+            sealed[0].patient.verdict,
+            Verdict::NeedsOverride { .. }
+        ));
+
+        // It outlives a restart, and the photo still waits for a re-check.
+        f.restart();
+        f.ward.unlock(UnlockMethod::Development).unwrap();
+        let outbox = f.ward.outbox().unwrap();
+        assert!(outbox[0].patient.overridden);
+        assert_eq!(
+            f.ward.delivery_gate(id).unwrap(),
+            DeliveryGate::NeedsRecheck
+        );
+        // The record still has no such patient: the override stands and the photo may go.
+        let done = run(recheck_due_visits(&f.ward, Some(&empty()))).unwrap();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].1, RecheckOutcome::OverrideStands);
+        assert_eq!(f.ward.delivery_gate(id).unwrap(), DeliveryGate::Ready);
+    }
+
+    #[test]
+    fn only_an_overridable_outcome_takes_an_override_and_a_trust_may_forbid_it() {
+        let f = fixture();
+        for outcome in [
+            Ok(crate::patient::RecordCheck::Ambiguous { count: 2 }),
+            Err(PatientError::RecordPinMismatch),
+            Err(PatientError::RecordUnreachable),
+            Err(PatientError::RecordMalformed),
+        ] {
+            f.ward.identify(with(outcome.clone())).unwrap();
+            assert_eq!(
+                code(
+                    f.ward
+                        .override_record_check(OverrideReason::RecordSystemDown, "downtime")
+                ),
+                "patient.override_not_allowed",
+                "{outcome:?}"
+            );
+        }
+        f.ward
+            .set_record_policy(RecordPolicy {
+                allow_unverified: false,
+            })
+            .unwrap();
+        f.ward
+            .identify(with(Err(PatientError::RecordUnavailable {
+                status: Some(503),
+            })))
+            .unwrap();
+        assert_eq!(
+            code(
+                f.ward
+                    .override_record_check(OverrideReason::RecordSystemDown, "downtime")
+            ),
+            "patient.override_not_allowed"
+        );
+        f.ward
+            .identify(with(Err(PatientError::RecordUnreachable)))
+            .unwrap();
+        assert_eq!(code(f.ward.confirm()), "patient.unverified_not_allowed");
+        f.ward.identify(candidate(BAND)).unwrap();
+        assert_eq!(code(f.ward.confirm()), "patient.unverified_not_allowed");
+        assert!(f.kinds().is_empty(), "nothing sealed: {:?}", f.kinds());
+    }
+
+    #[test]
+    fn an_override_needs_the_clinicians_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::new();
+        let ward = ward_on(
+            &dir.path().join("vault"),
+            &keys,
+            Arc::new(TestClock::default()),
+            None,
+        );
+        ward.unlock(UnlockMethod::Development).unwrap();
+        ward.identify(with(Ok(crate::patient::RecordCheck::NotFound)))
+            .unwrap();
+        assert_eq!(
+            code(ward.override_record_check(OverrideReason::NewAdmissionNotRegistered, "new")),
+            "patient.override_incomplete"
+        );
+    }
+
+    /// The reset-the-connection attack: the record was out of reach at confirmation, so the band
+    /// stood; the re-check before delivery finds the mismatch and holds the photo for good.
+    #[test]
+    fn an_unreachable_visit_is_checked_again_and_a_mismatch_holds_its_photos() {
+        let mut f = fixture();
+        let id = photo_of(&f, with(Err(PatientError::RecordUnreachable)));
+        f.ward.review().unwrap();
+        f.ward.label(id, arm()).unwrap();
+        f.ward.queue().unwrap();
+        assert_eq!(
+            f.ward.delivery_gate(id).unwrap(),
+            DeliveryGate::NeedsRecheck
+        );
+        assert_eq!(f.ward.rechecks_due().unwrap().len(), 1);
+
+        // Still out of reach, or no endpoint at all: nothing changes, the photo waits.
+        let still = Canned(Err(PatientError::RecordUnreachable));
+        let done = run(recheck_due_visits(&f.ward, Some(&still))).unwrap();
+        assert_eq!(done[0].1, RecheckOutcome::StillDue);
+        assert!(run(recheck_due_visits::<Canned>(&f.ward, None))
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            f.ward.delivery_gate(id).unwrap(),
+            DeliveryGate::NeedsRecheck
+        );
+
+        let done = run(recheck_due_visits(&f.ward, Some(&conflicting()))).unwrap();
+        assert_eq!(done[0].1, RecheckOutcome::Held);
+        let DeliveryGate::Held { reason } = f.ward.delivery_gate(id).unwrap() else {
+            panic!("not held");
+        };
+        assert_eq!(reason.code, "patient.record_mismatch");
+        // A later match cannot release it, and nothing is due any more.
+        assert!(f.ward.rechecks_due().unwrap().is_empty());
+        f.restart();
+        f.ward.unlock(UnlockMethod::Development).unwrap();
+        assert!(matches!(
+            f.ward.outbox().unwrap()[0].identity,
+            DeliveryGate::Held { .. }
+        ));
+        assert!(matches!(manifests(&f)[0].patient.hold, Some(Hold { .. })));
+        // Discarding is the way out; the photo is shredded whole.
+        f.ward.withdraw(Some(id)).unwrap();
+        assert!(f.ward.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_match_on_the_recheck_upgrades_the_visit_to_verified() {
+        let f = fixture();
+        let id = photo_of(&f, with(Err(PatientError::RecordUnreachable)));
+        assert!(!f.ward.photos().unwrap()[0].patient.verified);
+        let done = run(recheck_due_visits(&f.ward, Some(&matching()))).unwrap();
+        assert_eq!(done[0].1, RecheckOutcome::Verified);
+        assert_eq!(f.ward.delivery_gate(id).unwrap(), DeliveryGate::Ready);
+        assert!(f.ward.photos().unwrap()[0].patient.verified);
+        assert!(f.ward.current_patient().unwrap().unwrap().is_verified());
+        let m = &manifests(&f)[0];
+        assert_eq!(m.patient.verdict, Verdict::Verified);
+        assert!(m.patient.recheck.is_some());
+    }
+
+    #[test]
+    fn a_visit_that_needs_no_recheck_is_deliverable_and_never_checked() {
+        let f = fixture();
+        // No record endpoint on this device: the band stands, nothing to check again.
+        let id = photo_of(&f, candidate(BAND));
+        assert_eq!(f.ward.delivery_gate(id).unwrap(), DeliveryGate::Ready);
+        assert!(f.ward.rechecks_due().unwrap().is_empty());
+    }
+
+    /// Every outcome a re-check can have.
+    fn recheck_outcomes() -> Vec<Verification> {
+        let mut all: Vec<Verification> = PatientError::every_kind()
+            .into_iter()
+            .map(|e| Verification::from_outcome(Err(e)))
+            .collect();
+        all.push(Verification::from_outcome(Ok(
+            crate::patient::RecordCheck::NotFound,
+        )));
+        all.push(Verification::from_outcome(Ok(
+            crate::patient::RecordCheck::Ambiguous { count: 3 },
+        )));
+        all.push(Verification::not_configured());
+        all
+    }
+
+    fn verified() -> Verification {
+        Verification::from_outcome(Ok(crate::patient::RecordCheck::Match {
+            record: crate::patient::RecordPatient {
+                id: None,
+                family_name: Some("SMITH".into()),
+                given_names: vec!["JOHN".into()],
+                birth_date: None,
+            },
+            compared: Default::default(),
+        }))
+    }
+
+    proptest! {
+        /// Whatever a visit was confirmed on and whatever re-checks follow, a photo is deliverable
+        /// only once the record has vouched for the patient, or (for an override) has confirmed
+        /// that the record is still missing; never while only "unreachable" answers came back.
+        #[test]
+        fn no_unverified_photo_is_deliverable_before_a_recheck_settles_it(
+            first in 0usize..3,
+            overridden in any::<bool>(),
+            rechecks in proptest::collection::vec(0usize..64, 0..5),
+        ) {
+            let at_confirm = [
+                Verification::from_outcome(Err(PatientError::RecordUnreachable)),
+                Verification::from_outcome(Ok(crate::patient::RecordCheck::NotFound)),
+                Verification::from_outcome(Err(PatientError::RecordUnavailable { status: None })),
+            ][first].clone();
+            let mut c = Candidate::new(
+                parse_scan(BAND, &PatientPolicy::default()).unwrap(),
+                at_confirm.clone(),
+                Some(BAND),
+                false,
+            );
+            let overridden = overridden && matches!(at_confirm, Verification::NeedsOverride { .. });
+            if overridden {
+                c.identity.override_ = Some(Override {
+                    overrode: at_confirm.reason().unwrap().into(),
+                    reason: OverrideReason::RecordSystemDown,
+                    detail: "downtime".into(),
+                    by: "Dr A".into(),
+                    at: Timestamp(1),
+                });
+            }
+            let mut identity = c.identity;
+            // A needs-override visit without an override never reaches delivery at all.
+            if !overridden && matches!(at_confirm, Verification::NeedsOverride { .. }) {
+                let held = matches!(identity.delivery_gate(), DeliveryGate::Held { .. });
+                prop_assert!(held);
+                return Ok(());
+            }
+            prop_assert_eq!(identity.delivery_gate(), DeliveryGate::NeedsRecheck);
+            let mut outcomes = recheck_outcomes();
+            outcomes.push(verified());
+            // The model: a visit waits until an answer settles it; a match or (for an override) a
+            // still-missing record releases it; any other answer but "no answer" holds it for good.
+            #[derive(Debug, PartialEq)]
+            enum Model { Due, Ready, Held }
+            let mut model = Model::Due;
+            for (i, pick) in rechecks.iter().enumerate() {
+                let v = &outcomes[pick % outcomes.len()];
+                identity.apply_recheck(v, Timestamp(10 + i as u64));
+                let no_answer = matches!(
+                    v.reason(),
+                    Some(PatientError::RecordUnreachable)
+                        | Some(PatientError::RecordUnavailable { .. })
+                );
+                let releases = v.is_verified()
+                    || (overridden && v.reason() == Some(&PatientError::RecordNotFound));
+                model = match model {
+                    Model::Held => Model::Held,
+                    _ if releases => Model::Ready,
+                    m if no_answer => m,
+                    _ => Model::Held,
+                };
+            }
+            let gate = identity.delivery_gate();
+            match model {
+                Model::Due => prop_assert_eq!(gate, DeliveryGate::NeedsRecheck),
+                Model::Ready => prop_assert_eq!(gate, DeliveryGate::Ready),
+                Model::Held => {
+                    let held = matches!(gate, DeliveryGate::Held { .. });
+                    prop_assert!(held, "{:?}", gate);
+                }
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::identity::{IdentifiedBy, PatientIdentity, Verdict};
+use super::identity::{DeliveryGate, IdentifiedBy, PatientIdentity, Verdict};
 use super::ids::{PhotoId, VisitId};
 use super::manifest::{LocalState, PhotoManifest};
 use crate::intake::Quality;
@@ -45,6 +45,8 @@ pub struct PhotoView {
     pub captured_at: Timestamp,
     /// Whose it is.
     pub patient: PatientLine,
+    /// Whether who the patient is lets it be delivered (held photos show an alarm).
+    pub identity: DeliveryGate,
 }
 
 impl PhotoView {
@@ -67,6 +69,7 @@ impl PhotoView {
             version: m.revision,
             captured_at: m.captured_at,
             patient: PatientLine::of(&m.patient),
+            identity: m.patient.delivery_gate(),
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct PatientLine {
     pub identified_by: IdentifiedBy,
     /// Whether the record vouched for the patient.
     pub verified: bool,
+    /// Whether the clinician overrode the record check.
+    pub overridden: bool,
 }
 
 impl PatientLine {
@@ -111,6 +116,7 @@ impl PatientLine {
                 .map(|d| d.formatted()),
             identified_by: p.identified_by,
             verified: matches!(p.verdict, Verdict::Verified),
+            overridden: p.override_.is_some(),
         }
     }
 }

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 use super::error::VisitError;
-use super::identity::{Candidate, PatientIdentity};
+use super::identity::{Candidate, DeliveryGate, Override, PatientIdentity, RecheckOutcome};
 use super::ids::{PhotoId, VisitId};
 use super::manifest::{
     decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, RedactionStep,
@@ -25,7 +25,7 @@ use crate::consent::{
     ConsentText, Decision, RecordContext,
 };
 use crate::intake::{self, IntakePolicy, Redaction, SealedPhoto};
-use crate::patient::{BirthDate, Verification};
+use crate::patient::{BirthDate, OverrideReason, PatientError, RecordPolicy, WristbandData};
 use crate::review::{check_ready_to_queue, Label};
 use crate::session::{
     Consent, ConsentRef, Event, LockReason, PatientRef, Photo, PhotoRef, Purpose, ResumedVisit,
@@ -53,6 +53,8 @@ struct Inner {
     /// Every visit record still needed.
     visits: BTreeMap<VisitId, Stored<VisitRecord>>,
     recovery: Option<RecoveryReport>,
+    /// What the trust allows when the record cannot vouch for a patient.
+    record_policy: RecordPolicy,
     /// Shreds whose keys are gone but whose files could not be removed; the next open finishes them.
     cleanup_pending: usize,
 }
@@ -294,6 +296,7 @@ impl Ward {
                 photos: BTreeMap::new(),
                 visits: BTreeMap::new(),
                 recovery: None,
+                record_policy: RecordPolicy::default(),
                 cleanup_pending: 0,
             }),
             pins: Mutex::new(Pins::default()),
@@ -491,9 +494,9 @@ impl Ward {
         let mut inner = self.lock()?;
         let vault = inner.vault()?;
         let candidate = inner.candidate.clone().ok_or(SessionError::NoPatient)?;
-        if let Verification::Blocked { reason, .. } = &candidate.verification {
-            return Err((*reason).into());
-        }
+        candidate
+            .verification
+            .confirmable(candidate.identity.override_.is_some(), &inner.record_policy)?;
         let id = VisitId::random()?;
         let next = self.trial(&inner, Event::ConfirmPatient(patient_ref(id)))?;
         let record = VisitRecord {
@@ -511,6 +514,95 @@ impl Ward {
         inner.candidate = None;
         inner.visit = Some(OpenVisit { id, consent: None });
         Ok(inner.session.view())
+    }
+
+    /// Records the clinician's decision to go on although the record check needs an override (no
+    /// such patient in the record, or the record system not answering properly): a reason from
+    /// the short list, their own words, and who they are (the name set with their PIN). Refused
+    /// for any other outcome, when the trust forbids it, and without words or a name.
+    pub fn override_record_check(
+        &self,
+        reason: OverrideReason,
+        detail: &str,
+    ) -> Result<Candidate, Error> {
+        let mut inner = self.lock()?;
+        inner.clinician_holds()?;
+        let policy = inner.record_policy;
+        let candidate = inner.candidate.as_mut().ok_or(SessionError::NoPatient)?;
+        candidate.verification.may_override(&policy)?;
+        let detail = detail.trim();
+        // Taken after `inner`, as everywhere else.
+        let by = self.clinician_name()?;
+        let (Some(by), false) = (by, detail.chars().count() < 3) else {
+            return Err(PatientError::OverrideIncomplete.into());
+        };
+        let overrode = candidate
+            .verification
+            .reason()
+            .map(Into::into)
+            .ok_or(PatientError::OverrideNotAllowed)?;
+        candidate.identity.override_ = Some(Override {
+            overrode,
+            reason,
+            detail: detail.chars().take(500).collect(),
+            by,
+            at: self.clock.wall(),
+        });
+        Ok(candidate.clone())
+    }
+
+    /// Sets what the trust allows when the record cannot vouch (provisioning).
+    pub fn set_record_policy(&self, policy: RecordPolicy) -> Result<(), Error> {
+        self.lock()?.record_policy = policy;
+        Ok(())
+    }
+
+    /// The visits that must be checked against the record again before their photos go, with the
+    /// band to check (visits with no NHS number have nothing to check and are not listed).
+    pub fn rechecks_due(&self) -> Result<Vec<(VisitId, WristbandData)>, Error> {
+        let inner = self.lock()?;
+        Ok(inner
+            .visits
+            .values()
+            .map(|s| &s.record)
+            .filter(|r| r.patient.recheck_due && r.patient.hold.is_none())
+            .filter(|r| inner.photos_of(r.visit_id).next().is_some() || !r.ended)
+            .filter_map(|r| Some((r.visit_id, r.patient.band_for_recheck()?)))
+            .collect())
+    }
+
+    /// Applies a later check against the record to `visit`: its record and every photo's manifest
+    /// are sealed anew with the result (see [`PatientIdentity::apply_recheck`]).
+    pub fn apply_recheck(
+        &self,
+        visit: VisitId,
+        verification: &crate::patient::Verification,
+    ) -> Result<RecheckOutcome, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let now = self.clock.wall();
+        let mut record = inner
+            .visits
+            .get(&visit)
+            .map(|s| s.record.clone())
+            .ok_or(VisitError::UnknownPhoto)?;
+        let outcome = record.patient.apply_recheck(verification, now);
+        let patient = record.patient.clone();
+        inner.save_visit(&vault, record, now)?;
+        let photos: Vec<PhotoManifest> = inner.photos_of(visit).cloned().collect();
+        for mut m in photos {
+            m.patient = patient.clone();
+            inner.save_photo(&vault, m, &[], now)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Whether `photo` may be delivered as far as its patient's identity goes. Delivery asks this
+    /// before every send; [`DeliveryGate::NeedsRecheck`] means: check the record first.
+    pub fn delivery_gate(&self, photo: PhotoId) -> Result<DeliveryGate, Error> {
+        let inner = self.lock()?;
+        let m = inner.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
+        Ok(m.record.patient.delivery_gate())
     }
 
     /// The confirmed patient (never while locked).

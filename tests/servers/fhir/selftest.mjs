@@ -1,0 +1,444 @@
+#!/usr/bin/env node
+// Self-test of the FHIR test server: starts it with --faults and the seed patients, then checks the
+// ready line, the endpoint files, PDQm search by GET and by POST, the request log and every fault
+// mode, with Node's own https/tls/net clients trusting CA1 only. Exits 1 if any check fails.
+//
+//   node tests/servers/fhir/selftest.mjs
+//
+// Node's clients are not the pinned Rust client: they verify chain, dates and host name like it,
+// and the pin checks here compare SPKI hashes by hand.
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { X509Certificate, createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { dirname, join } from 'node:path';
+import process from 'node:process';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
+const NHS_NUMBER = '9434765919'; // Smith, John Paul in seed-patients.json
+const QUIET_MS = 1000; // how long a stalled listener must stay silent
+const DAY = 24 * 3600 * 1000;
+
+const MODES = [
+  'unpinned', 'other_ca', 'expired', 'expiring', 'wrong_host', 'tls11', 'redirect', 'status500',
+  'status503', 'status429', 'malformed', 'stall_before_handshake', 'stall_after_handshake', 'reset',
+  'mtls', 'mtls_missing', 'auth', 'auth_missing',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Small assertion and client helpers
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** A delay that does not by itself keep the process alive. */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function portOf(base) {
+  return Number(new URL(base).port);
+}
+
+/** One HTTPS request on a fresh connection; resolves {status, headers, text}. */
+function request(base, path, { method = 'GET', headers = {}, body, tls = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base + path);
+    const req = httpsRequest(url, { method, headers, agent: false, ...tls }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Expects `promise` to reject; returns the error's code (or message). */
+async function failure(promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return err.code ?? err.message;
+  }
+  throw new Error('expected a failure, but it succeeded');
+}
+
+/** A TLS handshake only; resolves the connected socket (caller ends it). */
+function handshake(base, tls) {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: portOf(base), ...tls }, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+function spkiPin(cert) {
+  const der = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('base64');
+}
+
+/** The certificate a listener presents, without judging it. */
+async function peerCert(base) {
+  const socket = await handshake(base, { rejectUnauthorized: false });
+  const cert = new X509Certificate(socket.getPeerCertificate(true).raw);
+  socket.end();
+  return cert;
+}
+
+function bundleOf(reply) {
+  assert(reply.status === 200, `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
+  const bundle = JSON.parse(reply.text);
+  assert(bundle.resourceType === 'Bundle' && bundle.type === 'searchset', `not a searchset: ${reply.text.slice(0, 200)}`);
+  return bundle;
+}
+
+function patientsIn(bundle) {
+  return (bundle.entry ?? []).map((e) => e.resource).filter((r) => r?.resourceType === 'Patient');
+}
+
+function assertOnePatient(bundle, nhsNumber = NHS_NUMBER) {
+  const patients = patientsIn(bundle);
+  assert(patients.length === 1, `expected 1 Patient, got ${patients.length}`);
+  const ids = patients[0].identifier ?? [];
+  assert(ids.some((i) => i.system === NHS_SYSTEM && i.value === nhsNumber), 'wrong patient returned');
+}
+
+const searchPath = `/Patient?identifier=${encodeURIComponent(`${NHS_SYSTEM}|${NHS_NUMBER}`)}`;
+
+// Sockets the stall checks leave open on purpose, to prove the server still exits promptly.
+const lingering = [];
+
+// ---------------------------------------------------------------------------------------------
+// Server start
+
+function startServer() {
+  const child = spawn(
+    process.execPath,
+    [join(HERE, 'server.mjs'), '--faults', '--seed', join(HERE, 'seed-patients.json'), '--exit-with-stdin'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const stderr = [];
+  child.stderr.on('data', (c) => stderr.push(c));
+  const ready = new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('no ready line within 60 s')), 60_000).unref();
+    child.stdout.on('data', (c) => {
+      out += c;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code} before ready`)));
+  });
+  return { child, ready, stderr: () => Buffer.concat(stderr).toString('utf8') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks: each returns an optional detail string or throws.
+
+function checks(ready) {
+  const caPem = readFileSync(ready.ca, 'utf8');
+  const trustCa1 = { ca: caPem };
+  const fault = (mode) => ready.faults[mode];
+  const endpointOf = (path) => JSON.parse(readFileSync(path, 'utf8'));
+  const logLines = () =>
+    readFileSync(ready.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const formSearch = (base, tls = trustCa1) =>
+    request(base, '/Patient/_search', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `identifier=${encodeURIComponent(`${NHS_SYSTEM}|${NHS_NUMBER}`)}`,
+      tls,
+    });
+
+  // Run one after the other: the log check reads what the searches before it sent.
+  const main = {
+    'ready line': async () => {
+      assert(ready.ready === true && ready.base === `https://127.0.0.1:${ready.port}/fhir/R4`, 'base/port');
+      assert(ready.cert === ready.ca && existsSync(ready.ca), 'cert and ca must be the same existing file');
+      assert(/-----BEGIN CERTIFICATE-----/.test(caPem), 'ca is not a PEM certificate');
+      assert(Array.isArray(ready.pins) && ready.pins.length === 2, 'pins must have 2 entries');
+      assert(ready.pins.every((p) => /^[A-Za-z0-9+/]{43}=$/.test(p)), 'pins must be base64 SHA-256');
+      assert(ready.pins[0] !== ready.pins[1], 'backup pin equals the primary pin');
+      assert(existsSync(ready.log), 'log file missing');
+      assert(JSON.stringify(Object.keys(ready.faults)) === JSON.stringify(MODES), `fault modes: ${Object.keys(ready.faults)}`);
+    },
+    'endpoint files': async () => {
+      const main = endpointOf(ready.endpoint);
+      assert(
+        JSON.stringify(Object.keys(main)) === '["base_url","trust_anchors_pem","spki_pins_sha256"]',
+        `main endpoint keys: ${Object.keys(main)}`,
+      );
+      for (const mode of MODES) {
+        const e = endpointOf(fault(mode).endpoint);
+        assert(e.base_url === fault(mode).base, `${mode}: base_url`);
+        assert(e.trust_anchors_pem === caPem, `${mode}: trust anchors`);
+        assert(JSON.stringify(e.spki_pins_sha256) === JSON.stringify(ready.pins), `${mode}: pins`);
+        const extra = Object.keys(e).slice(3).join(',');
+        const want = { mtls: 'client_certificate_pem,client_key_pem', auth: 'credential' }[mode] ?? '';
+        assert(extra === want, `${mode}: extra keys "${extra}", want "${want}"`);
+      }
+      const mtls = endpointOf(fault('mtls').endpoint);
+      assert(mtls.client_key_pem.startsWith('-----BEGIN PRIVATE KEY-----'), 'client key is not PKCS#8 PEM');
+      assert(fault('mtls_missing').base === fault('mtls').base, 'mtls_missing base');
+      assert(fault('auth_missing').base === fault('auth').base, 'auth_missing base');
+      const cred = endpointOf(fault('auth').endpoint).credential;
+      assert(cred.scheme === 'bearer' && cred.token.length >= 20, 'auth credential');
+    },
+    'main serves K1 (pins[0]), pin formula agrees with openssl': async () => {
+      const socket = await handshake(ready.base, trustCa1);
+      const raw = socket.getPeerCertificate(true).raw;
+      socket.end();
+      const pin = spkiPin(new X509Certificate(raw));
+      assert(pin === ready.pins[0], `main SPKI ${pin} is not pins[0]`);
+      // The pipeline from the brief, over the certificate's public key.
+      const spki = execFileSync('openssl', ['x509', '-inform', 'DER', '-pubkey', '-noout'], { input: raw });
+      const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: spki });
+      const viaOpenssl = createHash('sha256').update(der).digest('base64');
+      assert(viaOpenssl === pin, 'openssl and node disagree on the pin');
+    },
+    'POST _search (form) finds the patient': async () => {
+      assertOnePatient(bundleOf(await formSearch(ready.base)));
+    },
+    'GET search finds the patient': async () => {
+      assertOnePatient(bundleOf(await request(ready.base, searchPath, { tls: trustCa1 })));
+    },
+    'POST _search with a JSON body is 415': async () => {
+      const reply = await request(ready.base, '/Patient/_search', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json' },
+        body: '{}',
+        tls: trustCa1,
+      });
+      assert(reply.status === 415, `HTTP ${reply.status}`);
+    },
+    'log has the POST url without the number': async () => {
+      const posts = logLines().filter((l) => l.mode === 'main' && l.method === 'POST');
+      assert(
+        posts.some((l) => l.url === '/fhir/R4/Patient/_search' && l.content_type === 'application/x-www-form-urlencoded'),
+        `no form POST logged: ${JSON.stringify(posts)}`,
+      );
+      assert(posts.every((l) => !JSON.stringify(l).includes(NHS_NUMBER)), 'NHS number in a POST log line');
+      const gets = logLines().filter((l) => l.mode === 'main' && l.method === 'GET');
+      assert(gets.some((l) => l.url === `/fhir/R4${searchPath}`), 'GET url not logged as received');
+    },
+  };
+
+  // Independent of each other: run together, so the 1 s silences overlap.
+  const faults = {
+    unpinned: async () => {
+      const socket = await handshake(fault('unpinned').base, trustCa1);
+      const pin = spkiPin(new X509Certificate(socket.getPeerCertificate(true).raw));
+      socket.end();
+      assert(!ready.pins.includes(pin), 'its key is pinned');
+      assertOnePatient(bundleOf(await request(fault('unpinned').base, searchPath, { tls: trustCa1 })));
+      return 'handshake OK under CA1, SPKI not in pins';
+    },
+    other_ca: async () => {
+      const code = await failure(handshake(fault('other_ca').base, trustCa1));
+      assert(code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', code);
+      // Same repository as the main server when the client does not check the chain.
+      assertOnePatient(bundleOf(await formSearch(fault('other_ca').base, { rejectUnauthorized: false })));
+      return code;
+    },
+    expired: async () => {
+      const code = await failure(handshake(fault('expired').base, trustCa1));
+      assert(code === 'CERT_HAS_EXPIRED', code);
+      const cert = await peerCert(fault('expired').base);
+      assert(spkiPin(cert) === ready.pins[0], 'expired cert is not on K1');
+      return `${code}, notAfter ${cert.validTo}`;
+    },
+    expiring: async () => {
+      const socket = await handshake(fault('expiring').base, trustCa1);
+      const cert = new X509Certificate(socket.getPeerCertificate(true).raw);
+      socket.end();
+      const left = Date.parse(cert.validTo) - Date.now();
+      assert(left > 0 && left < 30 * DAY, `notAfter ${cert.validTo}`);
+      assert(spkiPin(cert) === ready.pins[0], 'expiring cert is not on K1');
+      assertOnePatient(bundleOf(await request(fault('expiring').base, searchPath, { tls: trustCa1 })));
+      return `notAfter ${cert.validTo} (${(left / DAY).toFixed(1)} days)`;
+    },
+    wrong_host: async () => {
+      const code = await failure(handshake(fault('wrong_host').base, trustCa1));
+      assert(code === 'ERR_TLS_CERT_ALTNAME_INVALID', code);
+      return code;
+    },
+    tls11: async () => {
+      const base = fault('tls11').base;
+      const code12 = await failure(handshake(base, { ...trustCa1, minVersion: 'TLSv1.2' }));
+      const tls11 = { ...trustCa1, minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' };
+      const socket = await handshake(base, tls11);
+      const protocol = socket.getProtocol();
+      socket.end();
+      assert(protocol === 'TLSv1.1', `negotiated ${protocol}`);
+      const sClient = spawnSync(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${portOf(base)}`, '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0', '-brief'],
+        { input: '', encoding: 'utf8', timeout: 5000 },
+      );
+      // -brief reports the negotiated protocol on stderr.
+      assert(/Protocol version: TLSv1\.1/.test(sClient.stderr), `s_client: ${sClient.stderr}`);
+      return `TLS1.2+ refused (${code12}), TLS1.1 accepted by node and openssl s_client`;
+    },
+    redirect: async () => {
+      const reply = await request(fault('redirect').base, searchPath, { tls: trustCa1 });
+      assert(reply.status === 302, `HTTP ${reply.status}`);
+      assert(reply.headers.location === ready.base + searchPath, `Location ${reply.headers.location}`);
+      return `302 -> ${reply.headers.location}`;
+    },
+    status500: async () => {
+      const reply = await request(fault('status500').base, searchPath, { tls: trustCa1 });
+      assert(reply.status === 500, `HTTP ${reply.status}`);
+      assert(JSON.parse(reply.text).resourceType === 'OperationOutcome', 'body is not an OperationOutcome');
+    },
+    status503: async () => {
+      const reply = await request(fault('status503').base, searchPath, { tls: trustCa1 });
+      assert(reply.status === 503 && reply.headers['retry-after'] === '120', `HTTP ${reply.status}, Retry-After ${reply.headers['retry-after']}`);
+    },
+    status429: async () => {
+      const reply = await formSearch(fault('status429').base);
+      assert(reply.status === 429 && reply.headers['retry-after'] === '30', `HTTP ${reply.status}, Retry-After ${reply.headers['retry-after']}`);
+    },
+    malformed: async () => {
+      const reply = await request(fault('malformed').base, searchPath, { tls: trustCa1 });
+      assert(reply.status === 200, `HTTP ${reply.status}`);
+      assert(reply.headers['content-type'].startsWith('application/fhir+json'), reply.headers['content-type']);
+      let parsed = true;
+      try {
+        JSON.parse(reply.text);
+      } catch {
+        parsed = false;
+      }
+      assert(!parsed, 'body parsed as JSON');
+    },
+    stall_before_handshake: async () => {
+      const base = fault('stall_before_handshake').base;
+      // Raw TCP: a ClientHello-sized write gets no byte back and no close.
+      const raw = netConnect(portOf(base), '127.0.0.1');
+      lingering.push(raw);
+      const events = [];
+      raw.on('data', () => events.push('data'));
+      raw.on('close', () => events.push('close'));
+      raw.on('error', (e) => events.push(e.code));
+      raw.write(Buffer.alloc(300, 0x16));
+      // And a real TLS client never completes its handshake.
+      const socket = tlsConnect({ host: '127.0.0.1', port: portOf(base), ...trustCa1 });
+      lingering.push(socket);
+      socket.on('secureConnect', () => events.push('secureConnect'));
+      socket.on('error', (e) => events.push(`tls ${e.code}`));
+      await sleep(QUIET_MS);
+      assert(events.length === 0, `got ${events.join(', ')}`);
+      return `silent for ${QUIET_MS} ms`;
+    },
+    stall_after_handshake: async () => {
+      const base = fault('stall_after_handshake').base;
+      let outcome = 'silent';
+      const req = httpsRequest(new URL(base + searchPath), { agent: false, ...trustCa1 }, () => (outcome = 'reply'));
+      req.on('error', (e) => (outcome = `error ${e.code}`));
+      req.end();
+      req.on('socket', (s) => lingering.push(s));
+      await sleep(QUIET_MS);
+      assert(outcome === 'silent', outcome);
+      const logged = logLines().some((l) => l.mode === 'stall_after_handshake' && l.url === `/fhir/R4${searchPath}`);
+      assert(logged, 'request not in the log');
+      return `request logged, no reply within ${QUIET_MS} ms`;
+    },
+    reset: async () => {
+      const code = await failure(request(fault('reset').base, searchPath, { tls: trustCa1 }));
+      assert(code === 'ECONNRESET', code);
+      return code;
+    },
+    mtls: async () => {
+      const base = fault('mtls').base;
+      const withoutCert = await failure(request(base, searchPath, { tls: trustCa1 }));
+      const e = endpointOf(fault('mtls').endpoint);
+      const tls = { ...trustCa1, cert: e.client_certificate_pem, key: e.client_key_pem };
+      assertOnePatient(bundleOf(await request(base, searchPath, { tls })));
+      return `without client cert: ${withoutCert}; with it: 200`;
+    },
+    auth: async () => {
+      const base = fault('auth').base;
+      const refused = await request(base, searchPath, { tls: trustCa1 });
+      assert(refused.status === 401, `no token: HTTP ${refused.status}`);
+      assert(refused.headers['www-authenticate'] === 'Bearer', `WWW-Authenticate ${refused.headers['www-authenticate']}`);
+      const wrong = await request(base, searchPath, { tls: trustCa1, headers: { Authorization: 'Bearer nope' } });
+      assert(wrong.status === 401, `wrong token: HTTP ${wrong.status}`);
+      const { token } = endpointOf(fault('auth').endpoint).credential;
+      const formNoToken = await formSearch(base, trustCa1);
+      assert(formNoToken.status === 401, 'form search without token was not refused');
+      const reply = await request(base, searchPath, { tls: trustCa1, headers: { Authorization: `Bearer ${token}` } });
+      assertOnePatient(bundleOf(reply));
+      return '401 without/with wrong token, 200 with the endpoint token';
+    },
+  };
+  return { main, faults };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let failures = 0;
+
+function report(name, ok, detail) {
+  if (!ok) failures++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
+}
+
+async function run(name, check) {
+  try {
+    report(name, true, await check());
+  } catch (err) {
+    report(name, false, err?.message ?? String(err));
+  }
+}
+
+/** Closing stdin must stop the server quickly even with stalled sockets open, and clean up. */
+async function checkShutdown(server, ready) {
+  const t0 = Date.now();
+  const exited = new Promise((resolve) => server.child.on('exit', (code) => resolve(code)));
+  server.child.stdin.end();
+  const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
+  const ms = Date.now() - t0;
+  assert(code === 0, `exit ${code}`);
+  assert(ms < 2000, `took ${ms} ms`);
+  assert(!existsSync(dirname(ready.ca)), 'temp dir left behind');
+  return `exit 0 in ${ms} ms, temp dir removed`;
+}
+
+async function main() {
+  const t0 = Date.now();
+  const server = startServer();
+  let ready;
+  try {
+    ready = await server.ready;
+  } catch (err) {
+    console.log(`FAIL start — ${err.message}\n${server.stderr()}`);
+    process.exit(1);
+  }
+  console.log(`server ready in ${Date.now() - t0} ms: ${ready.base}`);
+
+  const { main: mainChecks, faults } = checks(ready);
+  for (const [name, check] of Object.entries(mainChecks)) await run(name, check);
+  await Promise.all(Object.entries(faults).map(([mode, check]) => run(`fault ${mode}`, check)));
+  await run('shutdown on stdin close', () => checkShutdown(server, ready));
+  for (const socket of lingering) socket.destroy();
+
+  console.log(`${failures === 0 ? 'PASS' : `FAILED: ${failures}`} in ${Date.now() - t0} ms`);
+  if (failures > 0) {
+    console.log('--- server stderr ---\n' + server.stderr());
+    if (server.child.exitCode === null) server.child.kill('SIGTERM');
+    process.exit(1);
+  }
+}
+
+main();
