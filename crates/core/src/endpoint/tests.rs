@@ -232,3 +232,34 @@ fn messages_say_what_to_do_and_codes_are_stable() {
     .to_string()
     .starts_with("Hospital server not trusted - tell IT"));
 }
+
+#[test]
+fn the_fuzz_body_holds_for_random_and_near_valid_inputs() {
+    use proptest::prelude::*;
+    let valid = serde_json::json!({
+        "base_url": "https://127.0.0.1:9/fhir/R4",
+        "trust_anchors_pem": CERT,
+        "spki_pins_sha256": [CERT_PIN.trim()],
+    })
+    .to_string();
+    fuzzing::endpoint_config(valid.as_bytes());
+    fuzzing::endpoint_config(CERT.as_bytes());
+    let mut runner = proptest::test_runner::TestRunner::default();
+    runner
+        .run(
+            &(
+                proptest::collection::vec(any::<u8>(), 0..256),
+                0usize..400,
+                any::<u8>(),
+            ),
+            |(noise, at, byte)| {
+                fuzzing::endpoint_config(&noise);
+                let mut near = valid.clone().into_bytes();
+                let at = at % near.len();
+                near[at] = byte;
+                fuzzing::endpoint_config(&near);
+                Ok(())
+            },
+        )
+        .unwrap();
+}

@@ -45,7 +45,7 @@ pub use wristband::{
 #[doc(hidden)]
 #[cfg(any(test, feature = "test-support"))]
 pub mod fuzzing {
-    use super::{encode_wristband, parse_scan, PatientPolicy};
+    use super::{encode_wristband, parse_scan, read_scan, PatientError, PatientPolicy, ScanSource};
 
     /// Reads `data` as a scan under two policies (default, and with local numbers `RX1` +
     /// `[A-Z][0-9]{7}`). Panics only if an invariant breaks: anything accepted must encode to a
@@ -57,7 +57,21 @@ pub mod fuzzing {
             .with_local_id("RX1", "[A-Z][0-9]{7}")
             .ok();
         for policy in [Some(&plain), with_local.as_ref()].into_iter().flatten() {
-            match parse_scan(&text, policy) {
+            // `read_scan` accepts exactly what `parse_scan` does, but a bare NHS number through
+            // the text field without a symbology identifier, which must be typed again.
+            let parsed = parse_scan(&text, policy);
+            for via_camera in [false, true] {
+                match (read_scan(&text, policy, via_camera), &parsed) {
+                    (Ok(read), Ok(p)) => assert!(read == *p, "read_scan differs from parse_scan"),
+                    (Err(PatientError::SecondEntryNeeded), Ok(p)) => assert!(
+                        !via_camera && p.source == ScanSource::NhsNumber,
+                        "second entry asked for a scan that needs none"
+                    ),
+                    (Err(a), Err(b)) => assert!(a == *b, "read_scan refuses differently"),
+                    _ => panic!("read_scan and parse_scan disagree"),
+                }
+            }
+            match parsed {
                 Ok(read) => {
                     let band = encode_wristband(&read, policy);
                     let mut again = match parse_scan(&band, policy) {

@@ -631,3 +631,37 @@ mod fuzz_body {
         }
     }
 }
+
+mod typed_or_scanned {
+    #![allow(clippy::unwrap_used)]
+
+    use crate::patient::{read_scan, PatientError, PatientPolicy, ScanSource};
+
+    #[test]
+    fn a_bare_number_in_the_text_field_must_be_typed_again() {
+        let policy = PatientPolicy::default();
+        for typed in ["9434765919", " 943 476 5919 ", "943-476-5919"] {
+            assert_eq!(
+                read_scan(typed, &policy, false),
+                Err(PatientError::SecondEntryNeeded),
+                "{typed:?}"
+            );
+            // From the camera scanner it was read off the band.
+            let band = read_scan(typed, &policy, true).unwrap();
+            assert_eq!(band.source, ScanSource::NhsNumber);
+        }
+        // A scanner that sends its symbology identifier read it from a barcode.
+        for scanned in ["]C09434765919", "]A09434765919", "]d19434765919"] {
+            let band = read_scan(scanned, &policy, false).unwrap();
+            assert_eq!(band.source, ScanSource::NhsNumber, "{scanned}");
+        }
+        // A GS1 wristband string is a wristband whichever way it came.
+        let gs1 = "]d2801850000009434765919493SMITH/JOHN/19800118";
+        assert!(read_scan(gs1, &policy, false).is_ok());
+        // A wrong number is still refused for what it is, not sent to the second entry.
+        assert_eq!(
+            read_scan("9434765918", &policy, false),
+            Err(PatientError::CheckDigitWrong)
+        );
+    }
+}
