@@ -90,7 +90,8 @@ pub enum EndpointError {
     },
 }
 
-fn status_words(status: &Option<u16>) -> String {
+/// " (HTTP 503)", or nothing when there was no status; for messages.
+pub(crate) fn status_words(status: &Option<u16>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
 

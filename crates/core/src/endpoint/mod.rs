@@ -7,7 +7,7 @@
 
 mod client;
 mod config;
-mod error;
+pub(crate) mod error;
 #[cfg(test)]
 mod tests;
 mod verifier;

@@ -3,6 +3,7 @@
 
 use super::record::RecordFields;
 use super::wristband::Ai;
+use crate::endpoint::error::status_words;
 use crate::endpoint::{EndpointError, TrustProblem};
 
 /// A patient identifier that was refused, or a record check that could not vouch for it, with the
@@ -212,10 +213,6 @@ impl PatientError {
             PatientError::OverrideIncomplete => "patient.override_incomplete",
         }
     }
-}
-
-fn status_words(status: &Option<u16>) -> String {
-    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
 
 impl From<EndpointError> for PatientError {

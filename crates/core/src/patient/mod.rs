@@ -25,6 +25,8 @@ mod nhs_number;
 mod policy;
 mod record;
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;
 mod verification;
 mod wristband;

@@ -456,21 +456,9 @@ mod wristband {
         }
     }
 
-    /// A stand-in record, to show the trait is enough for the shell's tests.
-    struct Canned(Result<serde_json::Value, PatientError>);
-
-    impl PatientLookup for Canned {
-        fn search_by_nhs_number(
-            &self,
-            _: &NhsNumber,
-        ) -> impl std::future::Future<Output = Result<serde_json::Value, PatientError>> + Send
-        {
-            std::future::ready(self.0.clone())
-        }
-    }
-
     #[tokio::test]
     async fn verify_uses_any_lookup() {
+        use crate::patient::testing::Canned;
         let ok = Canned(Ok(bundle(&[patient(
             "9434765919",
             "Smith",

@@ -857,22 +857,8 @@ mod record_check {
     use serde_json::json;
 
     use super::*;
-    use crate::patient::{
-        parse_scan, NhsNumber, OverrideReason, PatientLookup, PatientPolicy, RecordPolicy,
-    };
-
-    /// A stand-in record answering every search the same way.
-    struct Canned(Result<serde_json::Value, PatientError>);
-
-    impl PatientLookup for Canned {
-        fn search_by_nhs_number(
-            &self,
-            _: &NhsNumber,
-        ) -> impl std::future::Future<Output = Result<serde_json::Value, PatientError>> + Send
-        {
-            std::future::ready(self.0.clone())
-        }
-    }
+    use crate::patient::testing::Canned;
+    use crate::patient::{parse_scan, OverrideReason, PatientPolicy, RecordPolicy};
 
     /// The record for BAND's NHS number, born on `birth_date`.
     fn record(birth_date: &str) -> Canned {
