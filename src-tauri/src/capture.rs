@@ -131,6 +131,14 @@ pub(crate) async fn photo_delete(app: AppHandle, id: String) -> Result<PhotoChan
     .await
 }
 
+/// Discards the photos of a held visit (a later record check blocked its patient): every photo of
+/// `id`'s visit is crypto-shredded. Core refuses a photo that is not held, and the visit open now.
+#[tauri::command]
+pub(crate) async fn photos_discard_held(app: AppHandle, id: String) -> Result<(), CommandError> {
+    let id = photo_id(&id)?;
+    blocking(move || Ok(crate::ward(&app).discard_held(id)?)).await
+}
+
 /// Redacts a photo: solid rectangles and a crop on the full image, re-encoded once; the new version
 /// is sealed first, then the original is crypto-shredded.
 #[tauri::command]

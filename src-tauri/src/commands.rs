@@ -6,14 +6,14 @@
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use wardcam_core::patient::{
-    confirm_manual_entry, parse_scan, NhsNumber, PatientPolicy, WristbandData,
+    confirm_manual_entry, read_scan, NhsNumber, OverrideReason, PatientPolicy, WristbandData,
 };
 use wardcam_core::session::{LockReason, SessionView, UnlockMethod};
 use wardcam_core::visit::{Candidate, Ward, WardStatus};
 
 use crate::background::blocking;
 use crate::error::CommandError;
-use crate::record::{RecordEndpoint, RecordStatus};
+use crate::record::{RecheckSummary, RecordEndpoint, RecordStatus};
 use crate::state::PatientSummary;
 
 /// The session as it stands.
@@ -111,7 +111,7 @@ async fn identify(
     ward.check_new_patient()?;
     let verification = record.verify(&band).await;
     let candidate = ward.identify(Candidate::new(band, verification, raw, via_camera))?;
-    Ok(PatientSummary::from(&candidate.identity))
+    PatientSummary::candidate(ward, &candidate)
 }
 
 /// Identifies the patient from an NHS number typed twice by hand; confirmation comes next.
@@ -135,6 +135,8 @@ pub(crate) async fn patient_identify_manual(
 
 /// Identifies the patient from what a barcode scanner read off the wristband: the phone's camera
 /// scanner (`via_camera`), or a keyboard-wedge scanner or pasted text; confirmation comes next.
+/// Core refuses a bare NHS number that may have been typed into the band-text field
+/// (`patient.second_entry_needed`): the UI then asks for it a second time.
 #[tauri::command]
 pub(crate) async fn patient_identify_scan(
     ward: State<'_, Ward>,
@@ -143,8 +145,36 @@ pub(crate) async fn patient_identify_scan(
     via_camera: bool,
 ) -> Result<PatientSummary, CommandError> {
     // Provisioning will supply the trust's GS1 prefix and local number format.
-    let band = parse_scan(&payload, &PatientPolicy::default())?;
+    let band = read_scan(&payload, &PatientPolicy::default(), via_camera)?;
     identify(&ward, &record, band, Some(&payload), via_camera).await
+}
+
+/// The clinician goes on although the record check needs an override (no such patient in the
+/// record, or the record system not answering properly): a reason from the short list and their
+/// own words. Core refuses any other outcome, and records who and when; confirmation comes next.
+#[tauri::command]
+pub(crate) async fn patient_override(
+    app: tauri::AppHandle,
+    reason: OverrideReason,
+    detail: String,
+) -> Result<PatientSummary, CommandError> {
+    blocking(move || {
+        let ward = crate::ward(&app);
+        let candidate = ward.override_record_check(reason, &detail)?;
+        PatientSummary::candidate(&ward, &candidate)
+    })
+    .await
+}
+
+/// Checks every visit that is due against the record again (confirmed while the record was out
+/// of reach, or overridden): a match verifies it, a blocked answer holds its photos, no answer
+/// leaves it due. The Outbox asks when it opens and when the network comes back.
+#[tauri::command]
+pub(crate) async fn record_recheck(
+    ward: State<'_, Ward>,
+    record: State<'_, RecordEndpoint>,
+) -> Result<RecheckSummary, CommandError> {
+    record.recheck(&ward).await
 }
 
 /// The patient awaiting confirmation, if any (none while locked).
@@ -152,7 +182,9 @@ pub(crate) async fn patient_identify_scan(
 pub(crate) async fn patient_candidate(
     ward: State<'_, Ward>,
 ) -> Result<Option<PatientSummary>, CommandError> {
-    Ok(ward.candidate()?.map(|c| PatientSummary::from(&c.identity)))
+    ward.candidate()?
+        .map(|c| PatientSummary::candidate(&ward, &c))
+        .transpose()
 }
 
 /// The clinician confirms the identified patient: a visit begins, fixed to them.
@@ -208,7 +240,7 @@ pub(crate) async fn device_info(
         idle_timeout_ms: policy.idle_timeout_ms,
         platform: std::env::consts::OS,
         barcode_scanner: cfg!(mobile),
-        record: record.status(),
+        record: record.status(crate::record::now_secs()),
     })
 }
 

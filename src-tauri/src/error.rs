@@ -95,6 +95,15 @@ impl From<wardcam_core::review::ReviewError> for CommandError {
     }
 }
 
+impl From<wardcam_core::endpoint::EndpointError> for CommandError {
+    fn from(e: wardcam_core::endpoint::EndpointError) -> Self {
+        CommandError {
+            code: Cow::Borrowed(e.code()),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<tauri_plugin_wardcam_camera::Error> for CommandError {
     fn from(e: tauri_plugin_wardcam_camera::Error) -> Self {
         CommandError {

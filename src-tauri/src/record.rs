@@ -1,104 +1,244 @@
 //! The trust's patient record (FHIR PDQm) this device checks wristbands against.
 //!
-//! Provisioning will supply the endpoint and its pinned certificate on managed phones. Until then a
-//! debug build can be pointed at a test server with `--dev-fhir-base=https://…/fhir/R4` and
-//! `--dev-fhir-cert=/path/to/cert.pem` (what `make run` and the end-to-end tests do); release builds
-//! ignore both flags and run unprovisioned: every patient is "not verified against the record".
+//! Provisioning will supply the endpoint (an [`EndpointConfig`]: address, trust anchors, SPKI pins,
+//! optional client certificate and credential) on managed phones. Until then a debug build can be
+//! pointed at a test server with `--dev-fhir-endpoint=/path/endpoint.json`, a file in the
+//! provisioning format (what `make run` and the end-to-end tests do); release builds ignore the
+//! flag and run unprovisioned: every patient is "not verified against the record".
+//!
+//! Fail closed: an endpoint that was configured but cannot be used (unreadable file, bad JSON, a
+//! configuration core refuses, or the old `--dev-fhir-base`/`--dev-fhir-cert` flags) blocks every
+//! patient with `patient.lookup_config_invalid`, and the Device screen says why. Only a device with
+//! no endpoint at all lets a band stand unchecked.
 
 use serde::Serialize;
+use wardcam_core::endpoint::{CertificateStatus, EndpointConfig, EndpointError};
 use wardcam_core::patient::{
     verify_against_record, FhirPatientLookup, PatientError, Verification, WristbandData,
 };
+use wardcam_core::visit::{recheck_due_visits, RecheckOutcome, VisitId, Ward};
 
 use crate::error::CommandError;
+
+/// The development flag naming an endpoint file (debug builds only).
+const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
+/// The flags it replaced: given now, they are a configuration the device cannot use.
+const OBSOLETE_FLAGS: [&str; 2] = ["--dev-fhir-base=", "--dev-fhir-cert="];
+
+/// Fewer pinned keys than this means no backup key: the Device screen warns.
+const PINS_WITH_BACKUP: usize = 2;
+
+/// How this device reaches the record.
+#[derive(Debug, Default)]
+enum Configured {
+    /// No endpoint: bands stand, not verified.
+    #[default]
+    None,
+    /// A usable endpoint.
+    Usable(FhirPatientLookup),
+    /// An endpoint was configured and cannot be used: every look-up is blocked.
+    Unusable {
+        base_url: Option<String>,
+        problem: CommandError,
+    },
+}
 
 /// The configured record endpoint, or why there is none.
 #[derive(Debug, Default)]
 pub(crate) struct RecordEndpoint {
-    lookup: Option<FhirPatientLookup>,
-    base_url: Option<String>,
-    problem: Option<CommandError>,
+    configured: Configured,
+    /// One re-check of due visits at a time (the Outbox opening and the network coming back can
+    /// ask together).
+    rechecking: tauri::async_runtime::Mutex<()>,
 }
 
 /// What the Device screen shows about the record endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct RecordStatus {
-    /// The FHIR base URL in use, if any.
+    /// The FHIR base URL in use (or configured, when unusable), if any.
     base_url: Option<String>,
-    /// Why the configured endpoint could not be used.
+    /// Why the configured endpoint cannot be used: every patient is blocked until IT fixes it.
     problem: Option<CommandError>,
+    /// How many server keys are pinned (0 without a usable endpoint).
+    pins: usize,
+    /// Fewer than two pins: no backup key, so a key change on the server strands this phone.
+    no_backup_pin: bool,
+    /// The pinned server certificate's expiry, once a connection has been made.
+    certificate: Option<CertificateStatus>,
+}
+
+/// What re-checking due visits against the record did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct RecheckSummary {
+    /// Each visit checked, and what came of it.
+    outcomes: Vec<VisitRecheck>,
+    /// How many visits had their photos held by this check.
+    held: usize,
+    /// How many visits are still waiting for an answer from the record.
+    still_due: usize,
+}
+
+/// One visit's re-check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct VisitRecheck {
+    visit_id: VisitId,
+    outcome: RecheckOutcome,
+}
+
+impl RecheckSummary {
+    fn of(outcomes: Vec<(VisitId, RecheckOutcome)>) -> RecheckSummary {
+        let count = |o: RecheckOutcome| outcomes.iter().filter(|(_, x)| *x == o).count();
+        RecheckSummary {
+            held: count(RecheckOutcome::Held),
+            still_due: count(RecheckOutcome::StillDue),
+            outcomes: outcomes
+                .iter()
+                .map(|&(visit_id, outcome)| VisitRecheck { visit_id, outcome })
+                .collect(),
+        }
+    }
+}
+
+/// The endpoint file named on the command line, if any: `Err` when the flags cannot be honoured
+/// (the old flags, or the new one given twice).
+fn endpoint_file(args: impl Iterator<Item = String>) -> Result<Option<String>, EndpointError> {
+    let mut file = None;
+    for arg in args {
+        if let Some(path) = arg.strip_prefix(ENDPOINT_FLAG) {
+            if file.replace(path.to_owned()).is_some() {
+                return Err(EndpointError::ConfigInvalid {
+                    field: "--dev-fhir-endpoint given twice",
+                });
+            }
+        } else if OBSOLETE_FLAGS.iter().any(|f| arg.starts_with(f)) {
+            return Err(EndpointError::ConfigInvalid {
+                field: "--dev-fhir-base/--dev-fhir-cert replaced by --dev-fhir-endpoint",
+            });
+        }
+    }
+    Ok(file)
 }
 
 impl RecordEndpoint {
-    /// Reads the development flags (debug builds only; see the module comment).
+    /// Reads the development flag (debug builds only; see the module comment).
     pub(crate) fn from_args(args: impl Iterator<Item = String>) -> RecordEndpoint {
         if !cfg!(debug_assertions) {
             return RecordEndpoint::default();
         }
-        let (mut base, mut cert) = (None, None);
-        for arg in args {
-            if let Some(v) = arg.strip_prefix("--dev-fhir-base=") {
-                base = Some(v.to_owned());
-            } else if let Some(v) = arg.strip_prefix("--dev-fhir-cert=") {
-                cert = Some(v.to_owned());
-            }
-        }
-        match (base, cert) {
-            (Some(base), Some(cert)) => match std::fs::read(&cert) {
-                Ok(pem) => RecordEndpoint::new(&base, &pem),
-                Err(_) => RecordEndpoint::invalid(&base),
+        match endpoint_file(args) {
+            Ok(None) => RecordEndpoint::default(),
+            Ok(Some(path)) => match std::fs::read(&path) {
+                Ok(json) => RecordEndpoint::from_json(&json),
+                Err(_) => RecordEndpoint::unusable(
+                    None,
+                    EndpointError::ConfigInvalid {
+                        field: "endpoint file unreadable",
+                    },
+                ),
             },
-            (Some(base), None) => RecordEndpoint::invalid(&base),
-            _ => RecordEndpoint::default(),
+            Err(e) => RecordEndpoint::unusable(None, e),
         }
     }
 
-    /// An endpoint at `base_url` trusting only the certificate(s) in `pem`.
-    pub(crate) fn new(base_url: &str, pem: &[u8]) -> RecordEndpoint {
-        match FhirPatientLookup::new(base_url, pem) {
-            Ok(lookup) => RecordEndpoint {
-                lookup: Some(lookup),
-                base_url: Some(base_url.to_owned()),
-                problem: None,
-            },
-            Err(e) => RecordEndpoint {
-                lookup: None,
-                base_url: Some(base_url.to_owned()),
-                problem: Some(e.into()),
-            },
+    /// An endpoint from its provisioning JSON; unusable (blocking every patient) if core refuses it.
+    pub(crate) fn from_json(json: &[u8]) -> RecordEndpoint {
+        match EndpointConfig::from_json(json) {
+            Ok(config) => RecordEndpoint::from_config(&config),
+            Err(e) => RecordEndpoint::unusable(None, e),
         }
     }
 
-    fn invalid(base_url: &str) -> RecordEndpoint {
+    /// An endpoint from a parsed configuration.
+    pub(crate) fn from_config(config: &EndpointConfig) -> RecordEndpoint {
+        match wardcam_core::endpoint::Endpoint::new(config) {
+            Ok(endpoint) => RecordEndpoint {
+                configured: Configured::Usable(FhirPatientLookup::new(endpoint)),
+                ..RecordEndpoint::default()
+            },
+            Err(e) => RecordEndpoint::unusable(Some(config.base_url.clone()), e),
+        }
+    }
+
+    fn unusable(base_url: Option<String>, problem: EndpointError) -> RecordEndpoint {
         RecordEndpoint {
-            lookup: None,
-            base_url: Some(base_url.to_owned()),
-            problem: Some(PatientError::LookupConfigInvalid.into()),
+            configured: Configured::Unusable {
+                base_url,
+                problem: problem.into(),
+            },
+            ..RecordEndpoint::default()
+        }
+    }
+
+    /// The look-up, when the endpoint is usable.
+    fn lookup(&self) -> Option<&FhirPatientLookup> {
+        match &self.configured {
+            Configured::Usable(lookup) => Some(lookup),
+            _ => None,
         }
     }
 
     /// Checks `band` against the record. Never fails: every outcome is a [`Verification`], which
-    /// core sorts into verified, not verified (band stands) and blocked.
+    /// core sorts into verified, not verified, needing an override, and blocked.
     pub(crate) async fn verify(&self, band: &WristbandData) -> Verification {
-        match (&self.lookup, &self.problem) {
-            (Some(lookup), _) => {
+        match &self.configured {
+            Configured::Usable(lookup) => {
                 Verification::from_outcome(verify_against_record(lookup, band).await)
             }
-            // Configured but unusable: say so on the confirmation screen, keep the band.
-            (None, Some(_)) => Verification::NotVerified {
-                reason: Some(PatientError::LookupConfigInvalid),
+            // Configured but unusable: fail closed.
+            Configured::Unusable { .. } => Verification::Blocked {
+                reason: PatientError::LookupConfigInvalid,
+                record: None,
             },
-            (None, None) => Verification::not_configured(),
+            Configured::None => Verification::not_configured(),
         }
     }
 
-    /// For the Device screen.
-    pub(crate) fn status(&self) -> RecordStatus {
-        RecordStatus {
-            base_url: self.base_url.clone(),
-            problem: self.problem.clone(),
+    /// Checks every visit that is due against the record again (core decides which are due and
+    /// what each answer does). Without a usable endpoint nothing is checked and they stay due.
+    pub(crate) async fn recheck(&self, ward: &Ward) -> Result<RecheckSummary, CommandError> {
+        let _one_at_a_time = self.rechecking.lock().await;
+        Ok(RecheckSummary::of(
+            recheck_due_visits(ward, self.lookup()).await?,
+        ))
+    }
+
+    /// For the Device screen, judged at `now_secs` (Unix seconds).
+    pub(crate) fn status(&self, now_secs: i64) -> RecordStatus {
+        match &self.configured {
+            Configured::None => RecordStatus {
+                base_url: None,
+                problem: None,
+                pins: 0,
+                no_backup_pin: false,
+                certificate: None,
+            },
+            Configured::Usable(lookup) => {
+                let endpoint = lookup.endpoint();
+                RecordStatus {
+                    base_url: Some(endpoint.base_url().to_owned()),
+                    problem: None,
+                    pins: endpoint.pin_count(),
+                    no_backup_pin: endpoint.pin_count() < PINS_WITH_BACKUP,
+                    certificate: endpoint.certificate_status(now_secs),
+                }
+            }
+            Configured::Unusable { base_url, problem } => RecordStatus {
+                base_url: base_url.clone(),
+                problem: Some(problem.clone()),
+                pins: 0,
+                no_backup_pin: false,
+                certificate: None,
+            },
         }
     }
+}
+
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub(crate) fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -109,49 +249,168 @@ mod tests {
     use crate::policy::tests::args;
     use wardcam_core::patient::NhsNumber;
 
-    #[test]
-    fn no_flags_means_unprovisioned() {
-        let endpoint = RecordEndpoint::from_args(args(&["wardcam"]));
-        assert_eq!(endpoint.status().base_url, None);
-        assert_eq!(endpoint.status().problem, None);
+    fn band() -> WristbandData {
+        WristbandData::manual_entry(NhsNumber::parse("9434765919").unwrap())
+    }
+
+    fn verify(endpoint: &RecordEndpoint) -> Verification {
+        tauri::async_runtime::block_on(endpoint.verify(&band()))
+    }
+
+    fn problem_code(endpoint: &RecordEndpoint) -> Option<String> {
+        endpoint.status(0).problem.map(|p| {
+            serde_json::to_value(p).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    fn assert_blocked_by_config(endpoint: &RecordEndpoint) {
+        match verify(endpoint) {
+            Verification::Blocked { reason, record } => {
+                assert_eq!(reason, PatientError::LookupConfigInvalid);
+                assert_eq!(record, None);
+            }
+            other => panic!("not blocked: {other:?}"),
+        }
+        assert_eq!(
+            problem_code(endpoint).as_deref(),
+            Some("endpoint.config_invalid")
+        );
+    }
+
+    /// A self-signed CA certificate, as a trust anchor the endpoint builder accepts.
+    const ANCHOR: &str = include_str!("../testdata/record-anchor.pem");
+    /// A valid base64 SHA-256 pin (of 32 zero bytes; never met, which these tests do not need).
+    const PIN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    fn config(base: &str, pins: &[&str]) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "base_url": base,
+            "trust_anchors_pem": ANCHOR,
+            "spki_pins_sha256": pins,
+        }))
+        .unwrap()
     }
 
     #[test]
-    fn a_base_without_a_readable_certificate_is_reported_not_ignored() {
+    fn no_flag_means_unprovisioned_and_the_band_stands() {
+        let endpoint = RecordEndpoint::from_args(args(&["wardcam", "--dev-mock-camera"]));
+        let status = endpoint.status(0);
+        assert_eq!(status.base_url, None);
+        assert_eq!(status.problem, None);
+        assert_eq!(verify(&endpoint), Verification::not_configured());
+    }
+
+    #[test]
+    fn an_unreadable_endpoint_file_blocks_every_patient() {
         let endpoint = RecordEndpoint::from_args(args(&[
-            "--dev-fhir-base=https://127.0.0.1:1/fhir/R4",
-            "--dev-fhir-cert=/nonexistent/cert.pem",
+            "wardcam",
+            "--dev-fhir-endpoint=/nonexistent/endpoint.json",
         ]));
         if cfg!(debug_assertions) {
-            let status = endpoint.status();
-            assert_eq!(
-                status.base_url.as_deref(),
-                Some("https://127.0.0.1:1/fhir/R4")
-            );
-            let value = serde_json::to_value(status.problem.unwrap()).unwrap();
-            assert_eq!(value["code"], "patient.lookup_config_invalid");
+            assert_blocked_by_config(&endpoint);
         } else {
-            assert_eq!(endpoint.status().base_url, None);
+            assert_eq!(verify(&endpoint), Verification::not_configured());
         }
     }
 
     #[test]
-    fn plain_http_is_refused() {
-        let endpoint = RecordEndpoint::new("http://127.0.0.1:1/fhir/R4", b"");
-        assert!(endpoint.status().problem.is_some());
+    fn the_old_flags_are_refused_not_ignored() {
+        let endpoint = RecordEndpoint::from_args(args(&[
+            "--dev-fhir-base=https://127.0.0.1:1/fhir/R4",
+            "--dev-fhir-cert=/tmp/cert.pem",
+        ]));
+        if cfg!(debug_assertions) {
+            assert_blocked_by_config(&endpoint);
+        } else {
+            assert_eq!(endpoint.status(0).problem, None);
+        }
     }
 
     #[test]
-    fn verification_without_an_endpoint_leaves_the_band_unverified() {
-        let band = WristbandData::manual_entry(NhsNumber::parse("9434765919").unwrap());
-        let v = tauri::async_runtime::block_on(RecordEndpoint::default().verify(&band));
-        assert_eq!(v, Verification::not_configured());
-        let broken = RecordEndpoint::new("http://x/fhir", b"");
-        let v = tauri::async_runtime::block_on(broken.verify(&band));
-        assert!(!v.blocks_session());
+    fn the_flag_given_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("endpoint.json");
+        std::fs::write(&file, config("https://127.0.0.1:1/fhir/R4", &[PIN, PIN])).unwrap();
+        let flag = format!("--dev-fhir-endpoint={}", file.display());
+        let once = RecordEndpoint::from_args(args(&[&flag]));
+        let twice = RecordEndpoint::from_args(args(&[&flag, &flag]));
+        if cfg!(debug_assertions) {
+            assert_eq!(once.status(0).problem, None);
+            assert_blocked_by_config(&twice);
+        }
+    }
+
+    #[test]
+    fn bad_json_or_a_refused_configuration_blocks() {
+        for json in [
+            b"not json".to_vec(),
+            b"{}".to_vec(),
+            // Plain HTTP.
+            config("http://127.0.0.1:1/fhir/R4", &[PIN, PIN]),
+            // No pin.
+            config("https://127.0.0.1:1/fhir/R4", &[]),
+            // A pin that is not a SHA-256 digest.
+            config("https://127.0.0.1:1/fhir/R4", &["c2hvcnQ="]),
+        ] {
+            assert_blocked_by_config(&RecordEndpoint::from_json(&json));
+        }
+        let refused = RecordEndpoint::from_json(&config("http://127.0.0.1:1/fhir/R4", &[PIN]));
         assert_eq!(
-            v.reason().map(PatientError::code),
-            Some("patient.lookup_config_invalid")
+            refused.status(0).base_url.as_deref(),
+            Some("http://127.0.0.1:1/fhir/R4")
+        );
+    }
+
+    #[test]
+    fn a_usable_endpoint_reports_its_pins_and_warns_without_a_backup() {
+        let two = RecordEndpoint::from_json(&config("https://127.0.0.1:1/fhir/R4", &[PIN, PIN]));
+        let status = two.status(0);
+        assert_eq!(status.problem, None, "{status:?}");
+        assert_eq!(
+            status.base_url.as_deref(),
+            Some("https://127.0.0.1:1/fhir/R4")
+        );
+        assert_eq!(status.pins, 2);
+        assert!(!status.no_backup_pin);
+        // No connection made yet: no certificate to report.
+        assert_eq!(status.certificate, None);
+        let one = RecordEndpoint::from_json(&config("https://127.0.0.1:1/fhir/R4", &[PIN]));
+        assert_eq!(one.status(0).pins, 1);
+        assert!(one.status(0).no_backup_pin);
+    }
+
+    #[test]
+    fn an_unreachable_record_leaves_the_band_unverified() {
+        // Nothing listens on port 1.
+        let endpoint =
+            RecordEndpoint::from_json(&config("https://127.0.0.1:1/fhir/R4", &[PIN, PIN]));
+        assert_eq!(
+            verify(&endpoint),
+            Verification::NotVerified {
+                reason: Some(PatientError::RecordUnreachable)
+            }
+        );
+    }
+
+    #[test]
+    fn a_recheck_summary_counts_held_and_still_due_visits() {
+        let v = |b: u8| VisitId([b; 16]);
+        let summary = RecheckSummary::of(vec![
+            (v(1), RecheckOutcome::Held),
+            (v(2), RecheckOutcome::StillDue),
+            (v(3), RecheckOutcome::Verified),
+            (v(4), RecheckOutcome::Held),
+        ]);
+        assert_eq!(summary.held, 2);
+        assert_eq!(summary.still_due, 1);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["outcomes"][2]["outcome"], "verified");
+        assert_eq!(
+            json["outcomes"][0]["visit_id"],
+            "01010101-0101-0101-0101-010101010101"
         );
     }
 }

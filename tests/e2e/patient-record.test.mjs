@@ -1,6 +1,7 @@
 // Patient identification against a real FHIR engine: the app started with a record endpoint (the
-// medplum test server under tests/servers/fhir, HTTPS with its certificate pinned) reads wristband
-// text, shows the record's name, and blocks a band the record contradicts.
+// medplum test server under tests/servers/fhir, HTTPS, its endpoint file naming its CA and pinning
+// its keys) reads wristband text, shows the record's name, and blocks a band the record contradicts.
+// record-trust.test.mjs covers untrusted servers, overrides and the second entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, quitApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer } from './support.mjs';
@@ -70,8 +71,8 @@ test('a wristband the record contradicts blocks the session', async () => {
 });
 
 test('with the record out of reach the band stands, marked not verified', async () => {
-  // The pinned certificate is real, but nothing listens on port 9: the record is offline.
-  const driver = await startApp(['--dev-fhir-base=https://127.0.0.1:9/fhir/R4', `--dev-fhir-cert=${ready.cert}`]);
+  // The trust anchor and pins are real, but nothing listens on port 9: the record is out of reach.
+  const driver = await startApp(ready.argsFor(ready.endpointAt('https://127.0.0.1:9/fhir/R4')));
   try {
     await unlock(driver);
     await type(driver, 'nhs-first', '943 476 5919');

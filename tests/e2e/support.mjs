@@ -3,7 +3,8 @@
 import { Builder, By, until } from 'selenium-webdriver';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,12 +162,21 @@ export async function recordConsent(driver, purposes = ['care']) {
 }
 
 /** Starts the FHIR R4 test server (tests/servers/fhir, medplum engine) with its seed patients for
- * one test file: call in `before`, and `stop()` it in `after`. `args()` are the app's debug flags
- * that point it at the server with its certificate pinned. */
-export async function startFhirServer() {
+ * one test file: call in `before`, and `stop()` it in `after`. `args()` are the app's debug flag
+ * that points it at the server's endpoint file (its CA as the trust anchor, its keys pinned);
+ * `argsFor(file)` the same for another endpoint file, such as a fault's (`faults: true` starts the
+ * fault listeners: `faults.<mode>.endpoint`). `endpointAt(base)` writes an endpoint file like the
+ * server's with another address; `requests()` reads the server's request log. */
+export async function startFhirServer({ faults = false } = {}) {
   const server = spawn(
     'node',
-    [join(root, 'tests/servers/fhir/server.mjs'), '--seed', join(root, 'tests/servers/fhir/seed-patients.json'), '--exit-with-stdin'],
+    [
+      join(root, 'tests/servers/fhir/server.mjs'),
+      '--seed',
+      join(root, 'tests/servers/fhir/seed-patients.json'),
+      '--exit-with-stdin',
+      ...(faults ? ['--faults'] : []),
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: server.stdout });
@@ -175,12 +185,28 @@ export async function startFhirServer() {
     lines.once('line', (line) => resolve(JSON.parse(line)));
   });
   if (ready.ready !== true) throw new Error(`FHIR server not ready: ${JSON.stringify(ready)}`);
+  const scratch = mkdtempSync(join(tmpdir(), 'wardcam-e2e-endpoint-'));
+  let written = 0;
+  const argsFor = (file) => [`--dev-fhir-endpoint=${file}`];
   return {
     ...ready,
-    args: () => [`--dev-fhir-base=${ready.base}`, `--dev-fhir-cert=${ready.cert}`],
+    args: () => argsFor(ready.endpoint),
+    argsFor,
+    endpointAt: (base) => {
+      const config = { ...JSON.parse(readFileSync(ready.endpoint, 'utf8')), base_url: base };
+      const file = join(scratch, `endpoint-${++written}.json`);
+      writeFileSync(file, JSON.stringify(config));
+      return file;
+    },
+    requests: () =>
+      readFileSync(ready.log, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l)),
     stop: () => {
       server.stdin.end();
       server.kill('SIGTERM');
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

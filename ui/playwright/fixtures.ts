@@ -16,7 +16,7 @@ export const device: DeviceInfo = {
   idle_timeout_ms: 120000,
   platform: 'linux',
   barcode_scanner: false,
-  record: { base_url: null, problem: null },
+  record: { base_url: null, problem: null, pins: 0, no_backup_pin: false, certificate: null },
 };
 export const base: SessionView = unlockedView;
 /** A patient typed by hand on a device with no record endpoint: not verified. */
@@ -32,6 +32,7 @@ export const verifiedPatient: PatientSummary = {
   status: 'verified',
   record: { family_name: 'Smith', given_names: ['John', 'Paul'], date_of_birth: '18-Jan-1980' },
   verified: true,
+  offers: { confirm: true, override: false },
 };
 
 /** A wristband the record contradicts: the session is blocked. */
@@ -48,6 +49,7 @@ export const blockedPatient: PatientSummary = {
     message: 'The wristband does not match the patient record (given name, date of birth). Do not continue.',
   },
   record: { family_name: "O'Brien", given_names: ['Siobhan'], date_of_birth: '02-Mar-1975' },
+  offers: { confirm: false, override: false },
 };
 
 /** Core's bundled consent text, exactly as `consent_text` returns it. */

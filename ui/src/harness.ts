@@ -14,6 +14,7 @@ import type {
   NhsNumberCheck,
   PatientSummary,
   PhotoSummary,
+  RecheckSummary,
   SessionView,
   VaultStatus,
   WardStatus,
@@ -42,6 +43,11 @@ export interface Fixture {
   identify?: Record<string, PatientSummary>;
   /** A candidate the backend already holds when the page opens. */
   candidate?: PatientSummary | null;
+  /** What `patient_override` returns (the candidate with its override); it becomes the candidate. */
+  overridden?: PatientSummary;
+  /** What `record_recheck` returns, and the photos the Outbox lists afterwards (core reseals
+   * their manifests with the answer); nothing checked when not given. */
+  recheck?: { summary: RecheckSummary; photos?: PhotoSummary[] };
   /** Every photo on the phone not yet delivered, of any visit (`outbox_list`); `photos_list` gives
    * those of the visit open now (`current_visit`). Label, delete, redact and withdraw update it. */
   photos?: PhotoSummary[];
@@ -112,6 +118,14 @@ mockIPC(
       photos = photos.filter((p) => p.visit_id !== visit);
       if (!fixture.answers?.[cmd]) return view;
     }
+    if (cmd === 'photos_discard_held') {
+      // A stand-in for core: the held visit's photos leave the list.
+      const { id } = (args ?? {}) as { id?: string };
+      const held = photos.find((p) => p.id === id);
+      if (!held || held.identity.gate !== 'held') throw { code: 'visit.not_held', message: 'This photo is not held.' };
+      photos = photos.filter((p) => p.visit_id !== held.visit_id);
+      return null;
+    }
     const answer = fixture.answers?.[cmd];
     if (answer) {
       view = answer.view;
@@ -140,6 +154,13 @@ mockIPC(
       case 'patient_discard':
         candidate = null;
         return null;
+      case 'patient_override':
+        if (!fixture.overridden) throw { code: 'patient.override_not_allowed', message: 'This result cannot be overridden.' };
+        candidate = fixture.overridden;
+        return candidate;
+      case 'record_recheck':
+        if (fixture.recheck?.photos) photos = fixture.recheck.photos;
+        return fixture.recheck?.summary ?? { outcomes: [], held: 0, still_due: 0 };
       case 'photos_list':
         return view.state === 'locked' ? [] : photos.filter((p) => p.current_visit);
       case 'outbox_list':

@@ -13,8 +13,10 @@ import type {
   Redaction,
   ErrorPayload,
   NhsNumberCheck,
+  OverrideReason,
   PatientSummary,
   PhotoSummary,
+  RecheckSummary,
   Purpose,
   SessionView,
   VaultStatus,
@@ -37,6 +39,12 @@ export interface Commands {
   patient_confirm: { args: undefined; result: SessionView };
   patient_discard: { args: undefined; result: null };
   patient_current: { args: undefined; result: PatientSummary | null };
+  /** Records why the clinician goes on although the record check needs an override. */
+  patient_override: { args: { reason: OverrideReason; detail: string }; result: PatientSummary };
+  /** Checks again, against the record, every visit confirmed unverified or overridden. */
+  record_recheck: { args: undefined; result: RecheckSummary };
+  /** Discards every photo of a held visit (core refuses one not held, or the visit open now). */
+  photos_discard_held: { args: { id: string }; result: null };
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
   ward_status: { args: undefined; result: WardStatus };

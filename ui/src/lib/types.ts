@@ -43,8 +43,26 @@ export interface RecordSummary {
  * (or pasted text) gave the band's barcode text, or the clinician typed the NHS number twice. */
 export type IdentifiedBy = 'camera_scan' | 'band_text' | 'typed_twice';
 
-/** Whether the record vouched for the patient; `blocked` means the patient cannot be confirmed. */
-export type VerificationStatus = 'verified' | 'not_verified' | 'blocked';
+/** Whether the record vouched for the patient. `needs_override`: no such patient in the record, or
+ * the record system is not answering properly; confirmed only once an override is recorded.
+ * `blocked`: the patient cannot be confirmed at all. */
+export type VerificationStatus = 'verified' | 'not_verified' | 'needs_override' | 'blocked';
+
+/** Why a clinician went on despite the record check (core's `OverrideReason`). */
+export type OverrideReason = 'new_admission_not_registered' | 'record_system_down';
+
+/** A recorded override of the record check. */
+export interface OverrideSummary {
+  reason: OverrideReason;
+  /** The clinician's own words. */
+  detail: string;
+  /** Who recorded it (the name set with the clinician PIN). */
+  by: string;
+  /** When, Unix milliseconds. */
+  at: number;
+  /** The code of the outcome that was overridden. */
+  overrode: string;
+}
 
 /** A patient being identified or confirmed, for display; the backend returns null while locked. */
 export interface PatientSummary {
@@ -62,6 +80,16 @@ export interface PatientSummary {
   reason: ErrorPayload | null;
   record: RecordSummary | null;
   verified: boolean;
+  /** The override of the record check, once recorded. */
+  override: OverrideSummary | null;
+  /** For a patient awaiting confirmation, what core would accept now; null once confirmed. */
+  offers: CandidateOffers | null;
+}
+
+/** What core would accept for a patient awaiting confirmation: the card shows only these. */
+export interface CandidateOffers {
+  confirm: boolean;
+  override: boolean;
 }
 
 export interface ErrorPayload {
@@ -85,8 +113,46 @@ export interface DeviceInfo {
   /** Whether the phone's camera can scan wristbands (mobile builds). */
   barcode_scanner: boolean;
   /** The trust's patient record endpoint, if provisioned. */
-  record: { base_url: string | null; problem: ErrorPayload | null };
+  record: RecordStatus;
 }
+
+/** The pinned server certificate's expiry, once a connection has been made. */
+export interface CertificateStatus {
+  /** `notAfter`, Unix seconds. */
+  not_after: number;
+  /** Within 30 days, or past. */
+  expires_soon: boolean;
+}
+
+/** The patient record endpoint as the Device screen shows it. */
+export interface RecordStatus {
+  base_url: string | null;
+  /** Why the configured endpoint cannot be used: every patient is blocked. */
+  problem: ErrorPayload | null;
+  /** How many server keys are pinned. */
+  pins: number;
+  /** Fewer than two pins: no backup key. */
+  no_backup_pin: boolean;
+  certificate: CertificateStatus | null;
+}
+
+/** What a later check against the record did to one visit (core's `RecheckOutcome`). */
+export type RecheckOutcome = 'verified' | 'override_stands' | 'still_due' | 'held';
+
+/** What `record_recheck` did. */
+export interface RecheckSummary {
+  outcomes: { visit_id: string; outcome: RecheckOutcome }[];
+  /** Visits whose photos this check held. */
+  held: number;
+  /** Visits still waiting for an answer from the record. */
+  still_due: number;
+}
+
+/** Whether who the patient is lets a photo be delivered (core's `DeliveryGate`). */
+export type DeliveryGate =
+  | { gate: 'ready' }
+  | { gate: 'needs_recheck' }
+  | { gate: 'held'; reason: ErrorPayload };
 
 /** What opening the vault found and did (core's `RecoveryReport`). */
 export interface RecoveryReport {
@@ -155,6 +221,8 @@ export interface PatientLine {
   birth_date: string | null;
   identified_by: IdentifiedBy;
   verified: boolean;
+  /** Whether the clinician overrode the record check. */
+  overridden: boolean;
 }
 
 /** Where a photo is in its life on the phone: taken, in the outbox, or being shredded after a
@@ -184,6 +252,8 @@ export interface PhotoSummary {
   captured_at: number;
   /** Whose it is. */
   patient: PatientLine;
+  /** Whether who the patient is lets it be delivered: held photos are never sent. */
+  identity: DeliveryGate;
 }
 
 /** The session after a photo command, and the photo concerned. */

@@ -42,6 +42,12 @@ pub enum VisitError {
         /// The version found.
         version: u32,
     },
+    /// Only a held photo (a later record check blocked its patient) may be discarded this way.
+    #[error("This photo is not held, so it cannot be discarded from here. Withdraw consent for it, or let it send.")]
+    NotHeld,
+    /// The held photos belong to the visit open now: the visit must end first.
+    #[error("The record check blocked the patient open now. Stop taking photos, end this patient's visit, then discard the held photos from the Outbox.")]
+    HeldInOpenVisit,
     /// The system's random source failed.
     #[error(
         "WardCam could not make a new identifier (the system's random source failed). Try again."
@@ -63,6 +69,8 @@ impl VisitError {
             VisitError::ManifestInvalid { .. } => "visit.manifest_invalid",
             VisitError::ManifestVersion { .. } => "visit.manifest_version",
             VisitError::Random => "visit.random",
+            VisitError::NotHeld => "visit.not_held",
+            VisitError::HeldInOpenVisit => "visit.held_in_open_visit",
         }
     }
 }

@@ -59,4 +59,4 @@ pub use pins::PinStatus;
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
 pub use views::{PatientLine, PhotoView};
-pub use ward::{read_manifest, Ward, WardStatus};
+pub use ward::{read_manifest, CandidateOffers, Ward, WardStatus};

@@ -9,7 +9,8 @@ use crate::patient::{verify_against_record, PatientLookup, Verification};
 use crate::Error;
 
 /// Checks every visit that is due again with `lookup` and applies each answer. With no record
-/// endpoint (`None`) nothing is checked and every such visit stays due, so its photos wait.
+/// endpoint (`None`) nothing is checked and every such visit stays due, so its photos wait. A
+/// visit that went while the record was asked is left out of the answer.
 pub async fn recheck_due_visits<L: PatientLookup + ?Sized>(
     ward: &Ward,
     lookup: Option<&L>,
@@ -20,7 +21,9 @@ pub async fn recheck_due_visits<L: PatientLookup + ?Sized>(
     let mut done = Vec::new();
     for (visit, band) in ward.rechecks_due()? {
         let verification = Verification::from_outcome(verify_against_record(lookup, &band).await);
-        done.push((visit, ward.apply_recheck(visit, &verification)?));
+        if let Some(outcome) = ward.apply_recheck(visit, &verification)? {
+            done.push((visit, outcome));
+        }
     }
     Ok(done)
 }

@@ -930,6 +930,14 @@ mod record_check {
         f.ward
             .identify(with(Ok(crate::patient::RecordCheck::NotFound)))
             .unwrap();
+        let offers = |w: &Ward| w.offers(&w.candidate().unwrap().unwrap()).unwrap();
+        assert_eq!(
+            offers(&f.ward),
+            CandidateOffers {
+                confirm: false,
+                override_: true
+            }
+        );
         assert_eq!(code(f.ward.confirm()), "patient.record_not_found");
         assert_eq!(
             code(
@@ -946,6 +954,13 @@ mod record_check {
             )
             .unwrap();
         assert_eq!(c.identity.override_.as_ref().unwrap().by, "Dr A Jones");
+        assert_eq!(
+            offers(&f.ward),
+            CandidateOffers {
+                confirm: true,
+                override_: false
+            }
+        );
         f.ward.confirm().unwrap();
         f.ward.record_consent(verbal()).unwrap();
         f.ward.start_capture().unwrap();
@@ -1018,6 +1033,14 @@ mod record_check {
         f.ward
             .identify(with(Err(PatientError::RecordUnreachable)))
             .unwrap();
+        let c = f.ward.candidate().unwrap().unwrap();
+        assert_eq!(
+            f.ward.offers(&c).unwrap(),
+            CandidateOffers {
+                confirm: false,
+                override_: false
+            }
+        );
         assert_eq!(code(f.ward.confirm()), "patient.unverified_not_allowed");
         f.ward.identify(candidate(BAND)).unwrap();
         assert_eq!(code(f.ward.confirm()), "patient.unverified_not_allowed");
@@ -1085,9 +1108,14 @@ mod record_check {
             DeliveryGate::Held { .. }
         ));
         assert!(matches!(manifests(&f)[0].patient.hold, Some(Hold { .. })));
-        // Discarding is the way out; the photo is shredded whole.
-        f.ward.withdraw(Some(id)).unwrap();
+        // Discarding is the way out, once the visit is no longer open; the photo is shredded
+        // whole, and no withdrawal of consent is recorded for it.
+        assert_eq!(code(f.ward.discard_held(id)), "visit.held_in_open_visit");
+        f.ward.end_visit().unwrap();
+        f.ward.discard_held(id).unwrap();
         assert!(f.ward.outbox().unwrap().is_empty());
+        assert!(!f.kinds().contains(&ItemKind::Withdrawal));
+        assert!(!f.kinds().contains(&ItemKind::Manifest));
     }
 
     #[test]
@@ -1111,6 +1139,7 @@ mod record_check {
         // No record endpoint on this device: the band stands, nothing to check again.
         let id = photo_of(&f, candidate(BAND));
         assert_eq!(f.ward.delivery_gate(id).unwrap(), DeliveryGate::Ready);
+        assert_eq!(code(f.ward.discard_held(id)), "visit.not_held");
         assert!(f.ward.rechecks_due().unwrap().is_empty());
     }
 

@@ -70,6 +70,16 @@ pub struct WardStatus {
     pub cleanup_pending: usize,
 }
 
+/// What the confirmation screen may offer for a patient awaiting confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CandidateOffers {
+    /// Confirming the patient would be accepted now.
+    pub confirm: bool,
+    /// Recording an override of the record check would be accepted now.
+    #[serde(rename = "override")]
+    pub override_: bool,
+}
+
 /// What a capture learnt before the slow work, checked again at commit.
 #[derive(Debug)]
 pub(crate) struct Ticket {
@@ -551,6 +561,19 @@ impl Ward {
         Ok(candidate.clone())
     }
 
+    /// What the confirmation screen may offer for `candidate` under this trust's policy: confirm,
+    /// and recording an override. Core decides; the screen only shows the buttons it is given.
+    pub fn offers(&self, candidate: &Candidate) -> Result<CandidateOffers, Error> {
+        let policy = self.lock()?.record_policy;
+        let v = &candidate.verification;
+        Ok(CandidateOffers {
+            confirm: v
+                .confirmable(candidate.identity.override_.is_some(), &policy)
+                .is_ok(),
+            override_: candidate.identity.override_.is_none() && v.may_override(&policy).is_ok(),
+        })
+    }
+
     /// Sets what the trust allows when the record cannot vouch (provisioning).
     pub fn set_record_policy(&self, policy: RecordPolicy) -> Result<(), Error> {
         self.lock()?.record_policy = policy;
@@ -572,20 +595,19 @@ impl Ward {
     }
 
     /// Applies a later check against the record to `visit`: its record and every photo's manifest
-    /// are sealed anew with the result (see [`PatientIdentity::apply_recheck`]).
+    /// are sealed anew with the result (see [`PatientIdentity::apply_recheck`]). `None` when the
+    /// visit has gone meanwhile (its photos withdrawn or discarded while the record was asked).
     pub fn apply_recheck(
         &self,
         visit: VisitId,
         verification: &crate::patient::Verification,
-    ) -> Result<RecheckOutcome, Error> {
+    ) -> Result<Option<RecheckOutcome>, Error> {
         let mut inner = self.lock()?;
         let vault = inner.vault()?;
         let now = self.clock.wall();
-        let mut record = inner
-            .visits
-            .get(&visit)
-            .map(|s| s.record.clone())
-            .ok_or(VisitError::UnknownPhoto)?;
+        let Some(mut record) = inner.visits.get(&visit).map(|s| s.record.clone()) else {
+            return Ok(None);
+        };
         let outcome = record.patient.apply_recheck(verification, now);
         let patient = record.patient.clone();
         inner.save_visit(&vault, record, now)?;
@@ -594,7 +616,34 @@ impl Ward {
             m.patient = patient.clone();
             inner.save_photo(&vault, m, &[], now)?;
         }
-        Ok(outcome)
+        Ok(Some(outcome))
+    }
+
+    /// The clinician discards the photos of a held visit (a later record check blocked its
+    /// patient): the one way out of a hold, since reassigning is not offered. Every photo of
+    /// `photo`'s visit is shredded whole; the visit record keeps the hold for the audit. Refused
+    /// for a photo that is not held, and while the held visit is the one open now.
+    pub fn discard_held(&self, photo: PhotoId) -> Result<(), Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let m = &inner
+            .photos
+            .get(&photo)
+            .ok_or(VisitError::UnknownPhoto)?
+            .record;
+        if !matches!(m.patient.delivery_gate(), DeliveryGate::Held { .. }) {
+            return Err(VisitError::NotHeld.into());
+        }
+        let visit = m.visit_id;
+        if inner.is_current(visit) {
+            return Err(VisitError::HeldInOpenVisit.into());
+        }
+        let photos: Vec<PhotoId> = inner.photos_of(visit).map(|m| m.photo_id).collect();
+        for id in photos {
+            inner.shred_photo(&vault, id)?;
+        }
+        inner.end_visit_record(&vault, visit, self.clock.wall())
     }
 
     /// Whether `photo` may be delivered as far as its patient's identity goes. Delivery asks this

@@ -1,6 +1,9 @@
 // The Outbox: every photo on the phone not yet delivered, of any visit (ended ones and visits from
 // before a restart included), as core lists them with their patient. Withdrawal of consent for a
-// listed photo goes to core, which decides which photos it covers and shreds them.
+// listed photo goes to core, which decides which photos it covers and shreds them. Visits confirmed
+// unverified or overridden are checked against the record again (`record_recheck`) when the Outbox
+// opens and when the network comes back; core decides what each answer does, and a photo it holds
+// can only be discarded.
 import { toWardcamError, type call, type WardcamError } from '../ipc';
 import { LATERALITY_LABELS } from '../review/laterality';
 import type { PatientLine, PhotoSummary, SessionView } from '../types';
@@ -28,6 +31,9 @@ export class Outbox {
     this.#backend = backend;
   }
 
+  /** True while the record is being asked about visits that are due a check. */
+  rechecking = $state(false);
+
   async load(): Promise<void> {
     const ask = ++this.#asked;
     try {
@@ -37,6 +43,45 @@ export class Outbox {
       this.#backend.report(toWardcamError(e));
     } finally {
       if (ask === this.#asked) this.loaded = true;
+    }
+  }
+
+  /** Asks core to check due visits against the record again; lists again when any visit was
+   * checked (verified, override confirmed, or held). Resolves to how many visits were checked. */
+  async recheck(): Promise<number> {
+    this.rechecking = true;
+    try {
+      const summary = await this.#backend.call('record_recheck');
+      if (summary.outcomes.some((o) => o.outcome !== 'still_due')) await this.load();
+      return summary.outcomes.length;
+    } catch (e) {
+      this.#backend.report(toWardcamError(e));
+      return 0;
+    } finally {
+      this.rechecking = false;
+    }
+  }
+
+  /** Discards a held photo: the only thing a clinician may do with one (it is never sent). A photo
+   * of the visit open now not yet queued is deleted on its own (`photo_delete`); any other goes
+   * through the Outbox's withdrawal (`consent_withdraw`), which deletes every photo of its visit not
+   * yet sent, all held with it (core holds a whole visit). Core decides what each command may
+   * delete; this only picks the command. */
+  async discardHeld(photo: PhotoSummary): Promise<boolean> {
+    this.busy = true;
+    try {
+      // Core shreds every photo of the held visit, and refuses while that visit is still open.
+      let ok = true;
+      try {
+        await this.#backend.call('photos_discard_held', { id: photo.id });
+      } catch (e) {
+        this.#backend.report(toWardcamError(e));
+        ok = false;
+      }
+      await this.load();
+      return ok;
+    } finally {
+      this.busy = false;
     }
   }
 
@@ -58,11 +103,24 @@ export class Outbox {
 export function stateText(photo: PhotoSummary): string {
   switch (photo.state) {
     case 'queued':
-      return 'Waiting to send';
+      return photo.identity.gate === 'held' ? 'Held: will not be sent' : 'Waiting to send';
     case 'captured':
       return photo.current_visit ? 'Not yet labelled/queued: finish it on Review' : 'Not yet labelled/queued';
     case 'withdrawn':
       return 'Consent withdrawn: being deleted';
+  }
+}
+
+/** What who the patient is means for sending: an alarm for a held photo, a note while the record
+ * is still to be checked again, nothing when it may go. */
+export function identityText(photo: PhotoSummary): { alarm: boolean; text: string } | null {
+  switch (photo.identity.gate) {
+    case 'held':
+      return { alarm: true, text: `Held: ${photo.identity.reason.message} — this photo will not be sent` };
+    case 'needs_recheck':
+      return { alarm: false, text: 'Waiting to check the patient against the record' };
+    case 'ready':
+      return null;
   }
 }
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
-import { Outbox, patientName, patientNumber, siteText, stateText, type OutboxBackend } from './outbox.svelte';
+import { identityText, Outbox, patientName, patientNumber, siteText, stateText, type OutboxBackend } from './outbox.svelte';
 import { call, toWardcamError, WardcamError } from '../ipc';
 import { outboxPhoto, unlockedView } from '../testing/views';
-import type { SessionView } from '../types';
+import type { PhotoSummary, SessionView } from '../types';
 
 afterEach(() => clearMocks());
 
@@ -107,7 +107,92 @@ describe('Outbox', () => {
   });
 });
 
+const heldReason = {
+  code: 'patient.record_mismatch',
+  message: 'The wristband does not match the patient record (date of birth differ).',
+};
+
+describe('Outbox record check', () => {
+  it('asks core to check due visits again, and lists again when a visit was settled', async () => {
+    let list: PhotoSummary[] = [{ ...earlier, identity: { gate: 'needs_recheck' } }];
+    const { outbox, sent } = setup({
+      outbox_list: () => list,
+      record_recheck: () => {
+        list = [{ ...earlier, identity: { gate: 'held' as const, reason: heldReason } }];
+        return { outcomes: [{ visit_id: earlier.visit_id, outcome: 'held' }], held: 1, still_due: 0 };
+      },
+    });
+    await outbox.load();
+    expect(await outbox.recheck()).toBe(1);
+    expect(sent).toEqual([
+      ['outbox_list', {}],
+      ['record_recheck', {}],
+      ['outbox_list', {}],
+    ]);
+    expect(outbox.list[0]?.identity).toEqual({ gate: 'held', reason: heldReason });
+    expect(outbox.rechecking).toBe(false);
+  });
+
+  it('does not list again when every visit is still due, and reports a failed check', async () => {
+    const { outbox, sent, reported } = setup({
+      outbox_list: () => [earlier],
+      record_recheck: () => ({ outcomes: [{ visit_id: earlier.visit_id, outcome: 'still_due' }], held: 0, still_due: 1 }),
+    });
+    expect(await outbox.recheck()).toBe(1);
+    expect(sent).toEqual([['record_recheck', {}]]);
+    const failing = setup({
+      record_recheck: () => {
+        throw { code: 'vault.opening', message: 'opening' };
+      },
+    });
+    expect(await failing.outbox.recheck()).toBe(0);
+    expect(failing.reported.map((e) => e.code)).toEqual(['vault.opening']);
+    expect(reported).toEqual([]);
+  });
+
+  it('discards a held visit\'s photos through core, never as a withdrawal of consent', async () => {
+    const heldQueued = { ...earlier, identity: { gate: 'held' as const, reason: heldReason } };
+    let list: PhotoSummary[] = [heldQueued];
+    const { outbox, sent, reported } = setup({
+      outbox_list: () => list,
+      photos_discard_held: () => {
+        list = [];
+        return null;
+      },
+    });
+    expect(await outbox.discardHeld(heldQueued)).toBe(true);
+    expect(sent).toEqual([
+      ['photos_discard_held', { id: heldQueued.id }],
+      ['outbox_list', {}],
+    ]);
+    expect(outbox.list).toEqual([]);
+    expect(reported).toEqual([]);
+    // Core refuses while the held visit is the one open: the refusal is shown, nothing else sent.
+    const open = setup({
+      outbox_list: () => [heldQueued],
+      photos_discard_held: () => {
+        throw { code: 'visit.held_in_open_visit', message: 'End this patient\'s visit first.' };
+      },
+    });
+    expect(await open.outbox.discardHeld(heldQueued)).toBe(false);
+    expect(open.reported.map((e) => e.code)).toEqual(['visit.held_in_open_visit']);
+  });
+});
+
 describe('Outbox rows', () => {
+  it('sound an alarm for a held photo and note one waiting for the record', () => {
+    expect(identityText(earlier)).toBeNull();
+    expect(identityText({ ...earlier, identity: { gate: 'needs_recheck' } })).toEqual({
+      alarm: false,
+      text: 'Waiting to check the patient against the record',
+    });
+    expect(identityText({ ...earlier, identity: { gate: 'held', reason: heldReason } })).toEqual({
+      alarm: true,
+      text: `Held: ${heldReason.message} — this photo will not be sent`,
+    });
+    expect(stateText({ ...earlier, identity: { gate: 'held', reason: heldReason } })).toBe('Held: will not be sent');
+  });
+
   it('say where each photo is', () => {
     expect(stateText(earlier)).toBe('Waiting to send');
     expect(stateText(alsoEarlier)).toBe('Not yet labelled/queued');

@@ -15,6 +15,22 @@ const candidate: PatientSummary = {
   reason: null,
   record: { family_name: 'Smith', given_names: ['John'], date_of_birth: '18-Jan-1980' },
   verified: true,
+  override: null,
+  offers: { confirm: true, override: false },
+};
+
+const notFound: PatientSummary = {
+  ...candidate,
+  nhs_number: '999 000 0034',
+  family_name: null,
+  given_name: null,
+  date_of_birth: null,
+  source: 'typed_twice',
+  status: 'needs_override',
+  reason: { code: 'patient.record_not_found', message: 'No patient with this NHS number was found in the record.' },
+  record: null,
+  verified: false,
+  offers: { confirm: false, override: true },
 };
 
 afterEach(() => clearMocks());
@@ -90,5 +106,70 @@ describe('Identification', () => {
     expect(ident.candidate?.nhs_number).toBe('943 476 5919');
     ident.confirmed();
     expect(ident.candidate).toBeNull();
+  });
+
+  it('a bare number in the band text asks for a second entry instead of reporting an error', async () => {
+    const { ident, reported, sent } = setup({
+      patient_identify_scan: () => {
+        throw { code: 'patient.second_entry_needed', message: 'Type it again in the second box to confirm it.' };
+      },
+      patient_identify_manual: () => ({ ...candidate, source: 'typed_twice' }),
+    });
+    expect(await ident.identifyScan('  9434765919 ')).toBe(false);
+    expect(reported).toEqual([]);
+    expect(ident.secondEntry).toEqual({ number: '9434765919', message: 'Type it again in the second box to confirm it.' });
+    expect(ident.candidate).toBeNull();
+    // The second entry goes through the type-it-twice command, and the request is cleared.
+    expect(await ident.identifyManual('9434765919', '943 476 5919')).toBe(true);
+    expect(ident.secondEntry).toBeNull();
+    expect(ident.candidate?.source).toBe('typed_twice');
+    expect(sent.map(([cmd]) => cmd)).toEqual(['patient_identify_scan', 'patient_identify_manual']);
+  });
+
+  it('the second-entry code from a typed entry is an ordinary error, and starting again clears the request', async () => {
+    const { ident, reported } = setup({
+      patient_identify_manual: () => {
+        throw { code: 'patient.second_entry_needed', message: 'again' };
+      },
+      patient_identify_scan: () => {
+        throw { code: 'patient.second_entry_needed', message: 'again' };
+      },
+      patient_discard: () => null,
+    });
+    expect(await ident.identifyManual('1', '1')).toBe(false);
+    expect(ident.secondEntry).toBeNull();
+    expect(reported.map((e) => e.code)).toEqual(['patient.second_entry_needed']);
+    await ident.identifyScan('9434765919');
+    expect(ident.secondEntry?.number).toBe('9434765919');
+    await ident.discard();
+    expect(ident.secondEntry).toBeNull();
+  });
+
+  it('records an override with the declared argument names and shows core\'s answer', async () => {
+    const overridden: PatientSummary = {
+      ...notFound,
+      override: { reason: 'new_admission_not_registered', detail: 'Admitted tonight', by: 'Dr Ada Jones', at: 1, overrode: 'patient.record_not_found' },
+      offers: { confirm: true, override: false },
+    };
+    const { ident, sent, reported } = setup({ patient_candidate: () => notFound, patient_override: () => overridden });
+    await ident.load();
+    expect(await ident.override('new_admission_not_registered', 'Admitted tonight')).toBe(true);
+    expect(sent).toContainEqual(['patient_override', { reason: 'new_admission_not_registered', detail: 'Admitted tonight' }]);
+    expect(ident.candidate).toEqual(overridden);
+    expect(ident.overriding).toBe(false);
+    expect(reported).toEqual([]);
+  });
+
+  it('reports a refused override and keeps the candidate as it was', async () => {
+    const { ident, reported } = setup({
+      patient_candidate: () => notFound,
+      patient_override: () => {
+        throw { code: 'patient.override_incomplete', message: 'Say in your own words why.' };
+      },
+    });
+    await ident.load();
+    expect(await ident.override('record_system_down', 'x')).toBe(false);
+    expect(reported.map((e) => e.code)).toEqual(['patient.override_incomplete']);
+    expect(ident.candidate).toEqual(notFound);
   });
 });

@@ -34,6 +34,8 @@ export const typedPatient: PatientSummary = {
   reason: null,
   record: null,
   verified: false,
+  override: null,
+  offers: { confirm: true, override: false },
 };
 
 export const HEEL: BodySite = { code: '76853006', display: 'Heel', paired: true };
@@ -48,6 +50,7 @@ export const photoPatient: PatientLine = {
   birth_date: '18-Jan-1980',
   identified_by: 'band_text',
   verified: true,
+  overridden: false,
 };
 
 /** A photo just taken in the visit open now: no label yet. */
@@ -68,6 +71,7 @@ export function photo(id: string, extra: Partial<PhotoSummary> = {}): PhotoSumma
     version: 1,
     captured_at: 1_764_460_800_000,
     patient: photoPatient,
+    identity: { gate: 'ready' },
     ...extra,
   };
 }

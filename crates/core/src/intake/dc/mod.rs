@@ -304,6 +304,7 @@ impl Decoding {
 
     /// Up to `threads` threads however small the image: for tests and fuzzing, which must reach
     /// the split with small inputs.
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn eager(threads: usize) -> Decoding {
         Decoding {
             min_mcus: 1,
@@ -312,6 +313,7 @@ impl Decoding {
     }
 
     /// One AC code per lookup: the reference the two-code lookups are checked against.
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn one_code_at_a_time(self) -> Decoding {
         Decoding {
             pairs: false,
