@@ -1095,6 +1095,12 @@ mod record_check {
 
         let done = run(recheck_due_visits(&f.ward, Some(&conflicting()))).unwrap();
         assert_eq!(done[0].1, RecheckOutcome::Held);
+        // No more photos of a patient the record has blocked.
+        f.ward.start_capture().unwrap();
+        assert_eq!(
+            code(f.ward.capture(&jpeg(), Purpose::Care)),
+            "visit.held_in_open_visit"
+        );
         let DeliveryGate::Held { reason } = f.ward.delivery_gate(id).unwrap() else {
             panic!("not held");
         };

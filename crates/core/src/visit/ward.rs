@@ -949,6 +949,10 @@ impl Ward {
             }),
         )?;
         let consent = visit.consent.clone().ok_or(SessionError::ConsentRequired)?;
+        // A later record check blocked this patient: no more photos of them.
+        if visit.patient.hold.is_some() {
+            return Err(VisitError::HeldInOpenVisit.into());
+        }
         if let Some(free) = self.storage.available(vault.dir()) {
             if free < space_needed(len) {
                 return Err(VisitError::StorageFull.into());
