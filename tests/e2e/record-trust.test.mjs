@@ -1,7 +1,9 @@
 // The record check fails closed, in the real app against the FHIR test server and its fault
 // listeners: a band the record contradicts stays blocked when the server's certificate comes from
 // another CA (no "offline" fallback), an override of a missing record is recorded through the
-// confirmation card and sealed into the photo's manifest (it survives a kill -9), a bare number in
+// confirmation card and sealed into the photo's manifest (it survives a kill -9), a connection
+// reset at confirmation lets a conflicting band stand unverified but the re-check once the record
+// is reachable holds its photo (the attack the re-check closes), a bare number in
 // the band-text field must be typed a second time, the Device screen warns about an expiring server
 // certificate, and no NHS number ever appears in a request URL.
 import { test, before, after } from 'node:test';
@@ -25,6 +27,8 @@ import {
   waitText,
   wristband,
   startFhirServer,
+  recordConsent,
+  endVisit,
   CLINICIAN_NAME,
 } from './support.mjs';
 
@@ -233,6 +237,78 @@ test('an override of a missing record is recorded, confirmed and sealed into the
     assert.equal(await outboxRow(driver, photo.id), undefined);
   } catch (e) {
     console.error(`after the restart: ${await failureEvidence(driver, '69-record-trust-failure')}`);
+    throw e;
+  } finally {
+    await quitApp(driver);
+  }
+});
+
+test('a reset at confirmation cannot deliver a mismatch: the re-check holds the photo', async () => {
+  // The attack: someone on the ward Wi-Fi resets the connection to the record, so the band that
+  // conflicts with the record stands "not verified". The photo is taken, labelled and queued; when
+  // the record is reachable again the re-check finds the mismatch and holds the photo for good.
+  const server = await startDriver();
+  let driver = await startApp([...ready.argsFor(ready.faults.reset.endpoint), '--dev-mock-camera'], server);
+  let photo;
+  try {
+    await unlockWithPin(driver);
+    await endVisit(driver);
+    const identified = await invoke(driver, 'patient_identify_scan', { payload: MISMATCH_BAND, viaCamera: false });
+    assert.equal(identified.ok?.status, 'not_verified', JSON.stringify(identified));
+    assert.equal(identified.ok.reason?.code, 'patient.record_unreachable');
+    assert.equal(identified.ok.offers?.confirm, true);
+    assert.equal((await invoke(driver, 'patient_confirm')).err, undefined);
+    await recordConsent(driver);
+    // Identified, confirmed and consented behind the UI's back: lock and unlock, and the UI follows
+    // core to the consented state's home, Capture.
+    await tap(driver, 'lock-button');
+    await tap(driver, 'unlock-development');
+    await visible(driver, 'screen-capture');
+    await openMockCamera(driver);
+    await tap(driver, 'camera-shutter');
+    await waitText(driver, 'capture-status', /Photo kept/);
+    await tap(driver, 'go-review');
+    await visible(driver, 'screen-review');
+    [photo] = (await invoke(driver, 'photos_list')).ok;
+    assert.equal(photo.identity.gate, 'needs_recheck', JSON.stringify(photo.identity));
+    await labelHeelLeft(driver, photo.id);
+    await tap(driver, 'queue');
+    await visible(driver, `outbox-${photo.id}`);
+    // Still reset on every attempt: the Outbox's re-check gets no answer, and the photo waits.
+    const waiting = await waitText(driver, `outbox-identity-${photo.id}`, /Waiting to check the patient against the record/);
+    assert.ok(waiting);
+    assert.equal((await outboxRow(driver, photo.id)).identity.gate, 'needs_recheck');
+    await killApp(driver, server);
+  } catch (e) {
+    console.error(`before the kill: ${await failureEvidence(driver, '69-record-trust-attack-failure')}`);
+    await quitApp(driver).catch(() => undefined);
+    throw e;
+  } finally {
+    await server.stop();
+  }
+
+  // The record is reachable again (the trusted server): the re-check finds the mismatch.
+  driver = await startApp(ready.args());
+  try {
+    await tap(driver, 'unlock-development');
+    await visible(driver, 'nav-outbox');
+    await tap(driver, 'nav-outbox');
+    const alarm = await waitText(driver, `outbox-identity-${photo.id}`, /^Held: /, 20000);
+    assert.match(alarm, /does not match the patient record/);
+    const row = await outboxRow(driver, photo.id);
+    assert.equal(row.identity.gate, 'held', JSON.stringify(row.identity));
+    assert.equal(row.identity.reason.code, 'patient.record_mismatch');
+    assert.equal(await present(driver, `outbox-withdraw-${photo.id}`), false, 'a held photo offers only discard');
+    await screenshot(driver, '64-record-recheck-held');
+    // Still the open visit: no more photos of this patient, and no discarding until it ends.
+    assert.equal((await invoke(driver, 'photos_discard_held', { id: photo.id })).err?.code, 'visit.held_in_open_visit');
+    assert.equal((await invoke(driver, 'session_end_patient')).err, undefined);
+    await tap(driver, `outbox-discard-${photo.id}`);
+    await tap(driver, `outbox-discard-yes-${photo.id}`);
+    await visible(driver, 'outbox-discarded');
+    assert.equal(await outboxRow(driver, photo.id), undefined);
+  } catch (e) {
+    console.error(`after the restart: ${await failureEvidence(driver, '69-record-trust-attack-failure')}`);
     throw e;
   } finally {
     await quitApp(driver);
