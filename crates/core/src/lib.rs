@@ -44,6 +44,7 @@
 
 pub mod auth;
 pub mod consent;
+pub mod delivery;
 pub mod endpoint;
 mod error;
 pub mod intake;

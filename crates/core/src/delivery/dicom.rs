@@ -1,0 +1,412 @@
+//! One photo as a DICOM Part-10 file of the VL Photographic Image Storage SOP class.
+//!
+//! See the module documentation of [`crate::delivery`] for where each piece of the manifest goes.
+
+use dicom_core::value::{DataSetSequence, PixelFragmentSequence};
+use dicom_core::{dicom_value, DataElement, PrimitiveValue, Tag, VR};
+use dicom_dictionary_std::{tags, uids};
+use dicom_object::mem::InMemElement;
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+
+use super::jpeg_frame::{baseline_frame, Frame};
+use super::text::{dicom_date, dicom_time, lo, person_name, single_name};
+use super::uids::{implementation_class_uid, series_uid, sop_instance_uid, study_uid};
+use super::DeliveryError;
+use crate::intake::ImageFormat;
+use crate::patient::{OverrideReason, NHS_NUMBER_SYSTEM};
+use crate::review::{find, Laterality};
+use crate::vault::Timestamp;
+use crate::visit::{Demographics, LocalState, PhotoManifest};
+
+/// VL Photographic Image Storage.
+pub const SOP_CLASS_UID: &str = uids::VL_PHOTOGRAPHIC_IMAGE_STORAGE;
+/// JPEG Baseline (Process 1): the photo's own bytes, never re-encoded.
+pub const TRANSFER_SYNTAX_UID: &str = uids::JPEG_BASELINE8_BIT;
+/// Issuer of Patient ID for an NHS number: the FHIR identifier system of the NHS number, the
+/// same string the trust's FHIR server and PDQm use, so one issuer names it everywhere.
+pub const NHS_NUMBER_ISSUER: &str = NHS_NUMBER_SYSTEM;
+/// Implementation Version Name (SH, at most 16 characters).
+const IMPLEMENTATION_VERSION: &str = concat!("WARDCAM_", env!("CARGO_PKG_VERSION"));
+
+/// Builds the DICOM Part-10 file (preamble, File Meta and data set) of one photo, with `jpeg` (the
+/// sealed image the manifest names) encapsulated as it is under JPEG Baseline. `now` is the
+/// Instance Creation Date/Time.
+///
+/// Refused before anything is built: a photo with no label ([`DeliveryError::Unlabelled`]), one
+/// whose consent was withdrawn, a patient with neither an NHS nor a hospital number, a PNG, a JPEG
+/// other than 8-bit baseline, and a photo whose EXIF orientation is not 1
+/// ([`DeliveryError::NeedsRotation`]: intake drops the EXIF, so the turn would be lost; turning
+/// baseline JPEG losslessly, block by block, is a later step).
+pub fn vl_photographic_image(
+    manifest: &PhotoManifest,
+    jpeg: &[u8],
+    now: Timestamp,
+) -> Result<Vec<u8>, DeliveryError> {
+    if manifest.state == LocalState::Withdrawn {
+        return Err(DeliveryError::Withdrawn);
+    }
+    let label = manifest.label.as_ref().ok_or(DeliveryError::Unlabelled)?;
+    if manifest.info.orientation != 1 {
+        return Err(DeliveryError::NeedsRotation {
+            orientation: manifest.info.orientation,
+        });
+    }
+    if manifest.info.format != ImageFormat::Jpeg {
+        return Err(DeliveryError::UnsupportedFormat);
+    }
+    let frame = baseline_frame(jpeg)?;
+    if (u32::from(frame.width), u32::from(frame.height))
+        != (manifest.info.width, manifest.info.height)
+    {
+        return Err(DeliveryError::ImageDamaged {
+            detail: "not the size its record says",
+        });
+    }
+    let pixels = pixel_description(&frame)?;
+
+    let mut obj = InMemDicomObject::new_empty();
+    let mut put = |tag: Tag, vr: VR, value: PrimitiveValue| {
+        obj.put(DataElement::new(tag, vr, value));
+    };
+    let text = |s: &str| PrimitiveValue::from(s);
+    let empty = || PrimitiveValue::Empty;
+
+    // SOP Common. UTF-8, since names and free text may be any script.
+    put(tags::SPECIFIC_CHARACTER_SET, VR::CS, text("ISO_IR 192"));
+    put(tags::SOP_CLASS_UID, VR::UI, text(SOP_CLASS_UID));
+    let sop_instance = sop_instance_uid(manifest.photo_id);
+    put(tags::SOP_INSTANCE_UID, VR::UI, text(&sop_instance));
+    put(tags::INSTANCE_CREATION_DATE, VR::DA, text(&dicom_date(now)));
+    put(tags::INSTANCE_CREATION_TIME, VR::TM, text(&dicom_time(now)));
+    // Every date and time here is UTC, which this says once for the whole object.
+    put(tags::TIMEZONE_OFFSET_FROM_UTC, VR::SH, text("+0000"));
+
+    // General Study: one study per visit, dated by the photo (the visit's first photo would be
+    // better, but each object is built alone; PACS shows the study under its UID either way).
+    let taken = manifest.captured_at;
+    put(
+        tags::STUDY_INSTANCE_UID,
+        VR::UI,
+        text(&study_uid(manifest.visit_id)),
+    );
+    put(tags::STUDY_DATE, VR::DA, text(&dicom_date(taken)));
+    put(tags::STUDY_TIME, VR::TM, text(&dicom_time(taken)));
+    // The visit id's first 64 bits in hex: short enough for SH, and the same for every photo.
+    put(
+        tags::STUDY_ID,
+        VR::SH,
+        text(&hex::encode(&manifest.visit_id.0[..8])),
+    );
+    put(tags::ACCESSION_NUMBER, VR::SH, empty());
+    put(tags::REFERRING_PHYSICIAN_NAME, VR::PN, empty());
+
+    // General Series and Equipment.
+    put(tags::MODALITY, VR::CS, text("XC"));
+    put(
+        tags::SERIES_INSTANCE_UID,
+        VR::UI,
+        text(&series_uid(manifest.visit_id)),
+    );
+    put(tags::SERIES_NUMBER, VR::IS, text("1"));
+    if let Some(clinician) = manifest.clinician.as_deref() {
+        put(tags::OPERATORS_NAME, VR::PN, text(&single_name(clinician)));
+    }
+    put(tags::MANUFACTURER, VR::LO, text("WardCam"));
+    put(
+        tags::SOFTWARE_VERSIONS,
+        VR::LO,
+        text(env!("CARGO_PKG_VERSION")),
+    );
+
+    // General and VL Image. Instance Number 1 for every photo: the object is built without the
+    // rest of the visit, and viewers order a series by Content Time.
+    put(tags::INSTANCE_NUMBER, VR::IS, text("1"));
+    put(tags::CONTENT_DATE, VR::DA, text(&dicom_date(taken)));
+    put(tags::CONTENT_TIME, VR::TM, text(&dicom_time(taken)));
+    put(
+        tags::IMAGE_TYPE,
+        VR::CS,
+        dicom_value!(Strs, ["ORIGINAL", "PRIMARY"]),
+    );
+    put(tags::PATIENT_ORIENTATION, VR::CS, empty());
+    put(
+        tags::IMAGE_LATERALITY,
+        VR::CS,
+        text(laterality(label.laterality)),
+    );
+    put(tags::LOSSY_IMAGE_COMPRESSION, VR::CS, text("01"));
+    put(
+        tags::LOSSY_IMAGE_COMPRESSION_METHOD,
+        VR::CS,
+        text("ISO_10918_1"),
+    );
+    // WardCam draws nothing on the photo (redaction paints solid areas, no text).
+    put(tags::BURNED_IN_ANNOTATION, VR::CS, text("NO"));
+    // A clinical photo may show a face, a tattoo or a scar: always flagged, never guessed.
+    put(tags::RECOGNIZABLE_VISUAL_FEATURES, VR::CS, text("YES"));
+    put(
+        tags::IMAGE_COMMENTS,
+        VR::LT,
+        text(&image_comments(manifest)),
+    );
+    if let Some(raw) = manifest.patient.raw_band.as_deref() {
+        put(tags::BARCODE_VALUE, VR::LT, text(raw));
+    }
+
+    // Image Pixel, from the JPEG's own frame header.
+    put(
+        tags::SAMPLES_PER_PIXEL,
+        VR::US,
+        PrimitiveValue::from(pixels.samples),
+    );
+    put(
+        tags::PHOTOMETRIC_INTERPRETATION,
+        VR::CS,
+        text(pixels.photometric),
+    );
+    put(tags::ROWS, VR::US, PrimitiveValue::from(frame.height));
+    put(tags::COLUMNS, VR::US, PrimitiveValue::from(frame.width));
+    put(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(8u16));
+    put(tags::BITS_STORED, VR::US, PrimitiveValue::from(8u16));
+    put(tags::HIGH_BIT, VR::US, PrimitiveValue::from(7u16));
+    put(
+        tags::PIXEL_REPRESENTATION,
+        VR::US,
+        PrimitiveValue::from(0u16),
+    );
+    if pixels.samples == 3 {
+        put(
+            tags::PLANAR_CONFIGURATION,
+            VR::US,
+            PrimitiveValue::from(0u16),
+        );
+    }
+
+    patient_module(&mut obj, manifest)?;
+    obj.put(anatomic_region(&label.body_site));
+    // Type 2 in the VL Photographic Image IOD: present and empty.
+    obj.put(DataElement::new(
+        tags::ACQUISITION_CONTEXT_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::<InMemDicomObject>::empty(),
+    ));
+    obj.put(pixel_data(jpeg));
+
+    let file = obj
+        .with_meta(
+            FileMetaTableBuilder::new()
+                .transfer_syntax(TRANSFER_SYNTAX_UID)
+                .implementation_class_uid(implementation_class_uid())
+                .implementation_version_name(IMPLEMENTATION_VERSION),
+        )
+        .map_err(|_| DeliveryError::Encode {
+            detail: "file meta",
+        })?;
+    let mut out = Vec::with_capacity(jpeg.len() + 4096);
+    file.write_all(&mut out)
+        .map_err(|_| DeliveryError::Encode {
+            detail: "writing the data set",
+        })?;
+    Ok(out)
+}
+
+/// Samples per pixel and Photometric Interpretation of a baseline frame.
+struct PixelDescription {
+    samples: u16,
+    photometric: &'static str,
+}
+
+/// PS3.5 §8.2.1: baseline JPEG of colour photos is YCbCr; `YBR_FULL_422` when the chroma is
+/// halved across (4:2:2, and 4:2:0 as phones write it), `YBR_FULL` when it is not subsampled.
+fn pixel_description(frame: &Frame) -> Result<PixelDescription, DeliveryError> {
+    let unsupported = |detail| Err(DeliveryError::UnsupportedJpeg { detail });
+    match frame.sampling.as_slice() {
+        [_] => Ok(PixelDescription {
+            samples: 1,
+            photometric: "MONOCHROME2",
+        }),
+        [luma, (1, 1), (1, 1)] => {
+            let photometric = match (*luma, frame.adobe_rgb) {
+                ((1, 1), true) => "RGB",
+                ((1, 1), false) => "YBR_FULL",
+                ((2, 1) | (2, 2), false) => "YBR_FULL_422",
+                _ => return unsupported("unusual colour sampling"),
+            };
+            Ok(PixelDescription {
+                samples: 3,
+                photometric,
+            })
+        }
+        [_, _, _] => unsupported("unusual colour sampling"),
+        _ => unsupported("neither grey nor three-colour"),
+    }
+}
+
+/// Pixel Data: one fragment holding the whole JPEG (padded to even length with one zero byte
+/// after the EOI marker, PS3.5 §A.4), with an empty Basic Offset Table (one frame).
+fn pixel_data(jpeg: &[u8]) -> InMemElement {
+    let mut fragment = Vec::with_capacity(jpeg.len() + 1);
+    fragment.extend_from_slice(jpeg);
+    if fragment.len() % 2 == 1 {
+        fragment.push(0);
+    }
+    DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        PixelFragmentSequence::new(Vec::<u32>::new(), vec![fragment]),
+    )
+}
+
+/// The Patient module. Patient ID is the NHS number when there is one (issuer
+/// [`NHS_NUMBER_ISSUER`]), else the hospital number with its issuer; the NHS number is also listed
+/// in Other Patient IDs Sequence, so a PACS that files by hospital number can still match it.
+/// Names, birth date and sex come from the trust's record when it vouched, else from the band.
+fn patient_module(
+    obj: &mut InMemDicomObject,
+    manifest: &PhotoManifest,
+) -> Result<(), DeliveryError> {
+    let identity = &manifest.patient;
+    let band = &identity.band;
+    let shown: &Demographics = identity.record.as_ref().unwrap_or(band);
+    let (id, issuer) = match (&band.nhs_number, &band.local_id) {
+        (Some(nhs), _) => (nhs.as_str(), NHS_NUMBER_ISSUER),
+        (None, Some(local)) => (local.value.as_str(), local.issuer.as_str()),
+        (None, None) => return Err(DeliveryError::NoPatientId),
+    };
+    let family = shown.family_name.as_deref().or(band.family_name.as_deref());
+    let given = if shown.given_names.is_empty() {
+        &band.given_names
+    } else {
+        &shown.given_names
+    };
+    let birth = shown.birth_date.as_deref().or(band.birth_date.as_deref());
+    obj.put(DataElement::new(
+        tags::PATIENT_NAME,
+        VR::PN,
+        PrimitiveValue::from(person_name(family, given)),
+    ));
+    obj.put(DataElement::new(
+        tags::PATIENT_ID,
+        VR::LO,
+        PrimitiveValue::from(lo(id)),
+    ));
+    obj.put(DataElement::new(
+        tags::ISSUER_OF_PATIENT_ID,
+        VR::LO,
+        PrimitiveValue::from(lo(issuer)),
+    ));
+    obj.put(DataElement::new(
+        tags::PATIENT_BIRTH_DATE,
+        VR::DA,
+        PrimitiveValue::from(birth.and_then(iso_to_da).unwrap_or_default()),
+    ));
+    obj.put(DataElement::new(
+        tags::PATIENT_SEX,
+        VR::CS,
+        PrimitiveValue::from(sex(shown.sex.as_deref().or(band.sex.as_deref()))),
+    ));
+    if let Some(nhs) = band.nhs_number.as_deref() {
+        let item = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from(lo(nhs))),
+            DataElement::new(
+                tags::ISSUER_OF_PATIENT_ID,
+                VR::LO,
+                PrimitiveValue::from(NHS_NUMBER_ISSUER),
+            ),
+            DataElement::new(
+                tags::TYPE_OF_PATIENT_ID,
+                VR::CS,
+                PrimitiveValue::from("TEXT"),
+            ),
+        ]);
+        obj.put(DataElement::new(
+            tags::OTHER_PATIENT_I_DS_SEQUENCE,
+            VR::SQ,
+            DataSetSequence::from(vec![item]),
+        ));
+    }
+    Ok(())
+}
+
+/// Anatomic Region Sequence: the body site's SNOMED CT code, with the list's display as the code
+/// meaning (the code itself if today's list no longer has it).
+fn anatomic_region(code: &str) -> InMemElement {
+    let meaning = find(code).map_or(code, |site| site.display);
+    let item = InMemDicomObject::from_element_iter([
+        DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from(code)),
+        DataElement::new(
+            tags::CODING_SCHEME_DESIGNATOR,
+            VR::SH,
+            PrimitiveValue::from("SCT"),
+        ),
+        DataElement::new(
+            tags::CODE_MEANING,
+            VR::LO,
+            PrimitiveValue::from(lo(meaning)),
+        ),
+    ]);
+    DataElement::new(
+        tags::ANATOMIC_REGION_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![item]),
+    )
+}
+
+/// Image Laterality: `U` (unpaired) for a site with no side.
+fn laterality(l: Laterality) -> &'static str {
+    match l {
+        Laterality::Left => "L",
+        Laterality::Right => "R",
+        Laterality::Bilateral => "B",
+        Laterality::NotApplicable => "U",
+    }
+}
+
+/// Patient's Sex: M, F or O; empty when unknown or not recorded (type 2).
+fn sex(s: Option<&str>) -> &'static str {
+    match s {
+        Some("male") => "M",
+        Some("female") => "F",
+        Some("other") => "O",
+        _ => "",
+    }
+}
+
+/// `YYYY-MM-DD` to DICOM DA `YYYYMMDD`; anything else is left out rather than guessed.
+fn iso_to_da(iso: &str) -> Option<String> {
+    let b = iso.as_bytes();
+    let shape_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shape_ok.then(|| iso.replace('-', ""))
+}
+
+/// Image Comments: the consent the photo was taken under and any override of the record check.
+/// The VL Photographic Image IOD has no Content Sequence and a private block would be read by no
+/// one, so this is the one free-text place a PACS shows with the image:
+/// `consent <id> sha256 <hex>`, then `; record check overridden (<code>): <reason> by <who>`.
+/// The override's free-text detail is left out: it may name the patient.
+fn image_comments(manifest: &PhotoManifest) -> String {
+    let consent = &manifest.consent;
+    let mut comments = format!(
+        "consent {} sha256 {}",
+        consent.consent_id,
+        consent.digest.hex()
+    );
+    if let Some(o) = &manifest.patient.override_ {
+        let reason = match o.reason {
+            OverrideReason::NewAdmissionNotRegistered => "new admission not yet registered",
+            OverrideReason::RecordSystemDown => "record system down",
+        };
+        comments.push_str(&format!(
+            "; record check overridden ({}): {} by {}",
+            o.overrode.code,
+            reason,
+            single_name(&o.by)
+        ));
+    }
+    comments
+}

@@ -1,0 +1,40 @@
+//! Delivery to PACS, first part: the DICOM object of one photo.
+//!
+//! [`vl_photographic_image`] turns a photo's sealed manifest and its JPEG into a DICOM Part-10
+//! file of the VL Photographic Image Storage SOP class (modality `XC`), the JPEG encapsulated as
+//! it is under JPEG Baseline so the clinician's pixels are never re-encoded. Sending it (C-STORE
+//! or STOW-RS) and the outbox states are later steps.
+//!
+//! # Where the manifest goes
+//!
+//! - Patient: Patient ID is the NHS number with Issuer of Patient ID
+//!   `https://fhir.nhs.uk/Id/nhs-number` ([`NHS_NUMBER_ISSUER`], the FHIR system the trust's record
+//!   uses), or, with no NHS number, the hospital number and its issuing organisation. The NHS number
+//!   is repeated in Other Patient IDs Sequence. Name (`Family^Given Names`), birth date and sex
+//!   come from the record when it vouched, else from the band; the band's raw text is the Barcode
+//!   Value (2200,0005), so PACS staff can see exactly what was scanned.
+//! - Study, series, instance: UIDs derived from the visit and photo ids ([`uids`]), so a retry or
+//!   a redacted photo replaces rather than duplicates. Dates and times are UTC, said once by
+//!   Timezone Offset From UTC `+0000`.
+//! - Who and what: Operators' Name is the clinician; Anatomic Region Sequence holds the body
+//!   site's SNOMED CT code (`SCT`) and Image Laterality its side (`U` for a site with none).
+//! - Consent: Image Comments holds `consent <id> sha256 <digest>` and any override of the record
+//!   check (its code, reason and who made it), since this IOD has no Content Sequence.
+//! - Pixels: Photometric Interpretation, size and sampling from the JPEG's own frame header
+//!   (`YBR_FULL_422` for a subsampled colour photo); Lossy Image Compression `01`, Burned In
+//!   Annotation `NO`, Recognizable Visual Features `YES`.
+//!
+//! Nothing about where a photo was taken is written: intake already dropped the EXIF (and its GPS),
+//! and no geolocation attribute is set here.
+
+mod dicom;
+mod error;
+mod jpeg_frame;
+mod text;
+pub mod uids;
+
+#[cfg(test)]
+mod tests;
+
+pub use dicom::{vl_photographic_image, NHS_NUMBER_ISSUER, SOP_CLASS_UID, TRANSFER_SYNTAX_UID};
+pub use error::DeliveryError;
