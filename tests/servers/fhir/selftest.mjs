@@ -18,6 +18,8 @@ import process from 'node:process';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
+import { assert, failure, handshake, peerCert, portOf, request, runSelftest, sleep, spkiPin, stopByClosingStdin } from '../selftest-kit.mjs';
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 const NHS_NUMBER = '9434765919'; // Smith, John Paul in seed-patients.json
@@ -32,67 +34,6 @@ const MODES = [
 
 // ---------------------------------------------------------------------------------------------
 // Small assertion and client helpers
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-/** A delay that does not by itself keep the process alive. */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function portOf(base) {
-  return Number(new URL(base).port);
-}
-
-/** One HTTPS request on a fresh connection; resolves {status, headers, text}. */
-function request(base, path, { method = 'GET', headers = {}, body, tls = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(base + path);
-    const req = httpsRequest(url, { method, headers, agent: false, ...tls }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Expects `promise` to reject; returns the error's code (or message). */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err.code ?? err.message;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
-
-/** A TLS handshake only; resolves the connected socket (caller ends it). */
-function handshake(base, tls) {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: portOf(base), ...tls }, () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
-function spkiPin(cert) {
-  const der = cert.publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('base64');
-}
-
-/** The certificate a listener presents, without judging it. */
-async function peerCert(base) {
-  const socket = await handshake(base, { rejectUnauthorized: false });
-  const cert = new X509Certificate(socket.getPeerCertificate(true).raw);
-  socket.end();
-  return cert;
-}
 
 function bundleOf(reply) {
   assert(reply.status === 200, `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
@@ -155,7 +96,7 @@ function checks(ready) {
   const logLines = () =>
     readFileSync(ready.log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const formSearch = (base, tls = trustCa1) =>
-    request(base, '/Patient/_search', {
+    request(base + '/Patient/_search', {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: `identifier=${encodeURIComponent(`${NHS_SYSTEM}|${NHS_NUMBER}`)}`,
@@ -212,10 +153,10 @@ function checks(ready) {
       assertOnePatient(bundleOf(await formSearch(ready.base)));
     },
     'GET search finds the patient': async () => {
-      assertOnePatient(bundleOf(await request(ready.base, searchPath, { tls: trustCa1 })));
+      assertOnePatient(bundleOf(await request(ready.base + searchPath, { tls: trustCa1 })));
     },
     'POST _search with a JSON body is 415': async () => {
-      const reply = await request(ready.base, '/Patient/_search', {
+      const reply = await request(ready.base + '/Patient/_search', {
         method: 'POST',
         headers: { 'Content-Type': 'application/fhir+json' },
         body: '{}',
@@ -242,7 +183,7 @@ function checks(ready) {
       const pin = spkiPin(new X509Certificate(socket.getPeerCertificate(true).raw));
       socket.end();
       assert(!ready.pins.includes(pin), 'its key is pinned');
-      assertOnePatient(bundleOf(await request(fault('unpinned').base, searchPath, { tls: trustCa1 })));
+      assertOnePatient(bundleOf(await request(fault('unpinned').base + searchPath, { tls: trustCa1 })));
       return 'handshake OK under CA1, SPKI not in pins';
     },
     other_ca: async () => {
@@ -266,7 +207,7 @@ function checks(ready) {
       const left = Date.parse(cert.validTo) - Date.now();
       assert(left > 0 && left < 30 * DAY, `notAfter ${cert.validTo}`);
       assert(spkiPin(cert) === ready.pins[0], 'expiring cert is not on K1');
-      assertOnePatient(bundleOf(await request(fault('expiring').base, searchPath, { tls: trustCa1 })));
+      assertOnePatient(bundleOf(await request(fault('expiring').base + searchPath, { tls: trustCa1 })));
       return `notAfter ${cert.validTo} (${(left / DAY).toFixed(1)} days)`;
     },
     wrong_host: async () => {
@@ -292,18 +233,18 @@ function checks(ready) {
       return `TLS1.2+ refused (${code12}), TLS1.1 accepted by node and openssl s_client`;
     },
     redirect: async () => {
-      const reply = await request(fault('redirect').base, searchPath, { tls: trustCa1 });
+      const reply = await request(fault('redirect').base + searchPath, { tls: trustCa1 });
       assert(reply.status === 302, `HTTP ${reply.status}`);
       assert(reply.headers.location === ready.base + searchPath, `Location ${reply.headers.location}`);
       return `302 -> ${reply.headers.location}`;
     },
     status500: async () => {
-      const reply = await request(fault('status500').base, searchPath, { tls: trustCa1 });
+      const reply = await request(fault('status500').base + searchPath, { tls: trustCa1 });
       assert(reply.status === 500, `HTTP ${reply.status}`);
       assert(JSON.parse(reply.text).resourceType === 'OperationOutcome', 'body is not an OperationOutcome');
     },
     status503: async () => {
-      const reply = await request(fault('status503').base, searchPath, { tls: trustCa1 });
+      const reply = await request(fault('status503').base + searchPath, { tls: trustCa1 });
       assert(reply.status === 503 && reply.headers['retry-after'] === '120', `HTTP ${reply.status}, Retry-After ${reply.headers['retry-after']}`);
     },
     status429: async () => {
@@ -311,7 +252,7 @@ function checks(ready) {
       assert(reply.status === 429 && reply.headers['retry-after'] === '30', `HTTP ${reply.status}, Retry-After ${reply.headers['retry-after']}`);
     },
     malformed: async () => {
-      const reply = await request(fault('malformed').base, searchPath, { tls: trustCa1 });
+      const reply = await request(fault('malformed').base + searchPath, { tls: trustCa1 });
       assert(reply.status === 200, `HTTP ${reply.status}`);
       assert(reply.headers['content-type'].startsWith('application/fhir+json'), reply.headers['content-type']);
       let parsed = true;
@@ -355,29 +296,29 @@ function checks(ready) {
       return `request logged, no reply within ${QUIET_MS} ms`;
     },
     reset: async () => {
-      const code = await failure(request(fault('reset').base, searchPath, { tls: trustCa1 }));
+      const code = await failure(request(fault('reset').base + searchPath, { tls: trustCa1 }));
       assert(code === 'ECONNRESET', code);
       return code;
     },
     mtls: async () => {
       const base = fault('mtls').base;
-      const withoutCert = await failure(request(base, searchPath, { tls: trustCa1 }));
+      const withoutCert = await failure(request(base + searchPath, { tls: trustCa1 }));
       const e = endpointOf(fault('mtls').endpoint);
       const tls = { ...trustCa1, cert: e.client_certificate_pem, key: e.client_key_pem };
-      assertOnePatient(bundleOf(await request(base, searchPath, { tls })));
+      assertOnePatient(bundleOf(await request(base + searchPath, { tls })));
       return `without client cert: ${withoutCert}; with it: 200`;
     },
     auth: async () => {
       const base = fault('auth').base;
-      const refused = await request(base, searchPath, { tls: trustCa1 });
+      const refused = await request(base + searchPath, { tls: trustCa1 });
       assert(refused.status === 401, `no token: HTTP ${refused.status}`);
       assert(refused.headers['www-authenticate'] === 'Bearer', `WWW-Authenticate ${refused.headers['www-authenticate']}`);
-      const wrong = await request(base, searchPath, { tls: trustCa1, headers: { Authorization: 'Bearer nope' } });
+      const wrong = await request(base + searchPath, { tls: trustCa1, headers: { Authorization: 'Bearer nope' } });
       assert(wrong.status === 401, `wrong token: HTTP ${wrong.status}`);
       const { token } = endpointOf(fault('auth').endpoint).credential;
       const formNoToken = await formSearch(base, trustCa1);
       assert(formNoToken.status === 401, 'form search without token was not refused');
-      const reply = await request(base, searchPath, { tls: trustCa1, headers: { Authorization: `Bearer ${token}` } });
+      const reply = await request(base + searchPath, { tls: trustCa1, headers: { Authorization: `Bearer ${token}` } });
       assertOnePatient(bundleOf(reply));
       return '401 without/with wrong token, 200 with the endpoint token';
     },
@@ -385,60 +326,17 @@ function checks(ready) {
   return { main, faults };
 }
 
-// ---------------------------------------------------------------------------------------------
-
-let failures = 0;
-
-function report(name, ok, detail) {
-  if (!ok) failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
-
-async function run(name, check) {
-  try {
-    report(name, true, await check());
-  } catch (err) {
-    report(name, false, err?.message ?? String(err));
-  }
-}
-
 /** Closing stdin must stop the server quickly even with stalled sockets open, and clean up. */
 async function checkShutdown(server, ready) {
-  const t0 = Date.now();
-  const exited = new Promise((resolve) => server.child.on('exit', (code) => resolve(code)));
-  server.child.stdin.end();
-  const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
-  const ms = Date.now() - t0;
-  assert(code === 0, `exit ${code}`);
-  assert(ms < 2000, `took ${ms} ms`);
-  assert(!existsSync(dirname(ready.ca)), 'temp dir left behind');
+  const ms = await stopByClosingStdin(server, ready, 2000);
   return `exit 0 in ${ms} ms, temp dir removed`;
 }
 
-async function main() {
-  const t0 = Date.now();
-  const server = startServer();
-  let ready;
-  try {
-    ready = await server.ready;
-  } catch (err) {
-    console.log(`FAIL start — ${err.message}\n${server.stderr()}`);
-    process.exit(1);
-  }
-  console.log(`server ready in ${Date.now() - t0} ms: ${ready.base}`);
-
-  const { main: mainChecks, faults } = checks(ready);
-  for (const [name, check] of Object.entries(mainChecks)) await run(name, check);
-  await Promise.all(Object.entries(faults).map(([mode, check]) => run(`fault ${mode}`, check)));
-  await run('shutdown on stdin close', () => checkShutdown(server, ready));
-  for (const socket of lingering) socket.destroy();
-
-  console.log(`${failures === 0 ? 'PASS' : `FAILED: ${failures}`} in ${Date.now() - t0} ms`);
-  if (failures > 0) {
-    console.log('--- server stderr ---\n' + server.stderr());
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    process.exit(1);
-  }
-}
-
-main();
+runSelftest({
+  start: startServer,
+  checks,
+  shutdown: checkShutdown,
+  cleanup: () => {
+    for (const socket of lingering) socket.destroy();
+  },
+});

@@ -10,15 +10,13 @@
 // and the pin checks here compare SPKI hashes by hand.
 
 import { spawn } from 'node:child_process';
-import { X509Certificate, createHash, randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
-import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
+import { assert, failure, handshake, request, runSelftest, sleep, spkiPin, stopByClosingStdin } from '../selftest-kit.mjs';
 import { makeSecondaryCapture } from './dicom.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -33,61 +31,6 @@ const DICOM_MULTIPART = 'multipart/related; type="application/dicom"';
 
 // ---------------------------------------------------------------------------------------------
 // Small assertion and client helpers
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-/** A delay that does not by itself keep the process alive. */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function portOf(base) {
-  return Number(new URL(base).port);
-}
-
-/** One HTTP(S) request on a fresh connection; resolves {status, headers, body (Buffer), text}. */
-function request(url, { method = 'GET', headers = {}, body, tls = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method, headers, agent: false, ...tls }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const all = Buffer.concat(chunks);
-        resolve({ status: res.statusCode, headers: res.headers, body: all, text: all.toString('latin1') });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Expects `promise` to reject; returns the error's code (or message). */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (err) {
-    return err.code ?? err.message;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
-
-/** A TLS handshake only; resolves the connected socket (caller ends it). */
-function handshake(base, tls) {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: portOf(base), ...tls }, () => resolve(socket));
-    socket.on('error', reject);
-  });
-}
-
-function spkiPin(cert) {
-  const der = cert.publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(der).digest('base64');
-}
 
 /** The parts of a multipart body: [{headers (raw text), body (Buffer)}]. */
 function multipartParts(body, contentType) {
@@ -394,61 +337,12 @@ function checks(ready) {
 
 // ---------------------------------------------------------------------------------------------
 
-let failures = 0;
-
-function report(name, ok, detail) {
-  if (!ok) failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
-}
-
-async function run(name, check) {
-  try {
-    report(name, true, await check());
-  } catch (err) {
-    report(name, false, err?.message ?? String(err));
-  }
-}
-
 /** Closing stdin must stop the server and Orthanc quickly even with a stalled socket open, and clean up. */
 async function checkShutdown(server, ready) {
-  const t0 = Date.now();
-  const exited = new Promise((resolve) => server.child.on('exit', (code) => resolve(code)));
-  server.child.stdin.end();
-  const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
-  const ms = Date.now() - t0;
-  assert(code === 0, `exit ${code}`);
-  assert(ms < 3000, `took ${ms} ms`);
-  assert(!existsSync(dirname(ready.ca)), 'temp dir left behind');
+  const ms = await stopByClosingStdin(server, ready, 3000);
   const orthanc = await failure(request(`${ready.orthanc}/system`));
   assert(orthanc === 'ECONNREFUSED', `Orthanc still there: ${orthanc}`);
   return `exit 0 in ${ms} ms, temp dir removed, Orthanc gone`;
 }
 
-async function main() {
-  const t0 = Date.now();
-  const server = startServer();
-  let ready;
-  try {
-    ready = await server.ready;
-  } catch (err) {
-    console.log(`FAIL start — ${err.message}\n${server.stderr()}`);
-    process.exit(1);
-  }
-  console.log(`server ready in ${Date.now() - t0} ms: ${ready.base}`);
-
-  const { main: mainChecks, faults } = checks(ready);
-  for (const [name, check] of Object.entries(mainChecks)) await run(name, check);
-  await Promise.all(Object.entries(faults).map(([mode, check]) => run(`fault ${mode}`, check)));
-  await run('shutdown on stdin close', () => checkShutdown(server, ready));
-
-  console.log(`${failures === 0 ? 'PASS' : `FAILED: ${failures}`} in ${Date.now() - t0} ms`);
-  if (failures > 0) {
-    console.log('--- server stderr ---\n' + server.stderr());
-    if (server.child.exitCode === null) server.child.kill('SIGTERM');
-    process.exit(1);
-  }
-  // The stalled request's socket is reset by the server's exit; nothing else keeps us alive.
-  process.exit(0);
-}
-
-main();
+runSelftest({ start: startServer, checks, shutdown: checkShutdown });
