@@ -2,6 +2,7 @@
 // tests/servers/orthanc/selftest.mjs): small assertions, one-shot HTTP(S) requests and TLS
 // handshakes, the SPKI pin formula, and the run that starts a server, runs its checks, stops it
 // by closing stdin and reports.
+import { spawn } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -72,6 +73,28 @@ export async function peerCert(base) {
   const cert = new X509Certificate(socket.getPeerCertificate(true).raw);
   socket.end();
   return cert;
+}
+
+/** Starts `node <script> ...args` with piped stdio; `ready` resolves its JSON ready line (the
+ * first line on stdout), `stderr()` is what it logged. */
+export function startServer(script, args) {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr = [];
+  child.stderr.on('data', (c) => stderr.push(c));
+  const ready = new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('no ready line within 60 s')), 60_000).unref();
+    child.stdout.on('data', (c) => {
+      out += c;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code} before ready`)));
+  });
+  return { child, ready, stderr: () => Buffer.concat(stderr).toString('utf8') };
 }
 
 /** Closes the server's stdin and checks it exits 0 within `withinMs` and removes its temp dir

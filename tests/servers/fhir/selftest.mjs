@@ -8,17 +8,16 @@
 // Node's clients are not the pinned Rust client: they verify chain, dates and host name like it,
 // and the pin checks here compare SPKI hashes by hand.
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { dirname, join } from 'node:path';
-import process from 'node:process';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
-import { assert, failure, handshake, peerCert, portOf, request, runSelftest, sleep, spkiPin, stopByClosingStdin } from '../selftest-kit.mjs';
+import { assert, failure, handshake, peerCert, portOf, request, runSelftest, sleep, spkiPin, startServer, stopByClosingStdin } from '../selftest-kit.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NHS_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
@@ -61,28 +60,8 @@ const lingering = [];
 // ---------------------------------------------------------------------------------------------
 // Server start
 
-function startServer() {
-  const child = spawn(
-    process.execPath,
-    [join(HERE, 'server.mjs'), '--faults', '--seed', join(HERE, 'seed-patients.json'), '--exit-with-stdin'],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  const stderr = [];
-  child.stderr.on('data', (c) => stderr.push(c));
-  const ready = new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('no ready line within 60 s')), 60_000).unref();
-    child.stdout.on('data', (c) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(out.slice(0, nl)));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code} before ready`)));
-  });
-  return { child, ready, stderr: () => Buffer.concat(stderr).toString('utf8') };
+function start() {
+  return startServer(join(HERE, 'server.mjs'), ['--faults', '--seed', join(HERE, 'seed-patients.json'), '--exit-with-stdin']);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +312,7 @@ async function checkShutdown(server, ready) {
 }
 
 runSelftest({
-  start: startServer,
+  start,
   checks,
   shutdown: checkShutdown,
   cleanup: () => {

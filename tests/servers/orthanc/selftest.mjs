@@ -9,14 +9,12 @@
 // Node's clients are not the pinned Rust client: they verify chain, dates and host name like it,
 // and the pin checks here compare SPKI hashes by hand.
 
-import { spawn } from 'node:child_process';
 import { X509Certificate, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
-import { assert, failure, handshake, request, runSelftest, sleep, spkiPin, stopByClosingStdin } from '../selftest-kit.mjs';
+import { assert, failure, handshake, request, runSelftest, sleep, spkiPin, startServer, stopByClosingStdin } from '../selftest-kit.mjs';
 import { makeSecondaryCapture } from './dicom.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -81,26 +79,8 @@ function stowBody(dicom) {
 // ---------------------------------------------------------------------------------------------
 // Server start
 
-function startServer() {
-  const child = spawn(process.execPath, [join(HERE, 'server.mjs'), '--faults', '--exit-with-stdin'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const stderr = [];
-  child.stderr.on('data', (c) => stderr.push(c));
-  const ready = new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('no ready line within 60 s')), 60_000).unref();
-    child.stdout.on('data', (c) => {
-      out += c;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(out.slice(0, nl)));
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code} before ready`)));
-  });
-  return { child, ready, stderr: () => Buffer.concat(stderr).toString('utf8') };
+function start() {
+  return startServer(join(HERE, 'server.mjs'), ['--faults', '--exit-with-stdin']);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,4 +325,4 @@ async function checkShutdown(server, ready) {
   return `exit 0 in ${ms} ms, temp dir removed, Orthanc gone`;
 }
 
-runSelftest({ start: startServer, checks, shutdown: checkShutdown });
+runSelftest({ start, checks, shutdown: checkShutdown });
