@@ -50,7 +50,8 @@ pub struct Request<'a> {
     pub content_type: Option<&'a str>,
     /// The media type(s) accepted.
     pub accept: &'a str,
-    /// The body (wiped on drop: it may be a patient's photo or identifiers).
+    /// The body. Wiped on drop if it is never sent; `send` moves it into the HTTP client, which
+    /// frees it without wiping.
     pub body: Zeroizing<Vec<u8>>,
     /// The time allowed for the whole request, connection included.
     pub timeout: Duration,
@@ -191,7 +192,7 @@ impl Endpoint {
 
     /// Sends `request`. `Ok` only for a 2xx reply read in full within the limits; every other
     /// outcome is sorted into an [`EndpointError`].
-    pub async fn send(&self, request: Request<'_>) -> Result<Reply, EndpointError> {
+    pub async fn send(&self, mut request: Request<'_>) -> Result<Reply, EndpointError> {
         let url = self.url(request.path)?;
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
@@ -213,8 +214,9 @@ impl Endpoint {
             value.set_sensitive(true);
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
         }
-        // The body is copied once into the request; the caller's copy is wiped when dropped.
-        let body: Vec<u8> = request.body.to_vec();
+        // The body moves into the request rather than being copied (a photo can be tens of MB).
+        // From here reqwest owns it and frees it without wiping: memory the app cannot wipe.
+        let body: Vec<u8> = std::mem::take(&mut *request.body);
         let mut response = builder.body(body).send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
         if !response.status().is_success() {
