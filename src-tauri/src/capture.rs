@@ -5,15 +5,16 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::{InvokeBody, Request};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use wardcam_core::intake::Redaction;
 use wardcam_core::review::{self, BodySite, Label, Laterality};
 use wardcam_core::session::{Purpose, SessionView};
-use wardcam_core::visit::{PhotoId, PhotoView, Ward};
+use wardcam_core::visit::{PhotoId, PhotoView};
 use zeroize::Zeroizing;
 
 use crate::background::blocking;
 use crate::error::CommandError;
+use crate::SharedWard;
 
 /// The header naming the use a photo is taken for (a consent purpose such as `care`).
 pub(crate) const PURPOSE_HEADER: &str = "x-wardcam-purpose";
@@ -83,13 +84,17 @@ fn take(app: &AppHandle, bytes: &[u8], purpose: Purpose) -> Result<PhotoChange, 
 
 /// The photos of the visit open now (none while locked).
 #[tauri::command]
-pub(crate) async fn photos_list(ward: State<'_, Ward>) -> Result<Vec<PhotoView>, CommandError> {
+pub(crate) async fn photos_list(
+    ward: State<'_, SharedWard>,
+) -> Result<Vec<PhotoView>, CommandError> {
     Ok(ward.photos()?)
 }
 
 /// Every photo on this phone not yet delivered, of any visit (none while locked or in kiosk mode).
 #[tauri::command]
-pub(crate) async fn outbox_list(ward: State<'_, Ward>) -> Result<Vec<PhotoView>, CommandError> {
+pub(crate) async fn outbox_list(
+    ward: State<'_, SharedWard>,
+) -> Result<Vec<PhotoView>, CommandError> {
     Ok(ward.outbox()?)
 }
 
@@ -161,14 +166,20 @@ pub(crate) async fn photo_redact(
 
 /// From the camera to reviewing the photos taken.
 #[tauri::command]
-pub(crate) async fn session_review(ward: State<'_, Ward>) -> Result<SessionView, CommandError> {
+pub(crate) async fn session_review(
+    ward: State<'_, SharedWard>,
+) -> Result<SessionView, CommandError> {
     Ok(ward.review()?)
 }
 
 /// Hands the reviewed photos to the outbox; core refuses while any lacks a body site.
 #[tauri::command]
 pub(crate) async fn session_queue(app: AppHandle) -> Result<SessionView, CommandError> {
-    blocking(move || Ok(crate::ward(&app).queue()?)).await
+    let queued = app.clone();
+    let view = blocking(move || Ok(crate::ward(&queued).queue()?)).await?;
+    // Queued photos go at once if they can.
+    app.state::<crate::delivery::Delivery>().nudge(false);
+    Ok(view)
 }
 
 #[cfg(test)]

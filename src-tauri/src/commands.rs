@@ -15,19 +15,24 @@ use crate::background::blocking;
 use crate::error::CommandError;
 use crate::record::{RecheckSummary, RecordEndpoint, RecordStatus};
 use crate::state::PatientSummary;
+use crate::SharedWard;
 
 /// The session as it stands.
 #[tauri::command]
-pub(crate) async fn session_view(ward: State<'_, Ward>) -> Result<SessionView, CommandError> {
+pub(crate) async fn session_view(ward: State<'_, SharedWard>) -> Result<SessionView, CommandError> {
     Ok(ward.view()?)
 }
 
 /// The development unlock: honoured by core only when the session policy allows it.
 #[tauri::command]
 pub(crate) async fn session_unlock_development(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
+    delivery: State<'_, crate::delivery::Delivery>,
 ) -> Result<SessionView, CommandError> {
-    Ok(ward.unlock(UnlockMethod::Development)?)
+    let view = ward.unlock(UnlockMethod::Development)?;
+    // Unlocking is a moment the clinician looks at the Outbox: try what waits.
+    delivery.nudge(false);
+    Ok(view)
 }
 
 /// Why the UI asks to lock.
@@ -43,7 +48,7 @@ pub(crate) enum UiLockReason {
 /// Locks now.
 #[tauri::command]
 pub(crate) async fn session_lock(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
     reason: UiLockReason,
 ) -> Result<SessionView, CommandError> {
     Ok(ward.lock_now(match reason {
@@ -54,14 +59,14 @@ pub(crate) async fn session_lock(
 
 /// User activity that postpones the idle lock.
 #[tauri::command]
-pub(crate) async fn session_touch(ward: State<'_, Ward>) -> Result<(), CommandError> {
+pub(crate) async fn session_touch(ward: State<'_, SharedWard>) -> Result<(), CommandError> {
     Ok(ward.touch()?)
 }
 
 /// Ends the current patient's visit; its queued photos stay in the outbox.
 #[tauri::command]
 pub(crate) async fn session_end_patient(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
 ) -> Result<SessionView, CommandError> {
     Ok(ward.end_visit()?)
 }
@@ -69,7 +74,7 @@ pub(crate) async fn session_end_patient(
 /// Opens the camera; core refuses before consent.
 #[tauri::command]
 pub(crate) async fn session_start_capture(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
 ) -> Result<SessionView, CommandError> {
     Ok(ward.start_capture()?)
 }
@@ -117,7 +122,7 @@ async fn identify(
 /// Identifies the patient from an NHS number typed twice by hand; confirmation comes next.
 #[tauri::command]
 pub(crate) async fn patient_identify_manual(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
     record: State<'_, RecordEndpoint>,
     first: String,
     second: String,
@@ -139,7 +144,7 @@ pub(crate) async fn patient_identify_manual(
 /// (`patient.second_entry_needed`): the UI then asks for it a second time.
 #[tauri::command]
 pub(crate) async fn patient_identify_scan(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
     record: State<'_, RecordEndpoint>,
     payload: String,
     via_camera: bool,
@@ -171,7 +176,7 @@ pub(crate) async fn patient_override(
 /// leaves it due. The Outbox asks when it opens and when the network comes back.
 #[tauri::command]
 pub(crate) async fn record_recheck(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
     record: State<'_, RecordEndpoint>,
 ) -> Result<RecheckSummary, CommandError> {
     record.recheck(&ward).await
@@ -180,7 +185,7 @@ pub(crate) async fn record_recheck(
 /// The patient awaiting confirmation, if any (none while locked).
 #[tauri::command]
 pub(crate) async fn patient_candidate(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
 ) -> Result<Option<PatientSummary>, CommandError> {
     ward.candidate()?
         .map(|c| PatientSummary::candidate(&ward, &c))
@@ -195,14 +200,14 @@ pub(crate) async fn patient_confirm(app: tauri::AppHandle) -> Result<SessionView
 
 /// Drops the patient awaiting confirmation, to scan or type again.
 #[tauri::command]
-pub(crate) async fn patient_discard(ward: State<'_, Ward>) -> Result<(), CommandError> {
+pub(crate) async fn patient_discard(ward: State<'_, SharedWard>) -> Result<(), CommandError> {
     Ok(ward.discard_candidate()?)
 }
 
 /// The confirmed patient for the header and Patient screen; nothing while locked.
 #[tauri::command]
 pub(crate) async fn patient_current(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
 ) -> Result<Option<PatientSummary>, CommandError> {
     Ok(ward.current_patient()?.as_ref().map(PatientSummary::from))
 }
@@ -225,7 +230,7 @@ pub(crate) struct DeviceInfo {
 #[tauri::command]
 pub(crate) async fn device_info(
     app: tauri::AppHandle,
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
     record: State<'_, RecordEndpoint>,
 ) -> Result<DeviceInfo, CommandError> {
     let policy = ward.policy()?;
@@ -254,6 +259,6 @@ pub(crate) async fn vault_status(
 
 /// What opening the vault recovered, the photos waiting and the shreds still to finish.
 #[tauri::command]
-pub(crate) async fn ward_status(ward: State<'_, Ward>) -> Result<WardStatus, CommandError> {
+pub(crate) async fn ward_status(ward: State<'_, SharedWard>) -> Result<WardStatus, CommandError> {
     Ok(ward.status()?)
 }

@@ -8,21 +8,24 @@ use serde_json::Value;
 use tauri::{AppHandle, State};
 use wardcam_core::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method};
 use wardcam_core::session::{Purposes, SessionView};
-use wardcam_core::visit::{PhotoId, PinStatus, Ward};
+use wardcam_core::visit::{PhotoId, PinStatus};
 use zeroize::Zeroizing;
 
 use crate::background::blocking;
 use crate::error::CommandError;
+use crate::SharedWard;
 
 /// The consent text in force, for the consent screen.
 #[tauri::command]
-pub(crate) async fn consent_text(ward: State<'_, Ward>) -> Result<ConsentText, CommandError> {
+pub(crate) async fn consent_text(ward: State<'_, SharedWard>) -> Result<ConsentText, CommandError> {
     Ok(ward.consent_text()?.as_ref().clone())
 }
 
 /// Whether a clinician PIN is set, and whose.
 #[tauri::command]
-pub(crate) async fn clinician_pin_status(ward: State<'_, Ward>) -> Result<PinStatus, CommandError> {
+pub(crate) async fn clinician_pin_status(
+    ward: State<'_, SharedWard>,
+) -> Result<PinStatus, CommandError> {
     Ok(ward.pin_status()?)
 }
 
@@ -42,7 +45,7 @@ pub(crate) async fn clinician_pin_set(
 /// The clinician hands the phone to the patient: kiosk mode.
 #[tauri::command]
 pub(crate) async fn consent_hand_to_patient(
-    ward: State<'_, Ward>,
+    ward: State<'_, SharedWard>,
 ) -> Result<SessionView, CommandError> {
     Ok(ward.hand_to_patient()?)
 }
@@ -113,7 +116,9 @@ pub(crate) async fn consent_withdraw(
 /// validate it. Only where the session policy allows development switches (it carries the
 /// patient's identifiers).
 #[tauri::command]
-pub(crate) async fn consent_fhir(ward: State<'_, Ward>) -> Result<Option<Value>, CommandError> {
+pub(crate) async fn consent_fhir(
+    ward: State<'_, SharedWard>,
+) -> Result<Option<Value>, CommandError> {
     if !ward.policy()?.allow_development_unlock {
         return Err(CommandError::new(
             "app.debug_only",

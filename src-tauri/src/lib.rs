@@ -6,6 +6,7 @@ mod background;
 mod capture;
 mod commands;
 mod consent;
+mod delivery;
 mod error;
 mod idle;
 mod policy;
@@ -17,12 +18,17 @@ mod vault;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod webview_media;
 
+use std::sync::Arc;
+
 use tauri::{AppHandle, Manager, Runtime};
 use wardcam_core::visit::Ward;
 
+/// Core's ward, shared: commands ask it, and the delivery task holds it across awaits.
+pub(crate) type SharedWard = Arc<Ward>;
+
 /// Core's ward, which every command asks.
-pub(crate) fn ward<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, Ward> {
-    app.state::<Ward>()
+pub(crate) fn ward<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, SharedWard> {
+    app.state::<SharedWard>()
 }
 
 /// Starts the app. On Android and iOS the platform calls this through the mobile entry point.
@@ -38,9 +44,10 @@ pub fn run() {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
-        .manage(Ward::new(policy))
+        .manage(SharedWard::new(Ward::new(policy)))
         .manage(vault::VaultSlot::default())
         .manage(record)
+        .manage(delivery::Delivery::from_args(std::env::args()))
         .register_asynchronous_uri_scheme_protocol(thumbs::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_owned();
@@ -87,6 +94,10 @@ pub fn run() {
             consent::consent_hand_back,
             consent::consent_withdraw,
             consent::consent_fhir,
+            delivery::outbox_status,
+            delivery::outbox_send_now,
+            delivery::outbox_watch,
+            delivery::outbox_send_again,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());

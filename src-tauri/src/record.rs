@@ -23,7 +23,11 @@ use crate::error::CommandError;
 /// The development flag naming an endpoint file (debug builds only).
 const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
 /// The flags it replaced: given now, they are a configuration the device cannot use.
-const OBSOLETE_FLAGS: [&str; 2] = ["--dev-fhir-base=", "--dev-fhir-cert="];
+const OBSOLETE_FLAGS: [(&str, &str); 2] = [
+    ("--dev-fhir-base=", OBSOLETE_WHY),
+    ("--dev-fhir-cert=", OBSOLETE_WHY),
+];
+const OBSOLETE_WHY: &str = "--dev-fhir-base/--dev-fhir-cert replaced by --dev-fhir-endpoint";
 
 /// Fewer pinned keys than this means no backup key: the Device screen warns.
 const PINS_WITH_BACKUP: usize = 2;
@@ -99,24 +103,42 @@ impl RecheckSummary {
     }
 }
 
-/// The endpoint file named on the command line, if any: `Err` when the flags cannot be honoured
-/// (the old flags, or the new one given twice).
-fn endpoint_file(args: impl Iterator<Item = String>) -> Result<Option<String>, EndpointError> {
+/// The endpoint file named by `flag` on the command line, if any: `Err` when the flags cannot be
+/// honoured (one of `obsolete`, or `flag` given twice). Shared with the PACS endpoint's flag.
+pub(crate) fn endpoint_file(
+    args: impl Iterator<Item = String>,
+    flag: &'static str,
+    obsolete: &[(&str, &'static str)],
+) -> Result<Option<String>, EndpointError> {
     let mut file = None;
     for arg in args {
-        if let Some(path) = arg.strip_prefix(ENDPOINT_FLAG) {
+        if let Some(path) = arg.strip_prefix(flag) {
             if file.replace(path.to_owned()).is_some() {
                 return Err(EndpointError::ConfigInvalid {
-                    field: "--dev-fhir-endpoint given twice",
+                    field: "endpoint flag given twice",
                 });
             }
-        } else if OBSOLETE_FLAGS.iter().any(|f| arg.starts_with(f)) {
-            return Err(EndpointError::ConfigInvalid {
-                field: "--dev-fhir-base/--dev-fhir-cert replaced by --dev-fhir-endpoint",
-            });
+        } else if let Some((_, why)) = obsolete.iter().find(|(f, _)| arg.starts_with(f)) {
+            return Err(EndpointError::ConfigInvalid { field: why });
         }
     }
     Ok(file)
+}
+
+/// The endpoint configuration in the file `flag` names: `Ok(None)` without the flag, `Err` for a
+/// file that cannot be read or a configuration core refuses (the caller fails closed).
+pub(crate) fn endpoint_from_flag(
+    args: impl Iterator<Item = String>,
+    flag: &'static str,
+    obsolete: &[(&str, &'static str)],
+) -> Result<Option<EndpointConfig>, EndpointError> {
+    let Some(path) = endpoint_file(args, flag, obsolete)? else {
+        return Ok(None);
+    };
+    let json = std::fs::read(&path).map_err(|_| EndpointError::ConfigInvalid {
+        field: "endpoint file unreadable",
+    })?;
+    EndpointConfig::from_json(&json).map(Some)
 }
 
 impl RecordEndpoint {
@@ -125,22 +147,15 @@ impl RecordEndpoint {
         if !cfg!(debug_assertions) {
             return RecordEndpoint::default();
         }
-        match endpoint_file(args) {
+        match endpoint_from_flag(args, ENDPOINT_FLAG, &OBSOLETE_FLAGS) {
             Ok(None) => RecordEndpoint::default(),
-            Ok(Some(path)) => match std::fs::read(&path) {
-                Ok(json) => RecordEndpoint::from_json(&json),
-                Err(_) => RecordEndpoint::unusable(
-                    None,
-                    EndpointError::ConfigInvalid {
-                        field: "endpoint file unreadable",
-                    },
-                ),
-            },
+            Ok(Some(config)) => RecordEndpoint::from_config(&config),
             Err(e) => RecordEndpoint::unusable(None, e),
         }
     }
 
     /// An endpoint from its provisioning JSON; unusable (blocking every patient) if core refuses it.
+    #[cfg(test)]
     pub(crate) fn from_json(json: &[u8]) -> RecordEndpoint {
         match EndpointConfig::from_json(json) {
             Ok(config) => RecordEndpoint::from_config(&config),
@@ -170,7 +185,7 @@ impl RecordEndpoint {
     }
 
     /// The look-up, when the endpoint is usable.
-    fn lookup(&self) -> Option<&FhirPatientLookup> {
+    pub(crate) fn lookup(&self) -> Option<&FhirPatientLookup> {
         match &self.configured {
             Configured::Usable(lookup) => Some(lookup),
             _ => None,

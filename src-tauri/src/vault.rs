@@ -84,7 +84,12 @@ pub(crate) fn open_in_background(app: AppHandle) {
                 crate::ward(&app).attach_vault(vault)?;
                 Ok(keystore)
             });
+        let opened = result.is_ok();
         app.state::<VaultSlot>().set(result);
+        if opened {
+            // The outbox was rebuilt from the vault: whatever waits in it goes now.
+            crate::delivery::start(&app);
+        }
         if let Ok(status) = status(&app) {
             if let Err(e) = app.emit(VAULT_CHANGED, status) {
                 eprintln!("WardCam: could not report the vault's state: {e}");

@@ -56,7 +56,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
 
     await (await visible(driver, 'nav-outbox')).click();
     await visible(driver, 'screen-outbox');
-    await visible(driver, 'not-available');
+    await visible(driver, 'outbox-unconfigured');
     await screenshot(driver, '05-outbox');
     await (await visible(driver, 'nav-device')).click();
     await visible(driver, 'screen-device');

@@ -161,33 +161,26 @@ export async function recordConsent(driver, purposes = ['care']) {
   return recorded.ok;
 }
 
-/** Starts the FHIR R4 test server (tests/servers/fhir, medplum engine) with its seed patients for
- * one test file: call in `before`, and `stop()` it in `after`. `args()` are the app's debug flag
- * that points it at the server's endpoint file (its CA as the trust anchor, its keys pinned);
- * `argsFor(file)` the same for another endpoint file, such as a fault's (`faults: true` starts the
- * fault listeners: `faults.<mode>.endpoint`). `endpointAt(base)` writes an endpoint file like the
- * server's with another address; `requests()` reads the server's request log. */
-export async function startFhirServer({ faults = false } = {}) {
+/** Starts a test server script (`tests/servers/<name>/server.mjs`) with `--exit-with-stdin` and
+ * waits for its one JSON ready line. `flag` is the app's debug flag naming an endpoint file; the
+ * result has `args()` (the flag for the server's own endpoint file), `argsFor(file)` (for another,
+ * such as a fault's: `faults.<mode>.endpoint`), `endpointAt(base)` (writes an endpoint file like
+ * the server's with another address), `requests()` (the server's request log) and `stop()`. */
+async function startTestServer(name, flag, extraArgs) {
   const server = spawn(
     'node',
-    [
-      join(root, 'tests/servers/fhir/server.mjs'),
-      '--seed',
-      join(root, 'tests/servers/fhir/seed-patients.json'),
-      '--exit-with-stdin',
-      ...(faults ? ['--faults'] : []),
-    ],
+    [join(root, `tests/servers/${name}/server.mjs`), '--exit-with-stdin', ...extraArgs],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: server.stdout });
   const ready = await new Promise((resolve, reject) => {
-    server.once('exit', (code) => reject(new Error(`FHIR server exited (${code})`)));
+    server.once('exit', (code) => reject(new Error(`${name} server exited (${code})`)));
     lines.once('line', (line) => resolve(JSON.parse(line)));
   });
-  if (ready.ready !== true) throw new Error(`FHIR server not ready: ${JSON.stringify(ready)}`);
+  if (ready.ready !== true) throw new Error(`${name} server not ready: ${JSON.stringify(ready)}`);
   const scratch = mkdtempSync(join(tmpdir(), 'wardcam-e2e-endpoint-'));
   let written = 0;
-  const argsFor = (file) => [`--dev-fhir-endpoint=${file}`];
+  const argsFor = (file) => [`${flag}${file}`];
   return {
     ...ready,
     args: () => argsFor(ready.endpoint),
@@ -207,6 +200,33 @@ export async function startFhirServer({ faults = false } = {}) {
       server.stdin.end();
       server.kill('SIGTERM');
       rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the FHIR R4 test server (tests/servers/fhir, medplum engine) with its seed patients for
+ * one test file: call in `before`, and `stop()` it in `after` (see `startTestServer`; `faults:
+ * true` starts the fault listeners). */
+export function startFhirServer({ faults = false } = {}) {
+  return startTestServer('fhir', '--dev-fhir-endpoint=', [
+    '--seed',
+    join(root, 'tests/servers/fhir/seed-patients.json'),
+    ...(faults ? ['--faults'] : []),
+  ]);
+}
+
+/** Starts the PACS test server (tests/servers/orthanc: Orthanc with DICOMweb behind a TLS front,
+ * basic auth) for one test file, like `startFhirServer`. `orthanc(path)` reads Orthanc's own REST
+ * API (plain HTTP on loopback, with the credential) for checks. */
+export async function startPacsServer({ faults = false } = {}) {
+  const server = await startTestServer('orthanc', '--dev-pacs-endpoint=', faults ? ['--faults'] : []);
+  const auth = `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`;
+  return {
+    ...server,
+    orthanc: async (path) => {
+      const res = await fetch(`${server.orthanc}${path}`, { headers: { authorization: auth } });
+      if (!res.ok) throw new Error(`Orthanc ${path}: HTTP ${res.status}`);
+      return res.json();
     },
   };
 }

@@ -2,8 +2,8 @@
 import type { Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import type { Fixture, Sent } from '../src/harness';
-import type { ConsentText, DeviceInfo, PatientSummary, PhotoSummary, Screen, SessionView } from '../src/lib/types';
+import type { Fixture, OutboxScript, Sent } from '../src/harness';
+import type { ConsentText, DeviceInfo, OutboxEvent, PatientSummary, PhotoSummary, Screen, SessionView } from '../src/lib/types';
 import { outboxPhoto, photoPatient, SACRUM, typedPatient, unlockedView } from '../src/lib/testing/views';
 
 /** Screenshots go to the repo's target/playwright/, whatever the working directory. */
@@ -168,4 +168,16 @@ export async function offscreen(page: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** Sends a delivery event as core does, on the channel the UI gave `outbox_watch` (waiting until it
+ * has subscribed). */
+export async function outboxEvent(page: Page, event: OutboxEvent) {
+  await page.waitForFunction(() => window.__WARDCAM_OUTBOX__?.watching() === true);
+  await page.evaluate((e) => window.__WARDCAM_OUTBOX__!.send(e), event);
+}
+
+/** Changes what core lists and reports about delivery; follow with a `changed` event, as core does. */
+export async function outboxUpdate(page: Page, change: Parameters<OutboxScript['update']>[0]) {
+  await page.evaluate((c) => window.__WARDCAM_OUTBOX__!.update(c), change);
 }

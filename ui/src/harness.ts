@@ -4,6 +4,8 @@
 // shipped: `vite build` builds index.html only.
 import { mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
+import type { Channel } from '@tauri-apps/api/core';
+import { channelSender } from './lib/testing/channel';
 import type {
   BodySite,
   ConsentText,
@@ -12,6 +14,8 @@ import type {
   ErrorPayload,
   LabelInput,
   NhsNumberCheck,
+  OutboxEvent,
+  OutboxStatus,
   PatientSummary,
   PhotoSummary,
   RecheckSummary,
@@ -59,6 +63,20 @@ export interface Fixture {
   pin?: PinStatus;
   /** What `consent_text` returns (tests pass core's bundled text). */
   consentText?: ConsentText;
+  /** Delivery's status (`outbox_status`, `outbox_send_now`). When not given: a hospital server is
+   * set up, nothing is being sent, nothing was sent lately, and the counts are the listed photos'
+   * (queued, sending and uploaded ones waiting; held ones held). Fields given replace those. */
+  outbox?: Partial<OutboxStatus>;
+}
+
+/** Delivery as a test drives it, in place of core: what it lists and reports, and its events. */
+export interface OutboxScript {
+  /** Whether the UI has subscribed (`outbox_watch`). */
+  watching: () => boolean;
+  /** Sends an event on the newest channel given to `outbox_watch`, as core does. */
+  send: (event: OutboxEvent) => void;
+  /** Changes what core lists (`outbox_list`) and its status; send `changed` to tell the UI. */
+  update: (change: { photos?: PhotoSummary[]; status?: Partial<OutboxStatus> }) => void;
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -74,6 +92,8 @@ declare global {
     __WARDCAM_SENT__?: Sent[];
     /** Emits a backend event, as the Rust side does for `session://changed`. */
     __WARDCAM_EMIT__?: (event: string, payload: unknown) => Promise<void>;
+    /** Drives delivery in place of core. */
+    __WARDCAM_OUTBOX__?: OutboxScript;
   }
 }
 
@@ -87,6 +107,34 @@ let photos = fixture.photos ?? [];
 const sent: Sent[] = [];
 window.__WARDCAM_SENT__ = sent;
 window.__WARDCAM_EMIT__ = (event, payload) => emit(event, payload);
+
+// Delivery: the newest channel wins, as in core.
+let outboxStatus: Partial<OutboxStatus> = fixture.outbox ?? {};
+let sendOutbox: ((event: OutboxEvent) => void) | null = null;
+function deliveryStatus(): OutboxStatus {
+  return {
+    configured: true,
+    destination: 'https://pacs.example.nhs.uk/dicom-web',
+    waiting: photos.filter((p) => p.state === 'queued' || p.state === 'sending' || p.state === 'uploaded').length,
+    held: photos.filter((p) => p.state === 'held').length,
+    active: false,
+    next_retry_at: null,
+    last_problem: null,
+    sent: [],
+    ...outboxStatus,
+  };
+}
+window.__WARDCAM_OUTBOX__ = {
+  watching: () => sendOutbox !== null,
+  send: (event) => {
+    if (!sendOutbox) throw new Error('harness: outbox_watch was not called');
+    sendOutbox(event);
+  },
+  update: (change) => {
+    if (change.photos) photos = change.photos;
+    if (change.status) outboxStatus = { ...outboxStatus, ...change.status };
+  },
+};
 
 const WRONG_LENGTH: NhsNumberCheck = {
   valid: false,
@@ -117,6 +165,15 @@ mockIPC(
       if (photo && !visit) throw { code: 'visit.unknown_photo', message: 'That photo is no longer on this phone.' };
       photos = photos.filter((p) => p.visit_id !== visit);
       if (!fixture.answers?.[cmd]) return view;
+    }
+    if (cmd === 'outbox_send_again') {
+      // A stand-in for core: a photo held by delivery goes back to waiting.
+      const { photo } = (args ?? {}) as { photo?: string };
+      const held = photos.find((p) => p.id === photo);
+      if (!held || held.state !== 'held') throw { code: 'visit.not_held_by_server', message: 'This photo is not stopped by the hospital server.' };
+      photos = photos.map((p) =>
+        p.id === photo ? { ...p, state: 'queued', delivery: { ...p.delivery, hold: null, problem: p.delivery.hold } } : p,
+      );
     }
     if (cmd === 'photos_discard_held') {
       // A stand-in for core: the held visit's photos leave the list.
@@ -165,6 +222,13 @@ mockIPC(
         return view.state === 'locked' ? [] : photos.filter((p) => p.current_visit);
       case 'outbox_list':
         return view.state === 'locked' || view.kiosk ? [] : photos;
+      case 'outbox_status':
+      case 'outbox_send_now':
+      case 'outbox_send_again':
+        return deliveryStatus();
+      case 'outbox_watch':
+        sendOutbox = channelSender((args as { onEvent: Channel<OutboxEvent> }).onEvent);
+        return null;
       case 'ward_status':
         return fixture.ward ?? { recovery: null, photos: photos.length, cleanup_pending: 0 };
       case 'body_sites': {

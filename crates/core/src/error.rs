@@ -2,6 +2,7 @@
 
 use crate::auth::AuthError;
 use crate::consent::ConsentError;
+use crate::delivery::DeliveryError;
 use crate::intake::IntakeError;
 use crate::patient::PatientError;
 use crate::review::ReviewError;
@@ -38,6 +39,9 @@ pub enum Error {
     /// The visit refused an action (see [`VisitError`]).
     #[error(transparent)]
     Visit(#[from] VisitError),
+    /// A photo could not be made ready for the record (see [`DeliveryError`]).
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
 }
 
 impl Error {
@@ -52,6 +56,7 @@ impl Error {
             Error::Consent(e) => e.code(),
             Error::Auth(e) => e.code(),
             Error::Visit(e) => e.code(),
+            Error::Delivery(e) => e.code(),
         }
     }
 }

@@ -1,6 +1,6 @@
 // The one door to the Rust backend: every command goes through `call`, and every failure comes
 // back as a WardcamError with a stable code.
-import { invoke } from '@tauri-apps/api/core';
+import { invoke, type Channel } from '@tauri-apps/api/core';
 import type {
   BodySite,
   ConsentForm,
@@ -13,6 +13,8 @@ import type {
   Redaction,
   ErrorPayload,
   NhsNumberCheck,
+  OutboxEvent,
+  OutboxStatus,
   OverrideReason,
   PatientSummary,
   PhotoSummary,
@@ -52,6 +54,15 @@ export interface Commands {
   photos_list: { args: undefined; result: PhotoSummary[] };
   /** Every photo on the phone not yet delivered, of any visit, oldest first. */
   outbox_list: { args: undefined; result: PhotoSummary[] };
+  /** Delivery as a whole: the hospital server, counts, the next retry and recent deliveries. */
+  outbox_status: { args: undefined; result: OutboxStatus };
+  /** Wakes delivery at once, resetting its backoff. */
+  outbox_send_now: { args: undefined; result: OutboxStatus };
+  /** Sends again a photo the hospital server stopped (core refuses any other). */
+  outbox_send_again: { args: { photo: string }; result: OutboxStatus };
+  /** Subscribes to delivery's progress and changes; the newest channel wins, so subscribing again
+   * is harmless. */
+  outbox_watch: { args: { onEvent: Channel<OutboxEvent> }; result: null };
   capture_native: { args: { purpose: Purpose }; result: PhotoChange };
   body_sites: { args: { query: string }; result: BodySite[] };
   photo_label: { args: { id: string; label: LabelInput }; result: PhotoSummary };

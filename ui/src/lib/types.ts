@@ -225,9 +225,69 @@ export interface PatientLine {
   overridden: boolean;
 }
 
-/** Where a photo is in its life on the phone: taken, in the outbox, or being shredded after a
- * withdrawal. */
-export type LocalState = 'captured' | 'queued' | 'withdrawn';
+/** Where a photo is in its life on the phone (core's `LocalState`): taken; in the outbox waiting
+ * to be sent (again); being sent; sent, with the server's copy being checked; held until a person
+ * acts (`delivery.hold` says why); or being shredded after a withdrawal. A delivered photo is no
+ * longer listed: it appears in `OutboxStatus.sent`. */
+export type LocalState = 'captured' | 'queued' | 'sending' | 'uploaded' | 'held' | 'withdrawn';
+
+/** A photo's delivery so far, as core reports it. The UI words it; it never decides it. */
+export interface Delivery {
+  /** Attempts made so far. */
+  attempts: number;
+  /** When core will try again, Unix milliseconds; null when no retry is scheduled. */
+  retry_at: number | null;
+  /** Why the last attempt failed, in words from core; null when it did not fail. */
+  problem: ErrorPayload | null;
+  /** Why the photo is held (it needs a person); null unless its state is `held`. */
+  hold: ErrorPayload | null;
+}
+
+/** A photo delivered, verified and shredded on the phone (core's receipt, for the Outbox). */
+export interface SentView {
+  /** The photo's id (a UUID). */
+  photo: string;
+  /** When it was sent, Unix milliseconds. */
+  sent_at: number;
+  body_site: BodySite | null;
+  /** `left`, `right`, `bilateral`, `not_applicable` (core's laterality), or null. */
+  laterality: string | null;
+  /** The server it went to: its DICOMweb base URL. */
+  server: string;
+  /** The SOP Instance UID it is stored under there, for IT to find it. */
+  sop_uid: string;
+}
+
+/** Delivery as a whole, from `outbox_status` and `outbox_send_now`. */
+export interface OutboxStatus {
+  /** Whether a hospital server (PACS endpoint) is set up on this phone. */
+  configured: boolean;
+  /** Its base URL. */
+  destination: string | null;
+  /** Photos queued, being sent or being checked. */
+  waiting: number;
+  /** Photos held until a person acts. */
+  held: number;
+  /** Whether a delivery run is going on now. */
+  active: boolean;
+  /** When core will next try, Unix milliseconds. */
+  next_retry_at: number | null;
+  /** Why the last attempt failed, in core's words. */
+  last_problem: ErrorPayload | null;
+  /** Recent deliveries, newest first. */
+  sent: SentView[];
+}
+
+/** How far a photo's sending has got. */
+export type DeliveryPhase = 'preparing' | 'uploading' | 'verifying';
+
+/** What core reports on the channel given to `outbox_watch`. */
+export type OutboxEvent =
+  | { kind: 'progress'; photo: string; phase: DeliveryPhase; fraction: number }
+  /** The outbox changed (a state, a problem, a retry time): list it and its status again. */
+  | { kind: 'changed' }
+  /** Delivered, verified and shredded on the phone. */
+  | { kind: 'sent'; photo: string };
 
 /** A photo on the phone (core's `PhotoView`); its thumbnail is fetched through the `thumb` protocol. */
 export interface PhotoSummary {
@@ -254,6 +314,8 @@ export interface PhotoSummary {
   patient: PatientLine;
   /** Whether who the patient is lets it be delivered: held photos are never sent. */
   identity: DeliveryGate;
+  /** Its delivery so far. */
+  delivery: Delivery;
 }
 
 /** The session after a photo command, and the photo concerned. */

@@ -8,11 +8,11 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::mem::InMemElement;
 use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 
-use super::jpeg_frame::{baseline_frame, Frame};
+use super::jpeg_frame::{baseline_frame, describe};
+use super::pixels::{deliverable_jpeg, Deliverable};
 use super::text::{dicom_date, dicom_time, lo, person_name, single_name};
 use super::uids::{implementation_class_uid, series_uid, sop_instance_uid, study_uid};
 use super::DeliveryError;
-use crate::intake::ImageFormat;
 use crate::patient::{OverrideReason, NHS_NUMBER_SYSTEM};
 use crate::review::{find, Laterality};
 use crate::vault::Timestamp;
@@ -20,7 +20,8 @@ use crate::visit::{Demographics, LocalState, PhotoManifest};
 
 /// VL Photographic Image Storage.
 pub const SOP_CLASS_UID: &str = uids::VL_PHOTOGRAPHIC_IMAGE_STORAGE;
-/// JPEG Baseline (Process 1): the photo's own bytes, never re-encoded.
+/// JPEG Baseline (Process 1): the photo's own bytes when they can go as they are, else its one
+/// re-encode (see [`vl_photographic_image_with`]).
 pub const TRANSFER_SYNTAX_UID: &str = uids::JPEG_BASELINE8_BIT;
 /// Issuer of Patient ID for an NHS number: the FHIR identifier system of the NHS number, the
 /// same string the trust's FHIR server and PDQm use, so one issuer names it everywhere.
@@ -28,41 +29,84 @@ pub const NHS_NUMBER_ISSUER: &str = NHS_NUMBER_SYSTEM;
 /// Implementation Version Name (SH, at most 16 characters).
 const IMPLEMENTATION_VERSION: &str = concat!("WARDCAM_", env!("CARGO_PKG_VERSION"));
 
-/// Builds the DICOM Part-10 file (preamble, File Meta and data set) of one photo, with `jpeg` (the
-/// sealed image the manifest names) encapsulated as it is under JPEG Baseline. `now` is the
-/// Instance Creation Date/Time.
-///
-/// Refused before anything is built: a photo with no label ([`DeliveryError::Unlabelled`]), one
-/// whose consent was withdrawn, a patient with neither an NHS nor a hospital number, a PNG, a JPEG
-/// other than 8-bit baseline, and a photo whose EXIF orientation is not 1
-/// ([`DeliveryError::NeedsRotation`]: intake drops the EXIF, so the turn would be lost; turning
-/// baseline JPEG losslessly, block by block, is a later step).
+/// Builds the DICOM Part-10 file (preamble, File Meta and data set) of one photo from `image`, the
+/// sealed image the manifest names; `now` is the Instance Creation Date/Time. The same as
+/// [`vl_photographic_image_with`], without saying whether the photo was re-encoded.
 pub fn vl_photographic_image(
     manifest: &PhotoManifest,
-    jpeg: &[u8],
+    image: &[u8],
     now: Timestamp,
 ) -> Result<Vec<u8>, DeliveryError> {
+    vl_photographic_image_with(manifest, image, now).map(|built| built.part10)
+}
+
+/// A photo's DICOM Part-10 file and how its pixels got there.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Built {
+    /// The Part-10 file: 128-byte preamble, `DICM`, File Meta, data set.
+    pub part10: Vec<u8>,
+    /// Whether the encapsulated JPEG is a re-encode (turned upright, or from PNG or a JPEG that
+    /// was not baseline) rather than the sealed image's own bytes. Its Image Type is then
+    /// `DERIVED\PRIMARY` and Derivation Description says what was done.
+    pub reencoded: bool,
+    /// Length of the encapsulated JPEG before the one zero pad byte DICOM adds to an odd-length
+    /// fragment: the frame a reader gets back is this many bytes, plus that pad when it is odd.
+    pub frame_len: usize,
+}
+
+/// Sizes only: the bytes are the patient's photo and record.
+impl std::fmt::Debug for Built {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Built")
+            .field("part10_len", &self.part10.len())
+            .field("reencoded", &self.reencoded)
+            .field("frame_len", &self.frame_len)
+            .finish()
+    }
+}
+
+/// Builds the DICOM Part-10 file (preamble, File Meta and data set) of one photo under JPEG
+/// Baseline, from `image`, the sealed image the manifest names; `now` is the Instance Creation
+/// Date/Time.
+///
+/// The pixels go upright: a baseline JPEG stored upright (EXIF orientation 1) is encapsulated as
+/// it is, byte for byte; any other photo (turned, PNG, progressive or other non-baseline JPEG) is
+/// decoded, turned upright and re-encoded once as baseline JPEG at quality 95 (intake dropped the
+/// EXIF, so the turn is in the manifest only and would otherwise be lost). Every orientation
+/// other than 1 costs that re-encode for now: lossless turning in the DCT domain is not done yet.
+/// The encapsulated JPEG is exactly the frame a reader gets back, but for the zero pad byte after
+/// an odd length ([`Built::frame_len`]).
+///
+/// Refused before anything is built: a photo with no label ([`DeliveryError::Unlabelled`]), one
+/// whose consent was withdrawn, a patient with neither an NHS nor a hospital number; refused
+/// before decoding: a photo too large to re-encode ([`DeliveryError::ImageTooLarge`]), a damaged
+/// one or one not the size its manifest says ([`DeliveryError::ImageDamaged`]), and a JPEG that
+/// cannot be decoded to 8 bits ([`DeliveryError::UnsupportedJpeg`]).
+pub fn vl_photographic_image_with(
+    manifest: &PhotoManifest,
+    image: &[u8],
+    now: Timestamp,
+) -> Result<Built, DeliveryError> {
     if manifest.state == LocalState::Withdrawn {
         return Err(DeliveryError::Withdrawn);
     }
     let label = manifest.label.as_ref().ok_or(DeliveryError::Unlabelled)?;
-    if manifest.info.orientation != 1 {
-        return Err(DeliveryError::NeedsRotation {
-            orientation: manifest.info.orientation,
-        });
-    }
-    if manifest.info.format != ImageFormat::Jpeg {
-        return Err(DeliveryError::UnsupportedFormat);
-    }
-    let frame = baseline_frame(jpeg)?;
-    if (u32::from(frame.width), u32::from(frame.height))
-        != (manifest.info.width, manifest.info.height)
-    {
+    // Before the pixels, which may take a second to re-encode: a photo that cannot be filed.
+    patient_id(manifest)?;
+    let jpeg = deliverable_jpeg(&manifest.info, image)?;
+    // Read from the bytes that go in, whichever they are, so the attributes match the frame.
+    let frame = baseline_frame(&jpeg)?;
+    if (u32::from(frame.width), u32::from(frame.height)) != manifest.info.upright_size() {
         return Err(DeliveryError::ImageDamaged {
             detail: "not the size its record says",
         });
     }
-    let pixels = pixel_description(&frame)?;
+    let pixels = describe(&frame)?;
+    let reencoding = match &jpeg {
+        Deliverable::AsIs(_) => None,
+        Deliverable::Reencoded { how, .. } => Some(how),
+    };
 
     let mut obj = InMemDicomObject::new_empty();
     let mut put = |tag: Tag, vr: VR, value: PrimitiveValue| {
@@ -123,22 +167,48 @@ pub fn vl_photographic_image(
     put(tags::INSTANCE_NUMBER, VR::IS, text("1"));
     put(tags::CONTENT_DATE, VR::DA, text(&dicom_date(taken)));
     put(tags::CONTENT_TIME, VR::TM, text(&dicom_time(taken)));
+    // A re-encode is derived from the sealed photo: its pixels were turned and compressed again.
+    let value1 = if reencoding.is_some() {
+        "DERIVED"
+    } else {
+        "ORIGINAL"
+    };
     put(
         tags::IMAGE_TYPE,
         VR::CS,
-        dicom_value!(Strs, ["ORIGINAL", "PRIMARY"]),
+        dicom_value!(Strs, [value1, "PRIMARY"]),
     );
+    if let Some(how) = reencoding {
+        put(
+            tags::DERIVATION_DESCRIPTION,
+            VR::ST,
+            text(&how.description()),
+        );
+    }
     put(tags::PATIENT_ORIENTATION, VR::CS, empty());
     put(
         tags::IMAGE_LATERALITY,
         VR::CS,
         text(laterality(label.laterality)),
     );
+    // Lossy either way: the photo's own JPEG, or a re-encode (of a JPEG: two lossy steps, each
+    // with its ratio and method, in order, PS3.3 C.7.6.1.1.5).
     put(tags::LOSSY_IMAGE_COMPRESSION, VR::CS, text("01"));
+    let uncompressed = f64::from(frame.width) * f64::from(frame.height) * f64::from(pixels.samples);
+    let ratios: Vec<f64> = reencoding
+        .and_then(|how| how.source_ratio)
+        .into_iter()
+        .chain([uncompressed / jpeg.len().max(1) as f64])
+        .collect();
+    put(
+        tags::LOSSY_IMAGE_COMPRESSION_RATIO,
+        VR::DS,
+        PrimitiveValue::Strs(ratios.iter().map(|r| decimal_string(*r)).collect()),
+    );
     put(
         tags::LOSSY_IMAGE_COMPRESSION_METHOD,
         VR::CS,
-        text("ISO_10918_1"),
+        PrimitiveValue::Strs(ratios.iter().map(|_| "ISO_10918_1".to_owned()).collect()),
     );
     // WardCam draws nothing on the photo (redaction paints solid areas, no text).
     put(tags::BURNED_IN_ANNOTATION, VR::CS, text("NO"));
@@ -190,7 +260,7 @@ pub fn vl_photographic_image(
         VR::SQ,
         DataSetSequence::<InMemDicomObject>::empty(),
     ));
-    obj.put(pixel_data(jpeg));
+    obj.put(pixel_data(&jpeg));
 
     let file = obj
         .with_meta(
@@ -207,38 +277,21 @@ pub fn vl_photographic_image(
         .map_err(|_| DeliveryError::Encode {
             detail: "writing the data set",
         })?;
-    Ok(out)
+    Ok(Built {
+        part10: out,
+        reencoded: reencoding.is_some(),
+        frame_len: jpeg.len(),
+    })
 }
 
-/// Samples per pixel and Photometric Interpretation of a baseline frame.
-struct PixelDescription {
-    samples: u16,
-    photometric: &'static str,
-}
-
-/// PS3.5 §8.2.1: baseline JPEG of colour photos is YCbCr; `YBR_FULL_422` when the chroma is
-/// halved across (4:2:2, and 4:2:0 as phones write it), `YBR_FULL` when it is not subsampled.
-fn pixel_description(frame: &Frame) -> Result<PixelDescription, DeliveryError> {
-    let unsupported = |detail| Err(DeliveryError::UnsupportedJpeg { detail });
-    match frame.sampling.as_slice() {
-        [_] => Ok(PixelDescription {
-            samples: 1,
-            photometric: "MONOCHROME2",
-        }),
-        [luma, (1, 1), (1, 1)] => {
-            let photometric = match (*luma, frame.adobe_rgb) {
-                ((1, 1), true) => "RGB",
-                ((1, 1), false) => "YBR_FULL",
-                ((2, 1) | (2, 2), false) => "YBR_FULL_422",
-                _ => return unsupported("unusual colour sampling"),
-            };
-            Ok(PixelDescription {
-                samples: 3,
-                photometric,
-            })
-        }
-        [_, _, _] => unsupported("unusual colour sampling"),
-        _ => unsupported("neither grey nor three-colour"),
+/// A ratio as DICOM DS (at most 16 characters): two decimals, which is all "approximate" needs.
+fn decimal_string(ratio: f64) -> String {
+    let s = format!("{ratio:.2}");
+    if s.len() <= 16 {
+        s
+    } else {
+        // Only an absurd ratio gets here (more than 10^13 to 1); exponent form fits any f64.
+        format!("{ratio:.3e}")
     }
 }
 
@@ -268,11 +321,7 @@ fn patient_module(
     let identity = &manifest.patient;
     let band = &identity.band;
     let shown: &Demographics = identity.record.as_ref().unwrap_or(band);
-    let (id, issuer) = match (&band.nhs_number, &band.local_id) {
-        (Some(nhs), _) => (nhs.as_str(), NHS_NUMBER_ISSUER),
-        (None, Some(local)) => (local.value.as_str(), local.issuer.as_str()),
-        (None, None) => return Err(DeliveryError::NoPatientId),
-    };
+    let (id, issuer) = patient_id(manifest)?;
     let family = shown.family_name.as_deref().or(band.family_name.as_deref());
     let given = if shown.given_names.is_empty() {
         &band.given_names
@@ -326,6 +375,17 @@ fn patient_module(
         ));
     }
     Ok(())
+}
+
+/// Patient ID and its issuer: the NHS number, else the hospital number and its issuing
+/// organisation.
+fn patient_id(manifest: &PhotoManifest) -> Result<(&str, &str), DeliveryError> {
+    let band = &manifest.patient.band;
+    match (&band.nhs_number, &band.local_id) {
+        (Some(nhs), _) => Ok((nhs.as_str(), NHS_NUMBER_ISSUER)),
+        (None, Some(local)) => Ok((local.value.as_str(), local.issuer.as_str())),
+        (None, None) => Err(DeliveryError::NoPatientId),
+    }
 }
 
 /// Anatomic Region Sequence: the body site's SNOMED CT code, with the list's display as the code

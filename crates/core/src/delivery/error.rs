@@ -14,17 +14,18 @@ pub enum DeliveryError {
     /// Neither an NHS number nor a hospital number was kept for the patient.
     #[error("This photo has no NHS or hospital number for the patient, so PACS could not file it. Tell IT.")]
     NoPatientId,
-    /// The stored pixels are turned (EXIF orientation other than 1); turning them without
-    /// re-encoding is a later step.
+    /// No longer returned: a turned photo is now re-encoded upright. Kept for now so code written
+    /// against it still builds; remove it (and its code) once nothing names it.
     #[error("This photo is stored turned on its side and WardCam cannot yet send it upright. It was kept; tell IT.")]
     NeedsRotation {
         /// The EXIF orientation (2 to 8).
         orientation: u8,
     },
-    /// A PNG: only baseline JPEG is sent for now.
+    /// No longer returned: a PNG is now re-encoded as JPEG. Kept for now, as above.
     #[error("This photo is a PNG, which WardCam cannot send to PACS yet. It was kept; tell IT.")]
     UnsupportedFormat,
-    /// A JPEG other than 8-bit baseline (progressive, lossless, 12-bit, CMYK, unusual sampling).
+    /// A JPEG that cannot be decoded to re-encode it as 8-bit baseline (12-bit, arithmetic coding,
+    /// hierarchical).
     #[error(
         "This photo's JPEG encoding ({detail}) cannot be sent to PACS yet. It was kept; tell IT."
     )]
@@ -32,7 +33,15 @@ pub enum DeliveryError {
         /// What kind of JPEG it is.
         detail: &'static str,
     },
-    /// The image bytes are not a readable JPEG, or not the size its manifest says.
+    /// The photo would have to be re-encoded (turned upright, or converted to baseline JPEG) and
+    /// is too large to decode safely on the phone, or too large for a JPEG.
+    #[error(
+        "This photo is too large for WardCam to prepare for PACS (the limit is {} megapixels \
+         and 65,535 pixels a side). It was kept; tell IT.",
+        super::pixels::MAX_REENCODE_PIXELS / 1_000_000
+    )]
+    ImageTooLarge,
+    /// The image bytes are not a readable JPEG or PNG, or not the size its manifest says.
     #[error("This photo's image is damaged ({detail}). It was kept; tell IT.")]
     ImageDamaged {
         /// What is wrong, without any image content.
@@ -58,6 +67,7 @@ impl DeliveryError {
             DeliveryError::NeedsRotation { .. } => "delivery.needs_rotation",
             DeliveryError::UnsupportedFormat => "delivery.unsupported_format",
             DeliveryError::UnsupportedJpeg { .. } => "delivery.unsupported_jpeg",
+            DeliveryError::ImageTooLarge => "delivery.image_too_large",
             DeliveryError::ImageDamaged { .. } => "delivery.image_damaged",
             DeliveryError::Encode { .. } => "delivery.encode_failed",
         }

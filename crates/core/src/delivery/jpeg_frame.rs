@@ -2,8 +2,8 @@
 //! uses (only baseline maps to the JPEG Baseline transfer syntax), its size, its components and
 //! their sampling, and whether an Adobe marker says the colours are RGB rather than YCbCr.
 //!
-//! Written here rather than asked of a decoder because it is a few dozen bytes to read and the
-//! pixels are never decoded: the JPEG goes into the DICOM object as it is.
+//! Written here rather than asked of a decoder because it is a few dozen bytes to read and a photo
+//! that DICOM can carry as it is is never decoded (see [`super::pixels`]).
 
 use super::DeliveryError;
 
@@ -116,4 +116,38 @@ fn frame(segment: &[u8], adobe_rgb: bool) -> Result<Frame, DeliveryError> {
         sampling,
         adobe_rgb,
     })
+}
+
+/// Samples per pixel and Photometric Interpretation of a baseline frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PixelDescription {
+    pub(crate) samples: u16,
+    pub(crate) photometric: &'static str,
+}
+
+/// PS3.5 §8.2.1: baseline JPEG of colour photos is YCbCr; `YBR_FULL_422` when the chroma is
+/// halved across (4:2:2, and 4:2:0 as phones write it), `YBR_FULL` when it is not subsampled.
+/// Anything else (CMYK, other sampling) cannot go into the DICOM object as it is.
+pub(crate) fn describe(frame: &Frame) -> Result<PixelDescription, DeliveryError> {
+    let unsupported = |detail| Err(DeliveryError::UnsupportedJpeg { detail });
+    match frame.sampling.as_slice() {
+        [_] => Ok(PixelDescription {
+            samples: 1,
+            photometric: "MONOCHROME2",
+        }),
+        [luma, (1, 1), (1, 1)] => {
+            let photometric = match (*luma, frame.adobe_rgb) {
+                ((1, 1), true) => "RGB",
+                ((1, 1), false) => "YBR_FULL",
+                ((2, 1) | (2, 2), false) => "YBR_FULL_422",
+                _ => return unsupported("unusual colour sampling"),
+            };
+            Ok(PixelDescription {
+                samples: 3,
+                photometric,
+            })
+        }
+        [_, _, _] => unsupported("unusual colour sampling"),
+        _ => unsupported("neither grey nor three-colour"),
+    }
 }

@@ -1,9 +1,11 @@
-//! Delivery to PACS, first part: the DICOM object of one photo.
+//! Delivery to PACS: the DICOM object of one photo, the DICOMweb client ([`Pacs`]) and the
+//! [`Courier`] that drains the outbox through the ward's delivery transactions.
 //!
 //! [`vl_photographic_image`] turns a photo's sealed manifest and its JPEG into a DICOM Part-10
 //! file of the VL Photographic Image Storage SOP class (modality `XC`), the JPEG encapsulated as
-//! it is under JPEG Baseline so the clinician's pixels are never re-encoded. Sending it (C-STORE
-//! or STOW-RS) and the outbox states are later steps.
+//! it is under JPEG Baseline whenever it can go upright as it is, so the clinician's pixels are
+//! not re-encoded; a turned photo, a PNG or a non-baseline JPEG is re-encoded once, upright.
+//! Sending it (C-STORE or STOW-RS) and the outbox states are later steps.
 //!
 //! # Where the manifest goes
 //!
@@ -22,19 +24,37 @@
 //!   check (its code, reason and who made it), since this IOD has no Content Sequence.
 //! - Pixels: Photometric Interpretation, size and sampling from the JPEG's own frame header
 //!   (`YBR_FULL_422` for a subsampled colour photo); Lossy Image Compression `01`, Burned In
-//!   Annotation `NO`, Recognizable Visual Features `YES`.
+//!   Annotation `NO`, Recognizable Visual Features `YES`. A re-encode (`pixels`: quality 95,
+//!   4:2:0) is `DERIVED\PRIMARY` with a Derivation Description; see `docs/delivery.md`.
 //!
 //! Nothing about where a photo was taken is written: intake already dropped the EXIF (and its GPS),
 //! and no geolocation attribute is set here.
 
+mod courier;
+#[cfg(test)]
+mod crash_tests;
 mod dicom;
 mod error;
 mod jpeg_frame;
+mod pacs;
+mod pixels;
+pub mod reply;
 mod text;
 pub mod uids;
 
 #[cfg(test)]
+pub(crate) mod orthanc_tests;
+#[cfg(test)]
 mod tests;
 
-pub use dicom::{vl_photographic_image, NHS_NUMBER_ISSUER, SOP_CLASS_UID, TRANSFER_SYNTAX_UID};
+pub use courier::{
+    backoff, Courier, DrainReport, OutboxEvent, Phase, BACKOFF_BASE, BACKOFF_CAP, CONCURRENCY,
+    RETRY_AFTER_CAP,
+};
+pub use dicom::{
+    vl_photographic_image, vl_photographic_image_with, Built, NHS_NUMBER_ISSUER, SOP_CLASS_UID,
+    TRANSFER_SYNTAX_UID,
+};
 pub use error::DeliveryError;
+pub use pacs::{Outcome, Pacs, Timeouts};
+pub use pixels::{MAX_REENCODE_PIXELS, REENCODE_QUALITY};

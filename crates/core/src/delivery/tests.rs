@@ -6,6 +6,8 @@ use dicom_core::Tag;
 use dicom_dictionary_std::tags;
 use dicom_object::{DefaultDicomObject, InMemDicomObject};
 
+use super::jpeg_frame::baseline_frame;
+use super::pixels::{deliverable_jpeg, Deliverable};
 use super::uids::{series_uid, sop_instance_uid, study_uid};
 use super::*;
 use crate::consent::ConsentId;
@@ -110,6 +112,7 @@ fn manifest(jpeg: &[u8]) -> PhotoManifest {
         thumbnail: ItemId([3; 16]),
         redactions: Vec::new(),
         state: LocalState::Queued,
+        delivery: Default::default(),
     }
 }
 
@@ -223,8 +226,18 @@ fn every_attribute_reads_back() {
     );
 
     // Image.
+    assert_eq!(s(&obj, tags::IMAGE_TYPE), "ORIGINAL\\PRIMARY");
+    assert!(obj.element(tags::DERIVATION_DESCRIPTION).is_err());
     assert_eq!(s(&obj, tags::LOSSY_IMAGE_COMPRESSION), "01");
     assert_eq!(s(&obj, tags::LOSSY_IMAGE_COMPRESSION_METHOD), "ISO_10918_1");
+    // 64 x 48 x 3 bytes over the JPEG's length, one step.
+    let ratio: f64 = s(&obj, tags::LOSSY_IMAGE_COMPRESSION_RATIO)
+        .parse()
+        .unwrap();
+    assert!(
+        (ratio - 64.0 * 48.0 * 3.0 / image.len() as f64).abs() < 0.01,
+        "{ratio}"
+    );
     assert_eq!(s(&obj, tags::BURNED_IN_ANNOTATION), "NO");
     assert_eq!(s(&obj, tags::RECOGNIZABLE_VISUAL_FEATURES), "YES");
     assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "YBR_FULL_422");
@@ -245,7 +258,10 @@ fn the_jpeg_is_encapsulated_as_is() {
         // An odd-length JPEG too: a trailing byte after EOI, as some cameras leave.
         let mut input = image.clone();
         input.extend(std::iter::repeat_n(0u8, extra));
-        let obj = read(&vl_photographic_image(&manifest(&input), &input, NOW).unwrap());
+        let built = vl_photographic_image_with(&manifest(&input), &input, NOW).unwrap();
+        assert!(!built.reencoded);
+        assert_eq!(built.frame_len, input.len());
+        let obj = read(&built.part10);
         let pixel = obj.element(tags::PIXEL_DATA).unwrap();
         assert_eq!(pixel.offset_table().unwrap(), &[] as &[u32]);
         let fragments = pixel.fragments().unwrap();
@@ -255,6 +271,12 @@ fn the_jpeg_is_encapsulated_as_is() {
             expected.push(0);
         }
         assert_eq!(fragments[0], expected);
+        // Borrowed, not copied, on its way in.
+        let m = manifest(&input);
+        match deliverable_jpeg(&m.info, &input).unwrap() {
+            Deliverable::AsIs(bytes) => assert_eq!(bytes.as_ptr(), input.as_ptr()),
+            other => panic!("re-encoded: {other:?}"),
+        }
     }
 }
 
@@ -335,14 +357,13 @@ fn a_redacted_photo_and_a_retry_keep_their_uids() {
 fn refusals_have_their_codes() {
     let image = jpeg();
 
-    let mut turned = manifest(&image);
-    turned.info.orientation = 6;
-    let e = vl_photographic_image(&turned, &image, NOW).unwrap_err();
-    assert_eq!(e.code(), "delivery.needs_rotation");
-
-    let progressive = jpeg_with(64, 48, |e| e.set_progressive(true));
-    let e = vl_photographic_image(&manifest(&progressive), &progressive, NOW).unwrap_err();
-    assert_eq!(e.code(), "delivery.unsupported_jpeg");
+    // An orientation EXIF does not have: the record is damaged, not the photo turned.
+    for orientation in [0, 9] {
+        let mut odd = manifest(&image);
+        odd.info.orientation = orientation;
+        let e = vl_photographic_image(&odd, &image, NOW).unwrap_err();
+        assert_eq!(e.code(), "delivery.image_damaged");
+    }
 
     let mut unlabelled = manifest(&image);
     unlabelled.label = None;
@@ -355,10 +376,18 @@ fn refusals_have_their_codes() {
     let e = vl_photographic_image(&withdrawn, &image, NOW).unwrap_err();
     assert_eq!(e.code(), "delivery.withdrawn");
 
+    // A record that says PNG for JPEG bytes.
     let mut png = manifest(&image);
     png.info.format = ImageFormat::Png;
     let e = vl_photographic_image(&png, &image, NOW).unwrap_err();
-    assert_eq!(e.code(), "delivery.unsupported_format");
+    assert_eq!(e.code(), "delivery.image_damaged");
+
+    // Turned: the record's size is still checked against the JPEG's before anything is decoded.
+    let mut wrong_turned = manifest(&image);
+    wrong_turned.info.orientation = 6;
+    wrong_turned.info.height += 16;
+    let e = vl_photographic_image(&wrong_turned, &image, NOW).unwrap_err();
+    assert_eq!(e.code(), "delivery.image_damaged");
 
     let mut wrong_size = manifest(&image);
     wrong_size.info.width += 1;
@@ -386,6 +415,7 @@ fn error_messages_never_repeat_patient_data() {
             detail: "progressive",
         },
         DeliveryError::ImageDamaged { detail: "x" },
+        DeliveryError::ImageTooLarge,
         DeliveryError::Encode { detail: "x" },
     ];
     for e in errors {
@@ -520,4 +550,624 @@ fn dcmdump_reads_the_file_cleanly() {
         let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
         assert_eq!(pixels.len(), 64 * 48 * 3);
     }
+}
+
+// Pixels: what goes in as it is, and what is re-encoded once, upright.
+
+const RED: [u8; 3] = [220, 30, 30];
+const BLUE: [u8; 3] = [30, 30, 220];
+
+/// Stored pixels `w` x `h` (RGB), mid grey, with a 16 x 16 red block at the first pixel (row 0,
+/// column 0) and a blue one at the end of row 0.
+fn marked(w: usize, h: usize) -> Vec<u8> {
+    let mut rgb = vec![128u8; w * h * 3];
+    for y in 0..16 {
+        for x in 0..16 {
+            rgb[(y * w + x) * 3..][..3].copy_from_slice(&RED);
+            rgb[(y * w + w - 16 + x) * 3..][..3].copy_from_slice(&BLUE);
+        }
+    }
+    rgb
+}
+
+fn encode_rgb(rgb: &[u8], w: usize, h: usize, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+    encoder
+        .encode(rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// The encapsulated JPEG as a reader gets it back, without the pad byte of an odd length.
+fn frame_of(built: &Built) -> Vec<u8> {
+    let obj = read(&built.part10);
+    let fragments = obj.element(tags::PIXEL_DATA).unwrap().fragments().unwrap();
+    assert_eq!(fragments.len(), 1);
+    let fragment = &fragments[0];
+    assert_eq!(fragment.len(), built.frame_len + built.frame_len % 2);
+    if built.frame_len % 2 == 1 {
+        assert_eq!(fragment.last(), Some(&0));
+    }
+    fragment[..built.frame_len].to_vec()
+}
+
+/// Decodes a JPEG: width, height, bytes per pixel, pixels.
+fn decode(jpeg: &[u8]) -> (usize, usize, usize, Vec<u8>) {
+    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+    let pixels = decoder.decode().unwrap();
+    let info = decoder.info().unwrap();
+    let channels = info.pixel_format.pixel_bytes();
+    (
+        usize::from(info.width),
+        usize::from(info.height),
+        channels,
+        pixels,
+    )
+}
+
+/// Checks the frame is 8-bit baseline with no EXIF, and what a re-encode says about itself.
+fn assert_reencoded(built: &Built, frame: &[u8], derivation: &str) {
+    assert!(built.reencoded);
+    baseline_frame(frame).unwrap();
+    assert!(!frame.windows(6).any(|w| w == b"Exif\0\0"));
+    assert!(frame.ends_with(&[0xFF, 0xD9]));
+    let obj = read(&built.part10);
+    assert_eq!(s(&obj, tags::IMAGE_TYPE), "DERIVED\\PRIMARY");
+    assert_eq!(s(&obj, tags::DERIVATION_DESCRIPTION), derivation);
+    assert_eq!(s(&obj, tags::LOSSY_IMAGE_COMPRESSION), "01");
+    assert_eq!(
+        obj.meta().transfer_syntax().trim_end_matches('\0'),
+        TRANSFER_SYNTAX_UID
+    );
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corner {
+    TopLeft,
+    TopRight,
+    BottomLeft,
+    BottomRight,
+}
+
+/// The colour at the middle of the 16 x 16 block in `corner` of decoded RGB.
+fn at(rgb: &[u8], w: usize, h: usize, corner: Corner) -> [u8; 3] {
+    let (x, y) = match corner {
+        Corner::TopLeft => (8, 8),
+        Corner::TopRight => (w - 9, 8),
+        Corner::BottomLeft => (8, h - 9),
+        Corner::BottomRight => (w - 9, h - 9),
+    };
+    let p = &rgb[(y * w + x) * 3..][..3];
+    [p[0], p[1], p[2]]
+}
+
+fn near(a: [u8; 3], b: [u8; 3], tolerance: u8) -> bool {
+    a.iter().zip(b).all(|(&x, y)| x.abs_diff(y) <= tolerance)
+}
+
+#[test]
+fn every_exif_orientation_comes_out_upright() {
+    use Corner::*;
+    // Where the stored image's first pixel and the end of its first row are seen, by EXIF's
+    // definition of each orientation (0th row at the visual top/bottom/left/right, 0th column at
+    // the visual left/right/top/bottom). Each pair names one orientation.
+    let expected = [
+        (1, TopLeft, TopRight),
+        (2, TopRight, TopLeft),
+        (3, BottomRight, BottomLeft),
+        (4, BottomLeft, BottomRight),
+        (5, TopLeft, BottomLeft),
+        (6, TopRight, BottomRight),
+        (7, BottomRight, TopRight),
+        (8, BottomLeft, TopLeft),
+    ];
+    let (w, h) = (64, 32);
+    let image = encode_rgb(&marked(w, h), w, h, 92);
+    for (orientation, red, blue) in expected {
+        let mut m = manifest(&image);
+        assert_eq!((m.info.width, m.info.height), (64, 32));
+        m.info.orientation = orientation;
+        let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
+        let obj = read(&built.part10);
+        let (cols, rows) = m.info.upright_size();
+        assert_eq!(
+            (
+                u32::from(uint(&obj, tags::COLUMNS)),
+                u32::from(uint(&obj, tags::ROWS))
+            ),
+            (cols, rows),
+            "orientation {orientation}"
+        );
+        assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "YBR_FULL_422");
+        let frame = frame_of(&built);
+        if orientation == 1 {
+            assert!(!built.reencoded);
+            assert_eq!(frame, image);
+        } else {
+            assert_reencoded(
+                &built,
+                &frame,
+                &format!(
+                    "turned upright (EXIF orientation {orientation}), re-encoded once as \
+                     baseline JPEG (quality 95, 4:2:0)"
+                ),
+            );
+            // Two lossy steps: the phone's JPEG, then this one.
+            assert_eq!(
+                s(&obj, tags::LOSSY_IMAGE_COMPRESSION_METHOD),
+                "ISO_10918_1\\ISO_10918_1"
+            );
+            let ratios = s(&obj, tags::LOSSY_IMAGE_COMPRESSION_RATIO);
+            let ratios: Vec<f64> = ratios.split('\\').map(|r| r.parse().unwrap()).collect();
+            assert_eq!(ratios.len(), 2);
+            assert!(
+                (ratios[0] - (64.0 * 32.0 * 3.0) / image.len() as f64).abs() < 0.01,
+                "{ratios:?}"
+            );
+            assert!(
+                (ratios[1] - (64.0 * 32.0 * 3.0) / frame.len() as f64).abs() < 0.01,
+                "{ratios:?}"
+            );
+        }
+        let (dw, dh, channels, rgb) = decode(&frame);
+        assert_eq!((dw as u32, dh as u32, channels), (cols, rows, 3));
+        for corner in [TopLeft, TopRight, BottomLeft, BottomRight] {
+            let seen = at(&rgb, dw, dh, corner);
+            let want = if corner == red {
+                RED
+            } else if corner == blue {
+                BLUE
+            } else {
+                [128; 3]
+            };
+            assert!(
+                near(seen, want, 24),
+                "orientation {orientation}, {corner:?}: {seen:?}, expected {want:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_turned_photo_keeps_its_icc_profile_and_grey_stays_grey() {
+    // A made-up profile: only its colour model (bytes 16 to 19) matters here.
+    let mut icc = vec![7u8; 300];
+    icc[16..20].copy_from_slice(b"RGB ");
+    let mut image = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut image, 90);
+    encoder.add_icc_profile(&icc).unwrap();
+    encoder
+        .encode(&marked(64, 32), 64, 32, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    let mut m = manifest(&image);
+    m.info.orientation = 3;
+    let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
+    let frame = frame_of(&built);
+    let mut decoder = jpeg_decoder::Decoder::new(&frame[..]);
+    decoder.decode().unwrap();
+    assert_eq!(decoder.icc_profile(), Some(icc.clone()));
+
+    // An RGB profile on a grey photo describes nothing in it: dropped.
+    let mut grey = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut grey, 90);
+    encoder.add_icc_profile(&icc).unwrap();
+    encoder
+        .encode(&[90u8; 64 * 32], 64, 32, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    let mut m = manifest(&grey);
+    m.info.orientation = 8;
+    let built = vl_photographic_image_with(&m, &grey, NOW).unwrap();
+    let obj = read(&built.part10);
+    assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "MONOCHROME2");
+    assert_eq!(uint(&obj, tags::SAMPLES_PER_PIXEL), 1);
+    assert_eq!(
+        (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
+        (64, 32)
+    );
+    let frame = frame_of(&built);
+    let mut decoder = jpeg_decoder::Decoder::new(&frame[..]);
+    let pixels = decoder.decode().unwrap();
+    assert_eq!(decoder.icc_profile(), None);
+    assert_eq!(pixels.len(), 64 * 32);
+    assert!(pixels.iter().all(|&v| v.abs_diff(90) <= 2));
+}
+
+#[test]
+fn a_progressive_jpeg_is_reencoded_to_baseline() {
+    let progressive = jpeg_with(64, 48, |e| e.set_progressive(true));
+    let mut m = manifest(&progressive);
+    // manifest() finds no SOF0 in a progressive JPEG and says 64 x 48, which it is.
+    assert_eq!((m.info.width, m.info.height), (64, 48));
+    let built = vl_photographic_image_with(&m, &progressive, NOW).unwrap();
+    let frame = frame_of(&built);
+    assert_reencoded(
+        &built,
+        &frame,
+        "re-encoded once from JPEG (progressive) as baseline JPEG (quality 95, 4:2:0)",
+    );
+    let obj = read(&built.part10);
+    assert_eq!(
+        (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
+        (48, 64)
+    );
+    let (w, h, channels, _) = decode(&frame);
+    assert_eq!((w, h, channels), (64, 48, 3));
+
+    // Progressive and turned: still one re-encode.
+    m.info.orientation = 6;
+    let built = vl_photographic_image_with(&m, &progressive, NOW).unwrap();
+    let frame = frame_of(&built);
+    assert_reencoded(
+        &built,
+        &frame,
+        "turned upright (EXIF orientation 6), re-encoded once from JPEG (progressive) as \
+         baseline JPEG (quality 95, 4:2:0)",
+    );
+    assert_eq!(decode(&frame).0, 48);
+}
+
+#[test]
+fn a_cmyk_jpeg_is_reencoded_as_colour() {
+    // Baseline, but four components: DICOM has no photometric for it, so it is re-encoded.
+    let mut cmyk = Vec::new();
+    jpeg_encoder::Encoder::new(&mut cmyk, 90)
+        .encode(&[0u8; 32 * 16 * 4], 32, 16, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    let mut m = manifest(&cmyk);
+    m.info.width = 32;
+    m.info.height = 16;
+    let built = vl_photographic_image_with(&m, &cmyk, NOW).unwrap();
+    let frame = frame_of(&built);
+    assert_reencoded(
+        &built,
+        &frame,
+        "re-encoded once from JPEG (neither grey nor three-colour) as baseline JPEG \
+         (quality 95, 4:2:0)",
+    );
+    let (w, h, channels, rgb) = decode(&frame);
+    assert_eq!((w, h, channels), (32, 16, 3));
+    // No ink is white.
+    assert!(rgb.iter().all(|&v| v >= 250), "{:?}", &rgb[..3]);
+}
+
+/// A PNG from the `png` crate.
+fn png_of(
+    w: u32,
+    h: u32,
+    color: png::ColorType,
+    depth: png::BitDepth,
+    configure: impl FnOnce(&mut png::Encoder<'_, &mut Vec<u8>>),
+    data: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(color);
+        encoder.set_depth(depth);
+        configure(&mut encoder);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(data).unwrap();
+    }
+    out
+}
+
+fn png_manifest(png: &[u8], w: u32, h: u32) -> PhotoManifest {
+    let mut m = manifest(&jpeg());
+    m.info = ImageInfo {
+        format: ImageFormat::Png,
+        width: w,
+        height: h,
+        orientation: 1,
+    };
+    assert!(png.starts_with(b"\x89PNG"));
+    m
+}
+
+#[test]
+fn pngs_come_out_as_baseline_jpeg() {
+    use png::{BitDepth, ColorType};
+    let (w, h) = (40u32, 24u32);
+    let n = (w * h) as usize;
+    let orange = [200u8, 100, 50];
+    // Left half transparent (white once flattened), right half half-transparent orange.
+    let rgba: Vec<u8> = (0..n)
+        .flat_map(|i| {
+            let alpha = if (i % w as usize) < 20 { 0 } else { 128 };
+            [orange[0], orange[1], orange[2], alpha]
+        })
+        .collect();
+    let rgb16: Vec<u8> = (0..n)
+        .flat_map(|_| orange.iter().flat_map(|&v| [v, 0x7f]))
+        .collect();
+    // Name, PNG, and the colours expected left and right.
+    let cases = [
+        (
+            "RGB",
+            png_of(
+                w,
+                h,
+                ColorType::Rgb,
+                BitDepth::Eight,
+                |_| {},
+                &orange.repeat(n),
+            ),
+            orange,
+            orange,
+        ),
+        (
+            "RGBA",
+            png_of(w, h, ColorType::Rgba, BitDepth::Eight, |_| {}, &rgba),
+            [255; 3],
+            // 200 * 128/255 + 255 * 127/255, and so on.
+            [227, 177, 152],
+        ),
+        (
+            "16-bit RGB",
+            png_of(w, h, ColorType::Rgb, BitDepth::Sixteen, |_| {}, &rgb16),
+            orange,
+            orange,
+        ),
+        (
+            "palette",
+            png_of(
+                w,
+                h,
+                ColorType::Indexed,
+                BitDepth::Eight,
+                |e| e.set_palette(vec![0, 0, 0, 200, 100, 50]),
+                &vec![1u8; n],
+            ),
+            orange,
+            orange,
+        ),
+    ];
+    for (name, png, left, right) in cases {
+        let m = png_manifest(&png, w, h);
+        let built = vl_photographic_image_with(&m, &png, NOW).unwrap();
+        let frame = frame_of(&built);
+        assert_reencoded(
+            &built,
+            &frame,
+            "re-encoded once from PNG as baseline JPEG (quality 95, 4:2:0)",
+        );
+        let obj = read(&built.part10);
+        assert_eq!(
+            (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
+            (24, 40),
+            "{name}"
+        );
+        assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "YBR_FULL_422");
+        // From a lossless PNG: one lossy step.
+        assert_eq!(s(&obj, tags::LOSSY_IMAGE_COMPRESSION_METHOD), "ISO_10918_1");
+        let (dw, dh, channels, rgb) = decode(&frame);
+        assert_eq!((dw, dh, channels), (40, 24, 3), "{name}");
+        let px = |x: usize| {
+            [
+                rgb[(12 * 40 + x) * 3],
+                rgb[(12 * 40 + x) * 3 + 1],
+                rgb[(12 * 40 + x) * 3 + 2],
+            ]
+        };
+        assert!(near(px(5), left, 6), "{name}: {:?}", px(5));
+        assert!(near(px(34), right, 6), "{name}: {:?}", px(34));
+    }
+
+    // Grey stays grey: one component, MONOCHROME2.
+    let grey = png_of(
+        w,
+        h,
+        ColorType::Grayscale,
+        BitDepth::Eight,
+        |_| {},
+        &vec![60u8; n],
+    );
+    let built = vl_photographic_image_with(&png_manifest(&grey, w, h), &grey, NOW).unwrap();
+    let obj = read(&built.part10);
+    assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "MONOCHROME2");
+    assert_eq!(uint(&obj, tags::SAMPLES_PER_PIXEL), 1);
+    assert!(obj.element(tags::PLANAR_CONFIGURATION).is_err());
+    let (dw, dh, channels, pixels) = decode(&frame_of(&built));
+    assert_eq!((dw, dh, channels), (40, 24, 1));
+    assert!(pixels.iter().all(|&v| v.abs_diff(60) <= 2));
+}
+
+/// An Adam7-interlaced 8-bit RGB PNG (the `png` crate writes none), its data in stored deflate
+/// blocks.
+fn interlaced_png(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    const ADAM7: [(usize, usize, usize, usize); 7] = [
+        (0, 0, 8, 8),
+        (4, 0, 8, 8),
+        (0, 4, 4, 8),
+        (2, 0, 4, 4),
+        (0, 2, 2, 4),
+        (1, 0, 2, 2),
+        (0, 1, 1, 2),
+    ];
+    let mut raw = Vec::new();
+    for (x0, y0, dx, dy) in ADAM7 {
+        if x0 >= w || y0 >= h {
+            continue;
+        }
+        for y in (y0..h).step_by(dy) {
+            raw.push(0); // filter: none
+            for x in (x0..w).step_by(dx) {
+                raw.extend_from_slice(&rgb[(y * w + x) * 3..][..3]);
+            }
+        }
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8; 4], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&(w as u32).to_be_bytes());
+    ihdr.extend_from_slice(&(h as u32).to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 1]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", &zlib);
+    chunk(b"IEND", &[]);
+    out
+}
+
+#[test]
+fn an_interlaced_turned_png_comes_out_upright() {
+    let (w, h) = (64, 32);
+    let png = interlaced_png(&marked(w, h), w, h);
+    for (orientation, red, blue) in [
+        (1, Corner::TopLeft, Corner::TopRight),
+        (6, Corner::TopRight, Corner::BottomRight),
+        (7, Corner::BottomRight, Corner::TopRight),
+    ] {
+        let mut m = png_manifest(&png, 64, 32);
+        m.info.orientation = orientation;
+        let built = vl_photographic_image_with(&m, &png, NOW).unwrap();
+        let frame = frame_of(&built);
+        let (dw, dh, _, rgb) = decode(&frame);
+        assert_eq!((dw as u32, dh as u32), m.info.upright_size());
+        assert!(near(at(&rgb, dw, dh, red), RED, 24), "{orientation}");
+        assert!(near(at(&rgb, dw, dh, blue), BLUE, 24), "{orientation}");
+    }
+}
+
+/// `jpeg` with the width and height in its frame header (SOFn, n = `sof`) replaced.
+fn with_header_size(jpeg: &[u8], sof: u8, w: u16, h: u16) -> Vec<u8> {
+    let mut out = jpeg.to_vec();
+    let at = out.windows(2).position(|m| m == [0xFF, sof]).unwrap();
+    out[at + 5..at + 7].copy_from_slice(&h.to_be_bytes());
+    out[at + 7..at + 9].copy_from_slice(&w.to_be_bytes());
+    out
+}
+
+#[test]
+fn absurd_sizes_are_refused_before_decoding() {
+    // 20,000 x 10,000 (200 MP) claimed by the header: refused before the decoder allocates
+    // anything (decoding it would need 600 MB; its entropy data is a 64 x 48 photo's).
+    let huge = with_header_size(&jpeg(), 0xC0, 20_000, 10_000);
+    let mut m = manifest(&huge);
+    assert_eq!((m.info.width, m.info.height), (20_000, 10_000));
+    m.info.orientation = 6;
+    let e = vl_photographic_image(&m, &huge, NOW).unwrap_err();
+    assert_eq!(e, DeliveryError::ImageTooLarge);
+    assert_eq!(e.code(), "delivery.image_too_large");
+    assert!(e.to_string().contains("100 megapixels"), "{e}");
+    // Upright, the same photo goes as it is: nothing is decoded.
+    m.info.orientation = 1;
+    assert!(
+        !vl_photographic_image_with(&m, &huge, NOW)
+            .unwrap()
+            .reencoded
+    );
+
+    let progressive = with_header_size(
+        &jpeg_with(64, 48, |e| e.set_progressive(true)),
+        0xC2,
+        12_000,
+        9_000,
+    );
+    let mut m = manifest(&progressive);
+    (m.info.width, m.info.height) = (12_000, 9_000);
+    let e = vl_photographic_image(&m, &progressive, NOW).unwrap_err();
+    assert_eq!(e.code(), "delivery.image_too_large");
+
+    // A PNG wider than any JPEG can be.
+    let wide = png_of(
+        70_000,
+        1,
+        png::ColorType::Grayscale,
+        png::BitDepth::Eight,
+        |_| {},
+        &vec![0u8; 70_000],
+    );
+    let e = vl_photographic_image(&png_manifest(&wide, 70_000, 1), &wide, NOW).unwrap_err();
+    assert_eq!(e.code(), "delivery.image_too_large");
+}
+
+#[test]
+fn a_jpeg_the_decoder_cannot_read_is_still_refused() {
+    // A 12-bit extended sequential frame header: jpeg-decoder decodes only 8 bits.
+    let mut twelve = jpeg();
+    let at = twelve.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+    twelve[at + 1] = 0xC1;
+    twelve[at + 4] = 12;
+    let e = vl_photographic_image(&manifest(&twelve), &twelve, NOW).unwrap_err();
+    assert_eq!(
+        e,
+        DeliveryError::UnsupportedJpeg {
+            detail: "more than 8 bits per sample"
+        }
+    );
+    assert_eq!(e.code(), "delivery.unsupported_jpeg");
+}
+
+#[test]
+fn dcmtk_decodes_a_reencoded_photo_upright() {
+    let (dcmdump, dcmdjpeg) = (
+        std::path::Path::new("/usr/bin/dcmdump"),
+        std::path::Path::new("/usr/bin/dcmdjpeg"),
+    );
+    if !dcmdump.exists() || !dcmdjpeg.exists() {
+        eprintln!("skipped: dcmtk is not installed");
+        return;
+    }
+    let image = encode_rgb(&marked(64, 32), 64, 32, 92);
+    let mut m = manifest(&image);
+    m.info.orientation = 6;
+    let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photo.dcm");
+    std::fs::write(&path, &built.part10).unwrap();
+    let out = std::process::Command::new(dcmdump)
+        .args(["-dc", "+E"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    for bad in ["Warning", "Error", "W: ", "E: "] {
+        assert!(!text.contains(bad), "{bad}: {text}");
+    }
+    assert!(text.contains("DERIVED\\PRIMARY"), "{text}");
+
+    let decoded = dir.path().join("decoded.dcm");
+    let status = std::process::Command::new(dcmdjpeg)
+        .arg(&path)
+        .arg(&decoded)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let obj = dicom_object::open_file(&decoded).unwrap();
+    assert_eq!(
+        (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
+        (64, 32)
+    );
+    let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
+    assert_eq!(pixels.len(), 64 * 32 * 3);
 }

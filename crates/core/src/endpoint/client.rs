@@ -70,6 +70,44 @@ pub struct Reply {
     pub body: Zeroizing<Vec<u8>>,
 }
 
+/// Any final reply (see [`Endpoint::exchange`]).
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status (never 1xx or 3xx).
+    pub status: u16,
+    /// The reply's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// `Retry-After` in seconds, when the server sent one WardCam could read.
+    pub retry_after: Option<RetryAfter>,
+    /// The body, wiped on drop.
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+/// A server's `Retry-After`: a delay, or a moment (HTTP date) the caller turns into one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Seconds to wait.
+    Seconds(u64),
+    /// Unix seconds to wait until.
+    At(i64),
+}
+
+/// Reads `Retry-After`: delay-seconds, or an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, the
+/// only date form RFC 9110 lets servers send). Anything else is ignored (the caller's own backoff
+/// applies).
+pub fn parse_retry_after(text: &str) -> Option<RetryAfter> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok().map(RetryAfter::Seconds);
+    }
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text, &format)
+        .ok()
+        .map(|t| RetryAfter::At(t.assume_utc().unix_timestamp()))
+}
+
 /// The pinned certificate's expiry, for the Device screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct CertificateStatus {
@@ -192,7 +230,24 @@ impl Endpoint {
 
     /// Sends `request`. `Ok` only for a 2xx reply read in full within the limits; every other
     /// outcome is sorted into an [`EndpointError`].
-    pub async fn send(&self, mut request: Request<'_>) -> Result<Reply, EndpointError> {
+    pub async fn send(&self, request: Request<'_>) -> Result<Reply, EndpointError> {
+        let answer = self.exchange(request).await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(EndpointError::from_status(answer.status));
+        }
+        Ok(Reply {
+            status: answer.status,
+            content_type: answer.content_type,
+            body: answer.body,
+        })
+    }
+
+    /// Sends `request` and returns the server's answer whatever its final status, for protocols
+    /// whose error replies carry a body the caller must read (DICOMweb STOW-RS reports refused
+    /// instances in a 409's body) or a `Retry-After`. A redirect is still
+    /// [`EndpointError::Redirected`] (WardCam never follows one), and a failure to get an answer
+    /// at all is sorted as [`Endpoint::send`] sorts it.
+    pub async fn exchange(&self, mut request: Request<'_>) -> Result<Answer, EndpointError> {
         let url = self.url(request.path)?;
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
@@ -219,7 +274,7 @@ impl Endpoint {
         let body: Vec<u8> = std::mem::take(&mut *request.body);
         let mut response = builder.body(body).send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
-        if !response.status().is_success() {
+        if (300..400).contains(&status) || status < 200 {
             return Err(EndpointError::from_status(status));
         }
         if response
@@ -228,11 +283,17 @@ impl Endpoint {
         {
             return Err(EndpointError::Malformed);
         }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let retry_after = header(reqwest::header::RETRY_AFTER)
+            .as_deref()
+            .and_then(parse_retry_after);
         let mut body = Zeroizing::new(Vec::new());
         while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
             if body.len() + chunk.len() > request.max_reply {
@@ -240,9 +301,10 @@ impl Endpoint {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Reply {
+        Ok(Answer {
             status,
             content_type,
+            retry_after,
             body,
         })
     }

@@ -19,6 +19,12 @@ impl Timestamp {
         Timestamp::from(SystemTime::now())
     }
 
+    /// This time plus `d`, saturating.
+    pub fn plus(self, d: Duration) -> Timestamp {
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Timestamp(self.0.saturating_add(ms))
+    }
+
     /// This time minus `d`, saturating at the epoch.
     pub fn minus(self, d: Duration) -> Timestamp {
         let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
@@ -58,11 +64,14 @@ pub enum ItemKind {
     Visit,
     /// A consent withdrawal: which consent, when, by whom, which photos it shreds.
     Withdrawal,
+    /// What remains once a photo (or a visit's consent) has gone to the record: where, under
+    /// which identifiers, when it was shredded here (`crate::visit`).
+    Receipt,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 8] = [
+    pub const ALL: [ItemKind; 9] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
@@ -71,6 +80,7 @@ impl ItemKind {
         ItemKind::Manifest,
         ItemKind::Visit,
         ItemKind::Withdrawal,
+        ItemKind::Receipt,
     ];
 
     /// The name stored in the index.
@@ -84,6 +94,7 @@ impl ItemKind {
             ItemKind::Manifest => "manifest",
             ItemKind::Visit => "visit",
             ItemKind::Withdrawal => "withdrawal",
+            ItemKind::Receipt => "receipt",
         }
     }
 

@@ -261,7 +261,8 @@ fn check_vault(vault: &Vault, listed: &HashMap<PhotoId, PhotoView>, when: &str) 
             ItemKind::Manifest
             | ItemKind::Visit
             | ItemKind::Withdrawal
-            | ItemKind::ClinicianPin => {}
+            | ItemKind::ClinicianPin
+            | ItemKind::Receipt => {}
         }
     }
 }

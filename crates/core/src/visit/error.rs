@@ -48,6 +48,12 @@ pub enum VisitError {
     /// The held photos belong to the visit open now: the visit must end first.
     #[error("The record check blocked the patient open now. Stop taking photos, end this patient's visit, then discard the held photos from the Outbox.")]
     HeldInOpenVisit,
+    /// Redacting a photo whose sending has begun: the server may already hold it as it was.
+    #[error("This photo is already being sent (or was), so it can no longer be redacted. If it must not reach the record, withdraw consent for it and tell IT.")]
+    PhotoSending,
+    /// Sending again a photo that is not held by delivery (a held patient is discarded instead).
+    #[error("This photo is not stopped by the hospital server, so there is nothing to send again. Refresh the Outbox.")]
+    NotHeldByServer,
     /// The system's random source failed.
     #[error(
         "WardCam could not make a new identifier (the system's random source failed). Try again."
@@ -71,6 +77,8 @@ impl VisitError {
             VisitError::Random => "visit.random",
             VisitError::NotHeld => "visit.not_held",
             VisitError::HeldInOpenVisit => "visit.held_in_open_visit",
+            VisitError::PhotoSending => "visit.photo_sending",
+            VisitError::NotHeldByServer => "visit.not_held_by_server",
         }
     }
 }

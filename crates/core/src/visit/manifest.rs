@@ -31,20 +31,84 @@ use crate::session::{Purpose, Purposes};
 use crate::vault::{ItemId, Timestamp};
 
 /// The manifest version this build writes. Version 2 added the record check's override,
-/// re-check and hold to the patient identity: an older app must not read (and rewrite without) a
-/// hold, so it refuses version 2 rather than ignore the fields it does not know.
-pub const MANIFEST_VERSION: u32 = 2;
+/// re-check and hold to the patient identity; version 3 the delivery states and their record. An
+/// older app must not read (and rewrite without) what it does not know, so it refuses a newer
+/// version rather than ignore the fields.
+pub const MANIFEST_VERSION: u32 = 3;
 
-/// Where a photo is in its life on the phone. Delivery adds its own states.
+/// Where a photo is in its life on the phone. A delivered photo has no state: once the server's
+/// copy is verified it is shredded, and a sealed [`ReceiptRecord`] remains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LocalState {
     /// Taken and sealed; not yet in the outbox.
     Captured,
-    /// In the outbox.
+    /// In the outbox, waiting to be sent (again).
     Queued,
+    /// Being sent. A crash here leaves it to be sent again: its UIDs make a resend replace, not
+    /// duplicate.
+    Sending,
+    /// The server said it stored it; its copy has not yet been read back and compared.
+    Uploaded,
+    /// Stopped until a person acts: the server refused it, or its copy differed from what was
+    /// sent. [`DeliveryRecord::hold`] says why.
+    Held,
     /// Its consent was withdrawn: it is being shredded and can never be queued or delivered.
     Withdrawn,
+}
+
+impl LocalState {
+    /// In the outbox: queued and not yet delivered (held photos included).
+    pub fn in_outbox(self) -> bool {
+        matches!(
+            self,
+            LocalState::Queued | LocalState::Sending | LocalState::Uploaded | LocalState::Held
+        )
+    }
+}
+
+/// A reason in words, with its stable code, as sealed with a photo's delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A stable dotted code (`endpoint.unreachable`, `delivery.readback_mismatch`, ...).
+    pub code: String,
+    /// Words a clinician can act on. Never quotes the patient or the server's reply.
+    pub message: String,
+}
+
+/// Where a photo went: the server and the identifiers it was stored under, and the digest of the
+/// frame sent, against which the server's copy is compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentRecord {
+    /// The DICOMweb base address it was stored at.
+    pub server: String,
+    /// Study Instance UID.
+    pub study_uid: String,
+    /// Series Instance UID.
+    pub series_uid: String,
+    /// SOP Instance UID.
+    pub sop_uid: String,
+    /// SHA-256 of the encapsulated frame sent, hex.
+    pub frame_sha256: String,
+    /// Its length in bytes (a server pads an odd-length frame with one zero byte).
+    pub frame_len: u64,
+    /// When the server acknowledged it.
+    pub at: Timestamp,
+}
+
+/// A photo's delivery so far. Empty until it is first sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    /// Attempts to send (or verify) made.
+    pub attempts: u32,
+    /// Not to be tried again before this.
+    pub next_attempt_at: Option<Timestamp>,
+    /// Why the last attempt failed, if it did.
+    pub problem: Option<Problem>,
+    /// Why it is held ([`LocalState::Held`]).
+    pub hold: Option<Problem>,
+    /// What the server acknowledged, once it did.
+    pub sent: Option<SentRecord>,
 }
 
 /// A photo's label as sealed: the SNOMED CT code, side and description.
@@ -146,6 +210,9 @@ pub struct PhotoManifest {
     pub redactions: Vec<RedactionStep>,
     /// Where it is in its life on the phone.
     pub state: LocalState,
+    /// Its delivery so far (absent before version 3: nothing was ever sent).
+    #[serde(default)]
+    pub delivery: DeliveryRecord,
 }
 
 impl std::fmt::Debug for PhotoManifest {
@@ -225,6 +292,57 @@ pub struct WithdrawalRecord {
     pub photos: Vec<PhotoId>,
 }
 
+/// What stays on the phone once a photo, or the last of a visit's photos, has gone to the record:
+/// sealed, for the audit trail and so a later withdrawal can still reach the server's copies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReceiptRecord {
+    /// A photo verified on the server and crypto-shredded here.
+    Deletion {
+        /// The photo.
+        photo_id: PhotoId,
+        /// Its visit.
+        visit_id: VisitId,
+        /// The consent it was taken under.
+        consent_id: ConsentId,
+        /// Where it went and under which identifiers, with the digest that matched.
+        sent: SentRecord,
+        /// Its body site (SNOMED CT), for the Outbox's "Sent" list; no patient identifier.
+        body_site: Option<String>,
+        /// Its side.
+        laterality: Option<Laterality>,
+        /// When the server's copy was verified and the local one shredded.
+        shredded_at: Timestamp,
+    },
+    /// A visit's consent, shredded with its signature once the last photo taken under it was
+    /// delivered; what a later withdrawal needs to reach the record.
+    Consent {
+        /// The visit.
+        visit_id: VisitId,
+        /// The consent.
+        consent_id: ConsentId,
+        /// Its digest.
+        consent_sha256: ConsentDigest,
+        /// The uses agreed to.
+        purposes: Purposes,
+        /// Where its photos went: (server, study UID, SOP instance UIDs).
+        delivered: Vec<SentRecord>,
+        /// When the consent was shredded.
+        shredded_at: Timestamp,
+    },
+}
+
+impl ReceiptRecord {
+    /// The visit it belongs to.
+    pub fn visit_id(&self) -> VisitId {
+        match self {
+            ReceiptRecord::Deletion { visit_id, .. } | ReceiptRecord::Consent { visit_id, .. } => {
+                *visit_id
+            }
+        }
+    }
+}
+
 /// The envelope every record is sealed in.
 #[derive(Serialize, Deserialize)]
 struct Envelope<T> {
@@ -247,6 +365,9 @@ impl Record for VisitRecord {
 }
 impl Record for WithdrawalRecord {
     const FORMAT: &'static str = "wardcam.withdrawal";
+}
+impl Record for ReceiptRecord {
+    const FORMAT: &'static str = "wardcam.receipt";
 }
 
 /// Encodes `record` in its envelope at the current version, in a buffer wiped on drop.
@@ -283,7 +404,8 @@ pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, VisitError> {
         // Version 1 lacks the identity's `recheck_due`, `recheck` and `hold`, and never had an
         // override: read as version 2, they default to "nothing due, no re-check, no hold", which
         // is what a version-1 visit was (its record check had no such states).
-        1 | 2 => serde_json::from_slice::<Envelope<T>>(bytes)
+        // Version 2 lacks `delivery`: it defaults to "never sent", which is what it was.
+        1..=3 => serde_json::from_slice::<Envelope<T>>(bytes)
             .map(|e| e.body)
             .map_err(|_| VisitError::ManifestInvalid {
                 detail: "a field is missing or malformed",

@@ -24,8 +24,12 @@
 //! - **Bound at the shutter**: a capture is tied to the visit and consent when it starts; if either
 //!   changed by the time intake is done, the photo is shredded and the clinician told.
 //!
-//! What it does not do: deliver photos (the outbox delivery work adds states to the manifest),
-//! look the patient up (the shell calls the record endpoint, then [`Ward::identify`]).
+//! - **Delivery steps are transactions too** (`outbox.rs`): queued, sending, uploaded, held, each
+//!   sealed; a photo is shredded only in [`Ward::delivery_verified`], after its deletion receipt is
+//!   sealed.
+//!
+//! What it does not do: talk to servers (`crate::delivery::Courier` drives delivery), look the
+//! patient up (the shell calls the record endpoint, then [`Ward::identify`]).
 
 mod clock;
 #[cfg(test)]
@@ -34,11 +38,14 @@ mod error;
 mod identity;
 mod ids;
 mod manifest;
+mod outbox;
+#[cfg(test)]
+mod outbox_tests;
 mod pins;
 mod recheck;
 mod recover;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 mod views;
@@ -52,11 +59,13 @@ pub use identity::{
 };
 pub use ids::{PhotoId, VisitId};
 pub use manifest::{
-    decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, Record, RedactionStep,
-    VisitRecord, WithdrawalRecord, MANIFEST_VERSION,
+    decode, encode, ConsentLink, DeliveryRecord, LabelRecord, LocalState, PhotoManifest, Problem,
+    ReceiptRecord, Record, RedactionStep, SentRecord, VisitRecord, WithdrawalRecord,
+    MANIFEST_VERSION,
 };
+pub use outbox::{DeliveryJob, DeliveryPlan, SentView};
 pub use pins::PinStatus;
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
-pub use views::{PatientLine, PhotoView};
+pub use views::{DeliveryView, PatientLine, PhotoView};
 pub use ward::{read_manifest, CandidateOffers, Ward, WardStatus};

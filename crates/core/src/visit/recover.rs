@@ -11,9 +11,13 @@
 //! 4. Photo, thumbnail, consent and signature items that no manifest or visit names are leftovers
 //!    of an interrupted capture, redaction or shred, and are shredded, unless some record could not
 //!    be read: then nothing is shredded by this rule, because an unreadable manifest may name them.
-//! 5. A visit whose patient refused (in kiosk mode, before the hand-back that ends it) is ended.
+//! 5. A photo with a deletion receipt was verified on the server before the app stopped: it is
+//!    shredded (the crash came between sealing the receipt and shredding the photo).
+//! 6. A visit whose patient refused (in kiosk mode, before the hand-back that ends it) is ended.
 //!    An ended visit with no photos and no consent record left is shredded; if a crash left more
-//!    than one visit open, the newest stays open and the others are ended.
+//!    than one visit open, the newest stays open and the others are ended. An ended visit with no
+//!    photos left and some delivered is retired: its consent receipt is sealed (unless already
+//!    there) and the visit record, consent and signature are shredded.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -21,8 +25,9 @@ use serde::Serialize;
 
 use super::ids::{PhotoId, VisitId};
 use super::manifest::{
-    decode, encode, LocalState, PhotoManifest, Record, VisitRecord, WithdrawalRecord,
+    decode, encode, LocalState, PhotoManifest, ReceiptRecord, Record, VisitRecord, WithdrawalRecord,
 };
+use super::outbox::consent_receipt;
 use super::pins::Pins;
 use crate::vault::{ItemId, ItemKind, ItemMeta, Timestamp, Vault};
 use crate::Error;
@@ -51,6 +56,10 @@ pub struct RecoveryReport {
     pub unreferenced_items_shredded: usize,
     /// Records that could not be read (left in place; see the module rule 4).
     pub unreadable_records: usize,
+    /// Photos verified on the server whose shredding a crash interrupted, shredded now.
+    pub delivered_photos_shredded: usize,
+    /// Visits whose photos had all gone to the record, retired to a consent receipt now.
+    pub visits_retired: usize,
 }
 
 /// The vault's visit state, rebuilt.
@@ -58,6 +67,7 @@ pub struct RecoveryReport {
 pub(crate) struct Recovered {
     pub(crate) photos: BTreeMap<PhotoId, Stored<PhotoManifest>>,
     pub(crate) visits: BTreeMap<VisitId, Stored<VisitRecord>>,
+    pub(crate) receipts: Vec<Stored<ReceiptRecord>>,
     pub(crate) open_visit: Option<VisitId>,
     pub(crate) pins: Pins,
     pub(crate) report: RecoveryReport,
@@ -182,6 +192,24 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
             }
         }
     }
+    // Receipts, and the photos they say were delivered.
+    let mut receipts: Vec<Stored<ReceiptRecord>> = Vec::new();
+    for m in of_kind(ItemKind::Receipt) {
+        match read::<ReceiptRecord>(vault, m.id) {
+            Ok(record) => receipts.push(Stored { item: m.id, record }),
+            Err(_) => report.unreadable_records += 1,
+        }
+    }
+    let delivered: HashSet<PhotoId> = receipts
+        .iter()
+        .filter_map(|r| match &r.record {
+            ReceiptRecord::Deletion { photo_id, .. } => Some(*photo_id),
+            ReceiptRecord::Consent { .. } => None,
+        })
+        .collect();
+    report.delivered_photos_shredded +=
+        drop_photos(&mut photos, &mut shred, |m| delivered.contains(&m.photo_id));
+
     // A manifest left marked withdrawn is as good as shredded.
     report.withdrawn_photos_shredded += drop_photos(&mut photos, &mut shred, |m| {
         m.state == LocalState::Withdrawn
@@ -224,6 +252,32 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         if let Some(v) = visits.remove(&id) {
             shred.push(v.item);
             resealed.remove(&id);
+        }
+    }
+    let delivered_visits: HashSet<VisitId> = receipts
+        .iter()
+        .filter(|r| matches!(r.record, ReceiptRecord::Deletion { .. }))
+        .map(|r| r.record.visit_id())
+        .collect();
+    let retired: Vec<VisitId> = visits
+        .values()
+        .filter(|v| {
+            v.record.ended
+                && !with_photos.contains(&v.record.visit_id)
+                && delivered_visits.contains(&v.record.visit_id)
+        })
+        .map(|v| v.record.visit_id)
+        .collect();
+    for id in retired {
+        if let Some(v) = visits.remove(&id) {
+            if let Some(stub) = consent_receipt(&v.record, &receipts, now) {
+                let item = vault.seal(ItemKind::Receipt, &encode(&stub)?, None, now)?;
+                receipts.push(Stored { item, record: stub });
+            }
+            shred.push(v.item);
+            shred.extend(v.record.items());
+            resealed.remove(&id);
+            report.visits_retired += 1;
         }
     }
     for id in resealed {
@@ -279,6 +333,7 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
     Ok(Recovered {
         photos,
         visits,
+        receipts,
         open_visit,
         pins,
         report,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::identity::{DeliveryGate, IdentifiedBy, PatientIdentity, Verdict};
 use super::ids::{PhotoId, VisitId};
-use super::manifest::{LocalState, PhotoManifest};
+use super::manifest::{LocalState, PhotoManifest, Problem};
 use crate::intake::Quality;
 use crate::patient::{BirthDate, NhsNumber};
 use crate::review::{BodySite, Laterality};
@@ -47,6 +47,21 @@ pub struct PhotoView {
     pub patient: PatientLine,
     /// Whether who the patient is lets it be delivered (held photos show an alarm).
     pub identity: DeliveryGate,
+    /// How its delivery is going.
+    pub delivery: DeliveryView,
+}
+
+/// A photo's delivery as the Outbox shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryView {
+    /// Attempts made.
+    pub attempts: u32,
+    /// When it will be tried again (Unix ms), after a failure.
+    pub retry_at: Option<u64>,
+    /// Why the last attempt failed, in words.
+    pub problem: Option<Problem>,
+    /// Why it is held, in words.
+    pub hold: Option<Problem>,
 }
 
 impl PhotoView {
@@ -70,6 +85,12 @@ impl PhotoView {
             captured_at: m.captured_at,
             patient: PatientLine::of(&m.patient),
             identity: m.patient.delivery_gate(),
+            delivery: DeliveryView {
+                attempts: m.delivery.attempts,
+                retry_at: m.delivery.next_attempt_at.map(|t| t.0),
+                problem: m.delivery.problem.clone(),
+                hold: m.delivery.hold.clone(),
+            },
         }
     }
 }

@@ -14,8 +14,8 @@ use super::error::VisitError;
 use super::identity::{Candidate, DeliveryGate, Override, PatientIdentity, RecheckOutcome};
 use super::ids::{PhotoId, VisitId};
 use super::manifest::{
-    decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, RedactionStep,
-    VisitRecord, WithdrawalRecord,
+    decode, encode, ConsentLink, LabelRecord, LocalState, PhotoManifest, ReceiptRecord,
+    RedactionStep, VisitRecord, WithdrawalRecord,
 };
 use super::pins::{PinStatus, Pins};
 use super::recover::{recover, RecoveryReport, Stored};
@@ -43,15 +43,17 @@ struct OpenVisit {
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(super) struct Inner {
     session: Session,
     vault: Option<Arc<Vault>>,
     candidate: Option<Candidate>,
     visit: Option<OpenVisit>,
     /// Every photo on the phone not yet delivered, of any visit.
-    photos: BTreeMap<PhotoId, Stored<PhotoManifest>>,
+    pub(super) photos: BTreeMap<PhotoId, Stored<PhotoManifest>>,
     /// Every visit record still needed.
-    visits: BTreeMap<VisitId, Stored<VisitRecord>>,
+    pub(super) visits: BTreeMap<VisitId, Stored<VisitRecord>>,
+    /// What remains of delivered photos and their consents.
+    pub(super) receipts: Vec<Stored<ReceiptRecord>>,
     recovery: Option<RecoveryReport>,
     /// What the trust allows when the record cannot vouch for a patient.
     record_policy: RecordPolicy,
@@ -93,11 +95,11 @@ pub(crate) struct Ticket {
 /// One phone's clinical state. See the module documentation.
 #[derive(Debug)]
 pub struct Ward {
-    inner: Mutex<Inner>,
+    pub(super) inner: Mutex<Inner>,
     /// Its own lock: PBKDF2 runs under it, never under `inner`'s. When both are needed, `inner` is
     /// taken first.
     pins: Mutex<Pins>,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     storage: Arc<dyn Storage>,
     text: Result<Arc<ConsentText>, ConsentError>,
     intake: IntakePolicy,
@@ -134,13 +136,13 @@ fn poisoned() -> Error {
 }
 
 impl Inner {
-    fn vault(&self) -> Result<Arc<Vault>, Error> {
+    pub(super) fn vault(&self) -> Result<Arc<Vault>, Error> {
         self.vault
             .clone()
             .ok_or(Error::Visit(VisitError::VaultOpening))
     }
 
-    fn unlocked(&self) -> Result<(), Error> {
+    pub(super) fn unlocked(&self) -> Result<(), Error> {
         if self.session.state() == State::Locked {
             return Err(SessionError::Locked.into());
         }
@@ -148,7 +150,7 @@ impl Inner {
     }
 
     /// Unlocked and the clinician holds the phone.
-    fn clinician_holds(&self) -> Result<(), Error> {
+    pub(super) fn clinician_holds(&self) -> Result<(), Error> {
         self.unlocked()?;
         if self.session.kiosk() {
             return Err(SessionError::KioskActive.into());
@@ -165,7 +167,7 @@ impl Inner {
     /// Crypto-shreds `items` at once. If the vault fails after their keys are gone, the items are
     /// already unreadable: the failure is counted and the next open finishes the job. If the keys
     /// are still there, nothing happened and the error is returned.
-    fn shred(&mut self, vault: &Vault, items: &[ItemId]) -> Result<(), Error> {
+    pub(super) fn shred(&mut self, vault: &Vault, items: &[ItemId]) -> Result<(), Error> {
         match vault.shred_all(items) {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -180,7 +182,7 @@ impl Inner {
     }
 
     /// Seals `record` as the next revision of visit `id` (or its first), then shreds the old one.
-    fn save_visit(
+    pub(super) fn save_visit(
         &mut self,
         vault: &Vault,
         mut record: VisitRecord,
@@ -201,7 +203,7 @@ impl Inner {
 
     /// Seals `record` as the next revision of its photo, then shreds the old manifest and `also`
     /// (items the new revision no longer names) at once.
-    fn save_photo(
+    pub(super) fn save_photo(
         &mut self,
         vault: &Vault,
         mut record: PhotoManifest,
@@ -224,7 +226,7 @@ impl Inner {
     }
 
     /// Shreds a photo whole: manifest, image and thumbnail in one key transaction.
-    fn shred_photo(&mut self, vault: &Vault, id: PhotoId) -> Result<(), Error> {
+    pub(super) fn shred_photo(&mut self, vault: &Vault, id: PhotoId) -> Result<(), Error> {
         let Some(s) = self.photos.get(&id) else {
             return Ok(());
         };
@@ -235,7 +237,7 @@ impl Inner {
     }
 
     /// Ends visit `id` in its record; a visit with no photo and no consent record left goes whole.
-    fn end_visit_record(
+    pub(super) fn end_visit_record(
         &mut self,
         vault: &Vault,
         id: VisitId,
@@ -245,6 +247,9 @@ impl Inner {
             return Ok(());
         };
         let has_photos = self.photos.values().any(|p| p.record.visit_id == id);
+        if !has_photos && self.delivered_any(id) {
+            return self.retire_visit(vault, id, now);
+        }
         if !has_photos && stored.record.items().next().is_none() {
             let item = stored.item;
             self.shred(vault, &[item])?;
@@ -257,19 +262,19 @@ impl Inner {
         Ok(())
     }
 
-    fn photos_of(&self, visit: VisitId) -> impl Iterator<Item = &PhotoManifest> {
+    pub(super) fn photos_of(&self, visit: VisitId) -> impl Iterator<Item = &PhotoManifest> {
         self.photos
             .values()
             .map(|s| &s.record)
             .filter(move |m| m.visit_id == visit)
     }
 
-    fn is_current(&self, visit: VisitId) -> bool {
+    pub(super) fn is_current(&self, visit: VisitId) -> bool {
         self.visit.as_ref().is_some_and(|v| v.id == visit)
     }
 
     /// What the screens are shown of `photo`.
-    fn view_of(&self, photo: PhotoId) -> Result<PhotoView, Error> {
+    pub(super) fn view_of(&self, photo: PhotoId) -> Result<PhotoView, Error> {
         let s = self.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
         Ok(PhotoView::of(&s.record, self.is_current(s.record.visit_id)))
     }
@@ -305,6 +310,7 @@ impl Ward {
                 visit: None,
                 photos: BTreeMap::new(),
                 visits: BTreeMap::new(),
+                receipts: Vec::new(),
                 recovery: None,
                 record_policy: RecordPolicy::default(),
                 cleanup_pending: 0,
@@ -318,7 +324,7 @@ impl Ward {
         }
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
+    pub(super) fn lock(&self) -> Result<MutexGuard<'_, Inner>, Error> {
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
         if inner.session.check_idle(self.clock.session()) {
             inner.candidate = None;
@@ -326,7 +332,7 @@ impl Ward {
         Ok(inner)
     }
 
-    fn pins(&self) -> Result<MutexGuard<'_, Pins>, Error> {
+    pub(super) fn pins(&self) -> Result<MutexGuard<'_, Pins>, Error> {
         self.pins.lock().map_err(|_| poisoned())
     }
 
@@ -367,7 +373,7 @@ impl Ward {
                         .collect(),
                     queued: pending
                         .iter()
-                        .filter(|m| m.state == LocalState::Queued)
+                        .filter(|m| m.state.in_outbox())
                         .map(|m| photo_ref(m.photo_id))
                         .collect(),
                 };
@@ -387,6 +393,7 @@ impl Ward {
         inner.visit = open;
         inner.photos = recovered.photos;
         inner.visits = recovered.visits;
+        inner.receipts = recovered.receipts;
         inner.recovery = Some(recovered.report.clone());
         inner.vault = Some(vault);
         Ok(recovered.report)
@@ -1020,6 +1027,7 @@ impl Ward {
             thumbnail: sealed.thumbnail,
             redactions: Vec::new(),
             state: LocalState::Captured,
+            delivery: Default::default(),
         };
         if let Err(e) = inner.save_photo(vault, manifest, &[], wall) {
             inner.shred(vault, &[sealed.image, sealed.thumbnail])?;
@@ -1109,6 +1117,11 @@ impl Ward {
             let vault = inner.vault()?;
             inner.clinician_holds()?;
             let s = inner.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
+            // Once sending has begun the server may hold the unredacted image: redacting here
+            // would leave the record and the phone disagreeing.
+            if !matches!(s.record.state, LocalState::Captured | LocalState::Queued) {
+                return Err(VisitError::PhotoSending.into());
+            }
             (vault, s.record.image, s.record.revision)
         };
         let original = vault.unseal(image)?;
@@ -1123,6 +1136,8 @@ impl Ward {
             .map(|s| s.record.clone())
             .filter(|r| r.revision == revision);
         let allowed = inner.clinician_holds();
+        let current =
+            current.filter(|r| matches!(r.state, LocalState::Captured | LocalState::Queued));
         let Some(mut record) = current.filter(|_| allowed.is_ok()) else {
             inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
             allowed?;

@@ -76,6 +76,9 @@ export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
   'visit.manifest_invalid': 'A stored photo record could not be read. Nothing was deleted; tell IT.',
   'visit.manifest_version': 'A stored photo record is from a newer version of WardCam. Update the app; nothing was deleted.',
   'visit.random': 'WardCam could not make a new identifier. Try again.',
+  'visit.photo_sending':
+    'This photo is already being sent (or was), so it can no longer be redacted. If it must not reach the record, withdraw consent for it and tell IT.',
+  'visit.not_held_by_server': 'This photo is not stopped by the hospital server, so there is nothing to send again. Refresh the Outbox.',
   'vault.opening': 'The secure store is still opening. Wait a few seconds and try again.',
   'app.debug_only': 'This development check is not available in this build.',
   'patient.empty': "Enter the patient's NHS number.",

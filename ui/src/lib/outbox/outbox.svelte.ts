@@ -3,10 +3,14 @@
 // listed photo goes to core, which decides which photos it covers and shreds them. Visits confirmed
 // unverified or overridden are checked against the record again (`record_recheck`) when the Outbox
 // opens and when the network comes back; core decides what each answer does, and a photo it holds
-// can only be discarded.
+// can only be discarded. Delivery (delivery.svelte.ts) says when to list again.
 import { toWardcamError, type call, type WardcamError } from '../ipc';
 import { LATERALITY_LABELS } from '../review/laterality';
 import type { PatientLine, PhotoSummary, SessionView } from '../types';
+
+import { withDelivery } from './deliveryText';
+
+export { stateText } from './deliveryText';
 
 /** What the store needs from the outside world; tests pass fakes. */
 export interface OutboxBackend {
@@ -16,6 +20,8 @@ export interface OutboxBackend {
   /** Runs a command that returns a new session view, as the session's own commands do; resolves
    * to whether it succeeded (the session reports a failure). */
   apply: (action: () => Promise<SessionView>) => Promise<boolean>;
+  /** Delivery's progress, settled against each list core returns (stale progress dropped). */
+  delivery?: { mark: () => number; settle: (list: readonly PhotoSummary[], mark: number) => void };
 }
 
 export class Outbox {
@@ -36,9 +42,13 @@ export class Outbox {
 
   async load(): Promise<void> {
     const ask = ++this.#asked;
+    const mark = this.#backend.delivery?.mark() ?? 0;
     try {
       const list = await this.#backend.call('outbox_list');
-      if (ask === this.#asked) this.list = list;
+      if (ask === this.#asked) {
+        this.list = list.map(withDelivery);
+        this.#backend.delivery?.settle(this.list, mark);
+      }
     } catch (e) {
       this.#backend.report(toWardcamError(e));
     } finally {
@@ -85,6 +95,26 @@ export class Outbox {
     }
   }
 
+  /** The clinician asks for a photo the hospital server stopped (refused, or its copy differed) to
+   * be sent again, after IT has looked. Core refuses any photo it does not hold that way. Resolves
+   * to whether core accepted; the list is asked for again either way. */
+  async sendAgain(photo: PhotoSummary): Promise<boolean> {
+    this.busy = true;
+    try {
+      let ok = true;
+      try {
+        await this.#backend.call('outbox_send_again', { photo: photo.id });
+      } catch (e) {
+        this.#backend.report(toWardcamError(e));
+        ok = false;
+      }
+      await this.load();
+      return ok;
+    } finally {
+      this.busy = false;
+    }
+  }
+
   /** The patient withdraws the consent under which `photo` was taken: core shreds every photo of
    * that visit not yet sent. The list is asked for again either way. */
   async withdraw(photo: string): Promise<boolean> {
@@ -96,18 +126,6 @@ export class Outbox {
     } finally {
       this.busy = false;
     }
-  }
-}
-
-/** Where a photo is, in words. */
-export function stateText(photo: PhotoSummary): string {
-  switch (photo.state) {
-    case 'queued':
-      return photo.identity.gate === 'held' ? 'Held: will not be sent' : 'Waiting to send';
-    case 'captured':
-      return photo.current_visit ? 'Not yet labelled/queued: finish it on Review' : 'Not yet labelled/queued';
-    case 'withdrawn':
-      return 'Consent withdrawn: being deleted';
   }
 }
 

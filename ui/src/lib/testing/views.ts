@@ -1,5 +1,6 @@
 // Test-only: the session views and patients core returns, for Vitest and Playwright fixtures.
 // Never imported by the app, so never bundled.
+import { NOT_SENT } from '../outbox/deliveryText';
 import type { BodySite, PatientLine, PatientSummary, PhotoSummary, Quality, SessionView } from '../types';
 
 /** Unlocked, no patient: the view after the development unlock. */
@@ -72,6 +73,7 @@ export function photo(id: string, extra: Partial<PhotoSummary> = {}): PhotoSumma
     captured_at: 1_764_460_800_000,
     patient: photoPatient,
     identity: { gate: 'ready' },
+    delivery: NOT_SENT,
     ...extra,
   };
 }

@@ -1,0 +1,563 @@
+//! Delivery under crashes: a child process (this test binary, re-executed) opens a vault of queued
+//! photos, recovers it and drains it to the real Orthanc test server, logging every step; the
+//! parent kills it with SIGKILL at random moments (while it starts and recovers, or 0–400 ms after
+//! it is ready, so kills land in `begin_delivery`, the STOW-RS, the acknowledgement, the
+//! read-back and the shred). After every kill the parent recovers a copy of the vault with a
+//! fresh [`Ward`] and checks, for every photo ever created, that it is on the server at most once
+//! and either still whole in the vault or shredded with exactly one deletion receipt and on the
+//! server; never neither, never twice. After a few kills the parent recovers the vault itself,
+//! drains it to completion and checks that everything arrived exactly once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use super::orthanc_tests::{block_on, new_ward, server, shared, Server};
+use super::{uids, Courier, OutboxEvent, Pacs};
+use crate::endpoint::EndpointConfig;
+use crate::patient::testing::Canned;
+use crate::review::{Label, Laterality};
+use crate::session::{Purpose, UnlockMethod};
+use crate::vault::tests::FileKeyStore;
+use crate::vault::{ItemId, ItemKind, Timestamp, Vault};
+use crate::visit::testing;
+use crate::visit::{
+    decode, LocalState, PhotoId, PhotoManifest, ReceiptRecord, Record, RecoveryReport, VisitId,
+    VisitRecord, Ward,
+};
+
+const CHILD_ENV: &str = "WARDCAM_DELIVERY_CRASH_CHILD";
+const ENDPOINT_ENV: &str = "WARDCAM_DELIVERY_CRASH_ENDPOINT";
+const READY: &str = "WARDCAM-DELIVERY-CRASH-CHILD-READY";
+
+/// Kills at least this many children.
+const MIN_KILLS: usize = 60;
+/// And more while time allows, up to this many.
+const MAX_KILLS: usize = 200;
+/// No new round starts after this, once `MIN_KILLS` is reached.
+const BUDGET: Duration = Duration::from_secs(100);
+
+/// Whole lines appended to the child's log (no fsync: only the process is killed).
+struct Log(Mutex<fs::File>);
+
+impl Log {
+    fn line(&self, s: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .write_all(format!("{s}\n").as_bytes())
+            .unwrap();
+    }
+}
+
+/// The child: recovers the vault, then drains it (forced, so no wait is slept through) until the
+/// outbox is empty, then idles until killed. Logs `ready`, each courier event as
+/// `ev <photo> <Preparing|Uploading|Verifying|sent>`, each drain's counts and `idle`. Does nothing
+/// unless re-executed by `delivery_survives_kills_at_random_points`.
+#[test]
+fn crash_child() {
+    let Some(root) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let root = PathBuf::from(root);
+    let endpoint = std::env::var_os(ENDPOINT_ENV).unwrap();
+    let log = Log(Mutex::new(
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(root.join("log"))
+            .unwrap(),
+    ));
+    let keys = FileKeyStore(root.join("keys"));
+    let vault = Arc::new(Vault::open(&root.join("vault"), &keys).unwrap());
+    let ward = Arc::new(new_ward());
+    let report = ward.attach_vault(vault).unwrap();
+    ward.unlock(UnlockMethod::Development).unwrap();
+    log.line(&format!(
+        "ready {} {} {}",
+        report.photos, report.delivered_photos_shredded, report.visits_retired
+    ));
+    eprintln!("{READY}");
+    let config = EndpointConfig::from_json(&fs::read(endpoint).unwrap()).unwrap();
+    let courier = Courier::new(Pacs::from_config(&config).unwrap());
+    let events = |e: OutboxEvent| match e {
+        OutboxEvent::Progress { photo, phase, .. } => log.line(&format!("ev {photo} {phase:?}")),
+        OutboxEvent::Sent { photo } => log.line(&format!("ev {photo} sent")),
+        OutboxEvent::Changed => {}
+    };
+    loop {
+        let report = block_on(courier.drain::<Canned>(&ward, None, true, &events));
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => {
+                log.line(&format!("err {e:?}"));
+                panic!("drain failed: {e:?}");
+            }
+        };
+        let problem = report.server_problem.as_ref().map_or("-", |p| &p.code);
+        log.line(&format!(
+            "drained {} {} {} {} {problem}",
+            report.delivered, report.unverified, report.held, report.waiting
+        ));
+        let plan = ward.delivery_plan(Timestamp(u64::MAX)).unwrap();
+        assert_eq!(plan.held, 0, "a photo was held against the good endpoint");
+        if plan.waiting == 0 {
+            log.line("idle");
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+// ---- the parent ----------------------------------------------------------------------------------
+
+/// A photo of `w` x `w`·3/4 pixels whose content depends on `seed` and is busy enough that its JPEG
+/// is not tiny (so uploads take a little while).
+fn photo(seed: u64, w: u16) -> Vec<u8> {
+    let h = w / 4 * 3;
+    let mut x = seed | 1;
+    let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((i as u64 / 3 % 251) as u8).wrapping_add((x % 64) as u8)
+        })
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// Opens the vault in `dir` (creating it the first time) with a fresh ward, recovering it.
+fn open(dir: &Path, keys: &FileKeyStore) -> (Arc<Ward>, RecoveryReport) {
+    let vault = Arc::new(Vault::open_or_create(dir, keys).unwrap());
+    let ward = Arc::new(new_ward());
+    let report = ward.attach_vault(vault).unwrap();
+    ward.unlock(UnlockMethod::Development).unwrap();
+    (ward, report)
+}
+
+/// A new visit in the vault at `dir` with `n` labelled photos queued, the visit ended.
+fn new_batch(dir: &Path, keys: &FileKeyStore, n: usize, seed: u64) -> Vec<(PhotoId, VisitId)> {
+    let (ward, _) = open(dir, keys);
+    if !ward.pin_status().unwrap().set {
+        ward.set_pin(&Zeroizing::new("482916".to_owned()), "Dr A Jones", None)
+            .unwrap();
+    }
+    ward.identify(testing::candidate(testing::BAND)).unwrap();
+    ward.confirm().unwrap();
+    ward.record_consent(testing::verbal()).unwrap();
+    ward.start_capture().unwrap();
+    let mut photos = Vec::new();
+    for i in 0..n as u64 {
+        let w = [96, 192, 320][((seed + i) % 3) as usize];
+        let p = ward.capture(&photo(seed + i, w), Purpose::Care).unwrap();
+        ward.label(
+            p.id,
+            Label::new("14975008", Laterality::Right, "wound").unwrap(),
+        )
+        .unwrap();
+        photos.push((p.id, p.visit_id));
+    }
+    ward.review().unwrap();
+    ward.queue().unwrap();
+    ward.end_visit().unwrap();
+    photos
+}
+
+/// Every live record of one kind, decoded.
+fn records<T: Record>(vault: &Vault, kind: ItemKind) -> Vec<(ItemId, T)> {
+    vault
+        .list()
+        .unwrap()
+        .iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| (m.id, decode::<T>(&vault.unseal(m.id).unwrap()).unwrap()))
+        .collect()
+}
+
+/// What a recovered vault holds of the photos ever created.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Photos still here, by state.
+    states: BTreeMap<PhotoId, LocalState>,
+    /// Photos here, sending, whose STOW-RS had reached the server (the answer died with the app).
+    sending_but_stored: usize,
+}
+
+/// The invariants, on a vault just recovered by a fresh ward. For every photo ever `created`: on
+/// the server at most once; either whole in the vault (manifest in the outbox, image and
+/// thumbnail open, no deletion receipt; on the server if acknowledged) or shredded with exactly
+/// one deletion receipt and on the server once. No manifest or receipt of an unknown photo, one
+/// visit record or one consent receipt per visit as its photos say, nothing unreferenced.
+fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: &str) -> Seen {
+    let manifests: Vec<(ItemId, PhotoManifest)> = records(vault, ItemKind::Manifest);
+    let receipts: Vec<(ItemId, ReceiptRecord)> = records(vault, ItemKind::Receipt);
+    let visits: Vec<(ItemId, VisitRecord)> = records(vault, ItemKind::Visit);
+    let mut on_server: HashMap<String, usize> = HashMap::new();
+    for uid in s.stored_sop_uids() {
+        *on_server.entry(uid).or_default() += 1;
+    }
+    let mut by_photo: HashMap<PhotoId, &PhotoManifest> = HashMap::new();
+    for (_, m) in &manifests {
+        assert!(
+            by_photo.insert(m.photo_id, m).is_none(),
+            "{when}: two manifests for {}",
+            m.photo_id
+        );
+        assert!(
+            created.contains_key(&m.photo_id),
+            "{when}: a manifest of an unknown photo"
+        );
+    }
+    let mut deletions: HashMap<PhotoId, usize> = HashMap::new();
+    let mut consents: HashMap<VisitId, Vec<usize>> = HashMap::new();
+    for (_, r) in &receipts {
+        match r {
+            ReceiptRecord::Deletion {
+                photo_id,
+                visit_id,
+                sent,
+                ..
+            } => {
+                assert_eq!(
+                    created.get(photo_id),
+                    Some(visit_id),
+                    "{when}: a receipt of an unknown photo"
+                );
+                assert_eq!(sent.sop_uid, uids::sop_instance_uid(*photo_id));
+                *deletions.entry(*photo_id).or_default() += 1;
+            }
+            ReceiptRecord::Consent {
+                visit_id,
+                delivered,
+                ..
+            } => consents.entry(*visit_id).or_default().push(delivered.len()),
+        }
+    }
+    let mut seen = Seen::default();
+    for (p, _) in created {
+        let sop = uids::sop_instance_uid(*p);
+        let copies = on_server.get(&sop).copied().unwrap_or(0);
+        assert!(copies <= 1, "{when}: {p} is on the server {copies} times");
+        let receipts = deletions.get(p).copied().unwrap_or(0);
+        assert!(
+            receipts <= 1,
+            "{when}: {p} has {receipts} deletion receipts"
+        );
+        match (by_photo.get(p), receipts) {
+            (None, 0) => panic!("{when}: {p} is neither in the vault nor receipted: lost"),
+            (Some(m), 1) => panic!("{when}: {p} receipted but still here ({:?})", m.state),
+            (None, _) => assert_eq!(copies, 1, "{when}: {p} shredded but not on the server"),
+            (Some(m), _) => {
+                assert!(
+                    matches!(
+                        m.state,
+                        LocalState::Queued | LocalState::Sending | LocalState::Uploaded
+                    ),
+                    "{when}: {p} is {:?}",
+                    m.state
+                );
+                if m.state == LocalState::Uploaded {
+                    assert!(m.delivery.sent.is_some(), "{when}: {p}");
+                    assert_eq!(copies, 1, "{when}: {p} acknowledged but not on the server");
+                }
+                if m.state == LocalState::Sending && copies == 1 {
+                    seen.sending_but_stored += 1;
+                }
+                assert!(!vault.unseal(m.image).unwrap().is_empty(), "{when}: {p}");
+                assert!(
+                    !vault.unseal(m.thumbnail).unwrap().is_empty(),
+                    "{when}: {p}"
+                );
+                seen.states.insert(*p, m.state);
+            }
+        }
+    }
+    // Visits: kept while a photo waits; once all are delivered, retired to one consent receipt
+    // naming them all.
+    let mut records_of: HashMap<VisitId, usize> = HashMap::new();
+    for (_, v) in &visits {
+        *records_of.entry(v.visit_id).or_default() += 1;
+    }
+    let mut photos_of: HashMap<VisitId, (usize, usize)> = HashMap::new();
+    for (p, v) in created {
+        let e = photos_of.entry(*v).or_default();
+        e.0 += 1;
+        e.1 += usize::from(by_photo.contains_key(p));
+    }
+    for (v, (all, left)) in &photos_of {
+        let kept = records_of.get(v).copied().unwrap_or(0);
+        let stubs = consents.get(v).cloned().unwrap_or_default();
+        if *left > 0 {
+            assert_eq!(kept, 1, "{when}: visit {v} with {left} photos left");
+            assert!(stubs.is_empty(), "{when}: visit {v} retired too early");
+        } else {
+            assert_eq!(kept, 0, "{when}: visit {v} delivered but not retired");
+            assert_eq!(stubs, [*all], "{when}: visit {v}'s consent receipts");
+        }
+    }
+    // Nothing unreferenced.
+    let mut named: HashSet<ItemId> = HashSet::new();
+    for (_, m) in &manifests {
+        named.extend(m.items());
+    }
+    for (_, v) in &visits {
+        named.extend(v.items());
+    }
+    for meta in vault.list().unwrap() {
+        match meta.kind {
+            ItemKind::Photo | ItemKind::Thumbnail | ItemKind::Consent | ItemKind::Signature => {
+                assert!(
+                    named.contains(&meta.id),
+                    "{when}: unreferenced {:?} item",
+                    meta.kind
+                );
+            }
+            ItemKind::Withdrawal => panic!("{when}: a withdrawal appeared"),
+            ItemKind::Manifest | ItemKind::Visit | ItemKind::ClinicianPin | ItemKind::Receipt => {}
+        }
+    }
+    seen
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    rounds: usize,
+    photos: usize,
+    kills: usize,
+    kills_before_ready: usize,
+    kills_while_idle: usize,
+    /// Kills with some photo between its courier events: being prepared (sealed sending, built),
+    /// being uploaded or acknowledged, being read back or shredded.
+    kills_mid_preparing: usize,
+    kills_mid_upload: usize,
+    kills_mid_verify: usize,
+    /// Recovered states that show where a kill landed.
+    left_sending: usize,
+    left_sending_but_stored: usize,
+    left_uploaded: usize,
+    recoveries_shredding_receipted: usize,
+    recoveries_retiring_visits: usize,
+    recoveries_with_stale_revisions: usize,
+    /// Photos the children said they delivered (a kill can land between the shred and the line).
+    sent_events: usize,
+    delivered_by_parent: usize,
+}
+
+/// Kills one child at a random moment; returns what its log says was in flight.
+fn kill_one(
+    exe: &Path,
+    root: &Path,
+    endpoint: &str,
+    r: u64,
+    stats: &mut Stats,
+) -> HashMap<PhotoId, String> {
+    let mut child = Command::new(exe)
+        .args([
+            "delivery::crash_tests::crash_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, root)
+        .env(ENDPOINT_ENV, endpoint)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut err_text = String::new();
+    if r.is_multiple_of(6) {
+        // While it starts, opens the vault and recovers it.
+        std::thread::sleep(Duration::from_micros(r % 60_000));
+    } else {
+        let mut line = String::new();
+        while stderr.read_line(&mut line).unwrap() > 0 {
+            if line.contains(READY) {
+                break;
+            }
+            err_text.push_str(&line);
+            line.clear();
+        }
+        std::thread::sleep(Duration::from_micros(r % 400_000));
+    }
+    let _ = child.kill(); // SIGKILL
+    let status = child.wait().unwrap();
+    stderr.read_to_string(&mut err_text).unwrap();
+    stats.kills += 1;
+    let log_path = root.join("log");
+    let log = fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(
+        status.code().is_none(),
+        "the child stopped by itself: {err_text}\n{log}"
+    );
+    // A torn last line is ignored; the log starts afresh for the next child.
+    let complete = log.rfind('\n').map_or(0, |i| i + 1);
+    let mut ready = false;
+    let mut idle = false;
+    let mut last: HashMap<PhotoId, String> = HashMap::new();
+    for line in log[..complete].lines() {
+        let words: Vec<&str> = line.split(' ').collect();
+        match words[0] {
+            "ready" => ready = true,
+            "ev" => {
+                stats.sent_events += usize::from(words[2] == "sent");
+                last.insert(words[1].parse().unwrap(), words[2].to_owned());
+            }
+            "drained" => {}
+            "idle" => idle = true,
+            _ => panic!("the child reported: {line}"),
+        }
+    }
+    fs::write(&log_path, "").unwrap();
+    stats.kills_before_ready += usize::from(!ready);
+    stats.kills_while_idle += usize::from(idle);
+    last.retain(|_, phase| phase != "sent");
+    let any = |phase: &str| last.values().any(|p| p == phase);
+    stats.kills_mid_preparing += usize::from(any("Preparing"));
+    stats.kills_mid_upload += usize::from(any("Uploading"));
+    stats.kills_mid_verify += usize::from(any("Verifying"));
+    last
+}
+
+#[test]
+fn delivery_survives_kills_at_random_points() {
+    let Some(s) = server() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let keys = FileKeyStore(root.join("keys"));
+    let dir = root.join("vault");
+    let copy = root.join("check");
+    let endpoint = s.ready["endpoint"].as_str().unwrap().to_owned();
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let started = Instant::now();
+    let mut stats = Stats::default();
+    // Every photo ever created, with its visit.
+    let mut created: BTreeMap<PhotoId, VisitId> = BTreeMap::new();
+    while stats.kills < MIN_KILLS || (stats.kills < MAX_KILLS && started.elapsed() < BUDGET) {
+        stats.rounds += 1;
+        let n = 3 + (next() % 3) as usize;
+        let batch = new_batch(&dir, &keys, n, next() % 1_000_000);
+        stats.photos += batch.len();
+        created.extend(batch);
+        for _ in 0..1 + next() % 5 {
+            let in_flight = {
+                let _gate = shared();
+                kill_one(&exe, root, &endpoint, next(), &mut stats)
+            };
+            // Recover a copy, so the next child recovers the original itself.
+            let _ = fs::remove_dir_all(&copy);
+            copy_dir(&dir, &copy);
+            let when = format!(
+                "after kill {} (round {}, in flight: {in_flight:?})",
+                stats.kills, stats.rounds
+            );
+            let (ward, report) = open(&copy, &keys);
+            assert_eq!(report.unreadable_records, 0, "{when}");
+            stats.recoveries_shredding_receipted +=
+                usize::from(report.delivered_photos_shredded > 0);
+            stats.recoveries_retiring_visits += usize::from(report.visits_retired > 0);
+            stats.recoveries_with_stale_revisions += usize::from(report.stale_revisions > 0);
+            let seen = check(&ward.vault().unwrap(), s, &created, &when);
+            stats.left_sending_but_stored += seen.sending_but_stored;
+            stats.left_sending += seen
+                .states
+                .values()
+                .filter(|st| **st == LocalState::Sending)
+                .count();
+            stats.left_uploaded += seen
+                .states
+                .values()
+                .filter(|st| **st == LocalState::Uploaded)
+                .count();
+            drop(ward);
+            if seen.states.is_empty() {
+                break;
+            }
+        }
+        // The parent takes over: recovers the vault and drains it to completion.
+        let when = format!("after round {} completed", stats.rounds);
+        let (ward, report) = open(&dir, &keys);
+        assert_eq!(report.unreadable_records, 0, "{when}");
+        {
+            let _gate = shared();
+            let courier = Courier::new(s.pacs("good"));
+            for _ in 0..5 {
+                let plan = ward.delivery_plan(Timestamp(u64::MAX)).unwrap();
+                assert_eq!(plan.held, 0, "{when}");
+                if plan.waiting == 0 {
+                    break;
+                }
+                let events = |_: OutboxEvent| {};
+                let report = block_on(courier.drain::<Canned>(&ward, None, true, &events)).unwrap();
+                stats.delivered_by_parent += report.delivered;
+            }
+        }
+        let seen = check(&ward.vault().unwrap(), s, &created, &when);
+        assert!(seen.states.is_empty(), "{when}: left {:?}", seen.states);
+        drop(ward);
+    }
+    let line = format!("{stats:?}");
+    eprintln!(
+        "delivery crash test: {} kills over {} rounds of {} photos ({} before the child was \
+         ready, {} once it was idle; with a photo mid-preparation {}, mid-upload {}, \
+         mid-read-back/shred {}); recovered: {} photos sending ({} of them already stored by the \
+         server), {} uploaded awaiting read-back, {} recoveries shredding receipted photos, {} \
+         retiring visits, {} with stale revisions; delivered by children {} (as they logged), by \
+         the parent {}; \
+         {:.1} s",
+        stats.kills,
+        stats.rounds,
+        stats.photos,
+        stats.kills_before_ready,
+        stats.kills_while_idle,
+        stats.kills_mid_preparing,
+        stats.kills_mid_upload,
+        stats.kills_mid_verify,
+        stats.left_sending,
+        stats.left_sending_but_stored,
+        stats.left_uploaded,
+        stats.recoveries_shredding_receipted,
+        stats.recoveries_retiring_visits,
+        stats.recoveries_with_stale_revisions,
+        stats.sent_events,
+        stats.delivered_by_parent,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(stats.kills >= MIN_KILLS, "{line}");
+    assert_eq!(created.len(), stats.photos, "{line}");
+}

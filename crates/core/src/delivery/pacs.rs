@@ -1,0 +1,395 @@
+//! The trust's PACS, spoken to by DICOMweb over the pinned [`Endpoint`]: STOW-RS to store a
+//! photo's DICOM object, WADO-RS to read its frame back. Every answer is sorted here into what the
+//! outbox does next ([`Outcome`]): go on, wait and retry, or hold the photo for a person.
+//!
+//! How PS3.18's answers are read (STOW-RS, `POST {base}/studies`):
+//! - **200**: stored, unless the reply's Failed SOP Sequence names the photo.
+//! - **202**: some stored, some not: the photo's own entry decides.
+//! - **409**: none stored; the Failed SOP Sequence's reason decides (an unreadable 409 holds).
+//! - Failure reasons: `A7xx` (out of resources) and `0110` (processing failure) wait and retry;
+//!   `0111` (already stored) counts as stored, since the read-back proves it; anything else (SOP
+//!   class or transfer syntax refused, data set does not match, cannot understand) holds.
+//! - **400, 413, 415, 422** and other 4xx about this request hold the photo; **401, 403, 404,
+//!   405** are this device's settings (the same for every photo) and wait, with the words for IT;
+//!   **429, 5xx**, a stall or a reset wait, honouring `Retry-After`.
+//! - Trust failures (certificate, pin, protocol), a redirect and a malformed reply wait too:
+//!   nothing was sent, nothing is shredded, and the Outbox says "tell IT".
+
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::reply::{self, parse_multipart, parse_stow_reply, ReplyError};
+use crate::endpoint::{Endpoint, EndpointConfig, EndpointError, Method, Request, RetryAfter};
+use crate::visit::{Problem, SentRecord};
+
+/// The largest STOW-RS reply read (Orthanc's is well under 1 KiB per instance).
+const MAX_STOW_REPLY: usize = 1 << 20;
+/// Room for the multipart framing around a read-back frame.
+const READ_BACK_SLACK: usize = 64 * 1024;
+
+/// How long a request may take: `base`, plus `per_mib` for each MiB sent or read back (a phone on
+/// a weak ward Wi-Fi may manage 1 Mbit/s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For any request.
+    pub base: Duration,
+    /// Added per MiB of body.
+    pub per_mib: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            base: Duration::from_secs(30),
+            per_mib: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Timeouts {
+    fn for_len(&self, len: usize) -> Duration {
+        let mib = u32::try_from(len.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+        self.base.saturating_add(self.per_mib.saturating_mul(mib))
+    }
+}
+
+/// What the outbox does after one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<T> {
+    /// It worked.
+    Done(T),
+    /// Try again later. `server_wide` problems (unreachable, untrusted, overloaded, this
+    /// device's settings) stop the rest of the drain too: every photo would meet them.
+    Retry {
+        /// Why, in words.
+        problem: Problem,
+        /// The server's `Retry-After`, if it gave one.
+        after: Option<RetryAfter>,
+        /// Whether every photo would meet it.
+        server_wide: bool,
+    },
+    /// The server does not hold the photo after all (read-back found nothing): send it again.
+    NotOnServer,
+    /// Stop this photo until a person acts.
+    Hold(Problem),
+}
+
+/// A DICOMweb server reached through the pinned endpoint client.
+#[derive(Debug, Clone)]
+pub struct Pacs {
+    endpoint: Endpoint,
+    timeouts: Timeouts,
+}
+
+fn problem(code: &str, message: impl std::fmt::Display) -> Problem {
+    Problem {
+        code: code.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// An endpoint failure: nothing is held for these, since none is about the photo itself.
+fn endpoint_retry<T>(e: EndpointError, after: Option<RetryAfter>) -> Outcome<T> {
+    Outcome::Retry {
+        problem: problem(e.code(), e),
+        after,
+        server_wide: true,
+    }
+}
+
+fn reply_problem<T>(e: ReplyError) -> Outcome<T> {
+    unreadable(e.code(), e)
+}
+
+/// A reply WardCam cannot use: nothing is deleted, and every photo would meet it.
+fn unreadable<T>(code: &str, detail: impl std::fmt::Display) -> Outcome<T> {
+    Outcome::Retry {
+        problem: problem(code, format_args!("The hospital image server's reply could not be read ({detail}). Nothing was deleted; WardCam will try again. Tell IT if it persists.")),
+        after: None,
+        server_wide: true,
+    }
+}
+
+/// Words for a DICOM failure reason (PS3.4 Annex GG / PS3.18 Table 10.5.3-1), never quoting the
+/// server.
+fn failure_words(reason: u16) -> &'static str {
+    match reason {
+        0xA700..=0xA7FF => "the server is out of space or resources",
+        0xA900..=0xA9FF => "the server says the file does not match its type",
+        0xC000..=0xCFFF => "the server could not understand the file",
+        0x0110 => "the server failed while processing it",
+        0x0122 => "the server does not accept this kind of image",
+        0x0124 => "WardCam is not authorised to store images there",
+        _ => "the server refused it",
+    }
+}
+
+/// What a failure reason for the photo means for it.
+fn failure_outcome<T>(reason: u16, status: u16) -> Outcome<T> {
+    let words = failure_words(reason);
+    match reason {
+        0xA700..=0xA7FF | 0x0110 => Outcome::Retry {
+            problem: problem(
+                "delivery.server_busy",
+                format_args!("The hospital image server could not store this photo now ({words}, reason {reason:04X}). WardCam will try again."),
+            ),
+            after: None,
+            server_wide: reason != 0x0110,
+        },
+        _ => Outcome::Hold(problem(
+            "delivery.server_refused",
+            format_args!("The hospital image server refused this photo ({words}; HTTP {status}, reason {reason:04X}). It was kept on the phone: tell IT, then send it again."),
+        )),
+    }
+}
+
+impl Pacs {
+    /// A PACS at `endpoint` with the default [`Timeouts`].
+    pub fn new(endpoint: Endpoint) -> Pacs {
+        Pacs {
+            endpoint,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// A PACS from a provisioned endpoint configuration.
+    pub fn from_config(config: &EndpointConfig) -> Result<Pacs, EndpointError> {
+        Ok(Pacs::new(Endpoint::new(config)?))
+    }
+
+    /// The same PACS with other timeouts (tests of a stalling server use short ones).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Pacs {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The DICOMweb base address.
+    pub fn base_url(&self) -> &str {
+        self.endpoint.base_url()
+    }
+
+    /// The endpoint (for the Device screen's pin and certificate lines).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Stores one DICOM Part-10 object by STOW-RS. `sop_uid` is its SOP Instance UID, looked for
+    /// in the reply. `Done` means the server acknowledged it; the read-back still has to prove it.
+    pub async fn store(&self, part10: Zeroizing<Vec<u8>>, sop_uid: &str) -> Outcome<()> {
+        let boundary = match boundary() {
+            Some(b) => b,
+            None => {
+                return Outcome::Retry {
+                    problem: problem(
+                        "delivery.random",
+                        "WardCam could not prepare the upload (the system's random source failed). It will try again.",
+                    ),
+                    after: None,
+                    server_wide: false,
+                }
+            }
+        };
+        let head = format!("--{boundary}\r\nContent-Type: application/dicom\r\n\r\n");
+        let tail = format!("\r\n--{boundary}--\r\n");
+        let mut body = Zeroizing::new(Vec::with_capacity(head.len() + part10.len() + tail.len()));
+        body.extend_from_slice(head.as_bytes());
+        body.extend_from_slice(&part10);
+        body.extend_from_slice(tail.as_bytes());
+        drop(part10);
+        let content_type =
+            format!("multipart/related; type=\"application/dicom\"; boundary={boundary}");
+        let timeout = self.timeouts.for_len(body.len());
+        let answer = self
+            .endpoint
+            .exchange(Request {
+                method: Method::Post,
+                path: "studies",
+                content_type: Some(&content_type),
+                accept: "application/dicom+json",
+                body,
+                timeout,
+                max_reply: MAX_STOW_REPLY,
+            })
+            .await;
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => return endpoint_retry(e, None),
+        };
+        let status = answer.status;
+        match status {
+            200 | 202 | 409 => {}
+            // The device's credential or address: the same for every photo.
+            401 | 403 | 404 | 405 => {
+                return endpoint_retry(EndpointError::from_status(status), None);
+            }
+            429 | 500..=599 => {
+                return endpoint_retry(EndpointError::from_status(status), answer.retry_after);
+            }
+            _ if (200..300).contains(&status) => {
+                // 201/204: stored as far as HTTP goes; the read-back decides.
+                return Outcome::Done(());
+            }
+            _ => {
+                return Outcome::Hold(problem(
+                    "delivery.server_refused",
+                    format_args!("The hospital image server refused this photo (HTTP {status}). It was kept on the phone: tell IT, then send it again."),
+                ))
+            }
+        }
+        let parsed = match parse_stow_reply(&answer.body) {
+            Ok(p) => p,
+            Err(_) if status == 409 => {
+                return Outcome::Hold(problem(
+                    "delivery.server_refused",
+                    "The hospital image server refused this photo (HTTP 409) without saying why. It was kept on the phone: tell IT, then send it again.",
+                ))
+            }
+            Err(e) => return reply_problem(e),
+        };
+        if let Some((_, reason)) = parsed.failed.iter().find(|(uid, _)| uid == sop_uid) {
+            // Already stored: the read-back will show whether it is the same photo.
+            if *reason == 0x0111 {
+                return Outcome::Done(());
+            }
+            return failure_outcome(*reason, status);
+        }
+        if status == 409 {
+            // Refused, but not naming this photo: take the first reason given.
+            let reason = parsed.failed.first().map_or(0xC000, |(_, r)| *r);
+            return failure_outcome(reason, status);
+        }
+        if parsed.stored.iter().any(|uid| uid == sop_uid) {
+            return Outcome::Done(());
+        }
+        // A 200 or 202 that neither stored nor refused this photo is not an answer.
+        unreadable(
+            "delivery.reply_silent",
+            "it neither stored nor refused the photo",
+        )
+    }
+
+    /// Reads back the first frame the server holds for `sent` (WADO-RS, any transfer syntax, so
+    /// the server returns the JPEG as stored) and says whether it is exactly the frame sent.
+    pub async fn verify(&self, sent: &SentRecord) -> Outcome<bool> {
+        let path = format!(
+            "studies/{}/series/{}/instances/{}/frames/1",
+            sent.study_uid, sent.series_uid, sent.sop_uid
+        );
+        let len = usize::try_from(sent.frame_len).unwrap_or(usize::MAX);
+        let answer = self
+            .endpoint
+            .exchange(Request {
+                method: Method::Get,
+                path: &path,
+                content_type: None,
+                accept: "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*",
+                body: Zeroizing::new(Vec::new()),
+                timeout: self.timeouts.for_len(len),
+                max_reply: len.saturating_add(READ_BACK_SLACK),
+            })
+            .await;
+        let answer = match answer {
+            Ok(a) => a,
+            // A frame larger than sent plus framing cannot be the one sent.
+            Err(EndpointError::Malformed) => return Outcome::Done(false),
+            Err(e) => return endpoint_retry(e, None),
+        };
+        match answer.status {
+            200 => {}
+            404 => return Outcome::NotOnServer,
+            401 | 403 | 405 | 406 | 429 | 500..=599 => {
+                return endpoint_retry(
+                    EndpointError::from_status(answer.status),
+                    answer.retry_after,
+                )
+            }
+            status => return endpoint_retry(EndpointError::from_status(status), None),
+        }
+        let Some(content_type) = answer.content_type.as_deref() else {
+            return unreadable("delivery.reply_untyped", "no content type");
+        };
+        let parts = match parse_multipart(content_type, &answer.body) {
+            Ok(parts) => parts,
+            Err(e) => return reply_problem(e),
+        };
+        let Ok(digest) = hex::decode(&sent.frame_sha256) else {
+            return Outcome::Done(false);
+        };
+        let Ok(digest) = <[u8; 32]>::try_from(digest.as_slice()) else {
+            return Outcome::Done(false);
+        };
+        // One frame was asked for: exactly one part, and it must be that frame.
+        let matched = parts.len() == 1
+            && parts
+                .first()
+                .is_some_and(|p| reply::received_matches(&digest, len, p.body));
+        Outcome::Done(matched)
+    }
+}
+
+/// A multipart boundary that cannot plausibly occur in the body: 32 random hex digits.
+fn boundary() -> Option<String> {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0u8; 16];
+    SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(format!("wardcam-{}", hex::encode(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_reasons_sort_into_retry_and_hold() {
+        for reason in [0xA700u16, 0xA7FF] {
+            assert!(matches!(
+                failure_outcome::<()>(reason, 409),
+                Outcome::Retry {
+                    server_wide: true,
+                    ..
+                }
+            ));
+        }
+        assert!(matches!(
+            failure_outcome::<()>(0x0110, 202),
+            Outcome::Retry {
+                server_wide: false,
+                ..
+            }
+        ));
+        for reason in [0x0122u16, 0x0124, 0xA900, 0xC000, 0xC122, 0xFFFF, 0] {
+            match failure_outcome::<()>(reason, 409) {
+                Outcome::Hold(p) => {
+                    assert_eq!(p.code, "delivery.server_refused");
+                    assert!(
+                        p.message.contains(&format!("{reason:04X}")),
+                        "{}",
+                        p.message
+                    );
+                }
+                other => panic!("reason {reason:04X}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn timeouts_grow_with_the_body() {
+        let t = Timeouts {
+            base: Duration::from_secs(3),
+            per_mib: Duration::from_secs(2),
+        };
+        assert_eq!(t.for_len(0), Duration::from_secs(3));
+        assert_eq!(t.for_len(1), Duration::from_secs(5));
+        assert_eq!(t.for_len(5 << 20), Duration::from_secs(13));
+    }
+
+    #[test]
+    fn boundaries_differ_and_are_token_characters() {
+        let a = boundary().unwrap();
+        let b = boundary().unwrap();
+        assert_ne!(a, b);
+        assert!(a.len() <= 70);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'));
+    }
+}

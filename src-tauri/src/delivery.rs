@@ -1,0 +1,279 @@
+//! Delivery to the trust's PACS: the shell runs core's [`Courier`] in one task on the async runtime
+//! and tells the Outbox what happens through a Tauri channel. Core decides every step, every
+//! wait and what is shredded; this module only decides *when to wake*: once the vault is open, on
+//! unlock, on "Send now", when the UI says the app is in the foreground or the network is back,
+//! and when core's next retry time comes.
+//!
+//! Provisioning will supply the PACS endpoint (an [`EndpointConfig`], like the record's). Until
+//! then a debug build takes `--dev-pacs-endpoint=/path/endpoint.json` (what `make run` and the
+//! end-to-end tests pass); release builds ignore it and keep photos on the phone. A configured
+//! endpoint core refuses keeps them too, and the Outbox and Device screens say why.
+//!
+//! Delivery keeps going while the app is locked: the vault stays open for the app's lifetime (its
+//! key is in memory from start-up), so a queued photo leaves the phone as soon as it can; nothing
+//! about the patient is shown while locked, since events carry only photo ids and phases.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+use wardcam_core::delivery::{Courier, OutboxEvent, Pacs};
+use wardcam_core::endpoint::{CertificateStatus, EndpointError};
+use wardcam_core::vault::Timestamp;
+use wardcam_core::visit::{PhotoId, Problem, SentView};
+
+use crate::error::CommandError;
+use crate::record::{endpoint_from_flag, RecordEndpoint};
+use crate::SharedWard;
+
+/// The development flag naming the PACS endpoint file (debug builds only).
+const PACS_FLAG: &str = "--dev-pacs-endpoint=";
+
+/// How far back the Outbox's "Sent" list reaches.
+const SENT_LIST_SPAN: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest sleep between drains when nothing is due (a safety net: every change wakes it).
+const IDLE_WAKE: Duration = Duration::from_secs(15 * 60);
+
+/// How this device reaches the PACS.
+#[derive(Debug)]
+enum Configured {
+    /// No endpoint: photos stay in the outbox.
+    None,
+    /// A usable endpoint.
+    Usable(Arc<Courier>),
+    /// An endpoint was configured and cannot be used: photos stay, and the screens say why.
+    Unusable {
+        base_url: Option<String>,
+        problem: CommandError,
+    },
+}
+
+/// The shell's delivery state: when to wake the courier, and where its events go.
+pub(crate) struct Delivery {
+    configured: Configured,
+    wake: tokio::sync::Notify,
+    force: AtomicBool,
+    active: AtomicBool,
+    started: AtomicBool,
+    channel: Mutex<Option<Channel<OutboxEvent>>>,
+}
+
+/// What the Outbox's header shows about delivery.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct OutboxStatus {
+    /// A usable PACS endpoint is set up.
+    configured: bool,
+    /// Its base address (or the configured one, when unusable).
+    destination: Option<String>,
+    /// Why the configured endpoint cannot be used.
+    config_problem: Option<CommandError>,
+    /// Photos in the outbox and not held.
+    waiting: usize,
+    /// Photos held until a person acts.
+    held: usize,
+    /// A drain is running.
+    active: bool,
+    /// When delivery tries again (Unix ms), if something waits.
+    next_retry_at: Option<u64>,
+    /// A problem every photo met, which stopped the last drain.
+    last_problem: Option<Problem>,
+    /// Photos delivered in the last day, newest first.
+    sent: Vec<SentView>,
+    /// The pinned certificate's expiry, once a connection was made.
+    certificate: Option<CertificateStatus>,
+}
+
+impl Delivery {
+    /// Reads the development flag (debug builds only; see the module comment).
+    pub(crate) fn from_args(args: impl Iterator<Item = String>) -> Delivery {
+        let configured = if !cfg!(debug_assertions) {
+            Configured::None
+        } else {
+            match endpoint_from_flag(args, PACS_FLAG, &[]) {
+                Ok(None) => Configured::None,
+                Ok(Some(config)) => match Pacs::from_config(&config) {
+                    Ok(pacs) => Configured::Usable(Arc::new(Courier::new(pacs))),
+                    Err(e) => unusable(Some(config.base_url.clone()), e),
+                },
+                Err(e) => unusable(None, e),
+            }
+        };
+        Delivery {
+            configured,
+            wake: tokio::sync::Notify::new(),
+            force: AtomicBool::new(false),
+            active: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            channel: Mutex::new(None),
+        }
+    }
+
+    fn courier(&self) -> Option<Arc<Courier>> {
+        match &self.configured {
+            Configured::Usable(c) => Some(Arc::clone(c)),
+            _ => None,
+        }
+    }
+
+    /// Wakes the courier; `force` lifts every wait (the clinician's "Send now").
+    pub(crate) fn nudge(&self, force: bool) {
+        if force {
+            self.force.store(true, Ordering::Relaxed);
+        }
+        self.wake.notify_one();
+    }
+
+    fn emit(&self, event: OutboxEvent) {
+        if let Ok(channel) = self.channel.lock() {
+            if let Some(channel) = channel.as_ref() {
+                // A closed page is not an error: the next `outbox_watch` gives a new channel.
+                let _ = channel.send(event);
+            }
+        }
+    }
+
+    fn status(&self, ward: &SharedWard) -> Result<OutboxStatus, CommandError> {
+        let now = Timestamp::now();
+        let plan = ward.delivery_plan(now)?;
+        let since = now.minus(SENT_LIST_SPAN);
+        let (destination, config_problem, paused, certificate) = match &self.configured {
+            Configured::None => (None, None, (None, None), None),
+            Configured::Usable(c) => (
+                Some(c.pacs().base_url().to_owned()),
+                None,
+                c.paused(),
+                c.pacs()
+                    .endpoint()
+                    .certificate_status(i64::try_from(now.0 / 1000).unwrap_or(i64::MAX)),
+            ),
+            Configured::Unusable { base_url, problem } => {
+                (base_url.clone(), Some(problem.clone()), (None, None), None)
+            }
+        };
+        let (paused_until, last_problem) = paused;
+        let next = match (paused_until, plan.next_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(OutboxStatus {
+            configured: matches!(self.configured, Configured::Usable(_)),
+            destination,
+            config_problem,
+            waiting: plan.waiting,
+            held: plan.held,
+            active: self.active.load(Ordering::Relaxed),
+            next_retry_at: next.map(|t| t.0),
+            last_problem,
+            sent: ward.sent_since(since)?,
+            certificate,
+        })
+    }
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("configured", &self.configured)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
+    Configured::Unusable {
+        base_url,
+        problem: problem.into(),
+    }
+}
+
+/// Starts the delivery task once (after the vault is open). Without a usable endpoint there is
+/// nothing to start.
+pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
+    let delivery = app.state::<Delivery>();
+    let Some(courier) = delivery.courier() else {
+        return;
+    };
+    if delivery.started.swap(true, Ordering::SeqCst) {
+        delivery.nudge(false);
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let delivery = app.state::<Delivery>();
+            let ward = app.state::<SharedWard>().inner().clone();
+            let record = app.state::<RecordEndpoint>();
+            let force = delivery.force.swap(false, Ordering::Relaxed);
+            delivery.active.store(true, Ordering::Relaxed);
+            delivery.emit(OutboxEvent::Changed);
+            let report = courier
+                .drain(&ward, record.lookup(), force, &|e| delivery.emit(e))
+                .await;
+            delivery.active.store(false, Ordering::Relaxed);
+            delivery.emit(OutboxEvent::Changed);
+            let next_at = match report {
+                Ok(r) => r.next_at,
+                // A vault failure: try again later rather than spin; the Outbox shows the photos.
+                Err(_) => Some(Timestamp::now().plus(Duration::from_secs(60))),
+            };
+            let sleep = next_at.map_or(IDLE_WAKE, |at| {
+                Duration::from_millis(at.0.saturating_sub(Timestamp::now().0)).min(IDLE_WAKE)
+            });
+            tokio::select! {
+                () = delivery.wake.notified() => {}
+                () = tokio::time::sleep(sleep.max(Duration::from_millis(200))) => {}
+            }
+        }
+    });
+}
+
+/// What the Outbox's header shows: destination, counts, the next retry, recent deliveries.
+#[tauri::command]
+pub(crate) async fn outbox_status(
+    ward: State<'_, SharedWard>,
+    delivery: State<'_, Delivery>,
+) -> Result<OutboxStatus, CommandError> {
+    delivery.status(&ward)
+}
+
+/// "Send now", the app coming to the foreground, or the network coming back: try at once.
+#[tauri::command]
+pub(crate) async fn outbox_send_now(
+    ward: State<'_, SharedWard>,
+    delivery: State<'_, Delivery>,
+) -> Result<OutboxStatus, CommandError> {
+    delivery.nudge(true);
+    delivery.status(&ward)
+}
+
+/// The Outbox subscribes to delivery events; the newest channel replaces any earlier one.
+#[tauri::command]
+pub(crate) async fn outbox_watch(
+    delivery: State<'_, Delivery>,
+    on_event: Channel<OutboxEvent>,
+) -> Result<(), CommandError> {
+    let mut slot = delivery
+        .channel
+        .lock()
+        .map_err(|_| CommandError::unexpected("delivery events"))?;
+    *slot = Some(on_event);
+    Ok(())
+}
+
+/// A held photo is sent again at the clinician's request (after IT fixed the server).
+#[tauri::command]
+pub(crate) async fn outbox_send_again(
+    ward: State<'_, SharedWard>,
+    delivery: State<'_, Delivery>,
+    photo: String,
+) -> Result<OutboxStatus, CommandError> {
+    let id: PhotoId = photo.parse()?;
+    let w = ward.inner().clone();
+    crate::background::blocking(move || Ok(w.send_again(id)?)).await?;
+    delivery.nudge(true);
+    delivery.status(&ward)
+}
