@@ -224,6 +224,8 @@ pub(crate) struct DeviceInfo {
     barcode_scanner: bool,
     /// The patient record endpoint, if provisioned.
     record: RecordStatus,
+    /// The PACS photos are delivered to, if provisioned.
+    pacs: RecordStatus,
 }
 
 /// What the Device screen shows about this build and policy.
@@ -232,6 +234,7 @@ pub(crate) async fn device_info(
     app: tauri::AppHandle,
     ward: State<'_, SharedWard>,
     record: State<'_, RecordEndpoint>,
+    delivery: State<'_, crate::delivery::Delivery>,
 ) -> Result<DeviceInfo, CommandError> {
     let policy = ward.policy()?;
     Ok(DeviceInfo {
@@ -246,6 +249,7 @@ pub(crate) async fn device_info(
         platform: std::env::consts::OS,
         barcode_scanner: cfg!(mobile),
         record: record.status(crate::record::now_secs()),
+        pacs: delivery.endpoint_status(crate::record::now_secs()),
     })
 }
 

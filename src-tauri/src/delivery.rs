@@ -26,7 +26,7 @@ use wardcam_core::vault::Timestamp;
 use wardcam_core::visit::{PhotoId, Problem, SentView};
 
 use crate::error::CommandError;
-use crate::record::{endpoint_from_flag, RecordEndpoint};
+use crate::record::{endpoint_from_flag, RecordEndpoint, RecordStatus};
 use crate::SharedWard;
 
 /// The development flag naming the PACS endpoint file (debug builds only).
@@ -109,6 +109,17 @@ impl Delivery {
             active: AtomicBool::new(false),
             started: AtomicBool::new(false),
             channel: Mutex::new(None),
+        }
+    }
+
+    /// The PACS endpoint for the Device screen: address, pins, certificate, or why it is unusable.
+    pub(crate) fn endpoint_status(&self, now_secs: i64) -> RecordStatus {
+        match &self.configured {
+            Configured::None => RecordStatus::unconfigured(),
+            Configured::Usable(c) => RecordStatus::usable(c.pacs().endpoint(), now_secs),
+            Configured::Unusable { base_url, problem } => {
+                RecordStatus::unusable(base_url.clone(), problem.clone())
+            }
         }
     }
 
@@ -276,4 +287,94 @@ pub(crate) async fn outbox_send_again(
     crate::background::blocking(move || Ok(w.send_again(id)?)).await?;
     delivery.nudge(true);
     delivery.status(&ward)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::policy::tests::args;
+
+    /// A self-signed CA certificate, as a trust anchor the endpoint builder accepts.
+    const ANCHOR: &str = include_str!("../testdata/record-anchor.pem");
+    /// A valid base64 SHA-256 pin (never met, which these tests do not need).
+    const PIN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    fn file_with(json: serde_json::Value) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), serde_json::to_vec(&json).unwrap()).unwrap();
+        file
+    }
+
+    fn problem_code(d: &Delivery) -> Option<String> {
+        d.endpoint_status(0).problem.map(|p| {
+            serde_json::to_value(p).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+    }
+
+    #[test]
+    fn no_flag_means_no_delivery() {
+        let d = Delivery::from_args(args(&["wardcam", "--dev-mock-camera"]));
+        assert!(d.courier().is_none());
+        assert_eq!(d.endpoint_status(0).base_url, None);
+        assert_eq!(problem_code(&d), None);
+    }
+
+    #[test]
+    fn a_usable_endpoint_file_makes_a_courier() {
+        let file = file_with(serde_json::json!({
+            "base_url": "https://127.0.0.1:1/dicom-web",
+            "trust_anchors_pem": ANCHOR,
+            "spki_pins_sha256": [PIN, PIN],
+        }));
+        let flag = format!("--dev-pacs-endpoint={}", file.path().display());
+        let d = Delivery::from_args(args(&["wardcam", &flag]));
+        if cfg!(debug_assertions) {
+            assert!(d.courier().is_some());
+            let status = d.endpoint_status(0);
+            assert_eq!(
+                status.base_url.as_deref(),
+                Some("https://127.0.0.1:1/dicom-web")
+            );
+            assert_eq!(status.pins, 2);
+        } else {
+            // Release builds ignore the development flag: photos stay on the phone.
+            assert!(d.courier().is_none());
+        }
+    }
+
+    #[test]
+    fn an_unusable_endpoint_keeps_photos_and_says_why() {
+        let plain_http = file_with(serde_json::json!({
+            "base_url": "http://127.0.0.1:1/dicom-web",
+            "trust_anchors_pem": ANCHOR,
+            "spki_pins_sha256": [PIN],
+        }));
+        for flags in [
+            vec!["--dev-pacs-endpoint=/nonexistent/endpoint.json".to_owned()],
+            vec![format!(
+                "--dev-pacs-endpoint={}",
+                plain_http.path().display()
+            )],
+            vec![
+                "--dev-pacs-endpoint=/a.json".to_owned(),
+                "--dev-pacs-endpoint=/b.json".to_owned(),
+            ],
+        ] {
+            let refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+            let d = Delivery::from_args(args(&refs));
+            assert!(d.courier().is_none(), "{flags:?}");
+            if cfg!(debug_assertions) {
+                assert_eq!(
+                    problem_code(&d).as_deref(),
+                    Some("endpoint.config_invalid"),
+                    "{flags:?}"
+                );
+            }
+        }
+    }
 }

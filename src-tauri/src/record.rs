@@ -12,7 +12,7 @@
 //! no endpoint at all lets a band stand unchecked.
 
 use serde::Serialize;
-use wardcam_core::endpoint::{CertificateStatus, EndpointConfig, EndpointError};
+use wardcam_core::endpoint::{CertificateStatus, Endpoint, EndpointConfig, EndpointError};
 use wardcam_core::patient::{
     verify_against_record, FhirPatientLookup, PatientError, Verification, WristbandData,
 };
@@ -56,15 +56,15 @@ pub(crate) struct RecordEndpoint {
     rechecking: tauri::async_runtime::Mutex<()>,
 }
 
-/// What the Device screen shows about the record endpoint.
+/// What the Device screen shows about an endpoint (the record's, and the PACS's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct RecordStatus {
     /// The FHIR base URL in use (or configured, when unusable), if any.
-    base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
     /// Why the configured endpoint cannot be used: every patient is blocked until IT fixes it.
-    problem: Option<CommandError>,
+    pub(crate) problem: Option<CommandError>,
     /// How many server keys are pinned (0 without a usable endpoint).
-    pins: usize,
+    pub(crate) pins: usize,
     /// Fewer than two pins: no backup key, so a key change on the server strands this phone.
     no_backup_pin: bool,
     /// The pinned server certificate's expiry, once a connection has been made.
@@ -220,30 +220,46 @@ impl RecordEndpoint {
     /// For the Device screen, judged at `now_secs` (Unix seconds).
     pub(crate) fn status(&self, now_secs: i64) -> RecordStatus {
         match &self.configured {
-            Configured::None => RecordStatus {
-                base_url: None,
-                problem: None,
-                pins: 0,
-                no_backup_pin: false,
-                certificate: None,
-            },
-            Configured::Usable(lookup) => {
-                let endpoint = lookup.endpoint();
-                RecordStatus {
-                    base_url: Some(endpoint.base_url().to_owned()),
-                    problem: None,
-                    pins: endpoint.pin_count(),
-                    no_backup_pin: endpoint.pin_count() < PINS_WITH_BACKUP,
-                    certificate: endpoint.certificate_status(now_secs),
-                }
+            Configured::None => RecordStatus::unconfigured(),
+            Configured::Usable(lookup) => RecordStatus::usable(lookup.endpoint(), now_secs),
+            Configured::Unusable { base_url, problem } => {
+                RecordStatus::unusable(base_url.clone(), problem.clone())
             }
-            Configured::Unusable { base_url, problem } => RecordStatus {
-                base_url: base_url.clone(),
-                problem: Some(problem.clone()),
-                pins: 0,
-                no_backup_pin: false,
-                certificate: None,
-            },
+        }
+    }
+}
+
+impl RecordStatus {
+    /// No endpoint configured.
+    pub(crate) fn unconfigured() -> RecordStatus {
+        RecordStatus {
+            base_url: None,
+            problem: None,
+            pins: 0,
+            no_backup_pin: false,
+            certificate: None,
+        }
+    }
+
+    /// A usable endpoint: its address, pins and the certificate seen at the last handshake.
+    pub(crate) fn usable(endpoint: &Endpoint, now_secs: i64) -> RecordStatus {
+        RecordStatus {
+            base_url: Some(endpoint.base_url().to_owned()),
+            problem: None,
+            pins: endpoint.pin_count(),
+            no_backup_pin: endpoint.pin_count() < PINS_WITH_BACKUP,
+            certificate: endpoint.certificate_status(now_secs),
+        }
+    }
+
+    /// A configured endpoint that cannot be used, and why.
+    pub(crate) fn unusable(base_url: Option<String>, problem: CommandError) -> RecordStatus {
+        RecordStatus {
+            base_url,
+            problem: Some(problem),
+            pins: 0,
+            no_backup_pin: false,
+            certificate: None,
         }
     }
 }

@@ -17,6 +17,7 @@ export const device: DeviceInfo = {
   platform: 'linux',
   barcode_scanner: false,
   record: { base_url: null, problem: null, pins: 0, no_backup_pin: false, certificate: null },
+  pacs: { base_url: null, problem: null, pins: 0, no_backup_pin: false, certificate: null },
 };
 export const base: SessionView = unlockedView;
 /** A patient typed by hand on a device with no record endpoint: not verified. */

@@ -246,4 +246,22 @@ test('the Device screen warns about a missing backup pin and an expiring certifi
     "This device's hospital server settings are invalid (format). No patient can be confirmed until this is fixed.",
   );
   await expect(page.getByTestId('record-warning')).toHaveCount(0);
+  // The image server has its own line, unprovisioned here.
+  await expect(page.getByTestId('pacs-status')).toHaveText(
+    'Not provisioned: photos stay on this phone until IT sets up the image server',
+  );
+});
+
+test('the Device screen shows the image server and its warnings', async ({ page }) => {
+  const pacs = {
+    base_url: 'https://127.0.0.1:8443/dicom-web',
+    problem: null,
+    pins: 2,
+    no_backup_pin: false,
+    certificate: { not_after: 1_800_000_000, expires_soon: true },
+  };
+  await open(page, { ...fixtures.device, device: { ...device, pacs } });
+  await expect(page.getByTestId('pacs-status')).toContainText('https://127.0.0.1:8443/dicom-web');
+  await expect(page.getByTestId('pacs-warning')).toHaveText("The hospital server's certificate expires on 15 Jan 2027: tell IT.");
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
 });

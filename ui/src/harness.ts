@@ -115,6 +115,8 @@ function deliveryStatus(): OutboxStatus {
   return {
     configured: true,
     destination: 'https://pacs.example.nhs.uk/dicom-web',
+    config_problem: null,
+    certificate: null,
     waiting: photos.filter((p) => p.state === 'queued' || p.state === 'sending' || p.state === 'uploaded').length,
     held: photos.filter((p) => p.state === 'held').length,
     active: false,

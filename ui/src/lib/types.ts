@@ -114,6 +114,8 @@ export interface DeviceInfo {
   barcode_scanner: boolean;
   /** The trust's patient record endpoint, if provisioned. */
   record: RecordStatus;
+  /** The PACS photos are delivered to, if provisioned (same shape as the record's). */
+  pacs: RecordStatus;
 }
 
 /** The pinned server certificate's expiry, once a connection has been made. */
@@ -262,8 +264,12 @@ export interface SentView {
 export interface OutboxStatus {
   /** Whether a hospital server (PACS endpoint) is set up on this phone. */
   configured: boolean;
-  /** Its base URL. */
+  /** Its base URL (or the configured one, when it cannot be used). */
   destination: string | null;
+  /** Why the configured hospital server settings cannot be used: photos stay on the phone. */
+  config_problem: ErrorPayload | null;
+  /** The pinned server certificate's expiry, once a connection was made. */
+  certificate: CertificateStatus | null;
   /** Photos queued, being sent or being checked. */
   waiting: number;
   /** Photos held until a person acts. */

@@ -14,16 +14,6 @@ pub enum DeliveryError {
     /// Neither an NHS number nor a hospital number was kept for the patient.
     #[error("This photo has no NHS or hospital number for the patient, so PACS could not file it. Tell IT.")]
     NoPatientId,
-    /// No longer returned: a turned photo is now re-encoded upright. Kept for now so code written
-    /// against it still builds; remove it (and its code) once nothing names it.
-    #[error("This photo is stored turned on its side and WardCam cannot yet send it upright. It was kept; tell IT.")]
-    NeedsRotation {
-        /// The EXIF orientation (2 to 8).
-        orientation: u8,
-    },
-    /// No longer returned: a PNG is now re-encoded as JPEG. Kept for now, as above.
-    #[error("This photo is a PNG, which WardCam cannot send to PACS yet. It was kept; tell IT.")]
-    UnsupportedFormat,
     /// A JPEG that cannot be decoded to re-encode it as 8-bit baseline (12-bit, arithmetic coding,
     /// hierarchical).
     #[error(
@@ -64,8 +54,6 @@ impl DeliveryError {
             DeliveryError::Unlabelled => "delivery.unlabelled",
             DeliveryError::Withdrawn => "delivery.withdrawn",
             DeliveryError::NoPatientId => "delivery.no_patient_id",
-            DeliveryError::NeedsRotation { .. } => "delivery.needs_rotation",
-            DeliveryError::UnsupportedFormat => "delivery.unsupported_format",
             DeliveryError::UnsupportedJpeg { .. } => "delivery.unsupported_jpeg",
             DeliveryError::ImageTooLarge => "delivery.image_too_large",
             DeliveryError::ImageDamaged { .. } => "delivery.image_damaged",

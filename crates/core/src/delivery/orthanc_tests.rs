@@ -91,6 +91,39 @@ impl Server {
         out.stdout
     }
 
+    /// Deletes through Orthanc's own REST API (a PACS losing or purging an instance).
+    pub(crate) fn orthanc_delete(&self, path: &str) {
+        let base = self.ready["orthanc"].as_str().unwrap();
+        let user = self.ready["username"].as_str().unwrap();
+        let pass = self.ready["password"].as_str().unwrap();
+        let out = Command::new("curl")
+            .args([
+                "-sf",
+                "-X",
+                "DELETE",
+                "-u",
+                &format!("{user}:{pass}"),
+                &format!("{base}{path}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "curl DELETE {path} failed");
+    }
+
+    /// Orthanc's own id of the instance stored under `sop`.
+    pub(crate) fn orthanc_id(&self, sop: &str) -> String {
+        let list: serde_json::Value =
+            serde_json::from_slice(&self.orthanc_get("/instances?expand")).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["MainDicomTags"]["SOPInstanceUID"] == sop)
+            .unwrap_or_else(|| panic!("Orthanc has no instance {sop}"))["ID"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// The SOP Instance UIDs Orthanc holds, one per stored instance.
     pub(crate) fn stored_sop_uids(&self) -> Vec<String> {
         let list: serde_json::Value =
@@ -114,18 +147,7 @@ impl Server {
 
     /// The DICOM Part-10 file Orthanc stored under `sop`, as its REST API gives it.
     pub(crate) fn instance_file(&self, sop: &str) -> Vec<u8> {
-        let list: serde_json::Value =
-            serde_json::from_slice(&self.orthanc_get("/instances?expand")).unwrap();
-        let id = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["MainDicomTags"]["SOPInstanceUID"] == sop)
-            .unwrap_or_else(|| panic!("Orthanc has no instance {sop}"))["ID"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        self.orthanc_get(&format!("/instances/{id}/file"))
+        self.orthanc_get(&format!("/instances/{}/file", self.orthanc_id(sop)))
     }
 
     /// The request log so far (`{"mode", "method", "url", "content_type"}` per request that got
@@ -1081,4 +1103,163 @@ fn a_deletion_receipt_sealed_before_a_crash_shreds_the_photo_at_the_next_open() 
     assert_eq!(report, DrainReport::default());
     assert!(events.is_empty(), "{events:?}");
     q.all_delivered(s, "after a crash between receipt and shred");
+}
+
+/// Acknowledges photo `p` by hand: sealed sending, stored by STOW-RS, sealed uploaded.
+fn upload_by_hand(q: &Queued, pacs: &Pacs, p: PhotoId) {
+    let job = q.ward.begin_delivery(p, pacs.base_url()).unwrap();
+    let Some(DeliveryJob::Send { part10, sent, .. }) = job else {
+        panic!("not a send: {job:?}")
+    };
+    assert_eq!(
+        block_on(pacs.store(part10, &sent.sop_uid)),
+        Outcome::Done(())
+    );
+    q.ward.delivery_acknowledged(p, sent).unwrap();
+    assert_eq!(q.manifest(p).state, LocalState::Uploaded);
+}
+
+/// The server acknowledged a photo, then its read-back meets a fault: the photo stays uploaded
+/// (kept whole, its acknowledgement kept) with the fault as its problem, and is read back later
+/// without being sent again.
+#[test]
+fn an_uploaded_photo_whose_read_back_fails_stays_uploaded() {
+    let Some(s) = server() else { return };
+    let _gate = shared();
+    let q = queued(1, 2_600);
+    let images = q.images();
+    let p = q.photos[0];
+    upload_by_hand(&q, &s.pacs("good"), p);
+    let sent = q.manifest(p).delivery.sent.clone();
+    for (mode, code) in [
+        ("refused", "endpoint.unreachable"),
+        ("status503", "endpoint.unavailable"),
+        ("redirect", "endpoint.redirected"),
+        ("unpinned", "endpoint.pin_mismatch"),
+    ] {
+        let (report, events) = block_on(drain_with(&Courier::new(s.pacs(mode)), &q.ward, true));
+        assert_eq!(report.unverified, 1, "{mode}: {report:?}");
+        assert_eq!(report.delivered + report.held, 0, "{mode}: {report:?}");
+        assert_eq!(
+            report.server_problem.as_ref().map(|pr| pr.code.as_str()),
+            Some(code),
+            "{mode}"
+        );
+        assert!(report.next_at.is_some_and(|at| at > Timestamp::now()));
+        assert!(
+            !events.iter().any(|e| matches!(
+                e,
+                OutboxEvent::Progress {
+                    phase: Phase::Uploading,
+                    ..
+                }
+            )),
+            "{mode}: sent again: {events:?}"
+        );
+        q.all_kept(&images, LocalState::Uploaded, mode);
+        let m = q.manifest(p);
+        assert_eq!(m.delivery.sent, sent, "{mode}");
+        assert_eq!(m.delivery.problem.map(|pr| pr.code).as_deref(), Some(code));
+    }
+    let (report, events) = block_on(drain_with(&Courier::new(s.pacs("good")), &q.ward, true));
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            OutboxEvent::Progress {
+                phase: Phase::Uploading,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    q.all_delivered(s, "read back at last");
+}
+
+/// The server acknowledged a photo and then lost it (purged from PACS before the read-back): the
+/// read-back finds nothing, so the photo goes back to the queue (nothing shredded) and is sent
+/// again at once; the server then holds it once.
+#[test]
+fn an_acknowledged_photo_the_server_lost_is_sent_again() {
+    let Some(s) = server() else { return };
+    let _gate = shared();
+    let q = queued(1, 2_700);
+    let images = q.images();
+    let p = q.photos[0];
+    let sop = uids::sop_instance_uid(p);
+    upload_by_hand(&q, &s.pacs("good"), p);
+    s.orthanc_delete(&format!("/instances/{}", s.orthanc_id(&sop)));
+    assert_eq!(s.copies(&sop), 0);
+    let courier = Courier::new(s.pacs("good"));
+    let report = block_on(drain(&courier, &q.ward));
+    assert_eq!(report.waiting, 1, "{report:?}");
+    assert_eq!(report.delivered + report.held + report.unverified, 0);
+    assert_eq!(
+        report.server_problem, None,
+        "one photo's problem, not the server's"
+    );
+    q.all_kept(&images, LocalState::Queued, "lost by the server");
+    let m = q.manifest(p);
+    assert_eq!(m.delivery.sent, None);
+    let problem = m.delivery.problem.expect("no problem recorded");
+    assert_eq!(problem.code, "delivery.not_on_server");
+    assert_words(&problem.message, "sending it again");
+    // Due again at once, without forcing.
+    let report = block_on(drain(&courier, &q.ward));
+    assert_eq!(report.delivered, 1, "{report:?}");
+    q.all_delivered(s, "sent again after the server lost it");
+}
+
+/// A STOW-RS that reached the server but whose answer was lost leaves the photo queued; the server
+/// keeps the instance it first stored under that SOP Instance UID, so redacting the photo now would
+/// leave the record holding the unredacted image. The ward refuses the redaction once an attempt
+/// was made, and the photo is then delivered once, as stored.
+#[test]
+fn a_photo_whose_store_went_unanswered_cannot_be_redacted() {
+    let Some(s) = server() else { return };
+    let _gate = shared();
+    let q = queued(1, 2_800);
+    let p = q.photos[0];
+    let sop = uids::sop_instance_uid(p);
+    let pacs = s.pacs("good");
+    // The courier's first steps, with the answer lost: the ward counted the attempt, the server
+    // stored it, and the photo waits again.
+    let base = pacs.base_url().to_owned();
+    let Some(crate::visit::DeliveryJob::Send { part10, .. }) =
+        q.ward.begin_delivery(p, &base).unwrap()
+    else {
+        panic!("expected a send");
+    };
+    assert_eq!(block_on(pacs.store(part10, &sop)), Outcome::Done(()));
+    q.ward
+        .delivery_failed(
+            p,
+            crate::visit::Problem {
+                code: "endpoint.unavailable".into(),
+                message: "no answer".into(),
+            },
+            crate::vault::Timestamp::now(),
+            false,
+        )
+        .unwrap();
+    assert_eq!(q.manifest(p).state, LocalState::Queued);
+    let refused = q.ward.redact(
+        p,
+        &crate::intake::Redaction {
+            crop: None,
+            fills: vec![crate::intake::Rect {
+                x: 0.25,
+                y: 0.25,
+                width: 0.5,
+                height: 0.5,
+            }],
+        },
+    );
+    assert_eq!(
+        refused.map(|_| ()).map_err(|e| e.code()),
+        Err("visit.photo_sending")
+    );
+    let report = block_on(drain(&Courier::new(pacs), &q.ward));
+    assert_eq!(report.delivered, 1, "{report:?}");
+    assert_eq!(s.copies(&sop), 1);
 }

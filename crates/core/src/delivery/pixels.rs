@@ -19,12 +19,12 @@ use super::jpeg_frame::{baseline_frame, describe};
 use super::DeliveryError;
 use crate::intake::{ImageFormat, ImageInfo};
 
-/// JPEG quality of the one re-encode: high enough that a second lossy step adds no visible loss to
-/// a phone photo (which is usually near 90 already).
+/// JPEG quality of the one re-encode: high, so the second lossy step adds little to the phone's
+/// own (usually near 90).
 pub const REENCODE_QUALITY: u8 = 95;
 /// Most pixels (width x height) a photo may have to be decoded and re-encoded here: twice intake's
-/// default limit, so no photo intake accepts by default is refused, and at most a few hundred MB
-/// of pixels in memory (3 bytes a pixel, twice: decoded and turned).
+/// default limit, so no photo intake accepts by default is refused, while the pixels in memory
+/// (3 bytes each, decoded and turned) stay near 600 MB at worst; a 48 MP photo peaks near 300 MB.
 pub const MAX_REENCODE_PIXELS: u64 = 100_000_000;
 /// A JPEG frame header (and DICOM's Rows and Columns) holds each side in 16 bits.
 const MAX_SIDE: u32 = u16::MAX as u32;
@@ -121,10 +121,10 @@ impl Reencoding {
 ///   palette, with or without alpha, 8 or 16 bits; alpha is flattened onto white, 16 bits are cut
 ///   to 8). Grey stays grey (one component); colour becomes YCbCr.
 ///
-/// 4:2:0 rather than 4:4:4: the VL Image module allows only `YBR_FULL_422` for JPEG lossy
-/// colour, which (PS3.5 §8.2.1) names subsampled chroma; phone JPEGs are 4:2:0 already, so there
-/// is no finer colour to keep; and 4:2:0 halves both axes alike, so a quarter turn maps the
-/// source's chroma cells onto the output's.
+/// 4:2:0 rather than 4:4:4: the VL Image module asks for `YBR_FULL_422` for lossy JPEG colour
+/// (PS3.3 C.8.12.1.1.1), a name PS3.5 §8.2.1 gives to subsampled chroma only; phone JPEGs are
+/// 4:2:0 already, so there is no finer colour to keep; and 4:2:0 halves both axes alike, so a
+/// quarter turn maps the source's chroma cells onto the output's.
 ///
 /// Refused: an orientation outside 1 to 8 or a size other than the manifest's
 /// ([`DeliveryError::ImageDamaged`]); more than [`MAX_REENCODE_PIXELS`] pixels or more than 65,535

@@ -409,8 +409,6 @@ fn error_messages_never_repeat_patient_data() {
         DeliveryError::Unlabelled,
         DeliveryError::Withdrawn,
         DeliveryError::NoPatientId,
-        DeliveryError::NeedsRotation { orientation: 6 },
-        DeliveryError::UnsupportedFormat,
         DeliveryError::UnsupportedJpeg {
             detail: "progressive",
         },

@@ -242,29 +242,39 @@ impl Ward {
                 return Ok(None);
             }
         };
-        let part10 = match delivery::vl_photographic_image(&manifest, &image, now) {
-            Ok(bytes) => Zeroizing::new(bytes),
+        let built = match delivery::vl_photographic_image_with(&manifest, &image, now) {
+            Ok(built) => built,
             Err(e) => {
                 self.delivery_hold(photo, problem_of(e.code(), &e))?;
                 return Ok(None);
             }
         };
         drop(image);
+        let frame_len = built.frame_len;
+        let part10 = Zeroizing::new(built.part10);
+        // The frame digested is the one encapsulated, parsed back from the very bytes sent, without
+        // the pad byte DICOM adds to an odd length: a server may return it with or without.
         let frame = match reply::encapsulated_frame(&part10) {
-            Ok(frame) => frame,
+            Ok(frame) if frame.len() >= frame_len => frame,
+            Ok(_) => {
+                let e = reply::ReplyError::DicomDamaged;
+                self.delivery_hold(photo, problem_of(e.code(), e))?;
+                return Ok(None);
+            }
             Err(e) => {
                 // What we built does not read back: a bug, not the photo's fault; hold it so a
                 // person sees it rather than retrying for ever.
-                self.delivery_hold(photo, problem_of(e.code(), &e))?;
+                self.delivery_hold(photo, problem_of(e.code(), e))?;
                 return Ok(None);
             }
         };
+        let frame = frame.get(..frame_len).unwrap_or_default();
         let sent = SentRecord {
             server: server.to_owned(),
             study_uid: uids::study_uid(manifest.visit_id),
             series_uid: uids::series_uid(manifest.visit_id),
             sop_uid: uids::sop_instance_uid(photo),
-            frame_sha256: hex::encode(reply::frame_digest(&frame)),
+            frame_sha256: hex::encode(reply::frame_digest(frame)),
             frame_len: frame.len() as u64,
             at: now,
         };
@@ -433,7 +443,7 @@ impl Ward {
                 _ => None,
             })
             .collect();
-        list.sort_by(|a, b| b.sent_at.cmp(&a.sent_at));
+        list.sort_by_key(|s| std::cmp::Reverse(s.sent_at));
         Ok(list)
     }
 

@@ -243,6 +243,18 @@ fn a_photo_being_sent_cannot_be_redacted() {
         f.ward.redact(p, &r),
         Err(Error::Visit(VisitError::PhotoSending))
     ));
+    // Queued again after an answer that never came: the server may hold it as it was.
+    f.ward
+        .delivery_failed(p, problem("endpoint.unavailable"), now(), false)
+        .unwrap();
+    assert_eq!(state(&f, p), Some(LocalState::Queued));
+    assert!(matches!(
+        f.ward.redact(p, &r),
+        Err(Error::Visit(VisitError::PhotoSending))
+    ));
+    // A photo never sent can still be redacted.
+    let q = fixture(1, true);
+    assert!(q.ward.redact(q.photos[0], &r).is_ok());
 }
 
 #[test]

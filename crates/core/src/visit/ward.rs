@@ -1117,9 +1117,12 @@ impl Ward {
             let vault = inner.vault()?;
             inner.clinician_holds()?;
             let s = inner.photos.get(&photo).ok_or(VisitError::UnknownPhoto)?;
-            // Once sending has begun the server may hold the unredacted image: redacting here
-            // would leave the record and the phone disagreeing.
-            if !matches!(s.record.state, LocalState::Captured | LocalState::Queued) {
+            // Once a send was attempted the server may hold the unredacted image, even if its
+            // answer was lost and the photo is queued again (the first copy stored under its UID
+            // stays): redacting here would leave the record and the phone disagreeing.
+            if !matches!(s.record.state, LocalState::Captured | LocalState::Queued)
+                || s.record.delivery.attempts > 0
+            {
                 return Err(VisitError::PhotoSending.into());
             }
             (vault, s.record.image, s.record.revision)
@@ -1135,9 +1138,9 @@ impl Ward {
             .get(&photo)
             .map(|s| s.record.clone())
             .filter(|r| r.revision == revision);
+        // A delivery step in between changed the revision too, so this also refuses a photo
+        // whose sending began while it was being redacted.
         let allowed = inner.clinician_holds();
-        let current =
-            current.filter(|r| matches!(r.state, LocalState::Captured | LocalState::Queued));
         let Some(mut record) = current.filter(|_| allowed.is_ok()) else {
             inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
             allowed?;

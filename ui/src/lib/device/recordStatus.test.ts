@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateDate, recordSummary } from './recordStatus';
+import { certificateDate, pacsSummary, recordSummary } from './recordStatus';
 import type { RecordStatus } from '../types';
 
 const good: RecordStatus = {
@@ -48,5 +48,29 @@ describe('the record endpoint on the Device screen', () => {
     expect(certificateDate(0)).toBe('1 Jan 1970');
     expect(certificateDate(1_800_000_000)).toBe('15 Jan 2027');
     expect(certificateDate(1_800_000_000 - 86_400 * 365)).toBe('15 Jan 2026');
+  });
+});
+
+describe('the PACS endpoint on the Device screen', () => {
+  const pacs: RecordStatus = { ...good, base_url: 'https://pacs.example.nhs.uk/dicom-web' };
+
+  it('shows the address, and the same warnings in words about photos', () => {
+    expect(pacsSummary(pacs)).toEqual({ line: pacs.base_url, bad: false, warnings: [] });
+    const s = pacsSummary({ ...pacs, pins: 1, no_backup_pin: true });
+    expect(s.warnings).toEqual([
+      "Only 1 server key pinned, with no backup: when the hospital server's key changes, this phone cannot send photos. Tell IT.",
+    ]);
+  });
+
+  it('says photos stay on the phone while unprovisioned or unusable', () => {
+    expect(pacsSummary({ ...pacs, base_url: null }).line).toBe(
+      'Not provisioned: photos stay on this phone until IT sets up the image server',
+    );
+    const s = pacsSummary({ ...pacs, problem: { code: 'endpoint.config_invalid', message: 'bad.' } });
+    expect(s).toEqual({
+      line: 'https://pacs.example.nhs.uk/dicom-web: bad. No photo can be sent until this is fixed; they stay on the phone.',
+      bad: true,
+      warnings: [],
+    });
   });
 });

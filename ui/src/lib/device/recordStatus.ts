@@ -10,27 +10,52 @@ export function certificateDate(unixSeconds: number): string {
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
-/** What the Device screen says about the endpoint: one line, and the warnings for IT. */
-export function recordSummary(record: RecordStatus): { line: string; bad: boolean; warnings: string[] } {
-  if (record.problem) {
-    const where = record.base_url ? `${record.base_url}: ` : '';
-    return {
-      line: `${where}${record.problem.message} No patient can be confirmed until this is fixed.`,
-      bad: true,
-      warnings: [],
-    };
+/** What an endpoint's status means for the clinician, for `endpointSummary`. */
+interface EndpointWords {
+  /** The line when nothing is provisioned. */
+  unprovisioned: string;
+  /** What cannot happen while the configuration is unusable. */
+  blocked: string;
+  /** What the phone cannot do once the server's key changes with no backup pin. */
+  keyChange: string;
+}
+
+/** One line about an endpoint, and the warnings for IT. */
+function endpointSummary(
+  status: RecordStatus,
+  words: EndpointWords,
+): { line: string; bad: boolean; warnings: string[] } {
+  if (status.problem) {
+    const where = status.base_url ? `${status.base_url}: ` : '';
+    return { line: `${where}${status.problem.message} ${words.blocked}`, bad: true, warnings: [] };
   }
-  if (!record.base_url) {
-    return { line: 'Not provisioned: patients are not verified against a record', bad: false, warnings: [] };
-  }
+  if (!status.base_url) return { line: words.unprovisioned, bad: false, warnings: [] };
   const warnings: string[] = [];
-  if (record.no_backup_pin) {
+  if (status.no_backup_pin) {
     warnings.push(
-      `Only ${record.pins} server key pinned, with no backup: when the hospital server's key changes, this phone cannot check patients. Tell IT.`,
+      `Only ${status.pins} server key pinned, with no backup: when the hospital server's key changes, ${words.keyChange}. Tell IT.`,
     );
   }
-  if (record.certificate?.expires_soon) {
-    warnings.push(`The hospital server's certificate expires on ${certificateDate(record.certificate.not_after)}: tell IT.`);
+  if (status.certificate?.expires_soon) {
+    warnings.push(`The hospital server's certificate expires on ${certificateDate(status.certificate.not_after)}: tell IT.`);
   }
-  return { line: record.base_url, bad: false, warnings };
+  return { line: status.base_url, bad: false, warnings };
+}
+
+/** What the Device screen says about the patient record endpoint: one line, and the warnings for IT. */
+export function recordSummary(record: RecordStatus): { line: string; bad: boolean; warnings: string[] } {
+  return endpointSummary(record, {
+    unprovisioned: 'Not provisioned: patients are not verified against a record',
+    blocked: 'No patient can be confirmed until this is fixed.',
+    keyChange: 'this phone cannot check patients',
+  });
+}
+
+/** What the Device screen says about the PACS photos are sent to (same shape as the record's). */
+export function pacsSummary(pacs: RecordStatus): { line: string; bad: boolean; warnings: string[] } {
+  return endpointSummary(pacs, {
+    unprovisioned: 'Not provisioned: photos stay on this phone until IT sets up the image server',
+    blocked: 'No photo can be sent until this is fixed; they stay on the phone.',
+    keyChange: 'this phone cannot send photos',
+  });
 }

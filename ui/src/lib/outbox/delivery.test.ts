@@ -17,6 +17,8 @@ const A = '11111111-1111-4111-8111-111111111111';
 const B = '22222222-2222-4222-8222-222222222222';
 const idle: OutboxStatus = {
   configured: true,
+  config_problem: null,
+  certificate: null,
   destination: 'https://pacs.example.nhs.uk/dicom-web',
   waiting: 2,
   held: 0,

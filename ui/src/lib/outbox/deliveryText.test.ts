@@ -25,6 +25,8 @@ const unreachable = { code: 'endpoint.unreachable', message: 'The hospital serve
 const queued = outboxPhoto('11111111-1111-4111-8111-111111111111');
 const status: OutboxStatus = {
   configured: true,
+  config_problem: null,
+  certificate: null,
   destination: 'https://pacs.example.nhs.uk/dicom-web',
   waiting: 2,
   held: 0,
@@ -165,6 +167,10 @@ describe('delivery as a whole', () => {
   it('says when no server is set up, when it is sending, and the last problem with the next retry', () => {
     expect(statusText({ ...status, configured: false, destination: null }, NOW)).toBe(
       'No hospital server set up on this phone — photos stay here until IT sets one up',
+    );
+    const invalid = { code: 'endpoint.config_invalid', message: 'This device\'s hospital server settings are invalid (spki_pins_sha256).' };
+    expect(statusText({ ...status, configured: false, config_problem: invalid }, NOW)).toBe(
+      `This phone's hospital server settings cannot be used, so photos stay here — tell IT: ${invalid.message}`,
     );
     expect(statusText({ ...status, active: true }, NOW)).toBe('Sending to the hospital now…');
     expect(statusText({ ...status, last_problem: unreachable, next_retry_at: NOW + 2 * MIN }, NOW)).toBe(

@@ -166,6 +166,9 @@ export function badge(status: OutboxStatus): { count: number; held: number; labe
 
 /** The Outbox's summary of delivery as a whole, in words; null when there is nothing to say. */
 export function statusText(status: OutboxStatus, now: number): string | null {
+  if (!status.configured && status.config_problem) {
+    return `This phone's hospital server settings cannot be used, so photos stay here — tell IT: ${status.config_problem.message}`;
+  }
   if (!status.configured) return 'No hospital server set up on this phone — photos stay here until IT sets one up';
   if (status.active) return 'Sending to the hospital now…';
   if (status.last_problem) return problemText(status.last_problem, status.next_retry_at, now);

@@ -4,9 +4,10 @@
 //! a few bytes claiming a 4 GiB element would make it allocate 4 GiB. This walk reads the file as
 //! dicom-rs will (File Meta group, then the data set in Explicit VR Little Endian) and refuses it
 //! unless every declared length fits in what is left of the file and of its enclosing item or
-//! sequence. It accepts a strict subset of well-formed files: known VRs only, undefined lengths
-//! only on sequences, items and encapsulated Pixel Data, delimiters with zero length, Basic Offset
-//! Tables a multiple of 4 bytes, sequences nested at most [`MAX_DEPTH`] deep, no trailing bytes.
+//! sequence. It accepts a strict subset of well-formed files: known VRs only; undefined lengths
+//! only on sequences, items and encapsulated Pixel Data; binary values (US, FD, AT...) a whole
+//! number of values long; delimiters of zero length; a Basic Offset Table of whole 32-bit words;
+//! sequences nested at most [`MAX_DEPTH`] deep; no trailing bytes.
 //! Whatever it accepts, dicom-rs then reads with allocations bounded by the input's size.
 
 use super::ReplyError;
@@ -23,9 +24,20 @@ const SHORT_VRS: [&[u8; 2]; 21] = [
     b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US",
 ];
 /// The other VRs dicom-rs knows: 2 reserved bytes, then a 32-bit length (PS3.5 Table 7.1-1).
-const LONG_VRS: [&[u8; 2]; 13] = [
+pub(super) const LONG_VRS: [&[u8; 2]; 13] = [
     b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV",
 ];
+
+/// The size of one value of a binary VR (PS3.5 Table 6.2-1), 1 for the others: a value's
+/// length must be a multiple of it.
+fn value_size(vr: &[u8; 2]) -> u32 {
+    match vr {
+        b"US" | b"SS" | b"OW" => 2,
+        b"AT" | b"UL" | b"SL" | b"FL" | b"OF" | b"OL" => 4,
+        b"FD" | b"OD" | b"SV" | b"UV" | b"OV" => 8,
+        _ => 1,
+    }
+}
 
 /// Transfer syntaxes whose pixel data is encapsulated and whose data set is Explicit VR Little
 /// Endian, not deflated (PS3.5 §A.4, PS3.6 Table A-1): still-image codecs only.
@@ -249,6 +261,11 @@ impl<'a> Walk<'a> {
                     self.pixel_data = PixelData::Encapsulated;
                 }
             } else {
+                // dicom-rs reads binary numbers as whole values and would lose its place in the
+                // file after a length that is not a whole number of them.
+                if len % value_size(&vr) != 0 {
+                    return Err(ReplyError::DicomDamaged);
+                }
                 self.take(len as usize, limit)?;
                 if pixel_data && depth == 0 {
                     self.pixel_data = PixelData::Native;

@@ -519,7 +519,7 @@ fn raw_file(transfer_syntax: &str, dataset: &[u8]) -> Vec<u8> {
 fn element(group: u16, elem: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
     let mut out = [group.to_le_bytes(), elem.to_le_bytes()].concat();
     out.extend_from_slice(vr);
-    if matches!(vr, b"OB" | b"OW" | b"SQ" | b"UN" | b"UT" | b"UC" | b"UR") {
+    if part10::LONG_VRS.contains(&vr) {
         out.extend_from_slice(&[0, 0]);
         out.extend_from_slice(&(value.len() as u32).to_le_bytes());
     } else {
@@ -745,6 +745,51 @@ fn a_claimed_length_beyond_the_file_is_refused_before_anything_is_allocated() {
         encapsulated_frame(&file).unwrap_err(),
         ReplyError::DicomDamaged
     );
+}
+
+#[test]
+fn binary_values_of_a_length_dicom_rs_would_misread_are_refused() {
+    let ts = uids::JPEG_BASELINE8_BIT;
+    let frame: &[u8] = b"\xFF\xD8\xFF\xD9";
+    for (vr, len) in [
+        (b"FD", 2usize),
+        (b"US", 3),
+        (b"UL", 6),
+        (b"AT", 2),
+        (b"OW", 1),
+        (b"OF", 2),
+        (b"UV", 4),
+    ] {
+        let dataset = [
+            element(0x0028, 0x0010, vr, &vec![0; len]),
+            pixel_sequence(&[], &[frame]),
+        ]
+        .concat();
+        assert_eq!(
+            part10::check(&raw_file(ts, &dataset)),
+            Err(ReplyError::DicomDamaged),
+            "{}",
+            String::from_utf8_lossy(vr)
+        );
+    }
+    let whole = [
+        element(0x0028, 0x0010, b"US", &16u16.to_le_bytes()),
+        element(0x0018, 0x1164, b"FD", &0.5f64.to_le_bytes()),
+        pixel_sequence(&[], &[frame]),
+    ]
+    .concat();
+    assert_eq!(*encapsulated_frame(&raw_file(ts, &whole)).unwrap(), frame);
+}
+
+/// Found by the `dicom_frame` fuzz target (its allocation check): Rows as FD with length 2.
+/// dicom-rs reads FD as whole 8-byte values, so it read 0 bytes for it, lost its place and took
+/// later bytes for an OB element of 1.5 MiB, allocated before reading. The check refuses it.
+#[test]
+fn fuzz_case_fd_of_length_2_is_refused_before_dicom_rs_reads_it() {
+    let input = include_bytes!("testdata/fd_length_2_misread.dcm");
+    assert_eq!(part10::check(input), Err(ReplyError::DicomDamaged));
+    assert_eq!(encapsulated_frame(input), Err(ReplyError::DicomDamaged));
+    fuzzing::dicom_frame(input);
 }
 
 #[test]
