@@ -44,6 +44,8 @@
 
 pub mod auth;
 pub mod consent;
+#[cfg(test)]
+mod crash_child;
 pub mod delivery;
 pub mod endpoint;
 mod error;

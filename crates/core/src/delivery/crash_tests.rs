@@ -12,9 +12,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +21,7 @@ use zeroize::Zeroizing;
 
 use super::orthanc_tests::{block_on, new_ward, server, shared, Server};
 use super::{uids, Courier, OutboxEvent, Pacs};
+use crate::crash_child::kill_at_random_moment;
 use crate::endpoint::EndpointConfig;
 use crate::patient::testing::Canned;
 use crate::review::{Label, Laterality};
@@ -385,47 +385,19 @@ struct Stats {
 }
 
 /// Kills one child at a random moment; returns what its log says.
-fn kill_one(exe: &Path, root: &Path, endpoint: &str, r: u64, stats: &mut Stats) -> ChildLog {
-    let mut child = Command::new(exe)
-        .args([
-            "delivery::crash_tests::crash_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, root)
-        .env(ENDPOINT_ENV, endpoint)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut err_text = String::new();
-    if r.is_multiple_of(6) {
-        // While it starts, opens the vault and recovers it.
-        std::thread::sleep(Duration::from_micros(r % 60_000));
-    } else {
-        let mut line = String::new();
-        while stderr.read_line(&mut line).unwrap() > 0 {
-            if line.contains(READY) {
-                break;
-            }
-            err_text.push_str(&line);
-            line.clear();
-        }
-        std::thread::sleep(Duration::from_micros(r % 400_000));
-    }
-    let _ = child.kill(); // SIGKILL
-    let status = child.wait().unwrap();
-    stderr.read_to_string(&mut err_text).unwrap();
+fn kill_one(root: &Path, endpoint: &str, r: u64, stats: &mut Stats) -> ChildLog {
+    // While it starts (opening the vault and recovering it), or a random moment after ready.
+    kill_at_random_moment(
+        "delivery::crash_tests::crash_child",
+        &[(CHILD_ENV, root), (ENDPOINT_ENV, Path::new(endpoint))],
+        READY,
+        r,
+        Duration::from_millis(60),
+        Duration::from_millis(400),
+    );
     stats.kills += 1;
     let log_path = root.join("log");
     let log = fs::read_to_string(&log_path).unwrap_or_default();
-    assert!(
-        status.code().is_none(),
-        "the child stopped by itself: {err_text}\n{log}"
-    );
     // A torn last line is ignored; the log starts afresh for the next child.
     let complete = log.rfind('\n').map_or(0, |i| i + 1);
     let mut ready = false;
@@ -469,7 +441,6 @@ fn delivery_survives_kills_at_random_points() {
     let dir = root.join("vault");
     let copy = root.join("check");
     let endpoint = s.ready["endpoint"].as_str().unwrap().to_owned();
-    let exe = std::env::current_exe().unwrap();
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
         rng ^= rng << 13;
@@ -493,7 +464,7 @@ fn delivery_survives_kills_at_random_points() {
         for _ in 0..1 + next() % 5 {
             let child = {
                 let _gate = shared();
-                kill_one(&exe, root, &endpoint, next(), &mut stats)
+                kill_one(root, &endpoint, next(), &mut stats)
             };
             // Recover a copy, so the next child recovers the original itself.
             let _ = fs::remove_dir_all(&copy);

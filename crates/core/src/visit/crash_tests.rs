@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
+
+use crate::crash_child::kill_at_random_moment;
 
 use super::testing::{self, jpeg, BAND};
 use super::{
@@ -621,7 +622,6 @@ fn crash_at_random_points_loses_no_acknowledged_photo() {
     let dir = root.join("vault");
     let check = root.join("check");
     let log_path = root.join("log");
-    let exe = std::env::current_exe().unwrap();
     let mut stats = CrashStats::default();
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
@@ -634,51 +634,18 @@ fn crash_at_random_points_loses_no_acknowledged_photo() {
     // Every photo the parent knows is there, as it expects it.
     let mut model: HashMap<PhotoId, Expect> = HashMap::new();
     while stats.kills < 200 {
-        let mut child = Command::new(&exe)
-            .args([
-                "visit::crash_tests::crash_child",
-                "--exact",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CRASH_ENV, root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut err_text = String::new();
-        let mut ready = false;
-        let r = next();
-        if r.is_multiple_of(6) {
-            // Anywhere from start-up on: opening the vault, recovery.
-            std::thread::sleep(Duration::from_micros(r % 40_000));
-        } else {
-            // Mid-loop: wait until it runs operations, then a random moment.
-            let mut line = String::new();
-            while stderr.read_line(&mut line).unwrap() > 0 {
-                if line.contains(READY) {
-                    ready = true;
-                    break;
-                }
-                err_text.push_str(&line);
-                line.clear();
-            }
-            std::thread::sleep(Duration::from_micros(r % 400_000));
-        }
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap();
-        stderr.read_to_string(&mut err_text).unwrap();
-        stats.kills += 1;
-        if !ready && !err_text.contains(READY) {
-            stats.kills_before_ready += 1;
-        }
-        assert!(
-            status.code().is_none(),
-            "the child stopped by itself after kill {}: {err_text}",
-            stats.kills
+        // Anywhere from start-up on (opening the vault, recovery), or a random moment once it
+        // runs operations.
+        let killed = kill_at_random_moment(
+            "visit::crash_tests::crash_child",
+            &[(CRASH_ENV, root)],
+            READY,
+            next(),
+            Duration::from_millis(40),
+            Duration::from_millis(400),
         );
+        stats.kills += 1;
+        stats.kills_before_ready += usize::from(!killed.ready);
 
         // What the child did: acknowledged operations, and the one in flight (a `try` with no
         // `ok`; a torn last line is ignored and cut off so the next child starts a fresh line).

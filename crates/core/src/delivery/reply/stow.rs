@@ -131,15 +131,14 @@ fn read_failed(item: &Map<String, Value>) -> Result<(String, u16), ReplyError> {
     Ok((uid, reason.unwrap_or(PROCESSING_FAILURE)))
 }
 
+/// One attribute of a data set: its tag, and its value as a JSON object.
+type Attribute<'a> = (
+    Result<u32, ReplyError>,
+    Result<&'a Map<String, Value>, ReplyError>,
+);
+
 /// A data set's attributes: each key read as a tag, each value required to be a JSON object.
-fn attributes(
-    dataset: &Map<String, Value>,
-) -> impl Iterator<
-    Item = (
-        Result<u32, ReplyError>,
-        Result<&Map<String, Value>, ReplyError>,
-    ),
-> {
+fn attributes(dataset: &Map<String, Value>) -> impl Iterator<Item = Attribute<'_>> {
     dataset
         .iter()
         .map(|(key, value)| (tag(key), value.as_object().ok_or(ReplyError::NotDicomJson)))
@@ -179,9 +178,7 @@ fn items(
 fn first_uid(attribute: &Map<String, Value>) -> Result<String, ReplyError> {
     match values(attribute)?.first() {
         None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(uid)) => Ok(uid
-            .trim_end_matches(|c: char| c == '\0' || c == ' ')
-            .to_owned()),
+        Some(Value::String(uid)) => Ok(uid.trim_end_matches(['\0', ' ']).to_owned()),
         Some(_) => Err(ReplyError::NotDicomJson),
     }
 }
