@@ -9,7 +9,6 @@ import {
   startApp,
   quitApp,
   unlockWithPin,
-  openMockCamera,
   labelHeelLeft,
   failureEvidence,
   visible,
@@ -22,6 +21,8 @@ import {
   wristband,
   startFhirServer,
   startPacsServer,
+  recordVerbalConsentInUi,
+  shootAndReview,
 } from './support.mjs';
 
 const NHS = '9434765919';
@@ -52,17 +53,9 @@ test('a queued photo is delivered to Orthanc, verified, shredded here and shown 
     await tap(driver, 'patient-confirm');
     await visible(driver, 'screen-consent');
     assert.equal((await invoke(driver, 'patient_current')).ok?.status, 'verified');
-    await tap(driver, 'consent-how-verbal');
-    await type(driver, 'consent-witness', 'Nurse Bo Smith');
-    await tap(driver, 'consent-record-verbal');
-    await visible(driver, 'screen-capture');
+    await recordVerbalConsentInUi(driver);
 
-    await openMockCamera(driver);
-    await tap(driver, 'camera-shutter');
-    await waitText(driver, 'capture-status', /Photo kept/);
-    await tap(driver, 'go-review');
-    await visible(driver, 'screen-review');
-    const [photo] = (await invoke(driver, 'photos_list')).ok;
+    const [photo] = await shootAndReview(driver);
     assert.ok(photo, 'no photo listed');
     await labelHeelLeft(driver, photo.id);
 

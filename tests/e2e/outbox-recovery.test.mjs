@@ -10,7 +10,6 @@ import {
   killApp,
   quitApp,
   unlockWithPin,
-  openMockCamera,
   labelHeelLeft,
   failureEvidence,
   visible,
@@ -22,6 +21,8 @@ import {
   text,
   waitText,
   wristband,
+  recordVerbalConsentInUi,
+  shootAndReview,
 } from './support.mjs';
 
 const NHS = '9434765919';
@@ -51,17 +52,9 @@ test('a queued photo survives a hard kill and is listed and withdrawn from the O
     assert.equal((await invoke(driver, 'patient_current')).ok?.source, 'band_text');
 
     // Verbal consent before a witness, recorded by the clinician.
-    await tap(driver, 'consent-how-verbal');
-    await type(driver, 'consent-witness', 'Nurse Bo Smith');
-    await tap(driver, 'consent-record-verbal');
-    await visible(driver, 'screen-capture');
+    await recordVerbalConsentInUi(driver);
 
-    await openMockCamera(driver);
-    await tap(driver, 'camera-shutter');
-    await waitText(driver, 'capture-status', /Photo kept/);
-    await tap(driver, 'go-review');
-    await visible(driver, 'screen-review');
-    const listed = (await invoke(driver, 'photos_list')).ok;
+    const listed = await shootAndReview(driver);
     assert.equal(listed?.length, 1, JSON.stringify(listed));
     photo = listed[0];
     assert.match(photo.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);

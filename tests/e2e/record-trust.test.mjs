@@ -14,7 +14,6 @@ import {
   killApp,
   quitApp,
   unlockWithPin,
-  openMockCamera,
   labelHeelLeft,
   failureEvidence,
   visible,
@@ -30,6 +29,8 @@ import {
   recordConsent,
   endVisit,
   CLINICIAN_NAME,
+  recordVerbalConsentInUi,
+  shootAndReview,
 } from './support.mjs';
 
 /** Seed patient O'Brien, Siobhan, 1975-03-02: this band's given name and date of birth differ. */
@@ -174,16 +175,8 @@ test('an override of a missing record is recorded, confirmed and sealed into the
     assert.equal(current.override?.by, CLINICIAN_NAME);
     assert.equal(current.override?.reason, 'new_admission_not_registered');
 
-    await tap(driver, 'consent-how-verbal');
-    await type(driver, 'consent-witness', 'Nurse Bo Smith');
-    await tap(driver, 'consent-record-verbal');
-    await visible(driver, 'screen-capture');
-    await openMockCamera(driver);
-    await tap(driver, 'camera-shutter');
-    await waitText(driver, 'capture-status', /Photo kept/);
-    await tap(driver, 'go-review');
-    await visible(driver, 'screen-review');
-    const listed = (await invoke(driver, 'photos_list')).ok;
+    await recordVerbalConsentInUi(driver);
+    const listed = await shootAndReview(driver);
     assert.equal(listed?.length, 1, JSON.stringify(listed));
     photo = listed[0];
     assert.equal(photo.patient.overridden, true, JSON.stringify(photo.patient));
@@ -264,12 +257,7 @@ test('a reset at confirmation cannot deliver a mismatch: the re-check holds the 
     await tap(driver, 'lock-button');
     await tap(driver, 'unlock-development');
     await visible(driver, 'screen-capture');
-    await openMockCamera(driver);
-    await tap(driver, 'camera-shutter');
-    await waitText(driver, 'capture-status', /Photo kept/);
-    await tap(driver, 'go-review');
-    await visible(driver, 'screen-review');
-    [photo] = (await invoke(driver, 'photos_list')).ok;
+    [photo] = await shootAndReview(driver);
     assert.equal(photo.identity.gate, 'needs_recheck', JSON.stringify(photo.identity));
     await labelHeelLeft(driver, photo.id);
     await tap(driver, 'queue');

@@ -296,6 +296,26 @@ export async function labelHeelLeft(driver, id) {
   await waitText(driver, `site-${id}`, /Heel/);
 }
 
+/** On the Consent screen: the clinician records verbal consent before a witness, through the UI,
+ * and the app moves on to Capture. */
+export async function recordVerbalConsentInUi(driver, witness = 'Nurse Bo Smith') {
+  await tap(driver, 'consent-how-verbal');
+  await type(driver, 'consent-witness', witness);
+  await tap(driver, 'consent-record-verbal');
+  await visible(driver, 'screen-capture');
+}
+
+/** On the Capture screen: one photo with the mock camera, then Review; returns core's list of the
+ * visit's photos (the app must run with `--dev-mock-camera`). */
+export async function shootAndReview(driver) {
+  await openMockCamera(driver);
+  await tap(driver, 'camera-shutter');
+  await waitText(driver, 'capture-status', /Photo kept/);
+  await tap(driver, 'go-review');
+  await visible(driver, 'screen-review');
+  return (await invoke(driver, 'photos_list')).ok;
+}
+
 /** Ends the visit open in the app, if any. The open visit is sealed in the vault and resumed at the
  * next start, and the vault persists between the tests of one run: a test that leaves a visit
  * open would hand it to the next test. Photos not yet queued are deleted; queued ones stay in the

@@ -46,9 +46,9 @@ pub mod fuzzing {
         MAX_ITEMS,
     };
 
-    /// Reads `data` as a STOW-RS reply. Never panics; anything accepted is bounded by the input:
-    /// no more stored or failed entries than [`MAX_ITEMS`] each, every UID no longer than the input,
-    /// and parsing again gives the same answer.
+    /// Reads `data` as a STOW-RS reply. Never panics; anything accepted is bounded by the input
+    /// (no more than [`MAX_ITEMS`] entries per sequence, no UID longer than the input), parsing
+    /// again gives the same answer, and so does parsing the reply written back plainly.
     pub fn stow_reply(data: &[u8]) {
         if let Ok(reply) = parse_stow_reply(data) {
             assert!(reply.stored.len() <= MAX_ITEMS, "too many stored UIDs");
@@ -66,10 +66,41 @@ pub mod fuzzing {
                 assert!(uid.len() <= data.len(), "a UID longer than the reply");
             }
             assert!(
-                parse_stow_reply(data) == Ok(reply),
+                parse_stow_reply(data) == Ok(reply.clone()),
                 "parsing is not deterministic"
             );
+            // What was read, written back as a plain reply (every failure in the Failed SOP
+            // Sequence, every warning at the top level), reads back the same.
+            if reply.failed.len() <= MAX_ITEMS {
+                let canonical = canonical_stow_reply(&reply);
+                assert!(
+                    parse_stow_reply(canonical.as_bytes()) == Ok(reply),
+                    "a reply written back reads differently"
+                );
+            }
         }
+    }
+
+    /// `reply` as a plain DICOM JSON STOW-RS reply.
+    pub fn canonical_stow_reply(reply: &super::StowReply) -> String {
+        use serde_json::json;
+        let uid = |uid: &str| json!({"vr": "UI", "Value": [uid]});
+        let stored: Vec<_> = reply
+            .stored
+            .iter()
+            .map(|u| json!({"00081155": uid(u)}))
+            .collect();
+        let failed: Vec<_> = reply
+            .failed
+            .iter()
+            .map(|(u, reason)| json!({"00081155": uid(u), "00081197": {"vr": "US", "Value": [reason]}}))
+            .collect();
+        json!({
+            "00081196": {"vr": "US", "Value": reply.warnings},
+            "00081198": {"vr": "SQ", "Value": failed},
+            "00081199": {"vr": "SQ", "Value": stored},
+        })
+        .to_string()
     }
 
     /// The first line of `data` (up to `\n`) is a Content-Type, the rest a body. The parts must

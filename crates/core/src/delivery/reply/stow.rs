@@ -52,7 +52,7 @@ pub struct StowReply {
 ///
 /// Refused: a body over [`MAX_STOW_REPLY_BYTES`] ([`ReplyError::TooLarge`]), anything that is
 /// not JSON or is nested deeper than 128 levels ([`ReplyError::NotJson`]), JSON that is not one
-/// DICOM JSON data set ([`ReplyError::NotDicomJson`]), a status code that is not 0..=65535
+/// DICOM JSON data set, or names a tag twice in different case ([`ReplyError::NotDicomJson`]), a status code that is not 0..=65535
 /// ([`ReplyError::BadStatusCode`]), a sequence of more than [`MAX_ITEMS`] items
 /// ([`ReplyError::TooManyItems`]).
 pub fn parse_stow_reply(body: &[u8]) -> Result<StowReply, ReplyError> {
@@ -78,6 +78,7 @@ pub fn parse_stow_reply(body: &[u8]) -> Result<StowReply, ReplyError> {
         _ => return Err(ReplyError::NotDicomJson),
     };
     let mut reply = StowReply::default();
+    check_distinct(dataset)?;
     for (tag, attribute) in attributes(dataset) {
         let (tag, attribute) = (tag?, attribute?);
         match tag {
@@ -100,6 +101,7 @@ pub fn parse_stow_reply(body: &[u8]) -> Result<StowReply, ReplyError> {
 
 /// One Referenced SOP Sequence item: its SOP Instance UID and any Warning Reason.
 fn read_referenced(item: &Map<String, Value>, reply: &mut StowReply) -> Result<(), ReplyError> {
+    check_distinct(item)?;
     let mut uid = String::new();
     for (tag, attribute) in attributes(item) {
         match (tag?, attribute?) {
@@ -115,6 +117,7 @@ fn read_referenced(item: &Map<String, Value>, reply: &mut StowReply) -> Result<(
 /// One Failed SOP Sequence (or Other Failures Sequence) item: its SOP Instance UID and Failure
 /// Reason.
 fn read_failed(item: &Map<String, Value>) -> Result<(String, u16), ReplyError> {
+    check_distinct(item)?;
     let mut uid = String::new();
     let mut reason = None;
     for (tag, attribute) in attributes(item) {
@@ -142,6 +145,20 @@ fn attributes(dataset: &Map<String, Value>) -> impl Iterator<Item = Attribute<'_
     dataset
         .iter()
         .map(|(key, value)| (tag(key), value.as_object().ok_or(ReplyError::NotDicomJson)))
+}
+
+/// Refuses a data set naming one tag twice (`"0008119A"` and `"0008119a"`): JSON keeps both, but a
+/// data set holds each attribute once.
+fn check_distinct(dataset: &Map<String, Value>) -> Result<(), ReplyError> {
+    let mut tags = dataset
+        .keys()
+        .map(|k| tag(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    tags.sort_unstable();
+    if tags.windows(2).any(|w| w[0] == w[1]) {
+        return Err(ReplyError::NotDicomJson);
+    }
+    Ok(())
 }
 
 /// A DICOM JSON tag key: exactly 8 hex digits, either case.

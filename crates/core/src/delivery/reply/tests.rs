@@ -168,6 +168,30 @@ fn what_is_not_one_dicom_json_dataset_is_refused() {
 }
 
 #[test]
+fn a_tag_named_twice_is_refused() {
+    let body =
+        r#"{"0008119A": {"vr": "SQ", "Value": [{}]}, "0008119a": {"vr": "SQ", "Value": [{}]}}"#;
+    assert_eq!(
+        parse_stow_reply(body.as_bytes()),
+        Err(ReplyError::NotDicomJson)
+    );
+    let item = r#"{"00081199": {"vr": "SQ", "Value": [{"0008119A": {}, "0008119a": {}}]}}"#;
+    assert_eq!(
+        parse_stow_reply(item.as_bytes()),
+        Err(ReplyError::NotDicomJson)
+    );
+}
+
+#[test]
+fn a_reply_written_back_reads_the_same() {
+    for body in [orthanc_ok(), accepted_with_failure()] {
+        let reply = parse_stow_reply(body.as_bytes()).unwrap();
+        let canonical = fuzzing::canonical_stow_reply(&reply);
+        assert_eq!(parse_stow_reply(canonical.as_bytes()), Ok(reply));
+    }
+}
+
+#[test]
 fn status_codes_outside_u16_are_refused() {
     for value in ["70000", "-1", "\"0xA700\"", "\"\"", "1.5", "true", "[1]"] {
         let body = format!(r#"{{"00081196": {{"vr": "US", "Value": [{value}]}}}}"#);
