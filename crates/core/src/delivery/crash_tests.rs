@@ -43,7 +43,7 @@ const MIN_KILLS: usize = 60;
 /// And more while time allows, up to this many.
 const MAX_KILLS: usize = 200;
 /// No new round starts after this, once `MIN_KILLS` is reached.
-const BUDGET: Duration = Duration::from_secs(100);
+const BUDGET: Duration = Duration::from_secs(45);
 
 /// Whole lines appended to the child's log (no fsync: only the process is killed).
 struct Log(Mutex<fs::File>);

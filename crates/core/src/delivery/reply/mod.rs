@@ -93,7 +93,10 @@ pub mod fuzzing {
         let failed: Vec<_> = reply
             .failed
             .iter()
-            .map(|(u, reason)| json!({"00081155": uid(u), "00081197": {"vr": "US", "Value": [reason]}}))
+            .map(|(u, reason)| {
+                let reason = json!({"vr": "US", "Value": [reason]});
+                json!({"00081155": uid(u), "00081197": reason})
+            })
             .collect();
         json!({
             "00081196": {"vr": "US", "Value": reply.warnings},

@@ -263,7 +263,7 @@ impl<'a> Walk<'a> {
             } else {
                 // dicom-rs reads binary numbers as whole values and would lose its place in the
                 // file after a length that is not a whole number of them.
-                if len % value_size(&vr) != 0 {
+                if !len.is_multiple_of(value_size(&vr)) {
                     return Err(ReplyError::DicomDamaged);
                 }
                 self.take(len as usize, limit)?;
@@ -312,7 +312,7 @@ impl<'a> Walk<'a> {
             match tag {
                 (0xFFFE, 0xE000) if len != UNDEFINED => {
                     // dicom-rs reads the offset table as whole 32-bit words.
-                    if offset_table && len % 4 != 0 {
+                    if offset_table && !len.is_multiple_of(4) {
                         return Err(ReplyError::DicomDamaged);
                     }
                     offset_table = false;
