@@ -83,6 +83,9 @@ pub struct DrainReport {
     pub held: usize,
     /// Photos that failed and wait to be tried again.
     pub waiting: usize,
+    /// Photos due but not tried: no longer due when their turn came, or left when a problem every
+    /// photo would meet stopped the drain.
+    pub not_tried: usize,
     /// A problem every photo would meet, which stopped the drain.
     pub server_problem: Option<Problem>,
     /// When the courier will try again, if anything waits.
@@ -253,7 +256,7 @@ impl Courier {
                 Done::Unverified => report.unverified += 1,
                 Done::Held => report.held += 1,
                 Done::Waiting => report.waiting += 1,
-                Done::Skipped => {}
+                Done::Skipped => report.not_tried += 1,
             }
         }
         let (until, problem) = self.paused();
@@ -263,6 +266,12 @@ impl Courier {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        if stop.load(Ordering::Relaxed) && until.is_none() && report.not_tried > 0 {
+            // A problem stopped the drain, then a photo already in flight got through and lifted
+            // the pause: the server answers again, so the photos left behind go at once rather
+            // than at the failed photo's retry time.
+            report.next_at = Some(Timestamp::now().plus(Duration::from_secs(1)));
+        }
         Ok(report)
     }
 
