@@ -197,11 +197,13 @@ fn a_manifest_round_trips_and_other_versions_and_kinds_are_refused() {
     assert!(decode::<PhotoManifest>(&bytes).unwrap() == manifest);
 
     let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    value["version"] = 3.into();
+    value["version"] = (MANIFEST_VERSION + 1).into();
     let newer = serde_json::to_vec(&value).unwrap();
     assert_eq!(
         decode::<PhotoManifest>(&newer).unwrap_err(),
-        VisitError::ManifestVersion { version: 3 }
+        VisitError::ManifestVersion {
+            version: MANIFEST_VERSION + 1
+        }
     );
     assert!(matches!(
         decode::<VisitRecord>(&bytes).unwrap_err(),
@@ -218,7 +220,8 @@ fn a_manifest_round_trips_and_other_versions_and_kinds_are_refused() {
 
 #[test]
 fn a_manifest_written_by_version_1_still_reads() {
-    // A version-1 record (as the previous release sealed it) reads as version 2 with nothing due.
+    // A version-1 record (as an older release sealed it) reads as the current version with
+    // nothing due and nothing sent.
     let f = fixture();
     consented(&f);
     f.ward.capture(&jpeg(), Purpose::Care).unwrap();
@@ -233,10 +236,11 @@ fn a_manifest_written_by_version_1_still_reads() {
     let raw = vault.unseal(item).unwrap();
     let mut value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(value["format"], "wardcam.photo-manifest");
-    assert_eq!(value["version"], 2);
+    assert_eq!(value["version"], MANIFEST_VERSION);
     let current = decode::<PhotoManifest>(&raw).unwrap();
-    // Version 1's shape: no re-check or hold fields in the identity.
+    // Version 1's shape: no re-check or hold fields in the identity, no delivery record.
     value["version"] = 1.into();
+    assert!(value["body"].as_object_mut().unwrap().remove("delivery").is_some());
     let patient = value["body"]["patient"].as_object_mut().unwrap();
     for field in ["recheck_due", "recheck", "hold"] {
         assert!(patient.remove(field).is_some(), "{field} is written");
