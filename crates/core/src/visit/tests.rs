@@ -240,7 +240,11 @@ fn a_manifest_written_by_version_1_still_reads() {
     let current = decode::<PhotoManifest>(&raw).unwrap();
     // Version 1's shape: no re-check or hold fields in the identity, no delivery record.
     value["version"] = 1.into();
-    assert!(value["body"].as_object_mut().unwrap().remove("delivery").is_some());
+    assert!(value["body"]
+        .as_object_mut()
+        .unwrap()
+        .remove("delivery")
+        .is_some());
     let patient = value["body"]["patient"].as_object_mut().unwrap();
     for field in ["recheck_due", "recheck", "hold"] {
         assert!(patient.remove(field).is_some(), "{field} is written");
