@@ -518,20 +518,7 @@ fn dcmdump_reads_the_file_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("photo.dcm");
     std::fs::write(&path, &file).unwrap();
-    let out = std::process::Command::new(dcmdump)
-        .args(["-dc", "+E"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    for bad in ["Warning", "Error", "W: ", "E: "] {
-        assert!(!text.contains(bad), "{bad}: {text}");
-    }
+    let text = dcmdump_clean(dcmdump, &path);
     assert!(text.contains("VLPhotographicImageStorage"), "{text}");
 
     // And dcmtk's own JPEG decoder takes the encapsulated photo: 64 x 48 x 3 samples out.
@@ -1138,20 +1125,7 @@ fn dcmtk_decodes_a_reencoded_photo_upright() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("photo.dcm");
     std::fs::write(&path, &built.part10).unwrap();
-    let out = std::process::Command::new(dcmdump)
-        .args(["-dc", "+E"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    for bad in ["Warning", "Error", "W: ", "E: "] {
-        assert!(!text.contains(bad), "{bad}: {text}");
-    }
+    let text = dcmdump_clean(dcmdump, &path);
     assert!(text.contains("DERIVED\\PRIMARY"), "{text}");
 
     let decoded = dir.path().join("decoded.dcm");
@@ -1168,4 +1142,23 @@ fn dcmtk_decodes_a_reencoded_photo_upright() {
     );
     let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
     assert_eq!(pixels.len(), 64 * 32 * 3);
+}
+
+/// `dcmdump -dc +E` of `path`: asserts it succeeds with no warning or error, and returns its output.
+fn dcmdump_clean(dcmdump: &std::path::Path, path: &std::path::Path) -> String {
+    let out = std::process::Command::new(dcmdump)
+        .args(["-dc", "+E"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    for bad in ["Warning", "Error", "W: ", "E: "] {
+        assert!(!text.contains(bad), "{bad}: {text}");
+    }
+    text
 }
