@@ -437,6 +437,26 @@ function running(pid) {
   }
 }
 
+/** Waits (up to 15 s) until no copy of the app binary (WARDCAM_APP) and no WebKit helper process
+ * runs any more: WebKit's processes still write their storage files for a moment after a session
+ * ends, so a scan of the disk before then races them. */
+export async function appsStopped() {
+  const binary = realpathSync(application);
+  const alive = () =>
+    readdirSync('/proc').filter((pid) => {
+      if (!/^\d+$/.test(pid) || !running(Number(pid))) return false;
+      try {
+        const exe = realpathSync(`/proc/${pid}/exe`);
+        return exe === binary || /\/WebKit(Network|Web)Process$/.test(exe);
+      } catch {
+        return false;
+      }
+    });
+  for (let i = 0; i < 150 && alive().length > 0; i++) await sleep(100);
+  const left = alive();
+  if (left.length > 0) throw new Error(`app processes still running 15 s after the session ended: ${left.join(', ')}`);
+}
+
 /** The pid of the app binary (WARDCAM_APP) running under the private driver `server`. */
 export function appPid(server) {
   const binary = realpathSync(application);
