@@ -575,6 +575,15 @@ fn frame_of(built: &Built) -> Vec<u8> {
     if built.frame_len % 2 == 1 {
         assert_eq!(fragment.last(), Some(&0));
     }
+    // Where the builder says the frame is, a reader finds exactly it.
+    assert_eq!(
+        &built.part10[built.frame.clone()],
+        &fragment[..built.frame_len]
+    );
+    assert_eq!(
+        &*crate::delivery::reply::encapsulated_frame(&built.part10).unwrap(),
+        &fragment[..]
+    );
     fragment[..built.frame_len].to_vec()
 }
 

@@ -163,9 +163,12 @@ impl Index {
         Ok(())
     }
 
-    /// Inserts an item row (committed, and durable, when this returns).
-    pub fn insert(&mut self, r: &Row) -> Result<(), VaultError> {
-        self.conn.execute(
+    /// Inserts an item row and deletes the rows `retire` (their wrapped keys with them; zeroed in
+    /// the page by `secure_delete`) in one transaction, committed and durable when this returns.
+    /// Returns how many of `retire` still held a key.
+    pub fn insert_retiring(&mut self, r: &Row, retire: &[ItemId]) -> Result<usize, VaultError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO items (id, kind, created_at, state, size, wrapped_key, patient)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -178,7 +181,17 @@ impl Index {
                 r.patient
             ],
         )?;
-        Ok(())
+        let mut live = 0;
+        for id in retire {
+            live += tx.execute(
+                "DELETE FROM items WHERE id = ?1 AND wrapped_key IS NOT NULL",
+                [id.0.as_slice()],
+            )?;
+            // A row already shredded (a crash mid-delete) goes too.
+            tx.execute("DELETE FROM items WHERE id = ?1", [id.0.as_slice()])?;
+        }
+        tx.commit()?;
+        Ok(live)
     }
 
     /// The row for `id`, shredded or not.

@@ -50,7 +50,7 @@ pub use format::ItemId;
 pub use keys::KeyId;
 pub use keystore::{KeyStore, KeyringKeyStore, KEYRING_SERVICE};
 pub use model::{ItemKind, ItemMeta, ItemState, PatientFields, SweepReport, Timestamp};
-pub use store::Vault;
+pub use store::{Replaced, Scrub, Vault};
 
 /// Raw key material: the master key a [`KeyStore`] keeps and the per-item data keys. Only keystore
 /// implementations, test vectors and benchmarks need these; everything else goes through the

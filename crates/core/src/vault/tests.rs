@@ -902,6 +902,78 @@ fn no_plaintext_or_patient_identifier_reaches_the_disk() {
 
 #[test]
 fn after_delete_no_key_ciphertext_or_plaintext_remains() {
+    shred_leaves_nothing(|vault, gone| vault.delete(gone).unwrap());
+}
+
+#[test]
+fn after_a_scrubbed_replace_no_key_ciphertext_or_plaintext_remains() {
+    shred_leaves_nothing(|vault, gone| {
+        let done = vault
+            .seal_replacing(
+                ItemKind::Receipt,
+                b"receipt",
+                None,
+                Timestamp(2),
+                &[gone],
+                Scrub::Now,
+            )
+            .unwrap();
+        assert_eq!(done.live, 1);
+        assert!(!done.scrub_pending);
+        assert_eq!(&vault.unseal(done.id).unwrap()[..], b"receipt");
+    });
+}
+
+#[test]
+fn a_replace_retires_in_one_commit_and_a_later_scrub_clears_the_log() {
+    let (_tmp, _keys, vault) = new_vault();
+    let dir = vault.dir().to_path_buf();
+    let first = vault
+        .seal(ItemKind::Manifest, b"revision 1", None, Timestamp(1))
+        .unwrap();
+    let wrapped = vault.live_row(first).unwrap().0.wrapped_key.unwrap();
+    let second = vault
+        .seal_replacing(
+            ItemKind::Manifest,
+            b"revision 2",
+            None,
+            Timestamp(2),
+            &[first],
+            Scrub::Later,
+        )
+        .unwrap();
+    assert_eq!(second.live, 1);
+    assert!(matches!(vault.unseal(first), Err(VaultError::NotFound)));
+    assert!(!dir.join("blobs").join(format!("{first}.wcv")).exists());
+    assert_eq!(&vault.unseal(second.id).unwrap()[..], b"revision 2");
+    // Retiring what is already gone counts nothing and still commits the new item.
+    let third = vault
+        .seal_replacing(
+            ItemKind::Manifest,
+            b"revision 3",
+            None,
+            Timestamp(3),
+            &[first, second.id],
+            Scrub::Now,
+        )
+        .unwrap();
+    assert_eq!(third.live, 1);
+    assert_eq!(
+        vault
+            .list()
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        vec![third.id]
+    );
+    // The scrub took the first revision's key out of the log too.
+    assert_eq!(files_containing(&dir, &wrapped), Vec::<PathBuf>::new());
+}
+
+/// Seals a marked item beside one kept, destroys it with `shred`, and checks that no key,
+/// ciphertext, patient field or plaintext of it is left anywhere in the vault's folder.
+fn shred_leaves_nothing(shred: impl Fn(&Vault, ItemId)) {
     let (_tmp, _keys, vault) = new_vault();
     let dir = vault.dir().to_path_buf();
     let fields = PatientFields {
@@ -927,7 +999,7 @@ fn after_delete_no_key_ciphertext_or_plaintext_remains() {
     assert!(!files_containing(&dir, &sealed_fields).is_empty());
     assert!(!files_containing(&dir, &blob_sample).is_empty());
 
-    vault.delete(gone).unwrap();
+    shred(&vault, gone);
     let check = |when: &str| {
         for (what, needle) in [
             ("data key", &key_bytes[..]),
@@ -1073,6 +1145,28 @@ fn crash_child() {
             _ => (x >> 8) as usize % 700_000,
         };
         let seed = x >> 4;
+        if x % 5 == 1 && !live.is_empty() {
+            // A record replaced by its next revision in one commit.
+            let old = live.remove((x % live.len() as u64) as usize);
+            log.write_all(format!("begin {old} {seed} {len}\n").as_bytes())
+                .unwrap();
+            let scrub = if x % 2 == 0 { Scrub::Now } else { Scrub::Later };
+            let done = vault
+                .seal_replacing(
+                    ItemKind::Manifest,
+                    &pattern(seed, len),
+                    None,
+                    Timestamp(1),
+                    &[old],
+                    scrub,
+                )
+                .unwrap();
+            assert_eq!(done.live, 1);
+            log.write_all(format!("repl {} {seed} {len}\n", done.id).as_bytes())
+                .unwrap();
+            live.push(done.id);
+            continue;
+        }
         let id = vault
             .seal(ItemKind::Photo, &pattern(seed, len), None, Timestamp(1))
             .unwrap();
@@ -1089,6 +1183,9 @@ struct CrashStats {
     orphans_swept: usize,
     deletions_finished: usize,
     acknowledged: usize,
+    replaced: usize,
+    replaces_cut_before_commit: usize,
+    replaces_cut_after_commit: usize,
 }
 
 #[test]
@@ -1113,6 +1210,8 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
     // id -> (seed, len) of every acknowledged item; ids whose delete began.
     let mut acked: HashMap<ItemId, (u64, usize)> = HashMap::new();
     let mut delete_started: HashSet<ItemId> = HashSet::new();
+    // A replace begun and not acknowledged when the child died: (old, seed, len).
+    let mut replacing: Option<(ItemId, u64, usize)> = None;
     let mut log_read = 0usize;
     while stats.kills < 200 {
         let mut child = Command::new(&exe)
@@ -1153,9 +1252,17 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
             let parts: Vec<&str> = line.split(' ').collect();
             let id: ItemId = parts[1].parse().unwrap();
             match parts[0] {
-                "seal" => {
+                "seal" | "repl" => {
                     acked.insert(id, (parts[2].parse().unwrap(), parts[3].parse().unwrap()));
                     stats.acknowledged += 1;
+                    if parts[0] == "repl" {
+                        stats.replaced += 1;
+                        replacing = None;
+                    }
+                }
+                "begin" => {
+                    delete_started.insert(id);
+                    replacing = Some((id, parts[2].parse().unwrap(), parts[3].parse().unwrap()));
                 }
                 _ => {
                     delete_started.insert(id);
@@ -1202,6 +1309,28 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
                 );
             }
         }
+        // A replace cut short left the old revision or the new one: never both, never neither.
+        if let Some((old, seed, len)) = replacing.take() {
+            let old_there = vault.unseal(old).is_ok();
+            let expected = pattern(seed, len);
+            let new_there = rows
+                .iter()
+                .filter(|id| !acked.contains_key(id) && **id != old)
+                .filter(|id| vault.unseal(**id).is_ok_and(|d| d[..] == expected[..]))
+                .count();
+            assert_eq!(
+                usize::from(old_there) + new_there,
+                1,
+                "a replace cut by kill {} left {} old and {new_there} new",
+                stats.kills,
+                usize::from(old_there)
+            );
+            if old_there {
+                stats.replaces_cut_before_commit += 1;
+            } else {
+                stats.replaces_cut_after_commit += 1;
+            }
+        }
         // Every acknowledged item not being deleted opens, intact; one being deleted is either
         // wholly there or wholly gone.
         acked.retain(|id, (seed, len)| {
@@ -1218,12 +1347,16 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
     }
     eprintln!(
         "crash test: {} kills, {} acknowledged seals, {} temp files and {} orphan blobs found, \
-         {} interrupted deletions finished, {:.1} s",
+         {} interrupted deletions finished, {} replaces ({} cut before their commit, {} after), \
+         {:.1} s",
         stats.kills,
         stats.acknowledged,
         stats.temp_files_seen,
         stats.orphans_swept,
         stats.deletions_finished,
+        stats.replaced,
+        stats.replaces_cut_before_commit,
+        stats.replaces_cut_after_commit,
         started.elapsed().as_secs_f64()
     );
     // The kills must have landed inside seals, or the test proves nothing.
@@ -1241,5 +1374,11 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
         stats.orphans_swept >= 10,
         "only {} kills before commit",
         stats.orphans_swept
+    );
+    assert!(stats.replaced >= 10, "only {} replaces", stats.replaced);
+    assert!(
+        stats.replaces_cut_before_commit + stats.replaces_cut_after_commit >= 5,
+        "only {} kills inside a replace",
+        stats.replaces_cut_before_commit + stats.replaces_cut_after_commit
     );
 }

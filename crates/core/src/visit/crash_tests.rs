@@ -820,13 +820,15 @@ fn crash_at_random_points_loses_no_acknowledged_photo() {
         started.elapsed().as_secs_f64()
     );
     // The kills must have landed inside operations, or the test proves nothing. (Two runs on a
-    // loaded 2-core machine gave 83 captures, 163 kills mid-operation with 51 landed, 10
-    // recoveries with stale revisions, 18 finishing withdrawals, 39 shredding leftovers and 36
-    // kills before the child was ready; the floors are about a third of that.)
+    // loaded 2-core machine gave 83 captures, 163 kills mid-operation with 51 landed, 18
+    // finishing withdrawals, 39 shredding leftovers and 36 kills before the child was ready; the
+    // floors are about a third of that.)
     assert!(stats.acknowledged_captures >= 30, "{stats_line}");
     assert!(stats.kills_mid_operation >= 100, "{stats_line}");
     assert!(stats.in_flight_landed >= 15, "{stats_line}");
-    assert!(stats.recoveries_with_stale_revisions >= 3, "{stats_line}");
+    // A record's next revision retires the old one in the same commit, so a kill can never leave
+    // two (recovery still handles them, for vaults written before: the by-hand test below).
+    assert_eq!(stats.stale_revisions, 0, "{stats_line}");
     assert!(stats.recoveries_finishing_withdrawals >= 4, "{stats_line}");
     assert!(
         stats.recoveries_shredding_unreferenced >= 12,

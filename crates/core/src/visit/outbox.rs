@@ -18,13 +18,13 @@ use zeroize::Zeroizing;
 use super::error::VisitError;
 use super::identity::DeliveryGate;
 use super::ids::{PhotoId, VisitId};
-use super::manifest::{encode, LocalState, PhotoManifest, Problem, ReceiptRecord, SentRecord};
+use super::manifest::{LocalState, PhotoManifest, Problem, ReceiptRecord, SentRecord};
 use super::recover::Stored;
 use super::ward::Inner;
 use super::Ward;
 use crate::delivery::{self, reply, uids};
 use crate::review::{BodySite, Laterality};
-use crate::vault::{ItemKind, Timestamp, Vault};
+use crate::vault::{Timestamp, Vault};
 use crate::Error;
 
 /// What the outbox holds now, for the courier and the Outbox screen.
@@ -104,11 +104,11 @@ impl Inner {
         let stub = consent_receipt(&stored.record, &self.receipts, now);
         let mut items: Vec<_> = stored.record.items().collect();
         items.push(stored.item);
-        if let Some(stub) = stub {
-            let item = vault.seal(ItemKind::Receipt, &encode(&stub)?, None, now)?;
-            self.receipts.push(Stored { item, record: stub });
+        match stub {
+            // The receipt takes the consent's place in one commit.
+            Some(stub) => self.seal_receipt(vault, stub, &items, now)?,
+            None => self.shred(vault, &items)?,
         }
-        self.shred(vault, &items)?;
         self.visits.remove(&visit);
         Ok(())
     }
@@ -250,25 +250,17 @@ impl Ward {
             }
         };
         drop(image);
-        let frame_len = built.frame_len;
+        // The frame digested is the very bytes sent, where the builder put them (the tests read
+        // them back with dicom-rs and dcmdump), without the pad byte DICOM adds to an odd length:
+        // a server may return it with or without.
+        let range = built.frame.clone();
         let part10 = Zeroizing::new(built.part10);
-        // The frame digested is the one encapsulated, parsed back from the very bytes sent, without
-        // the pad byte DICOM adds to an odd length: a server may return it with or without.
-        let frame = match reply::encapsulated_frame(&part10) {
-            Ok(frame) if frame.len() >= frame_len => frame,
-            Ok(_) => {
-                let e = reply::ReplyError::DicomDamaged;
-                self.delivery_hold(photo, problem_of(e.code(), e))?;
-                return Ok(None);
-            }
-            Err(e) => {
-                // What we built does not read back: a bug, not the photo's fault; hold it so a
-                // person sees it rather than retrying for ever.
-                self.delivery_hold(photo, problem_of(e.code(), e))?;
-                return Ok(None);
-            }
+        let Some(frame) = part10.get(range).filter(|f| f.len() == built.frame_len) else {
+            // A bug, not the photo's fault; hold it so a person sees it rather than retrying.
+            let e = reply::ReplyError::DicomDamaged;
+            self.delivery_hold(photo, problem_of(e.code(), e))?;
+            return Ok(None);
         };
-        let frame = frame.get(..frame_len).unwrap_or_default();
         let sent = SentRecord {
             server: server.to_owned(),
             study_uid: uids::study_uid(manifest.visit_id),
@@ -400,12 +392,14 @@ impl Ward {
             laterality: m.label.as_ref().map(|l| l.laterality),
             shredded_at: now,
         };
-        let item = vault.seal(ItemKind::Receipt, &encode(&receipt)?, None, now)?;
-        inner.receipts.push(Stored {
-            item,
-            record: receipt,
-        });
-        inner.shred_photo(&vault, photo)?;
+        // The receipt takes the photo's place (manifest, image, thumbnail) in one commit.
+        let items = inner
+            .photos
+            .get(&photo)
+            .map(|s| [s.item, s.record.image, s.record.thumbnail])
+            .ok_or(VisitError::UnknownPhoto)?;
+        inner.seal_receipt(&vault, receipt, &items, now)?;
+        inner.photos.remove(&photo);
         let visit = m.visit_id;
         let ended = inner.visits.get(&visit).is_some_and(|v| v.record.ended);
         if ended && inner.photos_of(visit).next().is_none() {

@@ -31,7 +31,7 @@ use crate::session::{
     Consent, ConsentRef, Event, LockReason, PatientRef, Photo, PhotoRef, Purpose, ResumedVisit,
     Session, SessionError, SessionPolicy, SessionView, State, UnlockMethod,
 };
-use crate::vault::{ItemId, ItemKind, Timestamp, Vault, VaultError};
+use crate::vault::{ItemId, ItemKind, Scrub, Timestamp, Vault, VaultError};
 use crate::Error;
 
 /// The visit open now.
@@ -193,11 +193,16 @@ impl Inner {
             .get(&record.visit_id)
             .map(|s| (s.item, s.record.revision));
         record.revision = old.map_or(1, |(_, r)| r + 1);
-        let item = vault.seal(ItemKind::Visit, &encode(&record)?, None, now)?;
+        let retire: Vec<ItemId> = old.map(|(i, _)| i).into_iter().collect();
+        let item = self.seal_replacing(
+            vault,
+            ItemKind::Visit,
+            &encode(&record)?,
+            &retire,
+            Scrub::Later,
+            now,
+        )?;
         self.visits.insert(record.visit_id, Stored { item, record });
-        if let Some((old, _)) = old {
-            self.shred(vault, &[old])?;
-        }
         Ok(())
     }
 
@@ -215,13 +220,69 @@ impl Inner {
             .get(&record.photo_id)
             .map(|s| (s.item, s.record.revision));
         record.revision = old.map_or(1, |(_, r)| r + 1);
-        let item = vault.seal(ItemKind::Manifest, &encode(&record)?, None, now)?;
+        let mut retire: Vec<ItemId> = old.map(|(i, _)| i).into_iter().collect();
+        retire.extend_from_slice(also);
+        // What `also` names (a redacted image's original) is scrubbed at once.
+        let scrub = if also.is_empty() {
+            Scrub::Later
+        } else {
+            Scrub::Now
+        };
+        let item = self.seal_replacing(
+            vault,
+            ItemKind::Manifest,
+            &encode(&record)?,
+            &retire,
+            scrub,
+            now,
+        )?;
         self.photos.insert(record.photo_id, Stored { item, record });
-        let mut gone: Vec<ItemId> = old.map(|(i, _)| i).into_iter().collect();
-        gone.extend_from_slice(also);
-        if !gone.is_empty() {
-            self.shred(vault, &gone)?;
+        Ok(())
+    }
+
+    /// Seals `bytes` as the next revision of a record, shredding `retire` in the same commit (one
+    /// durable step, not two). A superseded revision's key leaves the index log at the next scrub:
+    /// its content lives on in the new revision ([`Scrub::Later`]).
+    fn seal_replacing(
+        &mut self,
+        vault: &Vault,
+        kind: ItemKind,
+        bytes: &[u8],
+        retire: &[ItemId],
+        scrub: Scrub,
+        now: Timestamp,
+    ) -> Result<ItemId, Error> {
+        let done = vault.seal_replacing(kind, bytes, None, now, retire, scrub)?;
+        if done.scrub_pending {
+            self.cleanup_pending += 1;
         }
+        Ok(done.id)
+    }
+
+    /// Seals `receipt` in place of `items` (one commit) and scrubs the index log: the shred the
+    /// user was promised, with its proof.
+    pub(super) fn seal_receipt(
+        &mut self,
+        vault: &Vault,
+        receipt: ReceiptRecord,
+        items: &[ItemId],
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let done = vault.seal_replacing(
+            ItemKind::Receipt,
+            &encode(&receipt)?,
+            None,
+            now,
+            items,
+            Scrub::Now,
+        )?;
+        if done.scrub_pending {
+            self.cleanup_pending += 1;
+        }
+        self.receipts.push(Stored {
+            item: done.id,
+            record: receipt,
+        });
         Ok(())
     }
 
