@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Self-test of the FHIR test server: starts it with --faults and the seed patients, then checks the
-// ready line, the endpoint files, PDQm search by GET and by POST, the request log and every fault
-// mode, with Node's own https/tls/net clients trusting CA1 only. Exits 1 if any check fails.
+// ready line, the endpoint files, PDQm search by GET and by POST, the request log, transaction
+// Bundles (photo-sized, idempotent, all or nothing), the body limit and every fault mode, with
+// Node's own https/tls/net clients trusting CA1 only. Exits 1 if any check fails.
 //
 //   node tests/servers/fhir/selftest.mjs
 //
@@ -53,6 +54,78 @@ function assertOnePatient(bundle, nhsNumber = NHS_NUMBER) {
 }
 
 const searchPath = `/Patient?identifier=${encodeURIComponent(`${NHS_SYSTEM}|${NHS_NUMBER}`)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Transaction Bundles shaped like WardCam's (crates/core/src/delivery/fhir): a Consent, and per
+// photo a Binary (PUT with a client id), a DocumentReference and a Provenance (conditional creates).
+
+/** A UUID made from `text`, so each check's identifiers are its own. */
+function uuidOf(text) {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A photo of `size` bytes: its Binary id, DocumentReference identifier and base64 data. */
+function photo(size, seed) {
+  const bytes = Buffer.alloc(size, seed);
+  return {
+    binaryId: uuidOf(`binary ${seed}`),
+    docId: `urn:uuid:${uuidOf(`doc ${seed}`)}`,
+    docUrl: `urn:uuid:${uuidOf(`doc entry ${seed}`)}`,
+    data: bytes.toString('base64'),
+    size,
+    sha1: createHash('sha1').update(bytes).digest('base64'),
+  };
+}
+
+function transaction(tag, photos) {
+  const patient = { identifier: { system: NHS_SYSTEM, value: NHS_NUMBER } };
+  const consentIdentifier = `urn:uuid:${uuidOf(`consent ${tag}`)}`;
+  const consentUrl = `urn:uuid:${uuidOf(`consent entry ${tag}`)}`;
+  const entry = [
+    {
+      fullUrl: consentUrl,
+      resource: {
+        resourceType: 'Consent',
+        identifier: [{ system: 'urn:ietf:rfc:3986', value: consentIdentifier }],
+        status: 'active',
+        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        patient,
+        policy: [{ uri: 'urn:wardcam:consent-text:selftest' }],
+      },
+      request: { method: 'POST', url: 'Consent', ifNoneExist: `identifier=urn:ietf:rfc:3986|${consentIdentifier}` },
+    },
+  ];
+  for (const p of photos) {
+    entry.push(
+      {
+        resource: { resourceType: 'Binary', id: p.binaryId, contentType: 'image/jpeg', securityContext: { reference: p.docUrl }, data: p.data },
+        request: { method: 'PUT', url: `Binary/${p.binaryId}` },
+      },
+      {
+        fullUrl: p.docUrl,
+        resource: {
+          resourceType: 'DocumentReference',
+          identifier: [{ system: 'urn:ietf:rfc:3986', value: p.docId }],
+          status: 'current',
+          subject: patient,
+          content: [{ attachment: { contentType: 'image/jpeg', url: `Binary/${p.binaryId}`, size: p.size, hash: p.sha1 } }],
+          context: { related: [{ reference: consentUrl }] },
+        },
+        request: { method: 'POST', url: 'DocumentReference', ifNoneExist: `identifier=urn:ietf:rfc:3986|${p.docId}` },
+      },
+      {
+        resource: { resourceType: 'Provenance', target: [{ reference: p.docUrl }], recorded: '2026-11-30T10:00:00Z', agent: [{ who: { display: 'WardCam self-test' } }] },
+        request: { method: 'POST', url: 'Provenance', ifNoneExist: `target=${p.docUrl}` },
+      },
+    );
+  }
+  const bundle = { resourceType: 'Bundle', type: 'transaction', entry };
+  // Not part of the Bundle: for the checks' searches.
+  Object.defineProperty(bundle, 'consentIdentifier', { value: consentIdentifier, enumerable: false });
+  return bundle;
+}
 
 // Sockets the stall checks leave open on purpose, to prove the server still exits promptly.
 const lingering = [];
@@ -153,6 +226,71 @@ function checks(ready) {
       const gets = logLines().filter((l) => l.mode === 'main' && l.method === 'GET');
       assert(gets.some((l) => l.url === `/fhir/R4${searchPath}`), 'GET url not logged as received');
     },
+    'transaction: two 5 MB photos accepted; the same again creates nothing': async () => {
+      const photos = [photo(5_000_000, 1), photo(5_000_000, 2)];
+      const bundle = transaction('a1', photos);
+      const text = JSON.stringify(bundle);
+      assert(text.length > 13_000_000, `bundle only ${text.length} bytes`);
+      const first = await postBundle(text);
+      assert(first.status === 200, `first: HTTP ${first.status}: ${first.text.slice(0, 300)}`);
+      const statuses = (r) => JSON.parse(r.text).entry.map((e) => e.response.status).join(',');
+      // FhirRouter answers an update-as-create (the Binaries' PUT) 200, not 201.
+      assert(statuses(first) === '201,200,201,201,200,201,201', `first: ${statuses(first)}`);
+      const again = await postBundle(text);
+      assert(again.status === 200, `again: HTTP ${again.status}`);
+      // Consent, DocumentReferences and Provenances matched by their conditions; Binaries updated.
+      assert(statuses(again) === '200,200,200,200,200,200,200', `again: ${statuses(again)}`);
+      for (const p of photos) {
+        assert((await total(`DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${p.docId}`)}`)) === 1, 'DocumentReference count');
+        const read = await request(`${ready.base}/Binary/${p.binaryId}`, { tls: trustCa1 });
+        assert(read.status === 200 && JSON.parse(read.text).data === p.data, 'Binary read back differs');
+      }
+      assert((await total(`Consent?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${bundle.consentIdentifier}`)}`)) === 1, 'Consent count');
+      // FhirRouter's in-memory search does not match `_id` on Binary: these are the only ones.
+      const counts = [await total('Binary'), await total('Provenance')];
+      assert(counts.join() === '2,2', `${counts.join()} Binaries, Provenances`);
+      return `${(text.length / 1e6).toFixed(1)} MB; created, then all 200; one of each`;
+    },
+    'transaction with an invalid resource: 400 naming its entry, nothing written': async () => {
+      const p = photo(2_000_000, 3);
+      const bundle = transaction('b2', [p]);
+      bundle.entry[2].resource.content[0].attachment.hash = 'not base64!';
+      const reply = await postBundle(JSON.stringify(bundle));
+      assert(reply.status === 400, `HTTP ${reply.status}`);
+      const oo = JSON.parse(reply.text);
+      assert(oo.resourceType === 'OperationOutcome', 'not an OperationOutcome');
+      const paths = oo.issue.flatMap((i) => i.expression ?? []);
+      assert(paths.includes('Bundle.entry[2].resource.content[0].attachment.hash'), `expressions ${paths}`);
+      assert((await total('Binary')) === 2, 'Binary written');
+      assert((await total(`Consent?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${bundle.consentIdentifier}`)}`)) === 0, 'Consent written');
+      return paths.join(', ');
+    },
+    'transaction failing while it runs: undone': async () => {
+      const p = photo(1000, 4);
+      const bundle = transaction('c3', [p]);
+      // Valid resources, but the PUT's URL names another id than its resource: refused by the router
+      // after the creates before it have run.
+      bundle.entry[1].request.url = 'Binary/00000000-0000-4000-8000-000000000000';
+      const reply = await postBundle(JSON.stringify(bundle));
+      assert(reply.status === 400, `HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
+      assert((await total(`Consent?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${bundle.consentIdentifier}`)}`)) === 0, 'Consent kept');
+      assert((await total(`DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|${p.docId}`)}`)) === 0, 'DocumentReference kept');
+      assert((await total('Provenance')) === 2, 'Provenance kept');
+    },
+    'body over 64 MiB: 413': async () => {
+      const reply = await postBundle(Buffer.alloc(64 * 1024 * 1024 + 1, 0x20));
+      assert(reply.status === 413, `HTTP ${reply.status}`);
+      assert(JSON.parse(reply.text).resourceType === 'OperationOutcome', 'not an OperationOutcome');
+    },
+  };
+
+  const postBundle = (body) =>
+    request(ready.base, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body, tls: trustCa1 });
+  const total = async (query) => {
+    const sep = query.includes('?') ? '&' : '?';
+    const reply = await request(`${ready.base}/${query}${sep}_count=0`, { tls: trustCa1 });
+    assert(reply.status === 200, `search ${query}: HTTP ${reply.status}`);
+    return JSON.parse(reply.text).total;
   };
 
   // Independent of each other: run together, so the 1 s silences overlap.

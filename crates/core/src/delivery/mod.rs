@@ -35,6 +35,7 @@ mod courier;
 mod crash_tests;
 mod dicom;
 mod error;
+pub mod fhir;
 mod jpeg_frame;
 mod pacs;
 mod pixels;

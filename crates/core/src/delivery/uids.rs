@@ -40,9 +40,15 @@ pub fn implementation_class_uid() -> String {
     derived(IMPLEMENTATION, &[])
 }
 
-/// `2.25.<decimal UUID>` from SHA-256(label, 0x00, bytes). The zero byte keeps a label from
-/// running into the id.
+/// `2.25.<decimal UUID>` from [`derived_uuid`].
 fn derived(label: &str, bytes: &[u8]) -> String {
+    format!("2.25.{}", u128::from_be_bytes(derived_uuid(label, bytes)))
+}
+
+/// A UUID from SHA-256(label, 0x00, bytes), version 8 (RFC 9562 custom), RFC 4122 variant: the
+/// DICOM UIDs here and the FHIR ids (`delivery::fhir`) alike. The zero byte keeps a label from
+/// running into the id.
+pub(crate) fn derived_uuid(label: &str, bytes: &[u8]) -> [u8; 16] {
     let mut ctx = digest::Context::new(&digest::SHA256);
     ctx.update(label.as_bytes());
     ctx.update(&[0]);
@@ -54,5 +60,5 @@ fn derived(label: &str, bytes: &[u8]) -> String {
     // then never zero, so its decimal has no leading zero as PS3.5 §9.1 requires.
     uuid[6] = (uuid[6] & 0x0f) | 0x80;
     uuid[8] = (uuid[8] & 0x3f) | 0x80;
-    format!("2.25.{}", u128::from_be_bytes(uuid))
+    uuid
 }

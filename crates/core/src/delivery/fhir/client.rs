@@ -1,0 +1,359 @@
+//! The trust's FHIR record, spoken to over the pinned [`Endpoint`]: a photo's transaction Bundle
+//! posted to the base address, and its `Binary` read back. Every answer is sorted into what the
+//! outbox does next ([`Outcome`]), with the same conventions as the PACS client
+//! ([`crate::delivery::Pacs`]):
+//!
+//! - **200** with a `transaction-response`: every entry `200` or `201` is filed; an entry with a
+//!   4xx holds the photo (a server that ran the Bundle entry by entry refused part of it); an
+//!   entry with 429 or 5xx waits for this photo; a reply that cannot be read, or with another
+//!   number of entries than sent, waits (server-wide) and nothing is deleted.
+//! - **401, 403, 404, 405**: this device's credential or address, the same for every photo: wait,
+//!   server-wide, with the words for IT.
+//! - **Any other 4xx** but 408 (400, 409, 412, 413, 422...): the record refused the Bundle. The photo is
+//!   held with words made from the OperationOutcome's issue type and element paths, never from its
+//!   text (a server quotes the resource, which holds patient data).
+//! - **408, 429, 5xx**, a stall, a reset, an untrusted server, a redirect: wait, server-wide,
+//!   honouring `Retry-After`.
+
+use zeroize::Zeroizing;
+
+use super::bundle::{EntryKind, SentBinary, TransactionBundle, CONTENT_TYPE};
+use super::reply::{
+    decoded_digest, parse_binary, parse_operation_outcome, parse_transaction_response,
+    OperationOutcome, MAX_REPLY_BYTES,
+};
+use super::FhirReplyError;
+use crate::delivery::{Outcome, Timeouts};
+use crate::endpoint::{Endpoint, EndpointConfig, EndpointError, Method, Request, RetryAfter};
+use crate::visit::Problem;
+
+/// FHIR's JSON media type.
+pub const FHIR_JSON: &str = "application/fhir+json";
+/// Room for the JSON around a Binary's data read back, and for a small reply.
+const SLACK: usize = 1 << 20;
+
+/// What the record filed: each entry's answer, in the order sent, and the Binary to read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filed {
+    /// One per entry sent.
+    pub entries: Vec<FiledEntry>,
+    /// The Binary sent.
+    pub binary: SentBinary,
+}
+
+/// One entry's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledEntry {
+    /// What the entry held.
+    pub kind: EntryKind,
+    /// `201` created, `200` matched an existing one (conditional create) or updated (the Binary).
+    pub status: u16,
+    /// Where the server keeps it (`DocumentReference/123/_history/1`), when it said.
+    pub location: Option<String>,
+}
+
+/// A FHIR R4 server reached through the pinned endpoint client.
+#[derive(Debug, Clone)]
+pub struct FhirRecord {
+    endpoint: Endpoint,
+    timeouts: Timeouts,
+}
+
+fn problem(code: &str, message: impl std::fmt::Display) -> Problem {
+    Problem {
+        code: code.to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// An endpoint failure: nothing is held for these, since none is about the photo itself.
+fn endpoint_retry<T>(e: EndpointError, after: Option<RetryAfter>) -> Outcome<T> {
+    Outcome::Retry {
+        problem: problem(e.code(), e),
+        after,
+        server_wide: true,
+    }
+}
+
+/// A reply WardCam cannot use: nothing is deleted, and every photo would meet it.
+fn unreadable<T>(code: &str, detail: impl std::fmt::Display) -> Outcome<T> {
+    Outcome::Retry {
+        problem: problem(code, format_args!("The hospital record's reply could not be read ({detail}). Nothing was deleted; WardCam will try again. Tell IT if it persists.")),
+        after: None,
+        server_wide: true,
+    }
+}
+
+fn reply_problem<T>(e: FhirReplyError) -> Outcome<T> {
+    unreadable(e.code(), e)
+}
+
+/// Words for an OperationOutcome issue type (http://hl7.org/fhir/issue-type), never the server's.
+fn issue_words(code: &str) -> &'static str {
+    match code {
+        "invalid" | "structure" | "required" | "value" | "invariant" | "code-invalid"
+        | "extension" => "a resource did not pass the record's checks",
+        "security" | "login" | "unknown" | "expired" | "forbidden" | "suppressed" => {
+            "the record did not allow WardCam to file it"
+        }
+        "duplicate" | "multiple-matches" | "conflict" => {
+            "the record already holds something it conflicts with"
+        }
+        "too-long" | "too-costly" => "it is too large for the record",
+        "not-supported" => "the record does not support what WardCam sent",
+        "not-found" | "deleted" => "something it refers to is not in the record",
+        "business-rule" => "it breaks one of the record's rules",
+        _ => "the record refused it",
+    }
+}
+
+/// "…: <words>; at <paths>" for a refusal's OperationOutcome, or nothing without one.
+fn outcome_words(outcome: Option<&OperationOutcome>) -> String {
+    let Some(issue) = outcome.and_then(OperationOutcome::main_issue) else {
+        return String::new();
+    };
+    let mut words = format!(": {}", issue_words(issue.code));
+    if !issue.expression.is_empty() {
+        words.push_str(&format!(", at {}", issue.expression.join(", ")));
+    }
+    words
+}
+
+/// The photo held: the record refused it, and will again until a person acts.
+fn refused<T>(status: u16, what: &str, outcome: Option<&OperationOutcome>) -> Outcome<T> {
+    Outcome::Hold(problem(
+        "delivery.fhir_refused",
+        format_args!(
+            "The hospital record refused this photo's {what} (HTTP {status}{}). It was kept on the phone: tell IT, then send it again.",
+            outcome_words(outcome)
+        ),
+    ))
+}
+
+impl FhirRecord {
+    /// A record at `endpoint` (its base address is the FHIR base, e.g. `…/fhir/R4`) with the
+    /// default [`Timeouts`].
+    pub fn new(endpoint: Endpoint) -> FhirRecord {
+        FhirRecord {
+            endpoint,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    /// A record from a provisioned endpoint configuration.
+    pub fn from_config(config: &EndpointConfig) -> Result<FhirRecord, EndpointError> {
+        Ok(FhirRecord::new(Endpoint::new(config)?))
+    }
+
+    /// The same record with other timeouts (tests of a stalling server use short ones).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> FhirRecord {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The FHIR base address.
+    pub fn base_url(&self) -> &str {
+        self.endpoint.base_url()
+    }
+
+    /// The endpoint (for the Device screen's pin and certificate lines).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    fn timeout_for(&self, len: usize) -> std::time::Duration {
+        let mib = u32::try_from(len.div_ceil(1 << 20)).unwrap_or(u32::MAX);
+        self.timeouts
+            .base
+            .saturating_add(self.timeouts.per_mib.saturating_mul(mib))
+    }
+
+    /// Posts one transaction Bundle (`POST {base}`, `application/fhir+json`). `Done` means every
+    /// entry was filed (created, or matched by its condition); the read-back still has to prove
+    /// the Binary.
+    pub async fn post_bundle(&self, bundle: TransactionBundle) -> Outcome<Filed> {
+        let TransactionBundle {
+            body,
+            entries,
+            binary,
+            ..
+        } = bundle;
+        // The reply carries the resources back, the photo included.
+        let max_reply = body
+            .len()
+            .saturating_mul(2)
+            .saturating_add(SLACK)
+            .min(MAX_REPLY_BYTES);
+        let timeout = self.timeout_for(body.len());
+        let answer = self
+            .endpoint
+            .exchange(Request {
+                method: Method::Post,
+                path: "",
+                content_type: Some(FHIR_JSON),
+                accept: FHIR_JSON,
+                body,
+                timeout,
+                max_reply,
+            })
+            .await;
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => return endpoint_retry(e, None),
+        };
+        let status = answer.status;
+        match status {
+            200..=299 => {}
+            401 | 403 | 404 | 405 => {
+                return endpoint_retry(EndpointError::from_status(status), None);
+            }
+            408 | 429 | 500..=599 => {
+                let e = EndpointError::Unavailable {
+                    status: Some(status),
+                };
+                return endpoint_retry(e, answer.retry_after);
+            }
+            400..=499 => {
+                let outcome = parse_operation_outcome(&answer.body).ok();
+                return refused(status, "record entry", outcome.as_ref());
+            }
+            _ => return endpoint_retry(EndpointError::from_status(status), None),
+        }
+        let response = match parse_transaction_response(&answer.body) {
+            Ok(r) => r,
+            Err(e) => return reply_problem(e),
+        };
+        if response.entries.len() != entries.len() {
+            return unreadable(
+                "delivery.fhir_reply_mismatch",
+                format_args!(
+                    "it answered {} entries where {} were sent",
+                    response.entries.len(),
+                    entries.len()
+                ),
+            );
+        }
+        let mut filed = Vec::with_capacity(entries.len());
+        for (kind, entry) in entries.iter().zip(&response.entries) {
+            match entry.status {
+                200 | 201 => filed.push(FiledEntry {
+                    kind: *kind,
+                    status: entry.status,
+                    location: entry.location.clone(),
+                }),
+                429 | 500..=599 => {
+                    return Outcome::Retry {
+                        problem: problem(
+                            "delivery.fhir_busy",
+                            format_args!("The hospital record could not file this photo's {} now (HTTP {}). WardCam will try again.", kind.name(), entry.status),
+                        ),
+                        after: None,
+                        server_wide: false,
+                    }
+                }
+                400..=499 => return refused(entry.status, kind.name(), entry.outcome.as_ref()),
+                other => {
+                    return unreadable(
+                        "delivery.fhir_reply_status",
+                        format_args!("HTTP {other} for the {}", kind.name()),
+                    )
+                }
+            }
+        }
+        Outcome::Done(Filed {
+            entries: filed,
+            binary,
+        })
+    }
+
+    /// Reads the Binary back (`GET {base}/Binary/<id>`) and says whether its bytes are exactly
+    /// the ones sent (same length and SHA-256). A FHIR JSON Binary is decoded from its base64
+    /// `data`; a server that answers with the raw bytes instead is compared as it is.
+    pub async fn read_back(&self, sent: &SentBinary) -> Outcome<bool> {
+        if !fhir_id(&sent.id) {
+            return Outcome::Done(false);
+        }
+        let len = usize::try_from(sent.len).unwrap_or(usize::MAX);
+        let max_reply = base64::encoded_len(len, true)
+            .unwrap_or(usize::MAX)
+            .saturating_add(SLACK)
+            .min(MAX_REPLY_BYTES);
+        let answer = self
+            .endpoint
+            .exchange(Request {
+                method: Method::Get,
+                path: &format!("Binary/{}", sent.id),
+                content_type: None,
+                accept: FHIR_JSON,
+                body: Zeroizing::new(Vec::new()),
+                timeout: self.timeout_for(max_reply),
+                max_reply,
+            })
+            .await;
+        let answer = match answer {
+            Ok(a) => a,
+            // Larger than the photo sent, base64-encoded, can only be another photo.
+            Err(EndpointError::Malformed) => return Outcome::Done(false),
+            Err(e) => return endpoint_retry(e, None),
+        };
+        match answer.status {
+            200 => {}
+            404 | 410 => return Outcome::NotOnServer,
+            429 | 500..=599 => {
+                return endpoint_retry(
+                    EndpointError::from_status(answer.status),
+                    answer.retry_after,
+                )
+            }
+            status => return endpoint_retry(EndpointError::from_status(status), None),
+        }
+        let media = answer
+            .content_type
+            .as_deref()
+            .and_then(|c| c.split(';').next())
+            .map(|c| c.trim().to_ascii_lowercase());
+        match media.as_deref() {
+            Some(FHIR_JSON) | Some("application/json") => {}
+            // The raw bytes (a server that ignores Accept for Binary).
+            Some(_) => {
+                let digest = ring::digest::digest(&ring::digest::SHA256, &answer.body);
+                return Outcome::Done(
+                    answer.body.len() == len && digest.as_ref() == sent.sha256.as_slice(),
+                );
+            }
+            None => return unreadable("delivery.fhir_reply_untyped", "no content type"),
+        }
+        let binary = match parse_binary(&answer.body) {
+            Ok(b) => b,
+            Err(e) => return reply_problem(e),
+        };
+        if binary
+            .content_type
+            .as_deref()
+            .is_some_and(|c| !c.eq_ignore_ascii_case(CONTENT_TYPE))
+        {
+            return Outcome::Done(false);
+        }
+        let matched = binary
+            .data
+            .as_deref()
+            .and_then(|d| decoded_digest(d))
+            .is_some_and(|(digest, n)| n == len && digest == sent.sha256);
+        Outcome::Done(matched)
+    }
+}
+
+/// A FHIR logical id (`[A-Za-z0-9\-\.]{1,64}`): safe as a path segment.
+fn fhir_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && id != "."
+        && id != ".."
+}
+
+#[cfg(test)]
+pub(super) fn outcome_words_for_tests(outcome: Option<&OperationOutcome>) -> String {
+    outcome_words(outcome)
+}
