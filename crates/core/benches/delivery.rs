@@ -46,10 +46,8 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -70,7 +68,10 @@ use zeroize::Zeroizing;
 
 #[path = "support/measure.rs"]
 mod measure;
+#[path = "../tests/support/servers.rs"]
+mod servers;
 use measure::{median, status_kib};
+use servers::Kind;
 
 const PHOTOS: usize = 50;
 const ROUNDS: usize = 3;
@@ -87,41 +88,18 @@ struct Server {
     child: Child,
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 impl Server {
     fn start() -> Result<Server, String> {
-        let root = repo_root();
-        let mut child = Command::new("node")
-            .arg(root.join("tests/servers/orthanc/server.mjs"))
-            .arg("--exit-with-stdin")
-            .current_dir(&root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            // Its log and Orthanc's, where `WARDCAM_BENCH_SERVER_LOG` says (for a failed run).
-            .stderr(match std::env::var_os("WARDCAM_BENCH_SERVER_LOG") {
-                Some(path) => Stdio::from(fs::File::create(path).map_err(|e| e.to_string())?),
-                None => Stdio::null(),
-            })
-            .spawn()
-            .map_err(|e| format!("could not start node: {e}"))?;
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| "the Orthanc test server did not report ready within 60 s".to_owned())?;
-        let ready: serde_json::Value = serde_json::from_str(line.trim()).map_err(|_| {
-            "the Orthanc test server did not start (node tests/servers/orthanc/server.mjs says why)"
-                .to_owned()
-        })?;
-        Ok(Server { ready, child })
+        // Its log and Orthanc's, where `WARDCAM_BENCH_SERVER_LOG` says (for a failed run).
+        let stderr = match std::env::var_os("WARDCAM_BENCH_SERVER_LOG") {
+            Some(path) => Stdio::from(fs::File::create(path).map_err(|e| e.to_string())?),
+            None => Stdio::null(),
+        };
+        let started = servers::start(Kind::Orthanc, &[], stderr)?;
+        Ok(Server {
+            ready: started.ready,
+            child: started.child,
+        })
     }
 
     fn get(&self, key: &str) -> &str {

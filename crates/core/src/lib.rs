@@ -53,6 +53,9 @@ pub mod intake;
 pub mod patient;
 pub mod review;
 pub mod session;
+#[cfg(test)]
+#[path = "../tests/support/servers.rs"]
+mod test_servers;
 pub mod vault;
 pub mod visit;
 

@@ -10,11 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -26,9 +23,9 @@ use wardcam_core::patient::{
     PatientPolicy, RecordCheck, RecordFields, Verification, WristbandData,
 };
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+#[path = "support/servers.rs"]
+mod servers;
+use servers::Kind;
 
 struct Server {
     ready: serde_json::Value,
@@ -39,15 +36,8 @@ struct Server {
 impl Server {
     /// The endpoint configuration for the good server, or for fault `mode`.
     fn config(&self, mode: &str) -> EndpointConfig {
-        let path = if mode == "good" {
-            self.ready["endpoint"].as_str().unwrap().to_owned()
-        } else {
-            self.ready["faults"][mode]["endpoint"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no fault mode {mode}"))
-                .to_owned()
-        };
-        EndpointConfig::from_json(&std::fs::read(path).unwrap()).unwrap()
+        let json = std::fs::read(servers::endpoint_file(&self.ready, mode)).unwrap();
+        EndpointConfig::from_json(&json).unwrap()
     }
 
     fn lookup(&self, mode: &str) -> FhirPatientLookup {
@@ -66,79 +56,17 @@ impl Server {
     }
 }
 
-/// Why the server cannot run here, if it cannot.
-fn missing_prerequisite() -> Option<String> {
-    for tool in ["node", "openssl"] {
-        let ok = Command::new(tool)
-            .arg(if tool == "node" {
-                "--version"
-            } else {
-                "version"
-            })
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Some(format!("`{tool}` is not installed"));
-        }
-    }
-    if !repo_root()
-        .join("node_modules/@medplum/fhir-router")
-        .is_dir()
-    {
-        return Some("node_modules/@medplum/fhir-router is missing (run `npm ci`)".into());
-    }
-    None
-}
-
 fn start_server() -> Result<Server, String> {
-    if let Some(why) = missing_prerequisite() {
-        return Err(why);
-    }
-    let root = repo_root();
-    let mut child = Command::new("node")
-        .arg(root.join("tests/servers/fhir/server.mjs"))
-        .arg("--seed")
-        .arg(root.join("tests/servers/fhir/seed-patients.json"))
-        .args(["--faults", "--exit-with-stdin"])
-        .current_dir(&root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("could not start node: {e}"))?;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(90))
-        .map_err(|_| "the FHIR test server did not report ready within 90 s".to_owned())?;
-    let ready: serde_json::Value = serde_json::from_str(line.trim())
-        .map_err(|_| format!("unexpected first line from the server: {line:?}"))?;
+    let started = servers::start(Kind::Fhir, &["--faults"], Stdio::inherit())?;
     Ok(Server {
-        ready,
-        _child: Mutex::new(child),
+        ready: started.ready,
+        _child: Mutex::new(started.child),
     })
 }
 
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    match SERVER.get_or_init(start_server) {
-        Ok(s) => Some(s),
-        Err(why) => {
-            assert!(
-                std::env::var_os("WARDCAM_REQUIRE_SERVERS").is_none(),
-                "FHIR test server required but unavailable: {why}"
-            );
-            println!("skipped: FHIR test server unavailable: {why}");
-            None
-        }
-    }
+    servers::shared(&SERVER, Kind::Fhir, start_server)
 }
 
 fn band(nhs: &str, demographics: &str) -> WristbandData {

@@ -11,10 +11,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -32,6 +30,7 @@ use crate::endpoint::EndpointConfig;
 use crate::patient::testing::Canned;
 use crate::review::{find, Label, Laterality};
 use crate::session::{Purpose, SessionPolicy, UnlockMethod};
+use crate::test_servers::{self, Kind};
 use crate::vault::danger::MemoryKeyStore;
 use crate::vault::{ItemKind, Timestamp, Vault, VaultError};
 use crate::visit::testing;
@@ -45,22 +44,11 @@ pub(crate) struct Server {
     _child: Mutex<Child>,
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 impl Server {
     /// The endpoint configuration of the good front, or of fault `mode`.
     pub(crate) fn config(&self, mode: &str) -> EndpointConfig {
-        let path = if mode == "good" {
-            self.ready["endpoint"].as_str().unwrap().to_owned()
-        } else {
-            self.ready["faults"][mode]["endpoint"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no fault mode {mode}"))
-                .to_owned()
-        };
-        EndpointConfig::from_json(&std::fs::read(path).unwrap()).unwrap()
+        let json = std::fs::read(test_servers::endpoint_file(&self.ready, mode)).unwrap();
+        EndpointConfig::from_json(&json).unwrap()
     }
 
     /// A PACS client for `mode` with short timeouts (the stall fronts hold a request open).
@@ -164,48 +152,17 @@ impl Server {
 }
 
 fn start() -> Result<Server, String> {
-    let root = repo_root();
-    let mut child = Command::new("node")
-        .arg(root.join("tests/servers/orthanc/server.mjs"))
-        .args(["--faults", "--exit-with-stdin"])
-        .current_dir(&root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not start node: {e}"))?;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .map_err(|_| "the Orthanc test server did not report ready within 60 s".to_owned())?;
-    let ready: serde_json::Value = serde_json::from_str(line.trim())
-        .map_err(|_| format!("the Orthanc test server did not start: {line:?}"))?;
+    let started = test_servers::start(Kind::Orthanc, &["--faults"], Stdio::null())?;
     Ok(Server {
-        ready,
-        _child: Mutex::new(child),
+        ready: started.ready,
+        _child: Mutex::new(started.child),
     })
 }
 
 /// The shared server, or `None` (with the reason printed) where it cannot run and need not.
 pub(crate) fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    match SERVER.get_or_init(start) {
-        Ok(s) => Some(s),
-        Err(why) => {
-            assert!(
-                std::env::var_os("WARDCAM_REQUIRE_SERVERS").is_none(),
-                "Orthanc test server required but unavailable: {why}"
-            );
-            println!("skipped: Orthanc test server unavailable: {why}");
-            None
-        }
-    }
+    test_servers::shared(&SERVER, Kind::Orthanc, start)
 }
 
 /// Serialises the one test that counts STOW-RS requests in the server's log against everything

@@ -11,10 +11,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
 use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -25,6 +24,7 @@ use super::*;
 use crate::delivery::orthanc_tests::{block_on, queued_images};
 use crate::delivery::{Outcome, Timeouts};
 use crate::endpoint::{Endpoint, EndpointConfig, Method, Request, RetryAfter};
+use crate::test_servers::{self, repo_root, Kind};
 use crate::vault::Timestamp;
 
 struct Server {
@@ -32,78 +32,17 @@ struct Server {
     _child: Mutex<Child>,
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn missing_prerequisite() -> Option<String> {
-    for (tool, arg) in [("node", "--version"), ("openssl", "version")] {
-        let ok = Command::new(tool)
-            .arg(arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return Some(format!("`{tool}` is not installed"));
-        }
-    }
-    if !repo_root()
-        .join("node_modules/@medplum/fhir-router")
-        .is_dir()
-    {
-        return Some("node_modules/@medplum/fhir-router is missing (run `npm ci`)".into());
-    }
-    None
-}
-
 fn start() -> Result<Server, String> {
-    if let Some(why) = missing_prerequisite() {
-        return Err(why);
-    }
-    let root = repo_root();
-    let mut child = Command::new("node")
-        .arg(root.join("tests/servers/fhir/server.mjs"))
-        .arg("--seed")
-        .arg(root.join("tests/servers/fhir/seed-patients.json"))
-        .args(["--faults", "--exit-with-stdin"])
-        .current_dir(&root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not start node: {e}"))?;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(90))
-        .map_err(|_| "the FHIR test server did not report ready within 90 s".to_owned())?;
-    let ready: Value = serde_json::from_str(line.trim())
-        .map_err(|_| format!("the FHIR test server did not start: {line:?}"))?;
+    let started = test_servers::start(Kind::Fhir, &["--faults"], Stdio::null())?;
     Ok(Server {
-        ready,
-        _child: Mutex::new(child),
+        ready: started.ready,
+        _child: Mutex::new(started.child),
     })
 }
 
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
-    match SERVER.get_or_init(start) {
-        Ok(s) => Some(s),
-        Err(why) => {
-            assert!(
-                std::env::var_os("WARDCAM_REQUIRE_SERVERS").is_none(),
-                "FHIR test server required but unavailable: {why}"
-            );
-            println!("skipped: FHIR test server unavailable: {why}");
-            None
-        }
-    }
+    test_servers::shared(&SERVER, Kind::Fhir, start)
 }
 
 /// Held while posting or counting Binaries (see the module documentation).
@@ -115,15 +54,8 @@ fn gate() -> MutexGuard<'static, ()> {
 
 impl Server {
     fn config(&self, mode: &str) -> EndpointConfig {
-        let path = if mode == "good" {
-            self.ready["endpoint"].as_str().unwrap().to_owned()
-        } else {
-            self.ready["faults"][mode]["endpoint"]
-                .as_str()
-                .unwrap_or_else(|| panic!("no fault mode {mode}"))
-                .to_owned()
-        };
-        EndpointConfig::from_json(&std::fs::read(path).unwrap()).unwrap()
+        let json = std::fs::read(test_servers::endpoint_file(&self.ready, mode)).unwrap();
+        EndpointConfig::from_json(&json).unwrap()
     }
 
     /// A record client for `mode`, with short timeouts (the stall listener holds requests open).
