@@ -20,7 +20,8 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
-use super::pacs::{Outcome, Pacs};
+use super::outcome::Outcome;
+use super::pacs::Pacs;
 use crate::endpoint::RetryAfter;
 use crate::patient::PatientLookup;
 use crate::vault::{Timestamp, VaultError};

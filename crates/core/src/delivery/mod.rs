@@ -37,6 +37,7 @@ mod dicom;
 mod error;
 pub mod fhir;
 mod jpeg_frame;
+mod outcome;
 mod pacs;
 mod pixels;
 pub mod reply;
@@ -57,5 +58,6 @@ pub use dicom::{
     TRANSFER_SYNTAX_UID,
 };
 pub use error::DeliveryError;
-pub use pacs::{Outcome, Pacs, Timeouts};
+pub use outcome::{Destination, Dicomweb, Fhir, Outcome, Timeouts};
+pub use pacs::Pacs;
 pub use pixels::{MAX_REENCODE_PIXELS, REENCODE_QUALITY};

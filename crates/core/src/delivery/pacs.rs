@@ -15,100 +15,26 @@
 //! - Trust failures (certificate, pin, protocol), a redirect and a malformed reply wait too:
 //!   nothing was sent, nothing is shredded, and the Outbox says "tell IT".
 
-use std::time::Duration;
-
 use zeroize::Zeroizing;
 
+use super::outcome::{self, problem, Destination, Dicomweb, Outcome};
 use super::reply::{self, parse_multipart, parse_stow_reply, ReplyError};
-use crate::endpoint::{Endpoint, EndpointConfig, EndpointError, Method, Request, RetryAfter};
-use crate::visit::{Problem, SentRecord};
+use crate::visit::SentRecord;
 
 /// The largest STOW-RS reply read (Orthanc's is well under 1 KiB per instance).
 const MAX_STOW_REPLY: usize = 1 << 20;
 /// Room for the multipart framing around a read-back frame.
 const READ_BACK_SLACK: usize = 64 * 1024;
 
-/// How long a request may take: `base`, plus `per_mib` for each MiB sent or read back (a phone on
-/// a weak ward Wi-Fi may manage 1 Mbit/s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// For any request.
-    pub base: Duration,
-    /// Added per MiB of body.
-    pub per_mib: Duration,
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Timeouts {
-            base: Duration::from_secs(30),
-            per_mib: Duration::from_secs(10),
-        }
-    }
-}
-
-impl Timeouts {
-    fn for_len(&self, len: usize) -> Duration {
-        let mib = u32::try_from(len.div_ceil(1 << 20)).unwrap_or(u32::MAX);
-        self.base.saturating_add(self.per_mib.saturating_mul(mib))
-    }
-}
-
-/// What the outbox does after one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome<T> {
-    /// It worked.
-    Done(T),
-    /// Try again later. `server_wide` problems (unreachable, untrusted, overloaded, this
-    /// device's settings) stop the rest of the drain too: every photo would meet them.
-    Retry {
-        /// Why, in words.
-        problem: Problem,
-        /// The server's `Retry-After`, if it gave one.
-        after: Option<RetryAfter>,
-        /// Whether every photo would meet it.
-        server_wide: bool,
-    },
-    /// The server does not hold the photo after all (read-back found nothing): send it again.
-    NotOnServer,
-    /// Stop this photo until a person acts.
-    Hold(Problem),
-}
-
-/// A DICOMweb server reached through the pinned endpoint client.
-#[derive(Debug, Clone)]
-pub struct Pacs {
-    endpoint: Endpoint,
-    timeouts: Timeouts,
-}
-
-fn problem(code: &str, message: impl std::fmt::Display) -> Problem {
-    Problem {
-        code: code.to_owned(),
-        message: message.to_string(),
-    }
-}
-
-/// An endpoint failure: nothing is held for these, since none is about the photo itself.
-fn endpoint_retry<T>(e: EndpointError, after: Option<RetryAfter>) -> Outcome<T> {
-    Outcome::Retry {
-        problem: problem(e.code(), e),
-        after,
-        server_wide: true,
-    }
-}
+/// A DICOMweb server (the PACS) reached through the pinned endpoint client.
+pub type Pacs = Destination<Dicomweb>;
 
 fn reply_problem<T>(e: ReplyError) -> Outcome<T> {
     unreadable(e.code(), e)
 }
 
-/// A reply WardCam cannot use: nothing is deleted, and every photo would meet it.
 fn unreadable<T>(code: &str, detail: impl std::fmt::Display) -> Outcome<T> {
-    Outcome::Retry {
-        problem: problem(code, format_args!("The hospital image server's reply could not be read ({detail}). Nothing was deleted; WardCam will try again. Tell IT if it persists.")),
-        after: None,
-        server_wide: true,
-    }
+    outcome::unreadable("hospital image server", code, detail)
 }
 
 /// Words for a DICOM failure reason (PS3.4 Annex GG / PS3.18 Table 10.5.3-1), never quoting the
@@ -144,36 +70,7 @@ fn failure_outcome<T>(reason: u16, status: u16) -> Outcome<T> {
     }
 }
 
-impl Pacs {
-    /// A PACS at `endpoint` with the default [`Timeouts`].
-    pub fn new(endpoint: Endpoint) -> Pacs {
-        Pacs {
-            endpoint,
-            timeouts: Timeouts::default(),
-        }
-    }
-
-    /// A PACS from a provisioned endpoint configuration.
-    pub fn from_config(config: &EndpointConfig) -> Result<Pacs, EndpointError> {
-        Ok(Pacs::new(Endpoint::new(config)?))
-    }
-
-    /// The same PACS with other timeouts (tests of a stalling server use short ones).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Pacs {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// The DICOMweb base address.
-    pub fn base_url(&self) -> &str {
-        self.endpoint.base_url()
-    }
-
-    /// The endpoint (for the Device screen's pin and certificate lines).
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
+impl Destination<Dicomweb> {
     /// Stores one DICOM Part-10 object by STOW-RS. `sop_uid` is its SOP Instance UID, looked for
     /// in the reply. `Done` means the server acknowledged it; the read-back still has to prove it.
     pub async fn store(&self, part10: Zeroizing<Vec<u8>>, sop_uid: &str) -> Outcome<()> {
@@ -199,33 +96,22 @@ impl Pacs {
         drop(part10);
         let content_type =
             format!("multipart/related; type=\"application/dicom\"; boundary={boundary}");
-        let timeout = self.timeouts.for_len(body.len());
-        let answer = self
-            .endpoint
-            .exchange(Request {
-                method: Method::Post,
-                path: "studies",
-                content_type: Some(&content_type),
-                accept: "application/dicom+json",
+        let answer = match self
+            .post(
+                "studies",
+                &content_type,
+                "application/dicom+json",
                 body,
-                timeout,
-                max_reply: MAX_STOW_REPLY,
-            })
-            .await;
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => return endpoint_retry(e, None),
+                MAX_STOW_REPLY,
+            )
+            .await
+        {
+            Ok(answer) => answer,
+            Err(wait) => return wait,
         };
         let status = answer.status;
         match status {
             200 | 202 | 409 => {}
-            // The device's credential or address: the same for every photo.
-            401 | 403 | 404 | 405 => {
-                return endpoint_retry(EndpointError::from_status(status), None);
-            }
-            429 | 500..=599 => {
-                return endpoint_retry(EndpointError::from_status(status), answer.retry_after);
-            }
             _ if (200..300).contains(&status) => {
                 // 201/204: stored as far as HTTP goes; the read-back decides.
                 return Outcome::Done(());
@@ -277,35 +163,13 @@ impl Pacs {
             sent.study_uid, sent.series_uid, sent.sop_uid
         );
         let len = usize::try_from(sent.frame_len).unwrap_or(usize::MAX);
-        let answer = self
-            .endpoint
-            .exchange(Request {
-                method: Method::Get,
-                path: &path,
-                content_type: None,
-                accept: "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*",
-                body: Zeroizing::new(Vec::new()),
-                timeout: self.timeouts.for_len(len),
-                max_reply: len.saturating_add(READ_BACK_SLACK),
-            })
-            .await;
-        let answer = match answer {
-            Ok(a) => a,
-            // A frame larger than sent plus framing cannot be the one sent.
-            Err(EndpointError::Malformed) => return Outcome::Done(false),
-            Err(e) => return endpoint_retry(e, None),
+        let accept = "multipart/related; type=\"application/octet-stream\"; transfer-syntax=*";
+        // A frame larger than sent plus framing cannot be the one sent.
+        let max_reply = len.saturating_add(READ_BACK_SLACK);
+        let answer = match self.fetch_copy(&path, accept, max_reply, &[404]).await {
+            Ok(answer) => answer,
+            Err(outcome) => return outcome,
         };
-        match answer.status {
-            200 => {}
-            404 => return Outcome::NotOnServer,
-            401 | 403 | 405 | 406 | 429 | 500..=599 => {
-                return endpoint_retry(
-                    EndpointError::from_status(answer.status),
-                    answer.retry_after,
-                )
-            }
-            status => return endpoint_retry(EndpointError::from_status(status), None),
-        }
         let Some(content_type) = answer.content_type.as_deref() else {
             return unreadable("delivery.reply_untyped", "no content type");
         };
@@ -373,17 +237,6 @@ mod tests {
                 other => panic!("reason {reason:04X}: {other:?}"),
             }
         }
-    }
-
-    #[test]
-    fn timeouts_grow_with_the_body() {
-        let t = Timeouts {
-            base: Duration::from_secs(3),
-            per_mib: Duration::from_secs(2),
-        };
-        assert_eq!(t.for_len(0), Duration::from_secs(3));
-        assert_eq!(t.for_len(1), Duration::from_secs(5));
-        assert_eq!(t.for_len(5 << 20), Duration::from_secs(13));
     }
 
     #[test]

@@ -15,17 +15,14 @@
 //! - **408, 429, 5xx**, a stall, a reset, an untrusted server, a redirect: wait, server-wide,
 //!   honouring `Retry-After`.
 
-use zeroize::Zeroizing;
-
 use super::bundle::{EntryKind, SentBinary, TransactionBundle, CONTENT_TYPE};
 use super::reply::{
     decoded_digest, parse_binary, parse_operation_outcome, parse_transaction_response,
     OperationOutcome, MAX_REPLY_BYTES,
 };
 use super::FhirReplyError;
-use crate::delivery::{Outcome, Timeouts};
-use crate::endpoint::{Endpoint, EndpointConfig, EndpointError, Method, Request, RetryAfter};
-use crate::visit::Problem;
+use crate::delivery::outcome::{self, endpoint_retry, problem, Destination, Fhir, Outcome};
+use crate::endpoint::EndpointError;
 
 /// FHIR's JSON media type.
 pub const FHIR_JSON: &str = "application/fhir+json";
@@ -52,36 +49,11 @@ pub struct FiledEntry {
     pub location: Option<String>,
 }
 
-/// A FHIR R4 server reached through the pinned endpoint client.
-#[derive(Debug, Clone)]
-pub struct FhirRecord {
-    endpoint: Endpoint,
-    timeouts: Timeouts,
-}
+/// A FHIR R4 server (the record) reached through the pinned endpoint client.
+pub type FhirRecord = Destination<Fhir>;
 
-fn problem(code: &str, message: impl std::fmt::Display) -> Problem {
-    Problem {
-        code: code.to_owned(),
-        message: message.to_string(),
-    }
-}
-
-/// An endpoint failure: nothing is held for these, since none is about the photo itself.
-fn endpoint_retry<T>(e: EndpointError, after: Option<RetryAfter>) -> Outcome<T> {
-    Outcome::Retry {
-        problem: problem(e.code(), e),
-        after,
-        server_wide: true,
-    }
-}
-
-/// A reply WardCam cannot use: nothing is deleted, and every photo would meet it.
 fn unreadable<T>(code: &str, detail: impl std::fmt::Display) -> Outcome<T> {
-    Outcome::Retry {
-        problem: problem(code, format_args!("The hospital record's reply could not be read ({detail}). Nothing was deleted; WardCam will try again. Tell IT if it persists.")),
-        after: None,
-        server_wide: true,
-    }
+    outcome::unreadable("hospital record", code, detail)
 }
 
 fn reply_problem<T>(e: FhirReplyError) -> Outcome<T> {
@@ -130,44 +102,7 @@ fn refused<T>(status: u16, what: &str, outcome: Option<&OperationOutcome>) -> Ou
     ))
 }
 
-impl FhirRecord {
-    /// A record at `endpoint` (its base address is the FHIR base, e.g. `…/fhir/R4`) with the
-    /// default [`Timeouts`].
-    pub fn new(endpoint: Endpoint) -> FhirRecord {
-        FhirRecord {
-            endpoint,
-            timeouts: Timeouts::default(),
-        }
-    }
-
-    /// A record from a provisioned endpoint configuration.
-    pub fn from_config(config: &EndpointConfig) -> Result<FhirRecord, EndpointError> {
-        Ok(FhirRecord::new(Endpoint::new(config)?))
-    }
-
-    /// The same record with other timeouts (tests of a stalling server use short ones).
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> FhirRecord {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// The FHIR base address.
-    pub fn base_url(&self) -> &str {
-        self.endpoint.base_url()
-    }
-
-    /// The endpoint (for the Device screen's pin and certificate lines).
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
-    }
-
-    fn timeout_for(&self, len: usize) -> std::time::Duration {
-        let mib = u32::try_from(len.div_ceil(1 << 20)).unwrap_or(u32::MAX);
-        self.timeouts
-            .base
-            .saturating_add(self.timeouts.per_mib.saturating_mul(mib))
-    }
-
+impl Destination<Fhir> {
     /// Posts one transaction Bundle (`POST {base}`, `application/fhir+json`). `Done` means every
     /// entry was filed (created, or matched by its condition); the read-back still has to prove
     /// the Binary.
@@ -184,35 +119,13 @@ impl FhirRecord {
             .saturating_mul(2)
             .saturating_add(SLACK)
             .min(MAX_REPLY_BYTES);
-        let timeout = self.timeout_for(body.len());
-        let answer = self
-            .endpoint
-            .exchange(Request {
-                method: Method::Post,
-                path: "",
-                content_type: Some(FHIR_JSON),
-                accept: FHIR_JSON,
-                body,
-                timeout,
-                max_reply,
-            })
-            .await;
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => return endpoint_retry(e, None),
+        let answer = match self.post("", FHIR_JSON, FHIR_JSON, body, max_reply).await {
+            Ok(answer) => answer,
+            Err(wait) => return wait,
         };
         let status = answer.status;
         match status {
             200..=299 => {}
-            401 | 403 | 404 | 405 => {
-                return endpoint_retry(EndpointError::from_status(status), None);
-            }
-            408 | 429 | 500..=599 => {
-                let e = EndpointError::Unavailable {
-                    status: Some(status),
-                };
-                return endpoint_retry(e, answer.retry_after);
-            }
             400..=499 => {
                 let outcome = parse_operation_outcome(&answer.body).ok();
                 return refused(status, "record entry", outcome.as_ref());
@@ -278,35 +191,15 @@ impl FhirRecord {
             .unwrap_or(usize::MAX)
             .saturating_add(SLACK)
             .min(MAX_REPLY_BYTES);
-        let answer = self
-            .endpoint
-            .exchange(Request {
-                method: Method::Get,
-                path: &format!("Binary/{}", sent.id),
-                content_type: None,
-                accept: FHIR_JSON,
-                body: Zeroizing::new(Vec::new()),
-                timeout: self.timeout_for(max_reply),
-                max_reply,
-            })
-            .await;
-        let answer = match answer {
-            Ok(a) => a,
-            // Larger than the photo sent, base64-encoded, can only be another photo.
-            Err(EndpointError::Malformed) => return Outcome::Done(false),
-            Err(e) => return endpoint_retry(e, None),
+        // Larger than the photo sent, base64-encoded, can only be another photo.
+        let path = format!("Binary/{}", sent.id);
+        let answer = match self
+            .fetch_copy(&path, FHIR_JSON, max_reply, &[404, 410])
+            .await
+        {
+            Ok(answer) => answer,
+            Err(outcome) => return outcome,
         };
-        match answer.status {
-            200 => {}
-            404 | 410 => return Outcome::NotOnServer,
-            429 | 500..=599 => {
-                return endpoint_retry(
-                    EndpointError::from_status(answer.status),
-                    answer.retry_after,
-                )
-            }
-            status => return endpoint_retry(EndpointError::from_status(status), None),
-        }
         let media = answer
             .content_type
             .as_deref()
