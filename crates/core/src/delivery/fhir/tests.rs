@@ -14,6 +14,7 @@ use super::reply::decoded_digest;
 use super::*;
 use crate::consent::ConsentRecord;
 use crate::delivery::orthanc_tests::{queued, Queued};
+use crate::delivery::reply::tests::mutate;
 use crate::patient::OverrideReason;
 use crate::session::Purpose;
 use crate::vault::Timestamp;
@@ -627,24 +628,6 @@ fn the_fuzz_body_holds_for_the_seeds() {
             || parse_binary(&seed).is_ok();
         assert!(read, "{name} is read by none of the parsers");
     }
-}
-
-fn mutate(
-    mut b: Vec<u8>,
-    flips: Vec<(prop::sample::Index, u8)>,
-    cut: prop::sample::Index,
-    truncate: bool,
-) -> Vec<u8> {
-    if !b.is_empty() {
-        for (at, x) in flips {
-            let i = at.index(b.len());
-            b[i] ^= x;
-        }
-    }
-    if truncate {
-        b.truncate(cut.index(b.len() + 1));
-    }
-    b
 }
 
 proptest! {

@@ -27,7 +27,7 @@ mod multipart;
 mod part10;
 mod stow;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use digest::{frame_digest, received_matches};
 pub use error::ReplyError;

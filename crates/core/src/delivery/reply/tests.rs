@@ -1044,8 +1044,8 @@ fn fuzz_bodies_hold_for_the_seeds() {
     assert_eq!(parts[0].body, frame_seeds()[0].1.as_slice());
 }
 
-/// Flips bytes of `seed`, then maybe truncates it.
-fn mutate(
+/// Flips bytes of `seed`, then maybe truncates it (the FHIR parsers' properties use it too).
+pub(crate) fn mutate(
     mut b: Vec<u8>,
     flips: Vec<(prop::sample::Index, u8)>,
     cut: prop::sample::Index,
