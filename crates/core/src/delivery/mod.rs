@@ -47,7 +47,7 @@ pub mod uids;
 #[cfg(test)]
 pub(crate) mod orthanc_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use courier::{
     backoff, Courier, DrainReport, OutboxEvent, Phase, BACKOFF_BASE, BACKOFF_CAP, CONCURRENCY,

@@ -1,5 +1,5 @@
-//! The trust's PACS, spoken to by DICOMweb over the pinned [`Endpoint`]: STOW-RS to store a
-//! photo's DICOM object, WADO-RS to read its frame back. Every answer is sorted here into what the
+//! The trust's PACS, spoken to by DICOMweb over the pinned [`crate::endpoint::Endpoint`]:
+//! STOW-RS to store a photo's DICOM object, WADO-RS to read its copy back. Every answer is sorted here into what the
 //! outbox does next ([`Outcome`]): go on, wait and retry, or hold the photo for a person.
 //!
 //! How PS3.18's answers are read (STOW-RS, `POST {base}/studies`):
@@ -19,12 +19,36 @@ use zeroize::Zeroizing;
 
 use super::outcome::{self, problem, Destination, Dicomweb, Outcome};
 use super::reply::{self, parse_multipart, parse_stow_reply, ReplyError};
-use crate::visit::SentRecord;
+use crate::visit::{SentFile, SentRecord};
 
 /// The largest STOW-RS reply read (Orthanc's is well under 1 KiB per instance).
 const MAX_STOW_REPLY: usize = 1 << 20;
 /// Room for the multipart framing around a read-back frame.
 const READ_BACK_SLACK: usize = 64 * 1024;
+/// Room for the framing and for attributes a server adds to an instance read back.
+const INSTANCE_SLACK: usize = 1 << 20;
+
+/// A hex SHA-256 as bytes, if it is one.
+fn hex_digest(hex: &str) -> Option<[u8; 32]> {
+    hex::decode(hex).ok()?.try_into().ok()
+}
+
+/// Whether `copy`, an instance read back, holds the frame `sent` names: the very file sent (its
+/// digest), or another file (a server may rewrite the header) whose frame is that frame.
+fn instance_matches(sent: &SentRecord, file: &SentFile, copy: &[u8]) -> bool {
+    let len = usize::try_from(file.len).unwrap_or(usize::MAX);
+    if copy.len() == len && hex_digest(&file.sha256).is_some_and(|d| reply::frame_digest(copy) == d)
+    {
+        return true;
+    }
+    reply::encapsulated_frame(copy).is_ok_and(|frame| frame_matches(sent, &frame))
+}
+
+/// Whether `received` is the frame `sent` names (allowing DICOM's pad byte).
+fn frame_matches(sent: &SentRecord, received: &[u8]) -> bool {
+    let len = usize::try_from(sent.frame_len).unwrap_or(usize::MAX);
+    hex_digest(&sent.frame_sha256).is_some_and(|d| reply::received_matches(&d, len, received))
+}
 
 /// A DICOMweb server (the PACS) reached through the pinned endpoint client.
 pub type Pacs = Destination<Dicomweb>;
@@ -155,9 +179,45 @@ impl Destination<Dicomweb> {
         )
     }
 
+    /// Reads back the server's copy of `sent` and says whether its frame is exactly the frame
+    /// sent. When the whole file's digest was kept, the instance is fetched (WADO-RS, any transfer
+    /// syntax, so as stored): a copy identical byte for byte is proved by its digest alone, and
+    /// any other copy by its frame, parsed out of it. This costs the server less than extracting
+    /// the frame itself (measured: 10 to 20 ms of CPU less per 4.5 MB photo for Orthanc and its
+    /// TLS front). Records sealed before the file's digest was kept read back frame 1.
+    pub async fn verify(&self, sent: &SentRecord) -> Outcome<bool> {
+        let Some(file) = &sent.file else {
+            return self.verify_frame(sent).await;
+        };
+        let path = format!(
+            "studies/{}/series/{}/instances/{}",
+            sent.study_uid, sent.series_uid, sent.sop_uid
+        );
+        let accept = "multipart/related; type=\"application/dicom\"; transfer-syntax=*";
+        // Room for attributes a server adds; a copy larger still cannot hold the frame sent.
+        let len = usize::try_from(file.len).unwrap_or(usize::MAX);
+        let max_reply = len.saturating_add(INSTANCE_SLACK);
+        let answer = match self.fetch_copy(&path, accept, max_reply, &[404]).await {
+            Ok(answer) => answer,
+            Err(outcome) => return outcome,
+        };
+        let Some(content_type) = answer.content_type.as_deref() else {
+            return unreadable("delivery.reply_untyped", "no content type");
+        };
+        let parts = match parse_multipart(content_type, &answer.body) {
+            Ok(parts) => parts,
+            Err(e) => return reply_problem(e),
+        };
+        // One instance was asked for: exactly one part.
+        let [part] = parts.as_slice() else {
+            return Outcome::Done(false);
+        };
+        Outcome::Done(instance_matches(sent, file, part.body))
+    }
+
     /// Reads back the first frame the server holds for `sent` (WADO-RS, any transfer syntax, so
     /// the server returns the JPEG as stored) and says whether it is exactly the frame sent.
-    pub async fn verify(&self, sent: &SentRecord) -> Outcome<bool> {
+    async fn verify_frame(&self, sent: &SentRecord) -> Outcome<bool> {
         let path = format!(
             "studies/{}/series/{}/instances/{}/frames/1",
             sent.study_uid, sent.series_uid, sent.sop_uid
@@ -177,17 +237,9 @@ impl Destination<Dicomweb> {
             Ok(parts) => parts,
             Err(e) => return reply_problem(e),
         };
-        let Ok(digest) = hex::decode(&sent.frame_sha256) else {
-            return Outcome::Done(false);
-        };
-        let Ok(digest) = <[u8; 32]>::try_from(digest.as_slice()) else {
-            return Outcome::Done(false);
-        };
         // One frame was asked for: exactly one part, and it must be that frame.
-        let matched = parts.len() == 1
-            && parts
-                .first()
-                .is_some_and(|p| reply::received_matches(&digest, len, p.body));
+        let matched =
+            parts.len() == 1 && parts.first().is_some_and(|p| frame_matches(sent, p.body));
         Outcome::Done(matched)
     }
 }
@@ -237,6 +289,45 @@ mod tests {
                 other => panic!("reason {reason:04X}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn an_instance_read_back_matches_by_file_or_by_frame() {
+        let built = crate::delivery::tests::built_for_tests();
+        let part10 = &built.part10;
+        let frame = &part10[built.frame.clone()];
+        let sent = SentRecord {
+            server: String::new(),
+            study_uid: String::new(),
+            series_uid: String::new(),
+            sop_uid: String::new(),
+            frame_sha256: hex::encode(reply::frame_digest(frame)),
+            frame_len: frame.len() as u64,
+            file: None,
+            at: crate::vault::Timestamp(0),
+        };
+        let file = SentFile {
+            sha256: hex::encode(reply::frame_digest(part10)),
+            len: part10.len() as u64,
+        };
+        assert!(instance_matches(&sent, &file, part10));
+        // The header rewritten by the server (a byte of the preamble), the frame the same.
+        let mut rewritten = part10.clone();
+        rewritten[0] ^= 0xFF;
+        assert!(instance_matches(&sent, &file, &rewritten));
+        // One byte of the frame changed: neither the file nor the frame matches.
+        let mut damaged = part10.clone();
+        damaged[built.frame.start + 100] ^= 0xFF;
+        assert!(!instance_matches(&sent, &file, &damaged));
+        // Not DICOM at all, or cut short.
+        assert!(!instance_matches(&sent, &file, b"not dicom"));
+        assert!(!instance_matches(&sent, &file, &part10[..part10.len() - 9]));
+        // A wrong file digest kept (damaged record): the frame still decides.
+        let wrong = SentFile {
+            sha256: "00".repeat(32),
+            len: file.len,
+        };
+        assert!(instance_matches(&sent, &wrong, part10));
     }
 
     #[test]

@@ -62,6 +62,12 @@ fn identity() -> PatientIdentity {
     )
 }
 
+/// A small photo built as it would be sent (for the read-back's tests elsewhere).
+pub(crate) fn built_for_tests() -> Built {
+    let jpeg = jpeg();
+    vl_photographic_image_with(&manifest(&jpeg), &jpeg, NOW).unwrap()
+}
+
 fn manifest(jpeg: &[u8]) -> PhotoManifest {
     let size = |at: usize| u32::from(u16::from_be_bytes([jpeg[at], jpeg[at + 1]]));
     // The SOF0 position in jpeg_encoder's output is not fixed; find it for the fixture's info.

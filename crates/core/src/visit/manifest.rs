@@ -92,8 +92,21 @@ pub struct SentRecord {
     pub frame_sha256: String,
     /// Its length in bytes (a server pads an odd-length frame with one zero byte).
     pub frame_len: u64,
+    /// SHA-256 of the whole Part-10 file sent, hex, and its length: a copy read back byte for
+    /// byte is proved without parsing it (absent in records sealed before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<SentFile>,
     /// When the server acknowledged it.
     pub at: Timestamp,
+}
+
+/// The whole file sent, for the read-back's fast path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentFile {
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Length in bytes.
+    pub len: u64,
 }
 
 /// A photo's delivery so far. Empty until it is first sent.

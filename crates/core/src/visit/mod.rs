@@ -60,7 +60,7 @@ pub use identity::{
 pub use ids::{PhotoId, VisitId};
 pub use manifest::{
     decode, encode, ConsentLink, DeliveryRecord, LabelRecord, LocalState, PhotoManifest, Problem,
-    ReceiptRecord, Record, RedactionStep, SentRecord, VisitRecord, WithdrawalRecord,
+    ReceiptRecord, Record, RedactionStep, SentFile, SentRecord, VisitRecord, WithdrawalRecord,
     MANIFEST_VERSION,
 };
 pub use outbox::{DeliveryJob, DeliveryPlan, SentView};

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use super::error::VisitError;
 use super::identity::DeliveryGate;
 use super::ids::{PhotoId, VisitId};
-use super::manifest::{LocalState, PhotoManifest, Problem, ReceiptRecord, SentRecord};
+use super::manifest::{LocalState, PhotoManifest, Problem, ReceiptRecord, SentFile, SentRecord};
 use super::recover::Stored;
 use super::ward::Inner;
 use super::Ward;
@@ -268,6 +268,10 @@ impl Ward {
             sop_uid: uids::sop_instance_uid(photo),
             frame_sha256: hex::encode(reply::frame_digest(frame)),
             frame_len: frame.len() as u64,
+            file: Some(SentFile {
+                sha256: hex::encode(reply::frame_digest(&part10)),
+                len: part10.len() as u64,
+            }),
             at: now,
         };
         Ok(Some(DeliveryJob::Send {
