@@ -268,19 +268,10 @@ impl Inner {
         items: &[ItemId],
         now: Timestamp,
     ) -> Result<(), Error> {
-        let done = vault.seal_replacing(
-            ItemKind::Receipt,
-            &encode(&receipt)?,
-            None,
-            now,
-            items,
-            Scrub::Now,
-        )?;
-        if done.scrub_pending {
-            self.cleanup_pending += 1;
-        }
+        let bytes = encode(&receipt)?;
+        let item = self.seal_replacing(vault, ItemKind::Receipt, &bytes, items, Scrub::Now, now)?;
         self.receipts.push(Stored {
-            item: done.id,
+            item,
             record: receipt,
         });
         Ok(())
