@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "outbox_send_now",
     "outbox_watch",
     "outbox_send_again",
+    "outbox_withdraw_sent",
     "photos_discard_held",
     "device_info",
     "vault_status",

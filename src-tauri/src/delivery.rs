@@ -4,10 +4,12 @@
 //! unlock, on "Send now", when the UI says the app is in the foreground or the network is back,
 //! and when core's next retry time comes.
 //!
-//! Provisioning will supply the PACS endpoint (an [`EndpointConfig`], like the record's). Until
-//! then a debug build takes `--dev-pacs-endpoint=/path/endpoint.json` (what `make run` and the
-//! end-to-end tests pass); release builds ignore it and keep photos on the phone. A configured
-//! endpoint core refuses keeps them too, and the Outbox and Device screens say why.
+//! Provisioning will supply the routes: the PACS endpoint (an [`EndpointConfig`], like the
+//! record's) and whether photos are filed in the FHIR record too. Until then a debug build takes
+//! `--dev-pacs-endpoint=/path/endpoint.json` and `--dev-record-delivery` (file photos in the record
+//! named by `--dev-fhir-endpoint`, as well or alone), what `make run` and the end-to-end tests
+//! pass; release builds ignore them and keep photos on the phone. A configured endpoint core
+//! refuses keeps them too, and the Outbox and Device screens say why.
 //!
 //! Delivery keeps going while the app is locked: the vault stays open for the app's lifetime (its
 //! key is in memory from start-up), so a queued photo leaves the phone as soon as it can; nothing
@@ -20,17 +22,22 @@ use std::time::Duration;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
+use wardcam_core::delivery::fhir::FhirRecord;
 use wardcam_core::delivery::{Courier, OutboxEvent, Pacs};
 use wardcam_core::endpoint::{CertificateStatus, EndpointError};
 use wardcam_core::vault::Timestamp;
-use wardcam_core::visit::{PhotoId, Problem, SentView};
+use wardcam_core::visit::{PhotoId, Problem, SentView, WithdrawnView};
 
 use crate::error::CommandError;
-use crate::record::{endpoint_from_flag, RecordEndpoint, RecordStatus};
+use crate::record::{
+    endpoint_from_flag, RecordEndpoint, RecordStatus, ENDPOINT_FLAG as RECORD_ENDPOINT_FLAG,
+};
 use crate::SharedWard;
 
 /// The development flag naming the PACS endpoint file (debug builds only).
 const PACS_FLAG: &str = "--dev-pacs-endpoint=";
+/// The development flag filing photos in the FHIR record too (debug builds only).
+const RECORD_DELIVERY_FLAG: &str = "--dev-record-delivery";
 
 /// How far back the Outbox's "Sent" list reaches.
 const SENT_LIST_SPAN: Duration = Duration::from_secs(24 * 60 * 60);
@@ -65,10 +72,12 @@ pub(crate) struct Delivery {
 /// What the Outbox's header shows about delivery.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct OutboxStatus {
-    /// A usable PACS endpoint is set up.
+    /// A usable route is set up.
     configured: bool,
-    /// Its base address (or the configured one, when unusable).
+    /// The first route's base address (or the configured one, when unusable).
     destination: Option<String>,
+    /// Every route's base address, PACS first.
+    destinations: Vec<String>,
     /// Why the configured endpoint cannot be used.
     config_problem: Option<CommandError>,
     /// Photos in the outbox and not held.
@@ -83,6 +92,9 @@ pub(crate) struct OutboxStatus {
     last_problem: Option<Problem>,
     /// Photos delivered in the last day, newest first.
     sent: Vec<SentView>,
+    /// Consents withdrawn after some of their photos were delivered, newest first: what the
+    /// record team must remove, and whether the record's Consent is marked withdrawn.
+    withdrawals: Vec<WithdrawnView>,
     /// The pinned certificate's expiry, once a connection was made.
     certificate: Option<CertificateStatus>,
 }
@@ -93,14 +105,7 @@ impl Delivery {
         let configured = if !cfg!(debug_assertions) {
             Configured::None
         } else {
-            match endpoint_from_flag(args, PACS_FLAG, &[]) {
-                Ok(None) => Configured::None,
-                Ok(Some(config)) => match Pacs::from_config(&config) {
-                    Ok(pacs) => Configured::Usable(Arc::new(Courier::new(pacs))),
-                    Err(e) => unusable(Some(config.base_url.clone()), e),
-                },
-                Err(e) => unusable(None, e),
-            }
+            configured_from(args.collect())
         };
         Delivery {
             configured,
@@ -116,7 +121,10 @@ impl Delivery {
     pub(crate) fn endpoint_status(&self, now_secs: i64) -> RecordStatus {
         match &self.configured {
             Configured::None => RecordStatus::unconfigured(),
-            Configured::Usable(c) => RecordStatus::usable(c.pacs().endpoint(), now_secs),
+            Configured::Usable(c) => match c.pacs() {
+                Some(pacs) => RecordStatus::usable(pacs.endpoint(), now_secs),
+                None => RecordStatus::unconfigured(),
+            },
             Configured::Unusable { base_url, problem } => {
                 RecordStatus::unusable(base_url.clone(), problem.clone())
             }
@@ -151,15 +159,25 @@ impl Delivery {
         let now = Timestamp::now();
         let plan = ward.delivery_plan(now)?;
         let since = now.minus(SENT_LIST_SPAN);
+        let destinations: Vec<String> = match &self.configured {
+            Configured::Usable(c) => c
+                .pacs()
+                .map(|p| p.base_url().to_owned())
+                .into_iter()
+                .chain(c.record().map(|r| r.base_url().to_owned()))
+                .collect(),
+            _ => Vec::new(),
+        };
         let (destination, config_problem, paused, certificate) = match &self.configured {
             Configured::None => (None, None, (None, None), None),
             Configured::Usable(c) => (
-                Some(c.pacs().base_url().to_owned()),
+                destinations.first().cloned(),
                 None,
                 c.paused(),
-                c.pacs()
-                    .endpoint()
-                    .certificate_status(i64::try_from(now.0 / 1000).unwrap_or(i64::MAX)),
+                c.pacs().and_then(|p| {
+                    p.endpoint()
+                        .certificate_status(i64::try_from(now.0 / 1000).unwrap_or(i64::MAX))
+                }),
             ),
             Configured::Unusable { base_url, problem } => {
                 (base_url.clone(), Some(problem.clone()), (None, None), None)
@@ -173,6 +191,7 @@ impl Delivery {
         Ok(OutboxStatus {
             configured: matches!(self.configured, Configured::Usable(_)),
             destination,
+            destinations,
             config_problem,
             waiting: plan.waiting,
             held: plan.held,
@@ -180,6 +199,7 @@ impl Delivery {
             next_retry_at: next.map(|t| t.0),
             last_problem,
             sent: ward.sent_since(since)?,
+            withdrawals: ward.withdrawals_after_delivery()?,
             certificate,
         })
     }
@@ -192,6 +212,42 @@ impl std::fmt::Debug for Delivery {
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
+}
+
+/// The routes the flags name: the PACS, the record (the look-up's endpoint), or both. Either
+/// route configured and unusable stops delivery, and the screens say why.
+fn configured_from(args: Vec<String>) -> Configured {
+    let pacs = match endpoint_from_flag(args.iter().cloned(), PACS_FLAG, &[]) {
+        Ok(None) => None,
+        Ok(Some(config)) => match Pacs::from_config(&config) {
+            Ok(pacs) => Some(pacs),
+            Err(e) => return unusable(Some(config.base_url.clone()), e),
+        },
+        Err(e) => return unusable(None, e),
+    };
+    let record = if args.iter().any(|a| a == RECORD_DELIVERY_FLAG) {
+        match endpoint_from_flag(args.iter().cloned(), RECORD_ENDPOINT_FLAG, &[]) {
+            Ok(None) => {
+                return unusable(
+                    None,
+                    EndpointError::ConfigInvalid {
+                        field: "record delivery without a record endpoint",
+                    },
+                )
+            }
+            Ok(Some(config)) => match FhirRecord::from_config(&config) {
+                Ok(record) => Some(record),
+                Err(e) => return unusable(Some(config.base_url.clone()), e),
+            },
+            Err(e) => return unusable(None, e),
+        }
+    } else {
+        None
+    };
+    if pacs.is_none() && record.is_none() {
+        return Configured::None;
+    }
+    Configured::Usable(Arc::new(Courier::with_routes(pacs, record)))
 }
 
 fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
@@ -289,6 +345,22 @@ pub(crate) async fn outbox_send_again(
     delivery.status(&ward)
 }
 
+/// The patient withdraws consent for a photo already delivered (from the Sent list): core records
+/// the withdrawal, shreds the visit's photos still waiting, and lists what the record team must
+/// remove; the courier then marks the record's Consent withdrawn.
+#[tauri::command]
+pub(crate) async fn outbox_withdraw_sent(
+    ward: State<'_, SharedWard>,
+    delivery: State<'_, Delivery>,
+    photo: String,
+) -> Result<OutboxStatus, CommandError> {
+    let id: PhotoId = photo.parse()?;
+    let w = ward.inner().clone();
+    crate::background::blocking(move || Ok(w.withdraw_delivered(id).map(|_| ())?)).await?;
+    delivery.nudge(false);
+    delivery.status(&ward)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -345,6 +417,48 @@ mod tests {
             // Release builds ignore the development flag: photos stay on the phone.
             assert!(d.courier().is_none());
         }
+    }
+
+    #[test]
+    fn record_delivery_files_in_the_look_up_endpoint_alone_or_with_the_pacs() {
+        let record = file_with(serde_json::json!({
+            "base_url": "https://127.0.0.1:2/fhir/R4",
+            "trust_anchors_pem": ANCHOR,
+            "spki_pins_sha256": [PIN],
+        }));
+        let pacs = file_with(serde_json::json!({
+            "base_url": "https://127.0.0.1:1/dicom-web",
+            "trust_anchors_pem": ANCHOR,
+            "spki_pins_sha256": [PIN],
+        }));
+        let record_flag = format!("--dev-fhir-endpoint={}", record.path().display());
+        let pacs_flag = format!("--dev-pacs-endpoint={}", pacs.path().display());
+        let routes = |flags: &[&str]| {
+            let mut all = vec!["wardcam"];
+            all.extend_from_slice(flags);
+            Delivery::from_args(args(&all))
+                .courier()
+                .map(|c| c.routes())
+        };
+        if !cfg!(debug_assertions) {
+            assert_eq!(routes(&[&record_flag, RECORD_DELIVERY_FLAG]), None);
+            return;
+        }
+        use wardcam_core::visit::Route;
+        // The look-up endpoint alone files nothing: a trust asks for record delivery.
+        assert_eq!(routes(&[&record_flag]), None);
+        assert_eq!(
+            routes(&[&record_flag, RECORD_DELIVERY_FLAG]),
+            Some(vec![Route::Record])
+        );
+        assert_eq!(
+            routes(&[&record_flag, &pacs_flag, RECORD_DELIVERY_FLAG]),
+            Some(vec![Route::Pacs, Route::Record])
+        );
+        // Record delivery with no record endpoint is a configuration to fix, not a silent PACS only.
+        let d = Delivery::from_args(args(&["wardcam", &pacs_flag, RECORD_DELIVERY_FLAG]));
+        assert!(d.courier().is_none());
+        assert_eq!(problem_code(&d).as_deref(), Some("endpoint.config_invalid"));
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub fn run() {
             delivery::outbox_send_now,
             delivery::outbox_watch,
             delivery::outbox_send_again,
+            delivery::outbox_withdraw_sent,
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());

@@ -21,7 +21,7 @@ use wardcam_core::visit::{recheck_due_visits, RecheckOutcome, VisitId, Ward};
 use crate::error::CommandError;
 
 /// The development flag naming an endpoint file (debug builds only).
-const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
+pub(crate) const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
 /// The flags it replaced: given now, they are a configuration the device cannot use.
 const OBSOLETE_FLAGS: [(&str, &str); 2] = [
     ("--dev-fhir-base=", OBSOLETE_WHY),

@@ -1,8 +1,9 @@
 // Delivery in the real app: wristband (checked against the FHIR record), confirmation, verbal
 // consent, a mock-camera photo labelled and queued; the courier sends it to Orthanc (DICOMweb over
-// the pinned TLS front, basic auth), reads its frame back, and only then shreds it. The Outbox says
-// "Sent", the photo is gone from the phone (listing, thumbnail), and Orthanc holds exactly one
-// instance of it with the patient, site and side.
+// the pinned TLS front, basic auth) and files it in the FHIR record (a transaction), reads both
+// copies back, and only then shreds it. The Outbox says "Sent" to both, the photo is gone from the
+// phone (listing, thumbnail), Orthanc holds exactly one instance of it with the patient, site and
+// side, and the record was posted one transaction and read the Binary back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -43,8 +44,8 @@ async function instancesOf(uid) {
   return all.filter((i) => i.MainDicomTags.SOPInstanceUID === uid);
 }
 
-test('a queued photo is delivered to Orthanc, verified, shredded here and shown as Sent', async () => {
-  const driver = await startApp(['--dev-mock-camera', ...fhir.args(), ...pacs.args()]);
+test('a queued photo is delivered to Orthanc and the record, verified, shredded here and shown as Sent', async () => {
+  const driver = await startApp(['--dev-mock-camera', ...fhir.args(), '--dev-record-delivery', ...pacs.args()]);
   try {
     await unlockWithPin(driver);
     await type(driver, 'scan-text', wristband(NHS, 'SMITH/JOHN/19800118'));
@@ -62,6 +63,7 @@ test('a queued photo is delivered to Orthanc, verified, shredded here and shown 
     const status = (await invoke(driver, 'outbox_status')).ok;
     assert.equal(status?.configured, true, JSON.stringify(status));
     assert.equal(status.destination, pacs.base);
+    assert.deepEqual(status.destinations, [pacs.base, fhir.base]);
 
     await tap(driver, 'queue');
     await visible(driver, 'screen-outbox');
@@ -85,6 +87,8 @@ test('a queued photo is delivered to Orthanc, verified, shredded here and shown 
     const sent = after.sent.find((s) => s.photo === photo.id);
     assert.ok(sent, JSON.stringify(after));
     assert.match(sent.sop_uid, /^2\.25\.\d+$/);
+    assert.deepEqual(sent.servers, [pacs.base, fhir.base]);
+    assert.match(sent.document_reference ?? '', /^DocumentReference\/[^/]+/);
     assert.equal(after.last_problem, null, JSON.stringify(after));
 
     // Orthanc holds exactly one instance of it, filed under the patient with the site and side.
@@ -102,6 +106,11 @@ test('a queued photo is delivered to Orthanc, verified, shredded here and shown 
     const log = pacs.requests();
     assert.ok(log.some((r) => r.method === 'POST' && r.url === '/dicom-web/studies'), JSON.stringify(log));
     assert.ok(log.some((r) => r.method === 'GET' && r.url.endsWith(`/instances/${sent.sop_uid}`)), JSON.stringify(log));
+    // The record was posted one transaction for it, and its Binary read back.
+    const record = fhir.requests();
+    const basePath = new URL(fhir.base).pathname;
+    assert.equal(record.filter((r) => r.method === 'POST' && (r.url === basePath || r.url === `${basePath}/`)).length, 1, JSON.stringify(record));
+    assert.ok(record.some((r) => r.method === 'GET' && r.url.startsWith(`${basePath}/Binary/`)), JSON.stringify(record));
   } catch (e) {
     console.error(await failureEvidence(driver, '79-delivery-failure'));
     throw e;

@@ -337,7 +337,9 @@ test('a sent event moves the photo from the list to Sent, with where and when it
     body_site: earlierQueued.body_site,
     laterality: earlierQueued.laterality,
     server: 'https://pacs.example.nhs.uk/dicom-web',
+    servers: ['https://pacs.example.nhs.uk/dicom-web'],
     sop_uid: '2.25.3',
+    document_reference: null,
   };
   await outboxUpdate(page, { photos: outboxPhotos.filter((p) => p.id !== id), status: { sent: [receipt] } });
   await outboxEvent(page, { kind: 'sent', photo: id });
@@ -435,7 +437,7 @@ test('the delivery section and a long server name fit the narrowest phone', asyn
     ],
     outbox: {
       destination: server,
-      sent: [{ photo: earlierCaptured.id, sent_at: Date.now(), body_site: current.body_site, laterality: null, server, sop_uid: '2.25.2' }],
+      sent: [{ photo: earlierCaptured.id, sent_at: Date.now(), body_site: current.body_site, laterality: null, server, servers: [server], sop_uid: '2.25.2', document_reference: null }],
     },
   });
   await expect(page.getByTestId(`outbox-progress-${earlierQueued.id}`)).toBeVisible();
@@ -445,4 +447,40 @@ test('the delivery section and a long server name fit the narrowest phone', asyn
   expect(await offscreen(page)).toEqual([]);
   expect(await smallTargets(page)).toEqual([]);
   await page.screenshot({ path: `${shots}${info.project.name}-outbox-delivery-narrow.png`, fullPage: true });
+});
+
+test('the patient withdraws consent for a photo already sent: asked first, then what the record team needs', async ({ page }, info) => {
+  const id = 'd2a6f0c4-6b1e-4c55-9a3e-0f7b2c9d4e10';
+  const receipt: SentView = {
+    photo: id,
+    sent_at: Date.now(),
+    body_site: earlierQueued.body_site,
+    laterality: earlierQueued.laterality,
+    server: 'https://pacs.example.nhs.uk/dicom-web',
+    servers: ['https://pacs.example.nhs.uk/dicom-web'],
+    sop_uid: '2.25.123456789012345678901234567890',
+    document_reference: null,
+  };
+  await open(page, { ...fixtures.outbox, outbox: { sent: [receipt] } });
+  await expect(page.getByTestId('outbox-withdrawals')).toHaveCount(0);
+  await page.getByTestId(`outbox-sent-withdraw-${id}`).click();
+  await expect(page.getByTestId(`outbox-sent-withdraw-confirm-${id}`)).toContainText("stay in the hospital's record");
+  // "No" keeps the consent: nothing is sent to core.
+  await page.getByTestId(`outbox-sent-withdraw-no-${id}`).click();
+  await expect(page.getByTestId(`outbox-sent-withdraw-confirm-${id}`)).toHaveCount(0);
+  expect(await sent(page, 'outbox_withdraw_sent')).toEqual([]);
+
+  await page.getByTestId(`outbox-sent-withdraw-${id}`).click();
+  await page.getByTestId(`outbox-sent-withdraw-yes-${id}`).click();
+  expect(await sent(page, 'outbox_withdraw_sent')).toEqual([{ cmd: 'outbox_withdraw_sent', args: { photo: id } }]);
+  const section = page.getByTestId('outbox-withdrawals');
+  await expect(section).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Consent withdrawn after sending' })).toBeVisible();
+  await expect(section).toContainText('ask the record team to remove them');
+  await expect(section.locator('[data-testid^="outbox-withdrawal-references-"] li')).toHaveText([
+    'PACS https://pacs.example.nhs.uk/dicom-web: SOP Instance UID 2.25.123456789012345678901234567890',
+  ]);
+  expect(await overflowX(page)).toBeLessThanOrEqual(0);
+  expect(await smallTargets(page)).toEqual([]);
+  await page.screenshot({ path: `${shots}${info.project.name}-outbox-withdrawn-after-sending.png`, fullPage: true });
 });

@@ -22,6 +22,7 @@ import type {
   SessionView,
   VaultStatus,
   WardStatus,
+  WithdrawnView,
 } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
@@ -177,6 +178,24 @@ mockIPC(
         p.id === photo ? { ...p, state: 'queued', delivery: { ...p.delivery, hold: null, problem: p.delivery.hold } } : p,
       );
     }
+    if (cmd === 'outbox_withdraw_sent') {
+      // A stand-in for core: the delivered photo's visit loses its photos still waiting, and a
+      // withdrawal naming the copies in the record appears.
+      const { photo } = (args ?? {}) as { photo?: string };
+      const sent = (outboxStatus.sent ?? []).find((s) => s.photo === photo);
+      if (!sent) throw { code: 'visit.unknown_photo', message: 'That photo is no longer on this phone.' };
+      const withdrawal: WithdrawnView = {
+        consent_id: '7d3c1f7e-2b44-4a57-9b0a-4c1d1c6f0a11',
+        withdrawn_at: Date.now(),
+        photos: 1,
+        references: [`PACS ${sent.server}: SOP Instance UID ${sent.sop_uid ?? ''}`],
+        record_consent: 'none',
+        problem: null,
+        advice:
+          '1 photo had already reached the hospital\'s record. WardCam cannot delete them there: ask the record team to remove them, with the references below.',
+      };
+      outboxStatus = { ...outboxStatus, withdrawals: [withdrawal, ...(outboxStatus.withdrawals ?? [])] };
+    }
     if (cmd === 'photos_discard_held') {
       // A stand-in for core: the held visit's photos leave the list.
       const { id } = (args ?? {}) as { id?: string };
@@ -227,6 +246,7 @@ mockIPC(
       case 'outbox_status':
       case 'outbox_send_now':
       case 'outbox_send_again':
+      case 'outbox_withdraw_sent':
         return deliveryStatus();
       case 'outbox_watch':
         sendOutbox = channelSender((args as { onEvent: Channel<OutboxEvent> }).onEvent);

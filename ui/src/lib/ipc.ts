@@ -60,6 +60,9 @@ export interface Commands {
   outbox_send_now: { args: undefined; result: OutboxStatus };
   /** Sends again a photo the hospital server stopped (core refuses any other). */
   outbox_send_again: { args: { photo: string }; result: OutboxStatus };
+  /** The patient withdraws consent for a photo already delivered: core records it, deletes the
+   * visit's photos still waiting, and names what the record team must remove. */
+  outbox_withdraw_sent: { args: { photo: string }; result: OutboxStatus };
   /** Subscribes to delivery's progress and changes; the newest channel wins, so subscribing again
    * is harmless. */
   outbox_watch: { args: { onEvent: Channel<OutboxEvent> }; result: null };

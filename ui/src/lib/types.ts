@@ -243,7 +243,15 @@ export interface Delivery {
   problem: ErrorPayload | null;
   /** Why the photo is held (it needs a person); null unless its state is `held`. */
   hold: ErrorPayload | null;
+  /** The route it is being sent or checked on: the PACS, or the FHIR record. Optional: a core
+   * from before the record route gives none. */
+  route?: DeliveryRoute;
+  /** The routes that already hold a checked copy (with two routes, it waits for the other). */
+  verified?: DeliveryRoute[];
 }
+
+/** Where a photo goes: the trust's PACS (DICOMweb) or its electronic record (FHIR). */
+export type DeliveryRoute = 'pacs' | 'record';
 
 /** A photo delivered, verified and shredded on the phone (core's receipt, for the Outbox). */
 export interface SentView {
@@ -254,10 +262,32 @@ export interface SentView {
   body_site: BodySite | null;
   /** `left`, `right`, `bilateral`, `not_applicable` (core's laterality), or null. */
   laterality: string | null;
-  /** The server it went to: its DICOMweb base URL. */
+  /** The first server it went to (the PACS's DICOMweb base URL when it went there). */
   server: string;
-  /** The SOP Instance UID it is stored under there, for IT to find it. */
-  sop_uid: string;
+  /** Every server it went to, PACS first. */
+  servers: string[];
+  /** The SOP Instance UID it is stored under in the PACS, for IT to find it. */
+  sop_uid: string | null;
+  /** Where the FHIR record filed its DocumentReference, for IT to find it. */
+  document_reference: string | null;
+}
+
+/** A consent withdrawn after some of its photos reached the hospital's record (core's receipt):
+ * what the record team must remove, and whether the record's Consent is marked withdrawn. */
+export interface WithdrawnView {
+  consent_id: string;
+  /** Unix milliseconds. */
+  withdrawn_at: number;
+  /** Photos that had reached the record. */
+  photos: number;
+  /** Where they are, for the record team, in core's words. */
+  references: string[];
+  /** The record's Consent: `pending`, `done`, `held` (a person must act) or `none`. */
+  record_consent: 'pending' | 'done' | 'held' | 'none';
+  /** Why the last attempt to mark it withdrawn failed. */
+  problem: ErrorPayload | null;
+  /** What the clinician should do now, in core's words. */
+  advice: string;
 }
 
 /** Delivery as a whole, from `outbox_status` and `outbox_send_now`. */
@@ -266,6 +296,10 @@ export interface OutboxStatus {
   configured: boolean;
   /** Its base URL (or the configured one, when it cannot be used). */
   destination: string | null;
+  /** Every route's base URL, PACS first (optional: a core from before the record route). */
+  destinations?: string[];
+  /** Consents withdrawn after delivery, newest first (optional: an older core gives none). */
+  withdrawals?: WithdrawnView[];
   /** Why the configured hospital server settings cannot be used: photos stay on the phone. */
   config_problem: ErrorPayload | null;
   /** The pinned server certificate's expiry, once a connection was made. */

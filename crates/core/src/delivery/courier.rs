@@ -1,6 +1,9 @@
-//! The courier: drains the outbox to the PACS. Each photo goes through the ward's transactions
-//! (`crate::visit`'s outbox steps) around two requests: STOW-RS, then a WADO-RS read-back whose
-//! frame must match the digest sealed at acknowledgement before the local copy is shredded.
+//! The courier: drains the outbox to the trust's PACS, its FHIR record, or both. Each photo goes
+//! through the ward's transactions (`crate::visit`'s outbox steps) around two requests per route:
+//! STOW-RS then a WADO-RS read-back whose frame must match the digest sealed at acknowledgement,
+//! or a FHIR transaction then a read-back of its Binary. The local copy is shredded only once
+//! every configured route has read it back; a photo takes the routes one after another within
+//! one delivery, and a route whose server is paused is passed over for the other.
 //!
 //! - **Runs on the async runtime and never blocks it**: every vault step (unseal, build, seal,
 //!   shred) runs on the blocking pool.
@@ -20,12 +23,16 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
+use super::fhir::{FhirRecord, Filed, SentBinary};
 use super::outcome::Outcome;
 use super::pacs::Pacs;
 use crate::endpoint::RetryAfter;
 use crate::patient::PatientLookup;
 use crate::vault::{Timestamp, VaultError};
-use crate::visit::{recheck_due_visits, DeliveryJob, PhotoId, Problem, SentRecord, Ward};
+use crate::visit::{
+    recheck_due_visits, Ack, ConsentCopyJob, DeliveryJob, Destinations, FiledRecord, PhotoId,
+    Problem, Route, SentRecord, Verified, VisitId, Ward,
+};
 use crate::Error;
 
 /// Photos in flight at once: enough that one photo's local steps (unseal, build, the vault's
@@ -88,6 +95,10 @@ pub struct DrainReport {
     /// Photos due but not tried: no longer due when their turn came, or left when a problem every
     /// photo would meet stopped the drain.
     pub not_tried: usize,
+    /// Consents sent to the PACS as their own copy and read back (a PACS-only trust).
+    pub consents_copied: usize,
+    /// Withdrawn consents the FHIR record now shows as inactive.
+    pub consents_withdrawn: usize,
     /// A problem every photo would meet, which stopped the drain.
     pub server_problem: Option<Problem>,
     /// When the courier will try again, if anything waits.
@@ -101,13 +112,39 @@ struct Pause {
     problem: Option<Problem>,
 }
 
-/// Drains the outbox to one PACS. See the module documentation.
+/// One configured route: its server, its pause and its failures in a row.
 #[derive(Debug)]
-pub struct Courier {
-    pacs: Pacs,
+struct Lane {
+    route: Route,
     pause: Mutex<Pause>,
     /// Server-wide failures in a row, for the backoff.
     failures: AtomicU32,
+}
+
+impl Lane {
+    fn new(route: Route) -> Lane {
+        Lane {
+            route,
+            pause: Mutex::new(Pause::default()),
+            failures: AtomicU32::new(0),
+        }
+    }
+
+    fn paused_at(&self, now: Timestamp) -> bool {
+        self.pause
+            .lock()
+            .map(|p| p.until.is_some_and(|u| u > now))
+            .unwrap_or(true)
+    }
+}
+
+/// Drains the outbox to the trust's PACS, its FHIR record, or both. See the module
+/// documentation.
+#[derive(Debug)]
+pub struct Courier {
+    pacs: Option<Pacs>,
+    record: Option<FhirRecord>,
+    lanes: Vec<Lane>,
 }
 
 /// What became of one photo.
@@ -166,55 +203,153 @@ fn random_u16() -> u16 {
     }
 }
 
-fn readback_mismatch() -> Problem {
+fn readback_mismatch(route: Route) -> Problem {
+    let (code, server) = match route {
+        Route::Pacs => ("delivery.readback_mismatch", "hospital image server's"),
+        Route::Record => ("delivery.fhir_readback_mismatch", "hospital record's"),
+    };
     Problem {
-        code: "delivery.readback_mismatch".to_owned(),
-        message: "The hospital image server's copy of this photo is not the same as the one sent, so the photo was kept on the phone. Tell IT; do not retake it.".to_owned(),
+        code: code.to_owned(),
+        message: format!("The {server} copy of this photo is not the same as the one sent, so the photo was kept on the phone. Tell IT; do not retake it."),
     }
 }
 
+/// The read-back's view of what the record filed.
+fn sent_binary(filed: &FiledRecord) -> Option<SentBinary> {
+    let mut sha256 = [0u8; 32];
+    hex::decode_to_slice(&filed.sha256, &mut sha256).ok()?;
+    Some(SentBinary {
+        id: filed.binary_id.clone(),
+        sha256,
+        len: filed.len,
+    })
+}
+
+/// `filed` with where the record put the DocumentReference and the Consent.
+fn with_locations(mut filed: FiledRecord, answer: &Filed) -> FiledRecord {
+    use super::fhir::EntryKind;
+    let location = |kind: EntryKind| {
+        answer
+            .entries
+            .iter()
+            .find(|e| e.kind == kind)
+            .and_then(|e| e.location.clone())
+    };
+    filed.document_reference = location(EntryKind::DocumentReference);
+    filed.consent = location(EntryKind::Consent);
+    filed
+}
+
 impl Courier {
-    /// A courier for `pacs`.
+    /// A courier for `pacs` alone.
     pub fn new(pacs: Pacs) -> Courier {
+        Courier::with_routes(Some(pacs), None)
+    }
+
+    /// A courier for the trust's PACS, its FHIR record, or both: a photo is shredded only once
+    /// every one given has read it back. With neither it delivers nothing.
+    pub fn with_routes(pacs: Option<Pacs>, record: Option<FhirRecord>) -> Courier {
+        let mut lanes = Vec::new();
+        if pacs.is_some() {
+            lanes.push(Lane::new(Route::Pacs));
+        }
+        if record.is_some() {
+            lanes.push(Lane::new(Route::Record));
+        }
         Courier {
             pacs,
-            pause: Mutex::new(Pause::default()),
-            failures: AtomicU32::new(0),
+            record,
+            lanes,
         }
     }
 
-    /// The PACS it delivers to.
-    pub fn pacs(&self) -> &Pacs {
-        &self.pacs
+    /// The PACS it delivers to, if any.
+    pub fn pacs(&self) -> Option<&Pacs> {
+        self.pacs.as_ref()
     }
 
-    /// Lifts every wait: the next drain tries the server and every photo at once.
+    /// The FHIR record it delivers to, if any.
+    pub fn record(&self) -> Option<&FhirRecord> {
+        self.record.as_ref()
+    }
+
+    /// The routes configured, PACS first.
+    pub fn routes(&self) -> Vec<Route> {
+        self.lanes.iter().map(|l| l.route).collect()
+    }
+
+    fn lane(&self, route: Route) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.route == route)
+    }
+
+    fn server(&self, route: Route) -> Option<&str> {
+        match route {
+            Route::Pacs => self.pacs.as_ref().map(Pacs::base_url),
+            Route::Record => self.record.as_ref().map(FhirRecord::base_url),
+        }
+    }
+
+    /// Every configured route, and those not paused at `now` with their servers.
+    fn destinations(&self, now: Timestamp) -> Destinations {
+        Destinations {
+            required: self.routes(),
+            open: self
+                .lanes
+                .iter()
+                .filter(|l| !l.paused_at(now))
+                .filter_map(|l| self.server(l.route).map(|s| (l.route, s.to_owned())))
+                .collect(),
+        }
+    }
+
+    /// Lifts every wait: the next drain tries the servers and every photo at once.
     pub fn send_now(&self) {
-        if let Ok(mut p) = self.pause.lock() {
-            p.until = None;
+        for lane in &self.lanes {
+            if let Ok(mut p) = lane.pause.lock() {
+                p.until = None;
+            }
         }
     }
 
-    /// Until when the courier waits, and why (a problem every photo met).
+    /// Until when the courier waits, and why (a problem every photo met on a route). With two
+    /// routes paused, the one paused longest; with one, that one.
     pub fn paused(&self) -> (Option<Timestamp>, Option<Problem>) {
-        self.pause
-            .lock()
-            .map(|p| (p.until, p.problem.clone()))
+        let mut worst: (Option<Timestamp>, Option<Problem>) = (None, None);
+        for lane in &self.lanes {
+            let (until, problem) = self.paused_on(lane.route);
+            if until.is_some() && (worst.0.is_none() || until > worst.0) {
+                worst = (until, problem);
+            }
+        }
+        worst
+    }
+
+    /// Until when `route` waits, and why.
+    pub fn paused_on(&self, route: Route) -> (Option<Timestamp>, Option<Problem>) {
+        self.lane(route)
+            .and_then(|l| l.pause.lock().ok().map(|p| (p.until, p.problem.clone())))
             .unwrap_or((None, None))
     }
 
-    fn pause_until(&self, until: Timestamp, problem: Problem) {
-        if let Ok(mut p) = self.pause.lock() {
+    fn pause_until(&self, route: Route, until: Timestamp, problem: Problem) {
+        if let Some(Ok(mut p)) = self.lane(route).map(|l| l.pause.lock()) {
             p.until = Some(until);
             p.problem = Some(problem);
         }
     }
 
-    fn clear_pause(&self) {
-        self.failures.store(0, Ordering::Relaxed);
-        if let Ok(mut p) = self.pause.lock() {
-            *p = Pause::default();
+    fn clear_pause(&self, route: Route) {
+        if let Some(lane) = self.lane(route) {
+            lane.failures.store(0, Ordering::Relaxed);
+            if let Ok(mut p) = lane.pause.lock() {
+                *p = Pause::default();
+            }
         }
+    }
+
+    /// Whether every configured route waits at `now`.
+    fn all_paused(&self, now: Timestamp) -> bool {
+        !self.lanes.is_empty() && self.lanes.iter().all(|l| l.paused_at(now))
     }
 
     /// Delivers what is due. `force` tries every photo now, whatever its own wait (the clinician's
@@ -229,8 +364,8 @@ impl Courier {
     ) -> Result<DrainReport, Error> {
         let now = Timestamp::now();
         let mut report = DrainReport::default();
-        let (until, problem) = self.paused();
-        if !force && until.is_some_and(|u| u > now) {
+        if !force && self.all_paused(now) {
+            let (until, problem) = self.paused();
             report.server_problem = problem;
             report.next_at = until;
             return Ok(report);
@@ -245,6 +380,12 @@ impl Courier {
             }
         }
         let plan_at = if force { Timestamp(u64::MAX) } else { now };
+        let to = self.destinations(Timestamp::now());
+        let w = Arc::clone(ward);
+        let t = to.clone();
+        if blocking(move || w.retire_delivered_visits(&t)).await? > 0 {
+            events(OutboxEvent::Changed);
+        }
         let plan = ward.delivery_plan(plan_at)?;
         let stop = AtomicBool::new(false);
         let results: Vec<Result<Done, Error>> = stream::iter(plan.due)
@@ -252,6 +393,12 @@ impl Courier {
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
+        // After the photos, so a server every photo would fail on is met (and shown) by them first;
+        // a consent whose copy is not yet read back keeps its visit from being retired meanwhile.
+        self.copy_consents(ward, plan_at, &mut report, events)
+            .await?;
+        self.withdraw_in_record(ward, plan_at, &mut report, events)
+            .await?;
         for r in results {
             match r? {
                 Done::Delivered => report.delivered += 1,
@@ -277,7 +424,189 @@ impl Courier {
         Ok(report)
     }
 
-    /// One photo: build, send, acknowledge, read back, shred, each step sealed before the next.
+    /// Sends each due visit's consent to the PACS as its own copy (an Encapsulated PDF in the
+    /// visit's study) and reads it back, where the PACS is the only route; see
+    /// [`Destinations::requires_consent_copy`]. One visit at a time: there are few.
+    async fn copy_consents(
+        &self,
+        ward: &Arc<Ward>,
+        plan_at: Timestamp,
+        report: &mut DrainReport,
+        events: &(dyn Fn(OutboxEvent) + Send + Sync),
+    ) -> Result<(), Error> {
+        let Some(pacs) = &self.pacs else {
+            return Ok(());
+        };
+        let to = self.destinations(Timestamp::now());
+        for visit in ward.consent_copies_due(plan_at, &to)? {
+            let to = self.destinations(Timestamp::now());
+            let w = Arc::clone(ward);
+            let t = to.clone();
+            let Some(job) = blocking(move || w.begin_consent_copy(visit, &t)).await? else {
+                continue;
+            };
+            let sent = match job {
+                ConsentCopyJob::Verify { sent, .. } => sent,
+                ConsentCopyJob::Send { part10, sent, .. } => {
+                    match pacs.store(part10, &sent.sop_uid).await {
+                        Outcome::Done(()) => {
+                            self.clear_pause(Route::Pacs);
+                            let w = Arc::clone(ward);
+                            let s = sent.clone();
+                            blocking(move || w.consent_copy_acked(visit, s)).await?;
+                            sent
+                        }
+                        other => {
+                            if self.settle_copy(ward, visit, other).await? {
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            match pacs.verify(&sent).await {
+                Outcome::Done(true) => {
+                    self.clear_pause(Route::Pacs);
+                    let w = Arc::clone(ward);
+                    blocking(move || w.consent_copy_verified(visit, &to)).await?;
+                    report.consents_copied += 1;
+                    events(OutboxEvent::Changed);
+                }
+                other => {
+                    let other = match other {
+                        Outcome::Done(_) => Outcome::Hold(Problem {
+                            code: "delivery.consent_readback_mismatch".to_owned(),
+                            message: "The hospital image server's copy of the consent form is not the same as the one sent; it stays on the phone and will be sent again. Tell IT if this goes on.".to_owned(),
+                        }),
+                        other => other,
+                    };
+                    if self.settle_copy(ward, visit, other).await? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the record's `Consent` inactive for each consent withdrawn after delivery whose
+    /// receipt asks for it, and seals the outcome. A refusal, or a record holding the consent
+    /// twice or not at all, stops until a person acts; the clinician already has the references.
+    async fn withdraw_in_record(
+        &self,
+        ward: &Arc<Ward>,
+        plan_at: Timestamp,
+        report: &mut DrainReport,
+        events: &(dyn Fn(OutboxEvent) + Send + Sync),
+    ) -> Result<(), Error> {
+        let Some(record) = &self.record else {
+            return Ok(());
+        };
+        for consent in ward.record_withdrawals_due(plan_at, record.base_url())? {
+            if self
+                .lane(Route::Record)
+                .is_some_and(|l| l.paused_at(Timestamp::now()))
+            {
+                return Ok(());
+            }
+            let w = Arc::clone(ward);
+            match record.make_consent_inactive(consent).await {
+                Outcome::Done(location) => {
+                    self.clear_pause(Route::Record);
+                    blocking(move || w.record_withdrawal_done(consent, location)).await?;
+                    report.consents_withdrawn += 1;
+                }
+                Outcome::NotOnServer => {
+                    let problem = Problem {
+                        code: "delivery.fhir_consent_not_found".to_owned(),
+                        message: "The hospital record does not hold this consent, so WardCam could not mark it withdrawn. Tell the record team, with the references shown.".to_owned(),
+                    };
+                    blocking(move || w.record_withdrawal_failed(consent, problem, None)).await?;
+                }
+                Outcome::Hold(problem) => {
+                    blocking(move || w.record_withdrawal_failed(consent, problem, None)).await?;
+                }
+                Outcome::Retry {
+                    problem,
+                    after,
+                    server_wide,
+                } => {
+                    let now = Timestamp::now();
+                    let failures = match self.lane(Route::Record).filter(|_| server_wide) {
+                        Some(lane) => lane
+                            .failures
+                            .fetch_add(1, Ordering::Relaxed)
+                            .saturating_add(1),
+                        None => 1,
+                    };
+                    let at = backoff(failures, after, now, random_u16());
+                    if server_wide {
+                        self.pause_until(Route::Record, at, problem.clone());
+                    }
+                    blocking(move || w.record_withdrawal_failed(consent, problem, Some(at)))
+                        .await?;
+                }
+            }
+            events(OutboxEvent::Changed);
+        }
+        Ok(())
+    }
+
+    /// Seals what a failed step of a consent copy means; `true` when the PACS is paused now (a
+    /// problem every copy and photo would meet). A refusal or a copy that differs is sent again an
+    /// hour later: the consent stays on the phone meanwhile, so nothing is lost, and the photos
+    /// are not held by it.
+    async fn settle_copy<T>(
+        &self,
+        ward: &Arc<Ward>,
+        visit: VisitId,
+        outcome: Outcome<T>,
+    ) -> Result<bool, Error> {
+        let now = Timestamp::now();
+        let (problem, at, resend, paused) = match outcome {
+            Outcome::Done(_) => return Ok(false),
+            Outcome::Hold(problem) => (
+                problem,
+                now.plus(Duration::from_secs(60 * 60)),
+                true,
+                false,
+            ),
+            Outcome::NotOnServer => (
+                Problem {
+                    code: "delivery.not_on_server".to_owned(),
+                    message: "The hospital image server did not have the consent form after all. WardCam is sending it again.".to_owned(),
+                },
+                now,
+                true,
+                false,
+            ),
+            Outcome::Retry {
+                problem,
+                after,
+                server_wide,
+            } => {
+                let failures = match self.lane(Route::Pacs).filter(|_| server_wide) {
+                    Some(lane) => lane
+                        .failures
+                        .fetch_add(1, Ordering::Relaxed)
+                        .saturating_add(1),
+                    None => 1,
+                };
+                let at = backoff(failures, after, now, random_u16());
+                if server_wide {
+                    self.pause_until(Route::Pacs, at, problem.clone());
+                }
+                (problem, at, false, server_wide)
+            }
+        };
+        let w = Arc::clone(ward);
+        blocking(move || w.consent_copy_failed(visit, problem, at, resend)).await?;
+        Ok(paused)
+    }
+
+    /// One photo: on each configured route in turn, build, send, acknowledge, read back; then
+    /// shred. Each step is sealed before the next.
     async fn deliver(
         &self,
         ward: &Arc<Ward>,
@@ -285,7 +614,7 @@ impl Courier {
         stop: &AtomicBool,
         events: &(dyn Fn(OutboxEvent) + Send + Sync),
     ) -> Result<Done, Error> {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) && self.all_paused(Timestamp::now()) {
             return Ok(Done::Skipped);
         }
         let progress = |phase, fraction| {
@@ -295,72 +624,158 @@ impl Courier {
                 fraction,
             })
         };
-        progress(Phase::Preparing, 0.05);
-        let server = self.pacs.base_url().to_owned();
-        let w = Arc::clone(ward);
-        let Some(job) = blocking(move || w.begin_delivery(photo, &server)).await? else {
-            events(OutboxEvent::Changed);
-            return Ok(Done::Skipped);
-        };
-        let sent = match job {
-            DeliveryJob::Verify { sent, .. } => sent,
-            DeliveryJob::Send { part10, sent, .. } => {
-                events(OutboxEvent::Changed);
-                progress(Phase::Uploading, 0.2);
-                match self.pacs.store(part10, &sent.sop_uid).await {
-                    Outcome::Done(()) => {
-                        self.clear_pause();
-                        let w = Arc::clone(ward);
-                        let s = sent.clone();
-                        blocking(move || w.delivery_acknowledged(photo, s)).await?;
-                        events(OutboxEvent::Changed);
-                        sent
-                    }
-                    other => return self.settle(ward, photo, other, stop, events).await,
-                }
+        // At most one step per route and one finishing step: a photo never loops.
+        let mut last = Done::Skipped;
+        for _ in 0..=self.lanes.len() * 2 {
+            progress(Phase::Preparing, 0.05);
+            let to = self.destinations(Timestamp::now());
+            if to.open.is_empty() {
+                return Ok(last);
             }
-        };
-        progress(Phase::Verifying, 0.8);
-        self.verify(ward, photo, &sent, stop, events).await
+            let w = Arc::clone(ward);
+            let job = blocking(move || w.begin_delivery_to(photo, &to)).await?;
+            let (route, verified) = match job {
+                None => {
+                    events(OutboxEvent::Changed);
+                    return Ok(last);
+                }
+                Some(DeliveryJob::Finished { .. }) => {
+                    events(OutboxEvent::Sent { photo });
+                    events(OutboxEvent::Changed);
+                    return Ok(Done::Delivered);
+                }
+                Some(DeliveryJob::Verify { sent, .. }) => {
+                    progress(Phase::Verifying, 0.8);
+                    (Route::Pacs, self.verify_pacs(&sent).await)
+                }
+                Some(DeliveryJob::VerifyFiled { filed, .. }) => {
+                    progress(Phase::Verifying, 0.8);
+                    (Route::Record, self.verify_record(&filed).await)
+                }
+                Some(DeliveryJob::Send { part10, sent, .. }) => {
+                    let Some(pacs) = &self.pacs else {
+                        return Ok(last);
+                    };
+                    events(OutboxEvent::Changed);
+                    progress(Phase::Uploading, 0.2);
+                    match pacs.store(part10, &sent.sop_uid).await {
+                        Outcome::Done(()) => {
+                            self.clear_pause(Route::Pacs);
+                            let w = Arc::clone(ward);
+                            let s = sent.clone();
+                            blocking(move || w.delivery_acked(photo, Ack::Pacs(s))).await?;
+                            events(OutboxEvent::Changed);
+                        }
+                        other => {
+                            last = self
+                                .settle(ward, photo, Route::Pacs, other, stop, events)
+                                .await?;
+                            if self.go_on(Route::Pacs, &last) {
+                                continue;
+                            }
+                            return Ok(last);
+                        }
+                    }
+                    progress(Phase::Verifying, 0.8);
+                    (Route::Pacs, self.verify_pacs(&sent).await)
+                }
+                Some(DeliveryJob::File { bundle, filed, .. }) => {
+                    let Some(record) = &self.record else {
+                        return Ok(last);
+                    };
+                    events(OutboxEvent::Changed);
+                    progress(Phase::Uploading, 0.2);
+                    let filed = match record.post_bundle(bundle).await {
+                        Outcome::Done(answer) => {
+                            self.clear_pause(Route::Record);
+                            let filed = with_locations(filed, &answer);
+                            let w = Arc::clone(ward);
+                            let f = filed.clone();
+                            blocking(move || w.delivery_acked(photo, Ack::Record(f))).await?;
+                            events(OutboxEvent::Changed);
+                            filed
+                        }
+                        other => {
+                            last = self
+                                .settle(ward, photo, Route::Record, other, stop, events)
+                                .await?;
+                            if self.go_on(Route::Record, &last) {
+                                continue;
+                            }
+                            return Ok(last);
+                        }
+                    };
+                    progress(Phase::Verifying, 0.8);
+                    (Route::Record, self.verify_record(&filed).await)
+                }
+            };
+            match verified {
+                Outcome::Done(true) => {
+                    self.clear_pause(route);
+                    let w = Arc::clone(ward);
+                    let to = self.destinations(Timestamp::now());
+                    let to = Destinations {
+                        required: to.required,
+                        open: Vec::new(),
+                    };
+                    match blocking(move || w.delivery_verified_on(photo, route, &to)).await? {
+                        Verified::Shredded => {
+                            events(OutboxEvent::Sent { photo });
+                            events(OutboxEvent::Changed);
+                            return Ok(Done::Delivered);
+                        }
+                        Verified::NextRoute => {
+                            events(OutboxEvent::Changed);
+                            last = Done::Waiting;
+                        }
+                        Verified::NotWaiting => return Ok(Done::Skipped),
+                    }
+                }
+                Outcome::Done(false) => {
+                    return self
+                        .settle(
+                            ward,
+                            photo,
+                            route,
+                            Outcome::<()>::Hold(readback_mismatch(route)),
+                            stop,
+                            events,
+                        )
+                        .await;
+                }
+                other @ Outcome::Retry { .. } => {
+                    // Acknowledged, but its copy could not be read yet: it stays uploaded.
+                    self.settle(ward, photo, route, other, stop, events).await?;
+                    return Ok(Done::Unverified);
+                }
+                other => return self.settle(ward, photo, route, other, stop, events).await,
+            }
+        }
+        Ok(last)
     }
 
-    async fn verify(
-        &self,
-        ward: &Arc<Ward>,
-        photo: PhotoId,
-        sent: &SentRecord,
-        stop: &AtomicBool,
-        events: &(dyn Fn(OutboxEvent) + Send + Sync),
-    ) -> Result<Done, Error> {
-        match self.pacs.verify(sent).await {
-            Outcome::Done(true) => {
-                self.clear_pause();
-                let w = Arc::clone(ward);
-                let shredded = blocking(move || w.delivery_verified(photo)).await?;
-                events(OutboxEvent::Sent { photo });
-                events(OutboxEvent::Changed);
-                Ok(if shredded {
-                    Done::Delivered
-                } else {
-                    Done::Skipped
-                })
-            }
-            Outcome::Done(false) => {
-                self.settle(
-                    ward,
-                    photo,
-                    Outcome::<()>::Hold(readback_mismatch()),
-                    stop,
-                    events,
-                )
-                .await
-            }
-            other @ Outcome::Retry { .. } => {
-                // Acknowledged, but its copy could not be read yet: it stays uploaded.
-                self.settle(ward, photo, other, stop, events).await?;
-                Ok(Done::Unverified)
-            }
-            other => self.settle(ward, photo, other, stop, events).await,
+    /// After a failed send on `route`: whether the photo may go on to another route now (the
+    /// failure was the server's, so `route` is paused now, and another route is open). A failure
+    /// of this photo alone waits for its own retry time on every route.
+    fn go_on(&self, route: Route, done: &Done) -> bool {
+        let now = Timestamp::now();
+        matches!(done, Done::Waiting)
+            && self.lane(route).is_some_and(|l| l.paused_at(now))
+            && !self.destinations(now).open.is_empty()
+    }
+
+    async fn verify_pacs(&self, sent: &SentRecord) -> Outcome<bool> {
+        match &self.pacs {
+            Some(pacs) => pacs.verify(sent).await,
+            None => Outcome::Done(false),
+        }
+    }
+
+    async fn verify_record(&self, filed: &FiledRecord) -> Outcome<bool> {
+        match (&self.record, sent_binary(filed)) {
+            (Some(record), Some(binary)) => record.read_back(&binary).await,
+            // A sealed digest that is not hex: the copy cannot be proved.
+            _ => Outcome::Done(false),
         }
     }
 
@@ -369,6 +784,7 @@ impl Courier {
         &self,
         ward: &Arc<Ward>,
         photo: PhotoId,
+        route: Route,
         outcome: Outcome<T>,
         stop: &AtomicBool,
         events: &(dyn Fn(OutboxEvent) + Send + Sync),
@@ -384,7 +800,10 @@ impl Courier {
             Outcome::NotOnServer => {
                 let problem = Problem {
                     code: "delivery.not_on_server".to_owned(),
-                    message: "The hospital image server did not have this photo after all. WardCam is sending it again.".to_owned(),
+                    message: format!(
+                        "The {} did not have this photo after all. WardCam is sending it again.",
+                        route.words()
+                    ),
                 };
                 blocking(move || w.delivery_failed(photo, problem, now, true)).await?;
                 Done::Waiting
@@ -397,17 +816,18 @@ impl Courier {
                 let attempts = ward
                     .manifest(photo)?
                     .map_or(1, |m| m.delivery.attempts.max(1));
-                let failures = if server_wide {
-                    stop.store(true, Ordering::Relaxed);
-                    self.failures
-                        .fetch_add(1, Ordering::Relaxed)
-                        .saturating_add(1)
-                } else {
-                    attempts
+                let failures = match self.lane(route).filter(|_| server_wide) {
+                    Some(lane) => {
+                        stop.store(true, Ordering::Relaxed);
+                        lane.failures
+                            .fetch_add(1, Ordering::Relaxed)
+                            .saturating_add(1)
+                    }
+                    None => attempts,
                 };
                 let at = backoff(failures, after, now, random_u16());
                 if server_wide {
-                    self.pause_until(at, problem.clone());
+                    self.pause_until(route, at, problem.clone());
                 }
                 blocking(move || w.delivery_failed(photo, problem, at, false)).await?;
                 Done::Waiting

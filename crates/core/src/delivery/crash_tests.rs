@@ -1,12 +1,17 @@
 //! Delivery under crashes: a child process (this test binary, re-executed) opens a vault of queued
 //! photos, recovers it and drains it to the real Orthanc test server, logging every step; the
 //! parent kills it with SIGKILL at random moments (while it starts and recovers, or 0–400 ms after
-//! it is ready, so kills land in `begin_delivery`, the STOW-RS, the acknowledgement, the
+//! it is ready (0–1,200 ms with the record too), so kills land in `begin_delivery`, the STOW-RS, the acknowledgement, the
 //! read-back and the shred). After every kill the parent recovers a copy of the vault with a
 //! fresh [`Ward`] and checks, for every photo ever created, that it is on the server at most once
 //! and either still whole in the vault or shredded with exactly one deletion receipt and on the
 //! server; never neither, never twice. After a few kills the parent recovers the vault itself,
 //! drains it to completion and checks that everything arrived exactly once.
+//!
+//! The second campaign does the same with both routes configured, the PACS and the FHIR record
+//! (the FHIR test server): each photo is filed in the record at most once (one DocumentReference
+//! for its identifier), a route the manifest says was acknowledged or verified holds it, and a
+//! photo is shredded only with a receipt naming both copies.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +24,8 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use super::fhir::server_tests::{self as fhir_server, gate};
+use super::fhir::{document_identifier, FhirRecord};
 use super::orthanc_tests::{block_on, new_ward, server, shared, Server};
 use super::{uids, Courier, OutboxEvent, Pacs};
 use crate::crash_child::kill_at_random_moment;
@@ -30,16 +37,20 @@ use crate::vault::tests::FileKeyStore;
 use crate::vault::{ItemId, ItemKind, Timestamp, Vault};
 use crate::visit::testing;
 use crate::visit::{
-    decode, LocalState, PhotoId, PhotoManifest, ReceiptRecord, Record, RecoveryReport, VisitId,
-    VisitRecord, Ward,
+    decode, LocalState, PhotoId, PhotoManifest, ReceiptRecord, Record, RecoveryReport, Route,
+    VisitId, VisitRecord, Ward,
 };
 
 const CHILD_ENV: &str = "WARDCAM_DELIVERY_CRASH_CHILD";
 const ENDPOINT_ENV: &str = "WARDCAM_DELIVERY_CRASH_ENDPOINT";
+/// The FHIR record's endpoint file, when the campaign delivers to both routes.
+const RECORD_ENV: &str = "WARDCAM_DELIVERY_CRASH_RECORD";
 const READY: &str = "WARDCAM-DELIVERY-CRASH-CHILD-READY";
 
-/// Kills at least this many children.
+/// Kills at least this many children (each campaign).
 const MIN_KILLS: usize = 60;
+/// The campaign with both routes: at least this many.
+const MIN_KILLS_BOTH: usize = 50;
 /// And more while time allows, up to this many.
 const MAX_KILLS: usize = 200;
 /// No new round starts after this, once `MIN_KILLS` is reached.
@@ -87,7 +98,11 @@ fn crash_child() {
     ));
     eprintln!("{READY}");
     let config = EndpointConfig::from_json(&fs::read(endpoint).unwrap()).unwrap();
-    let courier = Courier::new(Pacs::from_config(&config).unwrap());
+    let record = std::env::var_os(RECORD_ENV).map(|file| {
+        let config = EndpointConfig::from_json(&fs::read(file).unwrap()).unwrap();
+        FhirRecord::from_config(&config).unwrap()
+    });
+    let courier = Courier::with_routes(Some(Pacs::from_config(&config).unwrap()), record);
     let events = |e: OutboxEvent| match e {
         OutboxEvent::Progress { photo, phase, .. } => log.line(&format!("ev {photo} {phase:?}")),
         OutboxEvent::Sent { photo } => log.line(&format!("ev {photo} sent")),
@@ -197,6 +212,8 @@ struct Seen {
     receipted: HashSet<PhotoId>,
     /// Photos the server holds.
     on_server: HashSet<PhotoId>,
+    /// Visits delivered whole and kept until their consent's own copy is in the PACS.
+    waiting_for_consent_copy: usize,
 }
 
 /// The invariants, on a vault just recovered by a fresh ward. For every photo ever `created`: on
@@ -204,8 +221,33 @@ struct Seen {
 /// thumbnail open, no deletion receipt; on the server if acknowledged) or shredded with exactly
 /// one deletion receipt and on the server once. No manifest or receipt of an unknown photo, one
 /// visit record or one consent receipt per visit as its photos say, nothing unreferenced.
-fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: &str) -> Seen {
+///
+/// With `record` (both routes configured), also: each photo filed there at most once, filed once
+/// if shredded, its receipt naming the filing, and every route its manifest says acknowledged
+/// or verified holding it.
+fn check(
+    vault: &Vault,
+    s: &Server,
+    record: Option<&fhir_server::Server>,
+    created: &BTreeMap<PhotoId, VisitId>,
+    when: &str,
+) -> Seen {
     let manifests: Vec<(ItemId, PhotoManifest)> = records(vault, ItemKind::Manifest);
+    let documents: HashMap<String, usize> = match record {
+        Some(r) => r.document_counts(
+            &created
+                .keys()
+                .map(|p| document_identifier(*p))
+                .collect::<Vec<_>>(),
+        ),
+        None => HashMap::new(),
+    };
+    let filed_in_record = |p: &PhotoId| {
+        documents
+            .get(&document_identifier(*p))
+            .copied()
+            .unwrap_or(0)
+    };
     let receipts: Vec<(ItemId, ReceiptRecord)> = records(vault, ItemKind::Receipt);
     let visits: Vec<(ItemId, VisitRecord)> = records(vault, ItemKind::Visit);
     let mut on_server: HashMap<String, usize> = HashMap::new();
@@ -232,21 +274,37 @@ fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: 
                 photo_id,
                 visit_id,
                 sent,
+                filed,
                 ..
             } => {
+                assert_eq!(
+                    filed.as_ref().map(|f| f.document_identifier.clone()),
+                    record.map(|_| document_identifier(*photo_id)),
+                    "{when}: {photo_id}'s receipt and the record"
+                );
                 assert_eq!(
                     created.get(photo_id),
                     Some(visit_id),
                     "{when}: a receipt of an unknown photo"
                 );
-                assert_eq!(sent.sop_uid, uids::sop_instance_uid(*photo_id));
+                assert_eq!(
+                    sent.as_ref().map(|s| s.sop_uid.clone()),
+                    Some(uids::sop_instance_uid(*photo_id))
+                );
                 *deletions.entry(*photo_id).or_default() += 1;
             }
             ReceiptRecord::Consent {
                 visit_id,
                 delivered,
+                filed,
                 ..
-            } => consents.entry(*visit_id).or_default().push(delivered.len()),
+            } => {
+                if record.is_some() {
+                    assert_eq!(filed.len(), delivered.len(), "{when}: consent receipt");
+                }
+                consents.entry(*visit_id).or_default().push(delivered.len());
+            }
+            ReceiptRecord::Withdrawn { .. } => panic!("{when}: a withdrawal appeared"),
         }
     }
     let mut seen = Seen::default();
@@ -262,11 +320,19 @@ fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: 
             receipts <= 1,
             "{when}: {p} has {receipts} deletion receipts"
         );
+        let documents = filed_in_record(p);
+        assert!(
+            documents <= 1,
+            "{when}: {p} is in the record {documents} times"
+        );
         match (by_photo.get(p), receipts) {
             (None, 0) => panic!("{when}: {p} is neither in the vault nor receipted: lost"),
             (Some(m), 1) => panic!("{when}: {p} receipted but still here ({:?})", m.state),
             (None, _) => {
                 assert_eq!(copies, 1, "{when}: {p} shredded but not on the server");
+                if record.is_some() {
+                    assert_eq!(documents, 1, "{when}: {p} shredded but not in the record");
+                }
                 seen.receipted.insert(*p);
             }
             (Some(m), _) => {
@@ -278,9 +344,23 @@ fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: 
                     "{when}: {p} is {:?}",
                     m.state
                 );
+                // Every route acknowledged (uploaded there) or verified holds it.
+                let mut holding: Vec<Route> = m.delivery.verified.clone();
                 if m.state == LocalState::Uploaded {
-                    assert!(m.delivery.sent.is_some(), "{when}: {p}");
-                    assert_eq!(copies, 1, "{when}: {p} acknowledged but not on the server");
+                    assert!(m.delivery.acknowledged(), "{when}: {p}");
+                    holding.push(m.delivery.route);
+                }
+                for route in holding {
+                    match route {
+                        Route::Pacs => assert_eq!(
+                            copies, 1,
+                            "{when}: {p} acknowledged by the PACS but not there"
+                        ),
+                        Route::Record => assert_eq!(
+                            documents, 1,
+                            "{when}: {p} acknowledged by the record but not there"
+                        ),
+                    }
                 }
                 assert!(!vault.unseal(m.image).unwrap().is_empty(), "{when}: {p}");
                 assert!(
@@ -310,8 +390,19 @@ fn check(vault: &Vault, s: &Server, created: &BTreeMap<PhotoId, VisitId>, when: 
             assert_eq!(kept, 1, "{when}: visit {v} with {left} photos left");
             assert!(stubs.is_empty(), "{when}: visit {v} retired too early");
         } else {
-            assert_eq!(kept, 0, "{when}: visit {v} delivered but not retired");
-            assert_eq!(stubs, [*all], "{when}: visit {v}'s consent receipts");
+            // Retired to one consent receipt naming them all; or, for a PACS-only trust, kept
+            // until its consent's own copy has been read back in the PACS (and only then).
+            let waits_for_copy = record.is_none()
+                && visits
+                    .iter()
+                    .any(|(_, r)| r.visit_id == *v && !r.consent_copied());
+            if kept == 1 && waits_for_copy {
+                assert!(stubs.is_empty(), "{when}: visit {v} retired and kept");
+                seen.waiting_for_consent_copy += 1;
+            } else {
+                assert_eq!(kept, 0, "{when}: visit {v} delivered but not retired");
+                assert_eq!(stubs, [*all], "{when}: visit {v}'s consent receipts");
+            }
         }
     }
     // Nothing unreferenced.
@@ -385,15 +476,27 @@ struct Stats {
 }
 
 /// Kills one child at a random moment; returns what its log says.
-fn kill_one(root: &Path, endpoint: &str, r: u64, stats: &mut Stats) -> ChildLog {
+fn kill_one(
+    root: &Path,
+    endpoint: &str,
+    record: Option<&str>,
+    r: u64,
+    stats: &mut Stats,
+) -> ChildLog {
+    let mut envs = vec![(CHILD_ENV, root), (ENDPOINT_ENV, Path::new(endpoint))];
+    if let Some(record) = record {
+        envs.push((RECORD_ENV, Path::new(record)));
+    }
     // While it starts (opening the vault and recovering it), or a random moment after ready.
     kill_at_random_moment(
         "delivery::crash_tests::crash_child",
-        &[(CHILD_ENV, root), (ENDPOINT_ENV, Path::new(endpoint))],
+        &envs,
         READY,
         r,
         Duration::from_millis(60),
-        Duration::from_millis(400),
+        // Filing in the record (a transaction the server validates resource by resource) takes
+        // longer than a STOW-RS: a wider window lets kills land in its later steps too.
+        Duration::from_millis(if record.is_some() { 1_200 } else { 400 }),
     );
     stats.kills += 1;
     let log_path = root.join("log");
@@ -435,6 +538,30 @@ fn kill_one(root: &Path, endpoint: &str, r: u64, stats: &mut Stats) -> ChildLog 
 #[test]
 fn delivery_survives_kills_at_random_points() {
     let Some(s) = server() else { return };
+    campaign(s, None, MIN_KILLS, "delivery crash test");
+}
+
+#[test]
+fn delivery_to_pacs_and_record_survives_kills_at_random_points() {
+    let Some(s) = server() else { return };
+    let Some(f) = fhir_server::server() else {
+        return;
+    };
+    campaign(
+        s,
+        Some(f),
+        MIN_KILLS_BOTH,
+        "delivery crash test, PACS and record",
+    );
+}
+
+/// Kills children delivering to `s` (and to `record`, when given) at least `min_kills` times,
+/// checking the vault and the servers after each; see the module documentation.
+fn campaign(s: &Server, record: Option<&fhir_server::Server>, min_kills: usize, name: &str) {
+    let record_endpoint = record.map(|r| r.endpoint_path("good"));
+    // Sending to the shared servers: the Orthanc tests that count requests, and the FHIR tests
+    // that count Binaries, wait meanwhile.
+    let gates = || (shared(), record.map(|_| gate()));
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let keys = FileKeyStore(root.join("keys"));
@@ -455,7 +582,7 @@ fn delivery_survives_kills_at_random_points() {
     let mut created: BTreeMap<PhotoId, VisitId> = BTreeMap::new();
     let mut receipted: HashSet<PhotoId> = HashSet::new();
     let mut on_server: HashSet<PhotoId> = HashSet::new();
-    while stats.kills < MIN_KILLS || (stats.kills < MAX_KILLS && started.elapsed() < BUDGET) {
+    while stats.kills < min_kills || (stats.kills < MAX_KILLS && started.elapsed() < BUDGET) {
         stats.rounds += 1;
         let n = 3 + (next() % 3) as usize;
         let batch = new_batch(&dir, &keys, n, next() % 1_000_000);
@@ -463,8 +590,14 @@ fn delivery_survives_kills_at_random_points() {
         created.extend(batch);
         for _ in 0..1 + next() % 5 {
             let child = {
-                let _gate = shared();
-                kill_one(root, &endpoint, next(), &mut stats)
+                let _gates = gates();
+                kill_one(
+                    root,
+                    &endpoint,
+                    record_endpoint.as_deref(),
+                    next(),
+                    &mut stats,
+                )
             };
             // Recover a copy, so the next child recovers the original itself.
             let _ = fs::remove_dir_all(&copy);
@@ -479,7 +612,7 @@ fn delivery_survives_kills_at_random_points() {
                 usize::from(report.delivered_photos_shredded > 0);
             stats.recoveries_retiring_visits += usize::from(report.visits_retired > 0);
             stats.recoveries_with_stale_revisions += usize::from(report.stale_revisions > 0);
-            let seen = check(&ward.vault().unwrap(), s, &created, &when);
+            let seen = check(&ward.vault().unwrap(), s, record, &created, &when);
             drop(ward);
             // Delivered by this child: each exactly once, and every photo it said it sent.
             let newly: HashSet<PhotoId> = seen.receipted.difference(&receipted).copied().collect();
@@ -520,12 +653,15 @@ fn delivery_survives_kills_at_random_points() {
         let (ward, report) = open(&dir, &keys);
         assert_eq!(report.unreadable_records, 0, "{when}");
         {
-            let _gate = shared();
-            let courier = Courier::new(s.pacs("good"));
-            for _ in 0..5 {
+            let _gates = gates();
+            let courier =
+                Courier::with_routes(Some(s.pacs("good")), record.map(|r| r.record("good")));
+            for round in 0..5 {
                 let plan = ward.delivery_plan(Timestamp(u64::MAX)).unwrap();
                 assert_eq!(plan.held, 0, "{when}");
-                if plan.waiting == 0 {
+                // At least one drain: a visit whose photos all went may still owe its consent's
+                // copy to the PACS.
+                if plan.waiting == 0 && round > 0 {
                     break;
                 }
                 let events = |_: OutboxEvent| {};
@@ -533,8 +669,12 @@ fn delivery_survives_kills_at_random_points() {
                 stats.delivered_by_parent += report.delivered;
             }
         }
-        let seen = check(&ward.vault().unwrap(), s, &created, &when);
+        let seen = check(&ward.vault().unwrap(), s, record, &created, &when);
         assert!(seen.states.is_empty(), "{when}: left {:?}", seen.states);
+        assert_eq!(
+            seen.waiting_for_consent_copy, 0,
+            "{when}: a consent copy not sent"
+        );
         assert_eq!(
             seen.receipted.difference(&receipted).count(),
             stats.delivered_by_parent - by_parent,
@@ -546,7 +686,7 @@ fn delivery_survives_kills_at_random_points() {
     }
     let line = format!("{stats:?}");
     eprintln!(
-        "delivery crash test: {} kills over {} rounds of {} photos ({} before the child was \
+        "{name}: {} kills over {} rounds of {} photos ({} before the child was \
          ready, {} once it was idle; with a photo mid-preparation {}, mid-upload {}, \
          mid-read-back/shred {}); photos in flight at a kill, by last step -> as recovered: {:?}; \
          {} recoveries shredding receipted photos, {} retiring visits, {} with stale revisions; \
@@ -568,7 +708,7 @@ fn delivery_survives_kills_at_random_points() {
         stats.delivered_by_parent,
         started.elapsed().as_secs_f64()
     );
-    assert!(stats.kills >= MIN_KILLS, "{line}");
+    assert!(stats.kills >= min_kills, "{line}");
     // The kills must land inside deliveries, or the campaign proves nothing. (A run on the loaded
     // 2-core machine: 86 kills, 69 with a photo in flight, 33 photos left sending with the server
     // holding them (the answer lost), 36 left uploaded; the floors are well under that.)

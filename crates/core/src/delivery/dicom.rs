@@ -16,7 +16,7 @@ use super::DeliveryError;
 use crate::patient::{OverrideReason, NHS_NUMBER_SYSTEM};
 use crate::review::{find, Laterality};
 use crate::vault::Timestamp;
-use crate::visit::{Demographics, LocalState, PhotoManifest};
+use crate::visit::{Demographics, LocalState, PatientIdentity, PhotoManifest};
 
 /// VL Photographic Image Storage.
 pub const SOP_CLASS_UID: &str = uids::VL_PHOTOGRAPHIC_IMAGE_STORAGE;
@@ -27,7 +27,7 @@ pub const TRANSFER_SYNTAX_UID: &str = uids::JPEG_BASELINE8_BIT;
 /// same string the trust's FHIR server and PDQm use, so one issuer names it everywhere.
 pub const NHS_NUMBER_ISSUER: &str = NHS_NUMBER_SYSTEM;
 /// Implementation Version Name (SH, at most 16 characters).
-const IMPLEMENTATION_VERSION: &str = concat!("WARDCAM_", env!("CARGO_PKG_VERSION"));
+pub(super) const IMPLEMENTATION_VERSION: &str = concat!("WARDCAM_", env!("CARGO_PKG_VERSION"));
 
 /// Builds the DICOM Part-10 file (preamble, File Meta and data set) of one photo from `image`, the
 /// sealed image the manifest names; `now` is the Instance Creation Date/Time. The same as
@@ -95,7 +95,7 @@ pub fn vl_photographic_image_with(
     }
     let label = manifest.label.as_ref().ok_or(DeliveryError::Unlabelled)?;
     // Before the pixels, which may take a second to re-encode: a photo that cannot be filed.
-    patient_id(manifest)?;
+    patient_id(&manifest.patient)?;
     let jpeg = deliverable_jpeg(&manifest.info, image)?;
     // Read from the bytes that go in, whichever they are, so the attributes match the frame.
     let frame = baseline_frame(&jpeg)?;
@@ -254,7 +254,7 @@ pub fn vl_photographic_image_with(
         );
     }
 
-    patient_module(&mut obj, manifest)?;
+    patient_module(&mut obj, &manifest.patient)?;
     obj.put(anatomic_region(&label.body_site));
     // Type 2 in the VL Photographic Image IOD: present and empty.
     obj.put(DataElement::new(
@@ -344,14 +344,14 @@ fn decimal_string(ratio: f64) -> String {
 /// [`NHS_NUMBER_ISSUER`]), else the hospital number with its issuer; the NHS number is also listed
 /// in Other Patient IDs Sequence, so a PACS that files by hospital number can still match it.
 /// Names, birth date and sex come from the trust's record when it vouched, else from the band.
-fn patient_module(
+/// The same for a visit's photos and its consent document, so PACS files them under one patient.
+pub(super) fn patient_module(
     obj: &mut InMemDicomObject,
-    manifest: &PhotoManifest,
+    identity: &PatientIdentity,
 ) -> Result<(), DeliveryError> {
-    let identity = &manifest.patient;
     let band = &identity.band;
     let shown: &Demographics = identity.record.as_ref().unwrap_or(band);
-    let (id, issuer) = patient_id(manifest)?;
+    let (id, issuer) = patient_id(identity)?;
     let family = shown.family_name.as_deref().or(band.family_name.as_deref());
     let given = if shown.given_names.is_empty() {
         &band.given_names
@@ -409,8 +409,8 @@ fn patient_module(
 
 /// Patient ID and its issuer: the NHS number, else the hospital number and its issuing
 /// organisation.
-fn patient_id(manifest: &PhotoManifest) -> Result<(&str, &str), DeliveryError> {
-    let band = &manifest.patient.band;
+pub(super) fn patient_id(identity: &PatientIdentity) -> Result<(&str, &str), DeliveryError> {
+    let band = &identity.band;
     match (&band.nhs_number, &band.local_id) {
         (Some(nhs), _) => Ok((nhs.as_str(), NHS_NUMBER_ISSUER)),
         (None, Some(local)) => Ok((local.value.as_str(), local.issuer.as_str())),

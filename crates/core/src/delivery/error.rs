@@ -1,5 +1,5 @@
-//! Why a photo could not be made into its DICOM object, in words a clinician or the device
-//! manager can act on. No message repeats anything about the patient.
+//! Why a photo (or a visit's consent) could not be made into its DICOM object, in words a
+//! clinician or the device manager can act on. No message repeats anything about the patient.
 
 /// A photo refused or failed on its way to a DICOM object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +45,25 @@ pub enum DeliveryError {
         /// The step that failed (the library's own message is dropped: it may quote values).
         detail: &'static str,
     },
+    /// The consent record given is not the one the visit sealed (another id or digest).
+    #[error("The consent record found for this visit is not the one it sealed, so the consent was not sent. It was kept; tell IT.")]
+    ConsentPdfMismatch,
+    /// The consent record names another patient than the visit it is sent with.
+    #[error("This consent record is for another patient than the visit's, so it was not sent. It was kept; tell IT.")]
+    ConsentPdfWrongPatient,
+    /// The consent text on the phone is not the one the patient was shown (another version or
+    /// other words), so the document would print the wrong wording.
+    #[error("The consent text this patient was shown is no longer on this phone, so the consent document could not be made. It was kept; tell IT.")]
+    ConsentPdfTextMismatch,
+    /// The consent's signature could not be rendered or read.
+    #[error("The signature on this consent could not be read, so the consent document could not be made. It was kept; tell IT.")]
+    ConsentPdfSignature,
+    /// The consent's PDF or its DICOM object could not be written.
+    #[error("WardCam could not build the consent document ({detail}). It was kept; tell IT.")]
+    ConsentPdfEncode {
+        /// The step that failed; fixed words, never a value.
+        detail: &'static str,
+    },
 }
 
 impl DeliveryError {
@@ -58,6 +77,11 @@ impl DeliveryError {
             DeliveryError::ImageTooLarge => "delivery.image_too_large",
             DeliveryError::ImageDamaged { .. } => "delivery.image_damaged",
             DeliveryError::Encode { .. } => "delivery.encode_failed",
+            DeliveryError::ConsentPdfMismatch => "delivery.consent_pdf_consent_mismatch",
+            DeliveryError::ConsentPdfWrongPatient => "delivery.consent_pdf_wrong_patient",
+            DeliveryError::ConsentPdfTextMismatch => "delivery.consent_pdf_text_mismatch",
+            DeliveryError::ConsentPdfSignature => "delivery.consent_pdf_signature_unreadable",
+            DeliveryError::ConsentPdfEncode { .. } => "delivery.consent_pdf_encode_failed",
         }
     }
 }

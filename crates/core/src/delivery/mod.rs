@@ -30,6 +30,10 @@
 //! Nothing about where a photo was taken is written: intake already dropped the EXIF (and its GPS),
 //! and no geolocation attribute is set here.
 
+mod consent_dicom;
+mod consent_pdf;
+#[cfg(test)]
+mod consent_pdf_tests;
 mod courier;
 #[cfg(test)]
 mod crash_tests;
@@ -47,8 +51,15 @@ pub mod uids;
 #[cfg(test)]
 pub(crate) mod orthanc_tests;
 #[cfg(test)]
+mod routes_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 
+pub use consent_dicom::{
+    encapsulated_consent, BuiltConsent, ConsentVisit, CONSENT_SOP_CLASS_UID,
+    CONSENT_TRANSFER_SYNTAX_UID,
+};
+pub use consent_pdf::{consent_pdf, CONSENT_DOCUMENT_TITLE};
 pub use courier::{
     backoff, Courier, DrainReport, OutboxEvent, Phase, BACKOFF_BASE, BACKOFF_CAP, CONCURRENCY,
     RETRY_AFTER_CAP,

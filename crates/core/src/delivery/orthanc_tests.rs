@@ -332,7 +332,7 @@ impl Queued {
             .iter()
             .filter_map(|r| match r {
                 ReceiptRecord::Consent { delivered, .. } => Some(delivered.len()),
-                ReceiptRecord::Deletion { .. } => None,
+                ReceiptRecord::Deletion { .. } | ReceiptRecord::Withdrawn { .. } => None,
             })
             .collect();
         assert_eq!(consents, [self.photos.len()], "{when}: consent receipts");
@@ -599,7 +599,10 @@ fn pacs_holds_every_attribute_and_the_sealed_frame() {
         assert_eq!(fragments.len(), 1);
         let frame = &fragments[0];
         let receipt = q.deletion_receipts(m.photo_id);
-        let ReceiptRecord::Deletion { sent, .. } = &receipt[0] else {
+        let ReceiptRecord::Deletion {
+            sent: Some(sent), ..
+        } = &receipt[0]
+        else {
             unreachable!()
         };
         let digest: [u8; 32] = hex::decode(&sent.frame_sha256).unwrap().try_into().unwrap();
@@ -982,7 +985,9 @@ fn a_photo_left_uploaded_by_a_crash_is_verified_without_a_second_stow() {
         .iter()
         .filter(|l| l["method"] == "GET" && l["url"].as_str().unwrap().contains(&sop))
         .count();
-    assert_eq!(posts, 0, "sent again: {new:?}");
+    // The one POST is the consent's own copy (a PACS-only trust), never the photo again.
+    assert_eq!(report.consents_copied, 1, "{report:?}");
+    assert_eq!(posts, 1, "sent again: {new:?}");
     assert_eq!(reads, 1, "{new:?}");
     assert!(
         !events.iter().any(|e| matches!(
@@ -999,7 +1004,7 @@ fn a_photo_left_uploaded_by_a_crash_is_verified_without_a_second_stow() {
     let ReceiptRecord::Deletion { sent, .. } = &q.deletion_receipts(p)[0] else {
         unreachable!()
     };
-    assert_eq!(Some(sent), m.delivery.sent.as_ref());
+    assert_eq!(sent.as_ref(), m.delivery.sent.as_ref());
     q.all_delivered(s, "after a crash before the read-back");
 }
 
@@ -1032,7 +1037,8 @@ fn a_deletion_receipt_sealed_before_a_crash_shreds_the_photo_at_the_next_open() 
         photo_id: p,
         visit_id: m.visit_id,
         consent_id: m.consent.consent_id,
-        sent: m.delivery.sent.clone().unwrap(),
+        sent: Some(m.delivery.sent.clone().unwrap()),
+        filed: None,
         body_site: m.label.as_ref().map(|l| l.body_site.clone()),
         laterality: m.label.as_ref().map(|l| l.laterality),
         shredded_at: Timestamp::now(),
@@ -1050,15 +1056,26 @@ fn a_deletion_receipt_sealed_before_a_crash_shreds_the_photo_at_the_next_open() 
 
     let report = q.reopen();
     assert_eq!(report.delivered_photos_shredded, 1, "{report:?}");
-    assert_eq!(report.visits_retired, 1, "{report:?}");
+    // The visit stays: its consent has not reached the PACS as its own copy yet.
+    assert_eq!(report.visits_retired, 0, "{report:?}");
     assert_eq!(report.photos, 0, "{report:?}");
     let vault = q.ward.vault().unwrap();
     for item in [m.image, m.thumbnail] {
         assert!(matches!(vault.meta(item), Err(VaultError::NotFound)));
     }
+    // The next drain sends no photo, only the consent's copy, and retires the visit.
     let (report, events) = block_on(drain_with(&Courier::new(pacs), &q.ward, true));
-    assert_eq!(report, DrainReport::default());
-    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(
+        report,
+        DrainReport {
+            consents_copied: 1,
+            ..DrainReport::default()
+        }
+    );
+    assert!(
+        events.iter().all(|e| *e == OutboxEvent::Changed),
+        "{events:?}"
+    );
     q.all_delivered(s, "after a crash between receipt and shred");
 }
 

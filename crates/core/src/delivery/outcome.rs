@@ -100,11 +100,37 @@ impl<K> Destination<K> {
         body: Zeroizing<Vec<u8>>,
         max_reply: usize,
     ) -> Result<Answer, Outcome<T>> {
+        self.send(Method::Post, path, content_type, accept, body, max_reply)
+            .await
+    }
+
+    /// PUTs `body` at `path`, as [`Destination::post`] does.
+    pub(crate) async fn put<T>(
+        &self,
+        path: &str,
+        content_type: &str,
+        accept: &str,
+        body: Zeroizing<Vec<u8>>,
+        max_reply: usize,
+    ) -> Result<Answer, Outcome<T>> {
+        self.send(Method::Put, path, content_type, accept, body, max_reply)
+            .await
+    }
+
+    async fn send<T>(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        accept: &str,
+        body: Zeroizing<Vec<u8>>,
+        max_reply: usize,
+    ) -> Result<Answer, Outcome<T>> {
         let timeout = self.timeouts.for_len(body.len());
         let answer = self
             .endpoint
             .exchange(Request {
-                method: Method::Post,
+                method,
                 path,
                 content_type: Some(content_type),
                 accept,

@@ -9,9 +9,14 @@
 //!
 //! One series per visit: a ward visit is one sitting with one camera, and PACS needs nothing
 //! finer. The longest UID is 44 characters (`2.25.` and 39 digits), within the 64 allowed.
+//!
+//! A visit's consent, sent as an Encapsulated PDF into the visit's study, has a series and an
+//! instance of its own, derived from the consent record's id, so a resent consent replaces itself
+//! and a second consent in the same visit (after a withdrawal) is a second series.
 
 use ring::digest;
 
+use crate::consent::ConsentId;
 use crate::visit::{PhotoId, VisitId};
 
 /// The labels hashed with each id. Never change them: every UID already sent depends on them.
@@ -19,6 +24,8 @@ const STUDY: &str = "wardcam.dicom.study.v1";
 const SERIES: &str = "wardcam.dicom.series.v1";
 const SOP_INSTANCE: &str = "wardcam.dicom.sop-instance.v1";
 const IMPLEMENTATION: &str = "wardcam.dicom.implementation.v1";
+const CONSENT_SERIES: &str = "wardcam.dicom.consent-series.v1";
+const CONSENT_SOP_INSTANCE: &str = "wardcam.dicom.consent-sop-instance.v1";
 
 /// The Study Instance UID of a visit: one study per visit.
 pub fn study_uid(visit: VisitId) -> String {
@@ -33,6 +40,16 @@ pub fn series_uid(visit: VisitId) -> String {
 /// The SOP Instance UID of a photo, kept through redaction and every retry.
 pub fn sop_instance_uid(photo: PhotoId) -> String {
     derived(SOP_INSTANCE, &photo.0)
+}
+
+/// The Series Instance UID of a consent's document: one series per consent record.
+pub fn consent_series_uid(consent: ConsentId) -> String {
+    derived(CONSENT_SERIES, consent.as_bytes())
+}
+
+/// The SOP Instance UID of a consent's document, the same at every resend.
+pub fn consent_sop_instance_uid(consent: ConsentId) -> String {
+    derived(CONSENT_SOP_INSTANCE, consent.as_bytes())
 }
 
 /// The Implementation Class UID in every file's meta group: WardCam's, the same on every device.

@@ -31,10 +31,12 @@ use crate::session::{Purpose, Purposes};
 use crate::vault::{ItemId, Timestamp};
 
 /// The manifest version this build writes. Version 2 added the record check's override,
-/// re-check and hold to the patient identity; version 3 the delivery states and their record. An
+/// re-check and hold to the patient identity; version 3 the delivery states and their record;
+/// version 4 the destinations (the route being sent, what the FHIR record filed, the routes
+/// already verified) and receipts that may name a record filing instead of a PACS store. An
 /// older app must not read (and rewrite without) what it does not know, so it refuses a newer
 /// version rather than ignore the fields.
-pub const MANIFEST_VERSION: u32 = 3;
+pub const MANIFEST_VERSION: u32 = 4;
 
 /// Where a photo is in its life on the phone. A delivered photo has no state: once the server's
 /// copy is verified it is shredded, and a sealed [`ReceiptRecord`] remains.
@@ -109,10 +111,64 @@ pub struct SentFile {
     pub len: u64,
 }
 
-/// A photo's delivery so far. Empty until it is first sent.
+/// Where a photo goes: the trust's PACS (DICOMweb) or its electronic record (FHIR). A trust
+/// configures one or both; a photo is shredded only once every configured route has read it back.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Route {
+    /// The PACS, by DICOMweb STOW-RS.
+    #[default]
+    Pacs,
+    /// The electronic patient record, by a FHIR transaction.
+    Record,
+}
+
+impl Route {
+    /// Every route, in the order a photo takes them when both are open.
+    pub const ALL: [Route; 2] = [Route::Pacs, Route::Record];
+
+    /// The route's name in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Route::Pacs => "hospital image server",
+            Route::Record => "hospital record",
+        }
+    }
+}
+
+/// What the FHIR record filed for a photo: the Binary read back before shredding, and where the
+/// DocumentReference, Consent and Provenance are, for the audit trail and a later withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiledRecord {
+    /// The FHIR base address it was filed at.
+    pub server: String,
+    /// The Binary's logical id (derived from the photo id).
+    pub binary_id: String,
+    /// SHA-256 of the photo's bytes in the Binary, hex.
+    pub sha256: String,
+    /// Their length.
+    pub len: u64,
+    /// The DocumentReference's identifier value (`urn:uuid:…`, derived from the photo id).
+    pub document_identifier: String,
+    /// Where the server put the DocumentReference (`DocumentReference/<id>/_history/<v>`), as it
+    /// answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_reference: Option<String>,
+    /// Where it put (or found) the Consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<String>,
+    /// When the server acknowledged it.
+    pub at: Timestamp,
+}
+
+/// A photo's delivery so far. Empty until it is first sent. The steps (`sending`, `uploaded`)
+/// are those of [`DeliveryRecord::route`]; a route read back is listed in
+/// [`DeliveryRecord::verified`] and its proof (`sent` or `filed`) kept for the receipt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRecord {
-    /// Attempts to send (or verify) made.
+    /// Attempts to send (or verify) made, every route together.
     pub attempts: u32,
     /// Not to be tried again before this.
     pub next_attempt_at: Option<Timestamp>,
@@ -120,8 +176,44 @@ pub struct DeliveryRecord {
     pub problem: Option<Problem>,
     /// Why it is held ([`LocalState::Held`]).
     pub hold: Option<Problem>,
-    /// What the server acknowledged, once it did.
+    /// What the PACS acknowledged, once it did.
     pub sent: Option<SentRecord>,
+    /// What the FHIR record filed, once it did (version 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed: Option<FiledRecord>,
+    /// The route the photo is being sent (or verified) on; before version 4 always the PACS.
+    #[serde(default)]
+    pub route: Route,
+    /// The routes whose copy was read back and matched (version 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified: Vec<Route>,
+}
+
+impl DeliveryRecord {
+    /// Whether `route`'s copy was read back and matched.
+    pub fn is_verified(&self, route: Route) -> bool {
+        self.verified.contains(&route)
+    }
+
+    /// Drops the proof of the route being sent unless that route was verified (a resend, or
+    /// "Send again" after a hold): a verified route's proof belongs in the receipt.
+    pub fn forget_unverified_proof(&mut self) {
+        if self.is_verified(self.route) {
+            return;
+        }
+        match self.route {
+            Route::Pacs => self.sent = None,
+            Route::Record => self.filed = None,
+        }
+    }
+
+    /// Whether the route being sent holds an acknowledgement to read back.
+    pub fn acknowledged(&self) -> bool {
+        match self.route {
+            Route::Pacs => self.sent.is_some(),
+            Route::Record => self.filed.is_some(),
+        }
+    }
 }
 
 /// A photo's label as sealed: the SNOMED CT code, side and description.
@@ -265,6 +357,55 @@ pub struct VisitRecord {
     pub declined: Option<ConsentLink>,
     /// The clinician ended the visit (its photos may still wait in the outbox).
     pub ended: bool,
+    /// The consent's own copy in the PACS, for a trust whose record gets no FHIR `Consent`
+    /// (version 4; none before anything of the visit was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_copy: Option<ConsentCopy>,
+}
+
+/// The consent as an Encapsulated PDF instance in the visit's study, for a trust that delivers to
+/// its PACS only: its delivery so far. The consent is not shredded with the visit's last photo
+/// until this copy has been read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentCopy {
+    /// The consent this is a copy of (a new consent after a withdrawal needs a copy of its own).
+    pub consent_id: ConsentId,
+    /// Attempts that failed.
+    pub attempts: u32,
+    /// Not to be tried again before this.
+    pub next_attempt_at: Option<Timestamp>,
+    /// Why the last attempt failed.
+    pub problem: Option<Problem>,
+    /// What the PACS acknowledged, to be read back (the PDF stands for the frame).
+    pub sent: Option<SentRecord>,
+    /// When its read-back matched.
+    pub verified_at: Option<Timestamp>,
+}
+
+impl ConsentCopy {
+    /// A copy of `consent_id` not yet sent.
+    pub fn new(consent_id: ConsentId) -> ConsentCopy {
+        ConsentCopy {
+            consent_id,
+            attempts: 0,
+            next_attempt_at: None,
+            problem: None,
+            sent: None,
+            verified_at: None,
+        }
+    }
+}
+
+impl VisitRecord {
+    /// Whether the consent in force has a copy in the PACS, read back.
+    pub fn consent_copied(&self) -> bool {
+        match (&self.consent, &self.consent_copy) {
+            (Some(link), Some(copy)) => {
+                copy.consent_id == link.consent_id && copy.verified_at.is_some()
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Debug for VisitRecord {
@@ -307,6 +448,8 @@ pub struct WithdrawalRecord {
 
 /// What stays on the phone once a photo, or the last of a visit's photos, has gone to the record:
 /// sealed, for the audit trail and so a later withdrawal can still reach the server's copies.
+// A receipt is sealed once and read a few times; boxing its variant's records would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ReceiptRecord {
@@ -318,8 +461,13 @@ pub enum ReceiptRecord {
         visit_id: VisitId,
         /// The consent it was taken under.
         consent_id: ConsentId,
-        /// Where it went and under which identifiers, with the digest that matched.
-        sent: SentRecord,
+        /// Where it went in the PACS and under which identifiers, with the digest that matched
+        /// (none when the trust files to its record only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sent: Option<SentRecord>,
+        /// Where it was filed in the FHIR record, with the digest that matched (version 4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filed: Option<FiledRecord>,
         /// Its body site (SNOMED CT), for the Outbox's "Sent" list; no patient identifier.
         body_site: Option<String>,
         /// Its side.
@@ -338,10 +486,39 @@ pub enum ReceiptRecord {
         consent_sha256: ConsentDigest,
         /// The uses agreed to.
         purposes: Purposes,
-        /// Where its photos went: (server, study UID, SOP instance UIDs).
+        /// Where its photos went in the PACS: (server, study UID, SOP instance UIDs).
         delivered: Vec<SentRecord>,
+        /// Where they were filed in the FHIR record: the DocumentReferences and the Consent, which
+        /// a later withdrawal makes inactive (version 4).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        filed: Vec<FiledRecord>,
+        /// The consent's own copy in the PACS (Encapsulated PDF), when the trust has no FHIR
+        /// record route (version 4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consent_copy: Option<SentRecord>,
         /// When the consent was shredded.
         shredded_at: Timestamp,
+    },
+    /// A consent withdrawn after some of its photos had reached the record (version 4): what the
+    /// record team must remove, and the record's `Consent` being made inactive.
+    Withdrawn {
+        /// The visit.
+        visit_id: VisitId,
+        /// The consent withdrawn.
+        consent_id: ConsentId,
+        /// When.
+        withdrawn_at: Timestamp,
+        /// The clinician who recorded it.
+        clinician: Option<String>,
+        /// The photos in the PACS, for the record team.
+        delivered: Vec<SentRecord>,
+        /// The photos filed in the FHIR record, for the record team.
+        filed: Vec<FiledRecord>,
+        /// The consent's own copy in the PACS, if it went there.
+        consent_copy: Option<SentRecord>,
+        /// The record's `Consent` to make inactive; none when the consent never went to a FHIR
+        /// record.
+        record_update: Option<RecordUpdate>,
     },
 }
 
@@ -349,11 +526,31 @@ impl ReceiptRecord {
     /// The visit it belongs to.
     pub fn visit_id(&self) -> VisitId {
         match self {
-            ReceiptRecord::Deletion { visit_id, .. } | ReceiptRecord::Consent { visit_id, .. } => {
-                *visit_id
-            }
+            ReceiptRecord::Deletion { visit_id, .. }
+            | ReceiptRecord::Consent { visit_id, .. }
+            | ReceiptRecord::Withdrawn { visit_id, .. } => *visit_id,
         }
     }
+}
+
+/// Making the record's `Consent` inactive after a withdrawal: its progress, sealed in the
+/// withdrawal's receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordUpdate {
+    /// The FHIR base the consent was filed at.
+    pub server: String,
+    /// Attempts that failed.
+    pub attempts: u32,
+    /// Not to be tried again before this.
+    pub next_attempt_at: Option<Timestamp>,
+    /// Why the last attempt failed.
+    pub problem: Option<Problem>,
+    /// Stopped until a person acts (the record refused, or holds the consent twice).
+    pub held: bool,
+    /// The Consent made inactive (`Consent/<id>`), once read back so.
+    pub done: Option<String>,
+    /// When.
+    pub done_at: Option<Timestamp>,
 }
 
 /// The envelope every record is sealed in.
@@ -418,7 +615,8 @@ pub fn decode<T: Record>(bytes: &[u8]) -> Result<T, VisitError> {
         // override: read as version 2, they default to "nothing due, no re-check, no hold", which
         // is what a version-1 visit was (its record check had no such states).
         // Version 2 lacks `delivery`: it defaults to "never sent", which is what it was.
-        1..=3 => serde_json::from_slice::<Envelope<T>>(bytes)
+        // Version 3 knew the PACS only: its route defaults to the PACS, nothing filed or verified.
+        1..=4 => serde_json::from_slice::<Envelope<T>>(bytes)
             .map(|e| e.body)
             .map_err(|_| VisitError::ManifestInvalid {
                 detail: "a field is missing or malformed",

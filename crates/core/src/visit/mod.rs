@@ -31,6 +31,7 @@
 //! What it does not do: talk to servers (`crate::delivery::Courier` drives delivery), look the
 //! patient up (the shell calls the record endpoint, then [`Ward::identify`]).
 
+mod after_delivery;
 mod clock;
 #[cfg(test)]
 mod crash_tests;
@@ -51,6 +52,7 @@ mod tests;
 mod views;
 mod ward;
 
+pub use after_delivery::WithdrawnView;
 pub use clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 pub use error::VisitError;
 pub use identity::{
@@ -59,11 +61,13 @@ pub use identity::{
 };
 pub use ids::{PhotoId, VisitId};
 pub use manifest::{
-    decode, encode, ConsentLink, DeliveryRecord, LabelRecord, LocalState, PhotoManifest, Problem,
-    ReceiptRecord, Record, RedactionStep, SentFile, SentRecord, VisitRecord, WithdrawalRecord,
-    MANIFEST_VERSION,
+    decode, encode, ConsentCopy, ConsentLink, DeliveryRecord, FiledRecord, LabelRecord, LocalState,
+    PhotoManifest, Problem, ReceiptRecord, Record, RecordUpdate, RedactionStep, Route, SentFile,
+    SentRecord, VisitRecord, WithdrawalRecord, MANIFEST_VERSION,
 };
-pub use outbox::{DeliveryJob, DeliveryPlan, SentView};
+pub use outbox::{
+    Ack, ConsentCopyJob, DeliveryJob, DeliveryPlan, Destinations, SentView, Verified,
+};
 pub use pins::PinStatus;
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;

@@ -3,10 +3,18 @@
 //!
 //! ```text
 //! queued --begin--> sending --acknowledged--> uploaded --verified--> (shredded, receipt kept)
-//!    ^                 |                         |
-//!    +----failed-------+----not on the server----+
+//!    ^                 |                         |   \
+//!    +----failed-------+----not on the server----+    +--> queued for the next route
 //!   held <--refused / frame differs-- (a person decides: send again, or withdraw)
 //! ```
+//!
+//! A trust configures one or two routes ([`Route`]: the PACS, the FHIR record). A photo takes
+//! them one after another, `sending` and `uploaded` being steps of the route it is on
+//! ([`DeliveryRecord::route`](super::DeliveryRecord)); a route read back is listed as verified,
+//! with its proof kept, and the photo is queued for the next. It is shredded only when every
+//! configured route has read it back ([`Destinations::required`]). A route whose server is
+//! paused is passed over for the other, so a PACS that is down does not keep photos from the
+//! record.
 //!
 //! The courier (`crate::delivery::Courier`) drives these; nothing here talks to a server. The
 //! local copy goes only in [`Ward::delivery_verified`], which the courier calls once the server's
@@ -18,10 +26,15 @@ use zeroize::Zeroizing;
 use super::error::VisitError;
 use super::identity::DeliveryGate;
 use super::ids::{PhotoId, VisitId};
-use super::manifest::{LocalState, PhotoManifest, Problem, ReceiptRecord, SentFile, SentRecord};
+use super::manifest::{
+    ConsentCopy, FiledRecord, LocalState, PhotoManifest, Problem, ReceiptRecord, Route, SentFile,
+    SentRecord,
+};
 use super::recover::Stored;
-use super::ward::Inner;
+use super::ward::{read_consent, Inner};
 use super::Ward;
+use crate::delivery::fhir::{self, TransactionBundle};
+use crate::delivery::ConsentVisit;
 use crate::delivery::{self, reply, uids};
 use crate::review::{BodySite, Laterality};
 use crate::vault::{Timestamp, Vault};
@@ -42,10 +55,65 @@ pub struct DeliveryPlan {
     pub held: usize,
 }
 
+/// Where the courier may deliver: every route the trust configured, and those open now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Destinations {
+    /// Every configured route: a photo is shredded only once each has read it back.
+    pub required: Vec<Route>,
+    /// The routes that may be tried now (configured, not paused), each with its server's base
+    /// address, in the order to try them.
+    pub open: Vec<(Route, String)>,
+}
+
+impl Destinations {
+    /// The PACS at `server`, alone.
+    pub fn pacs(server: &str) -> Destinations {
+        Destinations {
+            required: vec![Route::Pacs],
+            open: vec![(Route::Pacs, server.to_owned())],
+        }
+    }
+
+    fn server(&self, route: Route) -> Option<&str> {
+        self.open
+            .iter()
+            .find(|(r, _)| *r == route)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// Whether a visit's consent needs its own copy in the PACS (an Encapsulated PDF): the PACS
+    /// is a route and the record, which would get the FHIR `Consent` with each photo, is not.
+    pub fn requires_consent_copy(&self) -> bool {
+        self.required.contains(&Route::Pacs) && !self.required.contains(&Route::Record)
+    }
+}
+
+/// The next step of a visit's consent copy, handed to the courier.
+#[derive(Debug)]
+pub enum ConsentCopyJob {
+    /// Send this Encapsulated PDF instance; `sent` holds its digests.
+    Send {
+        /// The visit.
+        visit: VisitId,
+        /// The DICOM Part-10 file, wiped on drop.
+        part10: Zeroizing<Vec<u8>>,
+        /// What to seal once the PACS acknowledges.
+        sent: SentRecord,
+    },
+    /// The PACS acknowledged it earlier: read it back and compare.
+    Verify {
+        /// The visit.
+        visit: VisitId,
+        /// What was acknowledged.
+        sent: SentRecord,
+    },
+}
+
 /// The next step for one photo, handed to the courier.
 #[derive(Debug)]
 pub enum DeliveryJob {
-    /// Send this DICOM object; its frame's digest is in `sent` (whose `at` is the start).
+    /// Send this DICOM object to the PACS; its frame's digest is in `sent` (whose `at` is the
+    /// start).
     Send {
         /// The photo.
         photo: PhotoId,
@@ -54,13 +122,65 @@ pub enum DeliveryJob {
         /// The identifiers and digest to seal once the server acknowledges.
         sent: SentRecord,
     },
-    /// The server acknowledged this photo earlier: read its copy back and compare.
+    /// File this transaction Bundle in the FHIR record; `filed` holds the Binary's digest and the
+    /// DocumentReference's identifier (the locations come with the answer).
+    File {
+        /// The photo.
+        photo: PhotoId,
+        /// The Bundle, wiped on drop.
+        bundle: TransactionBundle,
+        /// What to seal once the record acknowledges.
+        filed: FiledRecord,
+    },
+    /// The PACS acknowledged this photo earlier: read its copy back and compare.
     Verify {
         /// The photo.
         photo: PhotoId,
         /// What was acknowledged.
         sent: SentRecord,
     },
+    /// The record filed this photo earlier: read its Binary back and compare.
+    VerifyFiled {
+        /// The photo.
+        photo: PhotoId,
+        /// What was filed.
+        filed: FiledRecord,
+    },
+    /// Every configured route had already read this photo back (the configuration changed, or
+    /// a crash came between the last read-back and the shred): it was shredded now.
+    Finished {
+        /// The photo.
+        photo: PhotoId,
+    },
+}
+
+/// What a server's acknowledgement seals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ack {
+    /// The PACS stored it.
+    Pacs(SentRecord),
+    /// The record filed it.
+    Record(FiledRecord),
+}
+
+impl Ack {
+    fn route(&self) -> Route {
+        match self {
+            Ack::Pacs(_) => Route::Pacs,
+            Ack::Record(_) => Route::Record,
+        }
+    }
+}
+
+/// What a matched read-back did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Every configured route holds the photo: it was shredded and its receipt sealed.
+    Shredded,
+    /// This route holds it; another configured route does not yet. It is queued for that one.
+    NextRoute,
+    /// It was no longer waiting to be verified on that route (withdrawn meanwhile).
+    NotWaiting,
 }
 
 /// A delivered photo as the Outbox's "Sent" list shows it: no patient identifier.
@@ -74,13 +194,71 @@ pub struct SentView {
     pub body_site: Option<BodySite>,
     /// Its side.
     pub laterality: Option<Laterality>,
-    /// The server's base address.
+    /// The first server's base address (the PACS when it went there).
     pub server: String,
-    /// The SOP Instance UID it is stored under there, for IT to find it.
-    pub sop_uid: String,
+    /// Every server it went to, PACS first.
+    pub servers: Vec<String>,
+    /// The SOP Instance UID it is stored under in the PACS, for IT to find it.
+    pub sop_uid: Option<String>,
+    /// Where the record filed its DocumentReference, for IT to find it.
+    pub document_reference: Option<String>,
 }
 
 impl Inner {
+    /// Seals `photo`'s deletion receipt (the proof of every route in `to.required`) in place of
+    /// its manifest, image and thumbnail, in one commit; retires its visit if that was the last
+    /// photo of an ended visit.
+    pub(super) fn finish_delivery(
+        &mut self,
+        vault: &Vault,
+        photo: PhotoId,
+        to: &Destinations,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(s) = self.photos.get(&photo) else {
+            return Ok(());
+        };
+        let m = &s.record;
+        let required = |r: Route| to.required.contains(&r) && m.delivery.is_verified(r);
+        let receipt = ReceiptRecord::Deletion {
+            photo_id: photo,
+            visit_id: m.visit_id,
+            consent_id: m.consent.consent_id,
+            sent: m.delivery.sent.clone().filter(|_| required(Route::Pacs)),
+            filed: m.delivery.filed.clone().filter(|_| required(Route::Record)),
+            body_site: m.label.as_ref().map(|l| l.body_site.clone()),
+            laterality: m.label.as_ref().map(|l| l.laterality),
+            shredded_at: now,
+        };
+        let items = [s.item, m.image, m.thumbnail];
+        let visit = m.visit_id;
+        // The receipt takes the photo's place (manifest, image, thumbnail) in one commit.
+        self.seal_receipt(vault, receipt, &items, now)?;
+        self.photos.remove(&photo);
+        self.retire_if_done(vault, visit, to, now)
+    }
+
+    /// Retires `visit` if it ended, none of its photos is left and its consent has reached the
+    /// record: with its photos' FHIR filings, or, where the PACS is the only route, as its own
+    /// copy read back.
+    pub(super) fn retire_if_done(
+        &mut self,
+        vault: &Vault,
+        visit: VisitId,
+        to: &Destinations,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(v) = self.visits.get(&visit) else {
+            return Ok(());
+        };
+        let consent_placed =
+            v.record.consent.is_none() || !to.requires_consent_copy() || v.record.consent_copied();
+        if v.record.ended && consent_placed && self.photos_of(visit).next().is_none() {
+            self.retire_visit(vault, visit, now)?;
+        }
+        Ok(())
+    }
+
     /// Whether any photo of `visit` has been delivered.
     pub(super) fn delivered_any(&self, visit: VisitId) -> bool {
         self.receipts.iter().any(
@@ -129,26 +307,36 @@ pub(super) fn consent_receipt(
     if already {
         return None;
     }
-    let delivered = receipts
-        .iter()
-        .filter_map(|r| match &r.record {
-            ReceiptRecord::Deletion {
-                visit_id,
-                consent_id,
-                sent,
-                ..
-            } if *visit_id == record.visit_id && *consent_id == link.consent_id => {
-                Some(sent.clone())
+    let mut delivered = Vec::new();
+    let mut filed_all = Vec::new();
+    for r in receipts {
+        if let ReceiptRecord::Deletion {
+            visit_id,
+            consent_id,
+            sent,
+            filed,
+            ..
+        } = &r.record
+        {
+            if *visit_id == record.visit_id && *consent_id == link.consent_id {
+                delivered.extend(sent.clone());
+                filed_all.extend(filed.clone());
             }
-            _ => None,
-        })
-        .collect();
+        }
+    }
+    let consent_copy = record
+        .consent_copy
+        .as_ref()
+        .filter(|c| c.consent_id == link.consent_id && c.verified_at.is_some())
+        .and_then(|c| c.sent.clone());
     Some(ReceiptRecord::Consent {
         visit_id: record.visit_id,
         consent_id: link.consent_id,
         consent_sha256: link.digest,
         purposes: link.purposes,
         delivered,
+        filed: filed_all,
+        consent_copy,
         shredded_at: now,
     })
 }
@@ -194,16 +382,28 @@ impl Ward {
         Ok(plan)
     }
 
-    /// Takes `photo`'s next step. A photo acknowledged earlier is to be verified; any other is
-    /// marked sending (sealed, attempts counted) and its DICOM object built for `server`. `None`
-    /// when the photo is no longer due (gone, held, or not yet allowed by its patient check). A
-    /// photo whose DICOM object cannot be built is held with the reason, and `None` returned.
+    /// Takes `photo`'s next step on the PACS at `server` alone (a trust with no record route).
     pub fn begin_delivery(
         &self,
         photo: PhotoId,
         server: &str,
     ) -> Result<Option<DeliveryJob>, Error> {
-        let (vault, manifest) = {
+        self.begin_delivery_to(photo, &Destinations::pacs(server))
+    }
+
+    /// Takes `photo`'s next step towards `to`. A photo acknowledged earlier on a route still open
+    /// is to be verified there; one every configured route has verified is shredded now
+    /// ([`DeliveryJob::Finished`]); any other is marked sending on the first open route that has
+    /// not verified it (sealed, attempts counted) and its DICOM object or Bundle built. `None`
+    /// when the photo is no longer due (gone, held, not yet allowed by its patient check) or no
+    /// route it still needs is open. A photo whose object cannot be built is held with the
+    /// reason, and `None` returned.
+    pub fn begin_delivery_to(
+        &self,
+        photo: PhotoId,
+        to: &Destinations,
+    ) -> Result<Option<DeliveryJob>, Error> {
+        let (vault, manifest, route, server) = {
             let mut inner = self.lock()?;
             let vault = inner.vault()?;
             let Some(s) = inner.photos.get(&photo) else {
@@ -219,17 +419,46 @@ impl Ward {
             {
                 return Ok(None);
             }
-            if m.state == LocalState::Uploaded {
-                if let Some(sent) = m.delivery.sent.clone() {
-                    return Ok(Some(DeliveryJob::Verify { photo, sent }));
-                }
+            if !to.required.is_empty() && to.required.iter().all(|r| m.delivery.is_verified(*r)) {
+                let now = self.clock.wall();
+                inner.finish_delivery(&vault, photo, to, now)?;
+                return Ok(Some(DeliveryJob::Finished { photo }));
             }
+            if m.state == LocalState::Uploaded && m.delivery.acknowledged() {
+                let route = m.delivery.route;
+                if to.server(route).is_none() {
+                    // Its copy waits to be read back on a route that is paused now.
+                    return Ok(None);
+                }
+                return Ok(Some(match route {
+                    Route::Pacs => match m.delivery.sent.clone() {
+                        Some(sent) => DeliveryJob::Verify { photo, sent },
+                        None => return Ok(None),
+                    },
+                    Route::Record => match m.delivery.filed.clone() {
+                        Some(filed) => DeliveryJob::VerifyFiled { photo, filed },
+                        None => return Ok(None),
+                    },
+                }));
+            }
+            let Some((route, server)) = to
+                .open
+                .iter()
+                .find(|(r, _)| to.required.contains(r) && !m.delivery.is_verified(*r))
+                .cloned()
+            else {
+                return Ok(None);
+            };
             let mut next = m.clone();
             next.state = LocalState::Sending;
+            next.delivery.route = route;
             next.delivery.attempts = next.delivery.attempts.saturating_add(1);
-            next.delivery.sent = None;
+            match route {
+                Route::Pacs => next.delivery.sent = None,
+                Route::Record => next.delivery.filed = None,
+            }
             inner.save_photo(&vault, next.clone(), &[], self.clock.wall())?;
-            (vault, next)
+            (vault, next, route, server)
         };
         // The slow part, outside the lock: unseal, build, digest.
         let now = self.clock.wall();
@@ -242,14 +471,59 @@ impl Ward {
                 return Ok(None);
             }
         };
-        let built = match delivery::vl_photographic_image_with(&manifest, &image, now) {
+        match route {
+            Route::Pacs => self.build_pacs_job(photo, &manifest, &image, &server, now),
+            Route::Record => {
+                let consent = match read_consent(&vault, manifest.consent.record_item) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.delivery_hold(photo, problem_of(e.code(), &e))?;
+                        return Ok(None);
+                    }
+                };
+                let bundle = match fhir::transaction_bundle(&manifest, &image, &consent, now) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        self.delivery_hold(photo, problem_of(e.code(), &e))?;
+                        return Ok(None);
+                    }
+                };
+                drop(image);
+                let binary = bundle.binary();
+                let filed = FiledRecord {
+                    server,
+                    binary_id: binary.id.clone(),
+                    sha256: hex::encode(binary.sha256),
+                    len: binary.len,
+                    document_identifier: fhir::document_identifier(photo),
+                    document_reference: None,
+                    consent: None,
+                    at: now,
+                };
+                Ok(Some(DeliveryJob::File {
+                    photo,
+                    bundle,
+                    filed,
+                }))
+            }
+        }
+    }
+
+    fn build_pacs_job(
+        &self,
+        photo: PhotoId,
+        manifest: &PhotoManifest,
+        image: &[u8],
+        server: &str,
+        now: Timestamp,
+    ) -> Result<Option<DeliveryJob>, Error> {
+        let built = match delivery::vl_photographic_image_with(manifest, image, now) {
             Ok(built) => built,
             Err(e) => {
                 self.delivery_hold(photo, problem_of(e.code(), &e))?;
                 return Ok(None);
             }
         };
-        drop(image);
         // The frame digested is the very bytes sent, where the builder put them (the tests read
         // them back with dicom-rs and dcmdump), without the pad byte DICOM adds to an odd length:
         // a server may return it with or without.
@@ -281,21 +555,36 @@ impl Ward {
         }))
     }
 
-    /// The server acknowledged `sent`: the photo is uploaded, its digest sealed for read-back.
+    /// The PACS acknowledged `sent`: the photo is uploaded, its digest sealed for read-back.
     /// Ignored for a photo no longer sending (withdrawn meanwhile).
-    pub fn delivery_acknowledged(&self, photo: PhotoId, mut sent: SentRecord) -> Result<(), Error> {
+    pub fn delivery_acknowledged(&self, photo: PhotoId, sent: SentRecord) -> Result<(), Error> {
+        self.delivery_acked(photo, Ack::Pacs(sent))
+    }
+
+    /// A server acknowledged the photo on the route it is being sent on: it is uploaded, what
+    /// was acknowledged sealed for the read-back. Ignored for a photo no longer sending on that
+    /// route (withdrawn meanwhile).
+    pub fn delivery_acked(&self, photo: PhotoId, ack: Ack) -> Result<(), Error> {
         let mut inner = self.lock()?;
         let vault = inner.vault()?;
         let Some(mut m) = inner.photos.get(&photo).map(|s| s.record.clone()) else {
             return Ok(());
         };
-        if m.state != LocalState::Sending {
+        if m.state != LocalState::Sending || m.delivery.route != ack.route() {
             return Ok(());
         }
         let now = self.clock.wall();
-        sent.at = now;
+        match ack {
+            Ack::Pacs(mut sent) => {
+                sent.at = now;
+                m.delivery.sent = Some(sent);
+            }
+            Ack::Record(mut filed) => {
+                filed.at = now;
+                m.delivery.filed = Some(filed);
+            }
+        }
         m.state = LocalState::Uploaded;
-        m.delivery.sent = Some(sent);
         m.delivery.problem = None;
         m.delivery.next_attempt_at = None;
         inner.save_photo(&vault, m, &[], now)
@@ -320,7 +609,7 @@ impl Ward {
             LocalState::Sending => m.state = LocalState::Queued,
             LocalState::Uploaded if resend => {
                 m.state = LocalState::Queued;
-                m.delivery.sent = None;
+                m.delivery.forget_unverified_proof();
             }
             LocalState::Uploaded | LocalState::Queued => {}
             _ => return Ok(()),
@@ -363,53 +652,265 @@ impl Ward {
         }
         m.state = LocalState::Queued;
         m.delivery.problem = m.delivery.hold.take();
-        m.delivery.sent = None;
+        m.delivery.forget_unverified_proof();
         m.delivery.next_attempt_at = None;
         inner.save_photo(&vault, m, &[], self.clock.wall())
     }
 
-    /// The server's copy of `photo` matched what was sent: a deletion receipt is sealed, then
-    /// the photo (manifest, image, thumbnail) is crypto-shredded. If it was the last photo of an
-    /// ended visit, the visit's consent goes too, leaving its receipt. `false` when the photo was
-    /// no longer waiting to be verified (withdrawn meanwhile).
+    /// The PACS's copy of `photo` matched what was sent, and the PACS is the only route: see
+    /// [`Ward::delivery_verified_on`]. `false` when the photo was no longer waiting to be
+    /// verified (withdrawn meanwhile).
     pub fn delivery_verified(&self, photo: PhotoId) -> Result<bool, Error> {
+        let to = Destinations {
+            required: vec![Route::Pacs],
+            open: Vec::new(),
+        };
+        Ok(self.delivery_verified_on(photo, Route::Pacs, &to)? == Verified::Shredded)
+    }
+
+    /// `route`'s copy of `photo` matched what was sent. When every route in `to.required` has now
+    /// read it back, a deletion receipt is sealed and the photo (manifest, image, thumbnail) is
+    /// crypto-shredded in one commit, and if it was the last photo of an ended visit, the
+    /// visit's consent goes too, leaving its receipt. Otherwise the route is sealed as verified
+    /// (its proof kept for the receipt) and the photo queued for the next route at once.
+    pub fn delivery_verified_on(
+        &self,
+        photo: PhotoId,
+        route: Route,
+        to: &Destinations,
+    ) -> Result<Verified, Error> {
         let mut inner = self.lock()?;
         let vault = inner.vault()?;
-        let Some(m) = inner.photos.get(&photo).map(|s| s.record.clone()) else {
-            return Ok(false);
+        let Some(mut m) = inner.photos.get(&photo).map(|s| s.record.clone()) else {
+            return Ok(Verified::NotWaiting);
         };
-        let Some(sent) = m
-            .delivery
-            .sent
-            .clone()
-            .filter(|_| m.state == LocalState::Uploaded)
-        else {
-            return Ok(false);
+        if m.state != LocalState::Uploaded
+            || m.delivery.route != route
+            || !m.delivery.acknowledged()
+        {
+            return Ok(Verified::NotWaiting);
+        }
+        let now = self.clock.wall();
+        if !m.delivery.is_verified(route) {
+            m.delivery.verified.push(route);
+        }
+        if to.required.iter().all(|r| m.delivery.is_verified(*r)) {
+            // Sealed as verified in the receipt itself, so no revision in between.
+            inner.photos.entry(photo).and_modify(|s| s.record = m);
+            inner.finish_delivery(&vault, photo, to, now)?;
+            return Ok(Verified::Shredded);
+        }
+        m.state = LocalState::Queued;
+        m.delivery.problem = None;
+        m.delivery.next_attempt_at = None;
+        inner.save_photo(&vault, m, &[], now)?;
+        Ok(Verified::NextRoute)
+    }
+
+    /// Retires every ended visit whose photos have all gone, some to the record, and whose consent
+    /// has reached the record as `to` requires (a visit recovery left for the courier, or one whose
+    /// trust's routes changed). Returns how many.
+    pub fn retire_delivered_visits(&self, to: &Destinations) -> Result<usize, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let now = self.clock.wall();
+        let ready: Vec<VisitId> = inner
+            .visits
+            .iter()
+            .filter(|(id, v)| {
+                v.record.ended
+                    && inner.photos_of(**id).next().is_none()
+                    && inner.delivered_any(**id)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let before = inner.visits.len();
+        for visit in ready {
+            inner.retire_if_done(&vault, visit, to, now)?;
+        }
+        Ok(before - inner.visits.len())
+    }
+
+    /// Visits whose consent should go to the PACS as its own copy now (see
+    /// [`Destinations::requires_consent_copy`]): the consent in force has no copy read back, the
+    /// patient check lets the visit's photos go, something of the visit goes to the PACS (a photo
+    /// in the outbox, or one delivered) and no failed attempt waits beyond `now`.
+    pub fn consent_copies_due(
+        &self,
+        now: Timestamp,
+        to: &Destinations,
+    ) -> Result<Vec<VisitId>, Error> {
+        if !to.requires_consent_copy() || to.server(Route::Pacs).is_none() {
+            return Ok(Vec::new());
+        }
+        let inner = self.lock()?;
+        let mut due = Vec::new();
+        for (id, v) in &inner.visits {
+            let r = &v.record;
+            let Some(link) = &r.consent else { continue };
+            if r.consent_copied() || r.patient.delivery_gate() != DeliveryGate::Ready {
+                continue;
+            }
+            let waits = r
+                .consent_copy
+                .as_ref()
+                .filter(|c| c.consent_id == link.consent_id)
+                .and_then(|c| c.next_attempt_at)
+                .is_some_and(|at| at > now);
+            let going = inner.photos_of(*id).any(|m| {
+                m.state.in_outbox()
+                    && m.state != LocalState::Held
+                    && m.consent.consent_id == link.consent_id
+            }) || inner.delivered_any(*id);
+            if going && !waits {
+                due.push(*id);
+            }
+        }
+        due.sort();
+        Ok(due)
+    }
+
+    /// The next step of `visit`'s consent copy towards the PACS in `to`: read back one the PACS
+    /// acknowledged, else build the Encapsulated PDF instance to send. `None` when no copy is due
+    /// (no consent in force, already read back, no PACS open). A copy that cannot be built (the
+    /// consent text changed since the patient read it, say) waits an hour with the reason; the
+    /// consent stays on the phone.
+    pub fn begin_consent_copy(
+        &self,
+        visit: VisitId,
+        to: &Destinations,
+    ) -> Result<Option<ConsentCopyJob>, Error> {
+        let Some(server) = to.server(Route::Pacs).map(str::to_owned) else {
+            return Ok(None);
+        };
+        let (vault, record) = {
+            let inner = self.lock()?;
+            let vault = inner.vault()?;
+            let Some(v) = inner.visits.get(&visit) else {
+                return Ok(None);
+            };
+            let r = &v.record;
+            let Some(link) = &r.consent else {
+                return Ok(None);
+            };
+            if r.consent_copied() {
+                return Ok(None);
+            }
+            let acked = r
+                .consent_copy
+                .as_ref()
+                .filter(|c| c.consent_id == link.consent_id)
+                .and_then(|c| c.sent.clone());
+            if let Some(sent) = acked {
+                return Ok(Some(ConsentCopyJob::Verify { visit, sent }));
+            }
+            (vault, r.clone())
         };
         let now = self.clock.wall();
-        let receipt = ReceiptRecord::Deletion {
-            photo_id: photo,
-            visit_id: m.visit_id,
-            consent_id: m.consent.consent_id,
-            sent,
-            body_site: m.label.as_ref().map(|l| l.body_site.clone()),
-            laterality: m.label.as_ref().map(|l| l.laterality),
-            shredded_at: now,
-        };
-        // The receipt takes the photo's place (manifest, image, thumbnail) in one commit.
-        let items = inner
-            .photos
-            .get(&photo)
-            .map(|s| [s.item, s.record.image, s.record.thumbnail])
-            .ok_or(VisitError::UnknownPhoto)?;
-        inner.seal_receipt(&vault, receipt, &items, now)?;
-        inner.photos.remove(&photo);
-        let visit = m.visit_id;
-        let ended = inner.visits.get(&visit).is_some_and(|v| v.record.ended);
-        if ended && inner.photos_of(visit).next().is_none() {
-            inner.retire_visit(&vault, visit, now)?;
+        let built = (|| {
+            let none = VisitError::ManifestInvalid {
+                detail: "the visit has no consent in force",
+            };
+            let link = record.consent.as_ref().ok_or(none.clone())?;
+            let consent = read_consent(&vault, link.record_item)?;
+            let text = self.consent_text()?;
+            let of = ConsentVisit::of_visit(&record).ok_or(none)?;
+            // Created when the consent was recorded, not now: a resend after a lost answer is then
+            // the same bytes, which a PACS that keeps the first copy of an instance (Orthanc does)
+            // still proves by the whole file's digest; the document has no frame to fall back on.
+            delivery::encapsulated_consent(of, &consent, &text, link.recorded_at)
+                .map_err(Error::from)
+        })();
+        match built {
+            Ok(built) => {
+                let sent = built.sent_record(&server, now);
+                Ok(Some(ConsentCopyJob::Send {
+                    visit,
+                    part10: built.part10,
+                    sent,
+                }))
+            }
+            Err(e) => {
+                let later = now.plus(std::time::Duration::from_secs(60 * 60));
+                self.consent_copy_failed(visit, problem_of(e.code(), &e), later, true)?;
+                Ok(None)
+            }
         }
+    }
+
+    /// Updates the copy of `visit`'s consent in force (a new one if the consent changed) with
+    /// `change`, sealed. `false` when the visit or its consent has gone.
+    fn update_consent_copy(
+        &self,
+        visit: VisitId,
+        change: impl FnOnce(&mut ConsentCopy, Timestamp),
+    ) -> Result<bool, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        let Some(mut r) = inner.visits.get(&visit).map(|v| v.record.clone()) else {
+            return Ok(false);
+        };
+        let Some(consent_id) = r.consent.as_ref().map(|l| l.consent_id) else {
+            return Ok(false);
+        };
+        let mut copy = r
+            .consent_copy
+            .take()
+            .filter(|c| c.consent_id == consent_id)
+            .unwrap_or_else(|| ConsentCopy::new(consent_id));
+        let now = self.clock.wall();
+        change(&mut copy, now);
+        r.consent_copy = Some(copy);
+        inner.save_visit(&vault, r, now)?;
         Ok(true)
+    }
+
+    /// The PACS acknowledged `visit`'s consent copy: sealed, to be read back.
+    pub fn consent_copy_acked(&self, visit: VisitId, mut sent: SentRecord) -> Result<(), Error> {
+        self.update_consent_copy(visit, |c, now| {
+            sent.at = now;
+            c.sent = Some(sent);
+            c.problem = None;
+            c.next_attempt_at = None;
+        })
+        .map(|_| ())
+    }
+
+    /// An attempt at `visit`'s consent copy failed: it waits until `retry_at` with `problem`;
+    /// `resend` forgets an acknowledgement (the PACS does not hold it after all, or it differed).
+    pub fn consent_copy_failed(
+        &self,
+        visit: VisitId,
+        problem: Problem,
+        retry_at: Timestamp,
+        resend: bool,
+    ) -> Result<(), Error> {
+        self.update_consent_copy(visit, |c, _| {
+            c.attempts = c.attempts.saturating_add(1);
+            c.problem = Some(problem);
+            c.next_attempt_at = Some(retry_at);
+            if resend {
+                c.sent = None;
+            }
+        })
+        .map(|_| ())
+    }
+
+    /// `visit`'s consent copy was read back and matched: sealed as such, and the visit retired
+    /// if it ended and all its photos have gone (its consent receipt naming the copy).
+    pub fn consent_copy_verified(&self, visit: VisitId, to: &Destinations) -> Result<(), Error> {
+        let placed = self.update_consent_copy(visit, |c, now| {
+            c.verified_at = Some(now);
+            c.problem = None;
+            c.next_attempt_at = None;
+        })?;
+        if placed {
+            let mut inner = self.lock()?;
+            let vault = inner.vault()?;
+            let now = self.clock.wall();
+            inner.retire_if_done(&vault, visit, to, now)?;
+        }
+        Ok(())
     }
 
     /// Photos delivered since `since`, newest first, for the Outbox's "Sent" list (none while
@@ -426,18 +927,30 @@ impl Ward {
                 ReceiptRecord::Deletion {
                     photo_id,
                     sent,
+                    filed,
                     body_site,
                     laterality,
                     shredded_at,
                     ..
-                } if *shredded_at >= since => Some(SentView {
-                    photo: *photo_id,
-                    sent_at: *shredded_at,
-                    body_site: body_site.as_deref().and_then(crate::review::find).copied(),
-                    laterality: *laterality,
-                    server: sent.server.clone(),
-                    sop_uid: sent.sop_uid.clone(),
-                }),
+                } if *shredded_at >= since => {
+                    let servers: Vec<String> = sent
+                        .iter()
+                        .map(|s| s.server.clone())
+                        .chain(filed.iter().map(|f| f.server.clone()))
+                        .collect();
+                    Some(SentView {
+                        photo: *photo_id,
+                        sent_at: *shredded_at,
+                        body_site: body_site.as_deref().and_then(crate::review::find).copied(),
+                        laterality: *laterality,
+                        server: servers.first().cloned().unwrap_or_default(),
+                        servers,
+                        sop_uid: sent.as_ref().map(|s| s.sop_uid.clone()),
+                        document_reference: filed
+                            .as_ref()
+                            .and_then(|f| f.document_reference.clone()),
+                    })
+                }
                 _ => None,
             })
             .collect();

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use super::manifest::Route;
 use super::testing::{candidate, jpeg, verbal, BAND};
 use super::*;
 use crate::intake::{Rect, Redaction};
@@ -91,6 +92,26 @@ fn begin(f: &Fixture, p: PhotoId) -> SentRecord {
     }
 }
 
+/// The PACS holds the visit's consent copy, read back (what the courier does for a PACS-only
+/// trust before the consent may go with the last photo).
+fn copy_consent(f: &Fixture) {
+    let m = f.ward.manifest(f.photos[0]).unwrap().unwrap();
+    let sent = SentRecord {
+        server: "https://pacs/dicom-web/".into(),
+        study_uid: "2.25.1".into(),
+        series_uid: "2.25.2".into(),
+        sop_uid: "2.25.3".into(),
+        frame_sha256: "00".repeat(32),
+        frame_len: 1,
+        file: None,
+        at: now(),
+    };
+    f.ward.consent_copy_acked(m.visit_id, sent).unwrap();
+    f.ward
+        .consent_copy_verified(m.visit_id, &Destinations::pacs("https://pacs/dicom-web/"))
+        .unwrap();
+}
+
 fn now() -> Timestamp {
     Timestamp::now()
 }
@@ -136,6 +157,7 @@ fn a_verified_photo_leaves_a_receipt_and_the_last_one_retires_the_visit() {
         .map(|m| m.id)
         .collect();
     assert!(!consent_items.is_empty());
+    copy_consent(&f);
     for (i, p) in f.photos.iter().enumerate() {
         let images = f.ward.manifest(*p).unwrap().unwrap().items();
         let sent = begin(&f, *p);
@@ -292,6 +314,7 @@ fn a_restart_sends_a_sending_photo_again_and_verifies_an_uploaded_one() {
 fn a_receipt_sealed_before_a_crash_finishes_the_shred_at_the_next_open() {
     let f = fixture(1, true);
     let p = f.photos[0];
+    copy_consent(&f);
     let sent = begin(&f, p);
     f.ward.delivery_acknowledged(p, sent.clone()).unwrap();
     let m = f.ward.manifest(p).unwrap().unwrap();
@@ -301,7 +324,8 @@ fn a_receipt_sealed_before_a_crash_finishes_the_shred_at_the_next_open() {
         photo_id: p,
         visit_id: m.visit_id,
         consent_id: m.consent.consent_id,
-        sent,
+        sent: Some(sent),
+        filed: None,
         body_site: None,
         laterality: None,
         shredded_at: now(),
@@ -339,9 +363,17 @@ fn a_manifest_of_version_2_reads_with_nothing_sent() {
     json["body"].as_object_mut().unwrap().remove("delivery");
     let old = decode::<PhotoManifest>(&serde_json::to_vec(&json).unwrap()).unwrap();
     assert_eq!(old.delivery, DeliveryRecord::default());
-    json["version"] = 4.into();
+    // Version 3 knew the PACS only: the route it was sent on is the PACS, nothing verified.
+    json["version"] = 3.into();
+    json["body"]["delivery"] = serde_json::json!({
+        "attempts": 1, "next_attempt_at": null, "problem": null, "hold": null, "sent": null
+    });
+    let v3 = decode::<PhotoManifest>(&serde_json::to_vec(&json).unwrap()).unwrap();
+    assert_eq!(v3.delivery.route, Route::Pacs);
+    assert!(v3.delivery.verified.is_empty() && v3.delivery.filed.is_none());
+    json["version"] = 5.into();
     assert!(matches!(
         decode::<PhotoManifest>(&serde_json::to_vec(&json).unwrap()),
-        Err(VisitError::ManifestVersion { version: 4 })
+        Err(VisitError::ManifestVersion { version: 5 })
     ));
 }

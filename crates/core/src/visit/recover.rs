@@ -16,8 +16,10 @@
 //! 6. A visit whose patient refused (in kiosk mode, before the hand-back that ends it) is ended.
 //!    An ended visit with no photos and no consent record left is shredded; if a crash left more
 //!    than one visit open, the newest stays open and the others are ended. An ended visit with no
-//!    photos left and some delivered is retired: its consent receipt is sealed (unless already
-//!    there) and the visit record, consent and signature are shredded.
+//!    photos left and some delivered is retired once its consent has reached the record (with the
+//!    photos' FHIR filings, or as its own copy in the PACS, read back): its consent receipt is
+//!    sealed (unless already there) and the visit record, consent and signature are shredded. One
+//!    whose consent has not (a PACS-only trust, the copy still to send) is left to the courier.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -204,7 +206,7 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         .iter()
         .filter_map(|r| match &r.record {
             ReceiptRecord::Deletion { photo_id, .. } => Some(*photo_id),
-            ReceiptRecord::Consent { .. } => None,
+            ReceiptRecord::Consent { .. } | ReceiptRecord::Withdrawn { .. } => None,
         })
         .collect();
     report.delivered_photos_shredded +=
@@ -259,12 +261,24 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         .filter(|r| matches!(r.record, ReceiptRecord::Deletion { .. }))
         .map(|r| r.record.visit_id())
         .collect();
+    // A visit whose consent went to the record with its photos' FHIR filings, or to the PACS as its
+    // own copy read back. Otherwise (a PACS-only trust, the copy not yet sent) the courier sends the
+    // copy first and retires the visit then: the consent must not go before it has reached the record.
+    let filed_visits: HashSet<VisitId> = receipts
+        .iter()
+        .filter(|r| matches!(r.record, ReceiptRecord::Deletion { filed: Some(_), .. }))
+        .map(|r| r.record.visit_id())
+        .collect();
     let retired: Vec<VisitId> = visits
         .values()
         .filter(|v| {
+            let consent_placed = v.record.consent.is_none()
+                || v.record.consent_copied()
+                || filed_visits.contains(&v.record.visit_id);
             v.record.ended
                 && !with_photos.contains(&v.record.visit_id)
                 && delivered_visits.contains(&v.record.visit_id)
+                && consent_placed
         })
         .map(|v| v.record.visit_id)
         .collect();

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::identity::{DeliveryGate, IdentifiedBy, PatientIdentity, Verdict};
 use super::ids::{PhotoId, VisitId};
-use super::manifest::{LocalState, PhotoManifest, Problem};
+use super::manifest::{LocalState, PhotoManifest, Problem, Route};
 use crate::intake::Quality;
 use crate::patient::{BirthDate, NhsNumber};
 use crate::review::{BodySite, Laterality};
@@ -62,6 +62,11 @@ pub struct DeliveryView {
     pub problem: Option<Problem>,
     /// Why it is held, in words.
     pub hold: Option<Problem>,
+    /// The route it is being sent (or checked) on.
+    pub route: Route,
+    /// The routes that already hold a copy read back and matched (with two routes configured,
+    /// it waits for the other).
+    pub verified: Vec<Route>,
 }
 
 impl PhotoView {
@@ -90,6 +95,8 @@ impl PhotoView {
                 retry_at: m.delivery.next_attempt_at.map(|t| t.0),
                 problem: m.delivery.problem.clone(),
                 hold: m.delivery.hold.clone(),
+                route: m.delivery.route,
+                verified: m.delivery.verified.clone(),
             },
         }
     }

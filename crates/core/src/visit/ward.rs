@@ -277,6 +277,28 @@ impl Inner {
         Ok(())
     }
 
+    /// Seals `receipt` as the next revision of the receipt at `index` (a withdrawal's progress),
+    /// retiring the old one in the same commit.
+    pub(super) fn replace_receipt(
+        &mut self,
+        vault: &Vault,
+        index: usize,
+        receipt: ReceiptRecord,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let Some(old) = self.receipts.get(index).map(|r| r.item) else {
+            return Ok(());
+        };
+        let bytes = encode(&receipt)?;
+        let item =
+            self.seal_replacing(vault, ItemKind::Receipt, &bytes, &[old], Scrub::Later, now)?;
+        self.receipts[index] = Stored {
+            item,
+            record: receipt,
+        };
+        Ok(())
+    }
+
     /// Shreds a photo whole: manifest, image and thumbnail in one key transaction.
     pub(super) fn shred_photo(&mut self, vault: &Vault, id: PhotoId) -> Result<(), Error> {
         let Some(s) = self.photos.get(&id) else {
@@ -332,7 +354,7 @@ impl Inner {
     }
 }
 
-fn read_consent(vault: &Vault, item: ItemId) -> Result<ConsentRecord, Error> {
+pub(super) fn read_consent(vault: &Vault, item: ItemId) -> Result<ConsentRecord, Error> {
     let bytes = vault.unseal(item)?;
     serde_json::from_slice(&bytes).map_err(|_| {
         Error::Visit(VisitError::ManifestInvalid {
@@ -577,6 +599,7 @@ impl Ward {
             withdrawn: Vec::new(),
             declined: None,
             ended: false,
+            consent_copy: None,
         };
         inner.save_visit(&vault, record, self.clock.wall())?;
         inner.session = next;
@@ -852,18 +875,29 @@ impl Ward {
     /// first, naming every photo it covers; then each is crypto-shredded. An interruption is
     /// finished at the next open, so it is all or nothing.
     pub fn withdraw(&self, photo: Option<PhotoId>) -> Result<SessionView, Error> {
-        let mut inner = self.lock()?;
-        let vault = inner.vault()?;
-        inner.clinician_holds()?;
-        let visit_id = match photo {
-            Some(p) => {
-                inner
+        let visit = match photo {
+            Some(p) => Some(
+                self.lock()?
                     .photos
                     .get(&p)
                     .ok_or(VisitError::UnknownPhoto)?
                     .record
-                    .visit_id
-            }
+                    .visit_id,
+            ),
+            None => None,
+        };
+        self.withdraw_visit(visit)
+    }
+
+    /// Withdraws the consent in force of `visit` (the open visit when `None`); see
+    /// [`Ward::withdraw`]. If some of its photos already reached the record, a withdrawal receipt
+    /// names them for the record team, and the record's `Consent` is to be made inactive.
+    pub(super) fn withdraw_visit(&self, visit: Option<VisitId>) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        let vault = inner.vault()?;
+        inner.clinician_holds()?;
+        let visit_id = match visit {
+            Some(v) => v,
             None => inner.open_visit()?.0,
         };
         let record = inner
@@ -899,6 +933,19 @@ impl Ward {
             photos: photos.clone(),
         };
         vault.seal(ItemKind::Withdrawal, &encode(&withdrawal)?, None, wall)?;
+        if inner.delivered_any(visit_id) {
+            // Sealed before the consent leaves the visit record: what reached the record is named
+            // while the visit still says where its consent went.
+            let receipt = super::after_delivery::withdrawn_receipt(
+                &record,
+                &link,
+                &inner.receipts,
+                None,
+                withdrawal.clinician.clone(),
+                wall,
+            );
+            inner.seal_receipt(&vault, receipt, &[], wall)?;
+        }
         let mut updated = record;
         updated.consent = None;
         updated.withdrawn.push(link);

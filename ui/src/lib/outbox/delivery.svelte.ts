@@ -148,6 +148,21 @@ export class DeliveryStore {
     }
   }
 
+  /** The patient withdraws consent for a delivered photo (from the Sent list). Core records it and
+   * answers with the status, whose `withdrawals` say what the record team must remove. A refusal is
+   * shown in the banner. Resolves to whether core took it. */
+  async withdrawSent(photo: string): Promise<boolean> {
+    const ask = ++this.#asked;
+    try {
+      this.#show(ask, await this.#backend.call('outbox_withdraw_sent', { photo }));
+      for (const listener of [...this.#listeners]) listener();
+      return true;
+    } catch (e) {
+      this.#backend.report(toWardcamError(e));
+      return false;
+    }
+  }
+
   /** Wakes delivery without the clinician asking (the app is back on screen, the network is back):
    * a refusal is not shown, since nobody asked. */
   async wake(): Promise<void> {

@@ -185,6 +185,36 @@ describe('DeliveryStore', () => {
     expect(store.waking).toBe(false);
   });
 
+  it('withdraws consent for a delivered photo, shows what core lists for the record team, and tells the list', async () => {
+    const withdrawal = {
+      consent_id: 'c1',
+      withdrawn_at: 1,
+      photos: 1,
+      references: ['PACS https://pacs: SOP Instance UID 2.25.9'],
+      record_consent: 'pending' as const,
+      problem: null,
+      advice: 'Ask the record team to remove them.',
+    };
+    const { store, sent } = setup({ outbox_withdraw_sent: () => ({ ...idle, withdrawals: [withdrawal] }) });
+    let told = 0;
+    store.onChange(() => told++);
+    expect(await store.withdrawSent(A)).toBe(true);
+    expect(sent).toEqual([['outbox_withdraw_sent', { photo: A }]]);
+    expect(store.status?.withdrawals).toEqual([withdrawal]);
+    expect(told).toBe(1);
+  });
+
+  it("shows core's refusal of a withdrawal after delivery in the banner", async () => {
+    const { store, reported } = setup({
+      outbox_withdraw_sent: () => {
+        throw { code: 'visit.unknown_photo', message: 'That photo is no longer on this phone.' };
+      },
+    });
+    expect(await store.withdrawSent(B)).toBe(false);
+    expect(reported.map((e) => e.code)).toEqual(['visit.unknown_photo']);
+    expect(store.status).toBeNull();
+  });
+
   it('says why there is no status (a core without delivery), without the banner', async () => {
     const { store, reported } = setup({});
     await store.watch();

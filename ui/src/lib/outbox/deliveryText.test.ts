@@ -75,6 +75,13 @@ describe('a photo on its way', () => {
     expect(stateText({ ...queued, state: 'held', delivery: { ...NOT_SENT, hold } })).toBe(`Held — ${hold.message}`);
     expect(stateText({ ...queued, state: 'held' })).toMatch(/^Held — someone needs to look/);
     expect(stateText({ ...queued, state: 'withdrawn' })).toBe('Consent withdrawn: being deleted');
+    // One route holds it, the other not yet.
+    expect(stateText({ ...queued, delivery: { ...NOT_SENT, verified: ['record'] } })).toBe(
+      'Saved in the hospital record; waiting to send to the hospital image server',
+    );
+    expect(stateText({ ...queued, delivery: { ...NOT_SENT, verified: ['pacs'] } })).toBe(
+      'Saved in the hospital image server; waiting to send to the hospital record',
+    );
   });
 
   it('says sending as soon as a progress event comes, before the list shows it', () => {
@@ -149,10 +156,26 @@ describe('sent photos', () => {
     );
     expect(
       sentText(
-        { photo: queued.id, sent_at: new Date(2026, 10, 30, 14, 5).getTime(), body_site: HEEL, laterality: 'right', server: status.destination!, sop_uid: '2.25.1' },
+        { photo: queued.id, sent_at: new Date(2026, 10, 30, 14, 5).getTime(), body_site: HEEL, laterality: 'right', server: status.destination!, servers: [status.destination!], sop_uid: '2.25.1', document_reference: null },
         now,
       ),
     ).toEqual({ label: 'Heel (right)', line: 'Sent to pacs.example.nhs.uk at 14:05' });
+    // Both routes: both hosts, each once.
+    expect(
+      sentText(
+        {
+          photo: queued.id,
+          sent_at: new Date(2026, 10, 30, 14, 5).getTime(),
+          body_site: HEEL,
+          laterality: 'right',
+          server: status.destination!,
+          servers: [status.destination!, 'https://epr.example.nhs.uk/fhir/R4'],
+          sop_uid: '2.25.1',
+          document_reference: 'DocumentReference/7',
+        },
+        now,
+      ).line,
+    ).toBe('Sent to pacs.example.nhs.uk and epr.example.nhs.uk at 14:05');
   });
 });
 

@@ -2,7 +2,7 @@
 // core will try again, what was sent and where. Core decides every state, problem and retry time;
 // this only words them, and says how long it is until a time core gave.
 import { LATERALITY_LABELS } from '../review/laterality';
-import type { BodySite, Delivery, DeliveryPhase, ErrorPayload, Laterality, OutboxStatus, PhotoSummary, SentView } from '../types';
+import type { BodySite, Delivery, DeliveryPhase, DeliveryRoute, ErrorPayload, Laterality, OutboxStatus, PhotoSummary, SentView } from '../types';
 
 /** A photo's delivery before its first attempt. */
 export const NOT_SENT: Delivery = { attempts: 0, retry_at: null, problem: null, hold: null };
@@ -66,7 +66,8 @@ export function stateText(photo: PhotoSummary, progress: Progress | null = null)
   switch (photo.state) {
     case 'queued':
       if (photo.identity.gate === 'held') return 'Held: will not be sent';
-      return progress ? sendingText(progress) : 'Waiting to send';
+      if (progress) return sendingText(progress);
+      return partlySentText(photo) ?? 'Waiting to send';
     case 'sending':
       return progress ? sendingText(progress) : 'Sending…';
     case 'uploaded':
@@ -78,6 +79,21 @@ export function stateText(photo: PhotoSummary, progress: Progress | null = null)
     case 'withdrawn':
       return 'Consent withdrawn: being deleted';
   }
+}
+
+export const ROUTE_NAMES: Readonly<Record<DeliveryRoute, string>> = {
+  pacs: 'hospital image server',
+  record: 'hospital record',
+};
+
+/** A queued photo one route already holds: "Saved in the hospital record; waiting to send to the
+ * hospital image server". Null when no route holds it yet. */
+function partlySentText(photo: PhotoSummary): string | null {
+  const verified = photo.delivery.verified ?? [];
+  if (verified.length === 0) return null;
+  const held = verified.map((r) => ROUTE_NAMES[r]).join(' and ');
+  const other = (['pacs', 'record'] as const).find((r) => !verified.includes(r));
+  return other ? `Saved in the ${held}; waiting to send to the ${ROUTE_NAMES[other]}` : `Saved in the ${held}`;
 }
 
 function sendingText(progress: Progress): string {
@@ -145,12 +161,19 @@ export function sentTimeText(at: number, now: number): string {
   return `on ${when.getDate()} ${MONTHS[when.getMonth()]} ${time}`;
 }
 
+/** The hosts a photo went to: "pacs.example.nhs.uk and epr.example.nhs.uk". */
+function sentServers(sent: SentView): string {
+  const servers = (sent.servers as string[] | undefined) ?? [sent.server];
+  const hosts = [...new Set(servers.map(serverHost))];
+  return hosts.length > 0 ? hosts.join(' and ') : serverHost(sent.server);
+}
+
 /** One delivered photo: what it shows, and where and when it went ("Sent to pacs.example.nhs.uk
  * at 14:05"). */
 export function sentText(sent: SentView, now: number): { label: string; line: string } {
   return {
     label: labelText(sent.body_site, sent.laterality),
-    line: `Sent to ${serverHost(sent.server)} ${sentTimeText(sent.sent_at, now)}`,
+    line: `Sent to ${sentServers(sent)} ${sentTimeText(sent.sent_at, now)}`,
   };
 }
 

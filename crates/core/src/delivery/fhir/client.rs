@@ -237,7 +237,7 @@ impl Destination<Fhir> {
 }
 
 /// A FHIR logical id (`[A-Za-z0-9\-\.]{1,64}`): safe as a path segment.
-fn fhir_id(id: &str) -> bool {
+pub(super) fn fhir_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()

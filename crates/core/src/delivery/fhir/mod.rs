@@ -41,9 +41,10 @@ mod error;
 mod ids;
 pub mod reply;
 #[cfg(test)]
-mod server_tests;
+pub(crate) mod server_tests;
 #[cfg(test)]
 mod tests;
+mod withdraw;
 
 pub use bundle::{
     identification_method, override_reason, record_check, transaction_bundle, EntryKind,

@@ -27,7 +27,7 @@ use crate::endpoint::{Endpoint, EndpointConfig, Method, Request, RetryAfter};
 use crate::test_servers::{self, repo_root, Kind};
 use crate::vault::Timestamp;
 
-struct Server {
+pub(crate) struct Server {
     ready: Value,
     _child: Mutex<Child>,
 }
@@ -40,7 +40,7 @@ fn start() -> Result<Server, String> {
     })
 }
 
-fn server() -> Option<&'static Server> {
+pub(crate) fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     test_servers::shared(&SERVER, Kind::Fhir, start)
 }
@@ -48,18 +48,18 @@ fn server() -> Option<&'static Server> {
 /// Held while posting or counting Binaries (see the module documentation).
 static GATE: Mutex<()> = Mutex::new(());
 
-fn gate() -> MutexGuard<'static, ()> {
+pub(crate) fn gate() -> MutexGuard<'static, ()> {
     GATE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Server {
-    fn config(&self, mode: &str) -> EndpointConfig {
+    pub(crate) fn config(&self, mode: &str) -> EndpointConfig {
         let json = std::fs::read(test_servers::endpoint_file(&self.ready, mode)).unwrap();
         EndpointConfig::from_json(&json).unwrap()
     }
 
     /// A record client for `mode`, with short timeouts (the stall listener holds requests open).
-    fn record(&self, mode: &str) -> FhirRecord {
+    pub(crate) fn record(&self, mode: &str) -> FhirRecord {
         FhirRecord::from_config(&self.config(mode))
             .unwrap()
             .with_timeouts(Timeouts {
@@ -69,7 +69,7 @@ impl Server {
     }
 
     /// GET below the base, as FHIR JSON.
-    fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let endpoint = Endpoint::new(&self.config("good")).unwrap();
         let reply = block_on(endpoint.send(Request {
             method: Method::Get,
@@ -84,8 +84,63 @@ impl Server {
         serde_json::from_slice(&reply.body).unwrap()
     }
 
+    /// The endpoint file of `mode`, for a child process.
+    pub(crate) fn endpoint_path(&self, mode: &str) -> String {
+        test_servers::endpoint_file(&self.ready, mode)
+    }
+
+    /// How many DocumentReferences carry each of `identifiers` (`urn:uuid:…`), in one form
+    /// `_search`.
+    pub(crate) fn document_counts(
+        &self,
+        identifiers: &[String],
+    ) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        if identifiers.is_empty() {
+            return counts;
+        }
+        let list: Vec<String> = identifiers
+            .iter()
+            .map(|i| format!("{URN_SYSTEM}|{i}"))
+            .collect();
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("identifier", &list.join(","))
+            .append_pair("_count", "1000")
+            .finish();
+        let endpoint = Endpoint::new(&self.config("good")).unwrap();
+        let reply = block_on(endpoint.send(Request {
+            method: Method::Post,
+            path: "DocumentReference/_search",
+            content_type: Some("application/x-www-form-urlencoded"),
+            accept: FHIR_JSON,
+            body: Zeroizing::new(body.into_bytes()),
+            timeout: Duration::from_secs(30),
+            max_reply: 256 << 20,
+        }))
+        .unwrap_or_else(|e| panic!("DocumentReference/_search: {e}"));
+        assert_eq!(reply.status, 200, "DocumentReference/_search");
+        let found: Value = serde_json::from_slice(&reply.body).unwrap();
+        let entries = found["entry"].as_array().cloned().unwrap_or_default();
+        assert!(
+            found["total"]
+                .as_u64()
+                .is_none_or(|t| t as usize == entries.len()),
+            "a search cut short"
+        );
+        for e in entries {
+            for id in e["resource"]["identifier"].as_array().into_iter().flatten() {
+                if id["system"] == URN_SYSTEM {
+                    if let Some(v) = id["value"].as_str() {
+                        *counts.entry(v.to_owned()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        counts
+    }
+
     /// How many resources a search finds.
-    fn total(&self, search: &str) -> u64 {
+    pub(crate) fn total(&self, search: &str) -> u64 {
         let sep = if search.contains('?') { '&' } else { '?' };
         self.get(&format!("{search}{sep}_count=0"))["total"]
             .as_u64()
@@ -93,7 +148,7 @@ impl Server {
     }
 
     /// How many resources of `kind` carry `identifier` (`urn:uuid:…` under urn:ietf:rfc:3986).
-    fn with_identifier(&self, kind: &str, identifier: &str) -> u64 {
+    pub(crate) fn with_identifier(&self, kind: &str, identifier: &str) -> u64 {
         let token: String =
             form_urlencoded::byte_serialize(format!("{URN_SYSTEM}|{identifier}").as_bytes())
                 .collect();
@@ -101,7 +156,7 @@ impl Server {
     }
 
     /// The DocumentReference filed under `identifier`.
-    fn document(&self, identifier: &str) -> Value {
+    pub(crate) fn document(&self, identifier: &str) -> Value {
         let token: String =
             form_urlencoded::byte_serialize(format!("{URN_SYSTEM}|{identifier}").as_bytes())
                 .collect();
