@@ -13,11 +13,25 @@ pub(crate) fn utc(at: Timestamp) -> Utc {
 }
 
 impl Utc {
+    /// The calendar time itself (a PDF's creation date).
+    pub(crate) fn get(&self) -> time::OffsetDateTime {
+        self.0
+    }
+
     /// FHIR `dateTime`/`instant`: `2026-11-05T09:30:00Z`.
     pub(crate) fn fhir(&self) -> String {
+        self.joined('T', "Z")
+    }
+
+    /// For people: `2026-11-05 09:30:15` (UTC, said by the caller).
+    pub(crate) fn words(&self) -> String {
+        self.joined(' ', "")
+    }
+
+    fn joined(&self, between: char, after: &str) -> String {
         let t = self.0;
         format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            "{:04}-{:02}-{:02}{between}{:02}:{:02}:{:02}{after}",
             t.year(),
             u8::from(t.month()),
             t.day(),

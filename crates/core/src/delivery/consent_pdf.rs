@@ -19,6 +19,7 @@ use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextS
 use zeroize::Zeroizing;
 
 use super::DeliveryError;
+use crate::consent::time::utc;
 use crate::consent::{ConsentRecord, ConsentText, ConsentedBy, Decision, Method, PurposeText};
 use crate::session::Purpose;
 use crate::vault::Timestamp;
@@ -310,7 +311,7 @@ fn describe(
     doc.heading("When and before whom");
     doc.field(
         "Date and time",
-        &format!("{} (UTC)", utc_words(record.recorded_at)),
+        &format!("{} (UTC)", utc(record.recorded_at).words()),
     );
     let clinician = match &record.clinician.identifier {
         Some(id) => format!("{} ({id})", record.clinician.name),
@@ -368,27 +369,6 @@ fn footer_text(record: &ConsentRecord, replaced: &mut bool) -> Vec<u8> {
         (None, None) => String::new(),
     };
     encode(&format!("Consent {}{patient}", record.id), false, replaced)
-}
-
-/// `2026-11-05 09:30:15` in UTC.
-fn utc_words(at: Timestamp) -> String {
-    let t = utc(at);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// Unix milliseconds as UTC; a time the calendar cannot hold falls back to the epoch (a record's
-/// clock reading is never that far off, and a date must be written).
-fn utc(at: Timestamp) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.0) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 // ---- text in WinAnsiEncoding --------------------------------------------------------------------
@@ -857,7 +837,7 @@ fn write_pdf(
     for ((_, content_id), data) in page_ids.iter().zip(&contents) {
         pdf.stream(*content_id, data).filter(Filter::FlateDecode);
     }
-    let t = utc(recorded_at);
+    let t = utc(recorded_at).get();
     pdf.document_info(info_id)
         .title(TextStr(CONSENT_DOCUMENT_TITLE))
         .creator(TextStr("WardCam"))

@@ -347,6 +347,31 @@ impl Courier {
         }
     }
 
+    /// When to try again after a failure on `route`: a problem every photo would meet
+    /// (`server_wide`) counts against the route and pauses it until then, with `problem` shown;
+    /// one of this item alone waits by its own `attempts`.
+    fn retry_at(
+        &self,
+        route: Route,
+        server_wide: bool,
+        after: Option<RetryAfter>,
+        attempts: u32,
+        problem: &Problem,
+    ) -> Timestamp {
+        let failures = match self.lane(route).filter(|_| server_wide) {
+            Some(lane) => lane
+                .failures
+                .fetch_add(1, Ordering::Relaxed)
+                .saturating_add(1),
+            None => attempts,
+        };
+        let at = backoff(failures, after, Timestamp::now(), random_u16());
+        if server_wide {
+            self.pause_until(route, at, problem.clone());
+        }
+        at
+    }
+
     /// Whether every configured route waits at `now`.
     fn all_paused(&self, now: Timestamp) -> bool {
         !self.lanes.is_empty() && self.lanes.iter().all(|l| l.paused_at(now))
@@ -532,18 +557,7 @@ impl Courier {
                     after,
                     server_wide,
                 } => {
-                    let now = Timestamp::now();
-                    let failures = match self.lane(Route::Record).filter(|_| server_wide) {
-                        Some(lane) => lane
-                            .failures
-                            .fetch_add(1, Ordering::Relaxed)
-                            .saturating_add(1),
-                        None => 1,
-                    };
-                    let at = backoff(failures, after, now, random_u16());
-                    if server_wide {
-                        self.pause_until(Route::Record, at, problem.clone());
-                    }
+                    let at = self.retry_at(Route::Record, server_wide, after, 1, &problem);
                     blocking(move || w.record_withdrawal_failed(consent, problem, Some(at)))
                         .await?;
                 }
@@ -586,17 +600,7 @@ impl Courier {
                 after,
                 server_wide,
             } => {
-                let failures = match self.lane(Route::Pacs).filter(|_| server_wide) {
-                    Some(lane) => lane
-                        .failures
-                        .fetch_add(1, Ordering::Relaxed)
-                        .saturating_add(1),
-                    None => 1,
-                };
-                let at = backoff(failures, after, now, random_u16());
-                if server_wide {
-                    self.pause_until(Route::Pacs, at, problem.clone());
-                }
+                let at = self.retry_at(Route::Pacs, server_wide, after, 1, &problem);
                 (problem, at, false, server_wide)
             }
         };
@@ -816,19 +820,10 @@ impl Courier {
                 let attempts = ward
                     .manifest(photo)?
                     .map_or(1, |m| m.delivery.attempts.max(1));
-                let failures = match self.lane(route).filter(|_| server_wide) {
-                    Some(lane) => {
-                        stop.store(true, Ordering::Relaxed);
-                        lane.failures
-                            .fetch_add(1, Ordering::Relaxed)
-                            .saturating_add(1)
-                    }
-                    None => attempts,
-                };
-                let at = backoff(failures, after, now, random_u16());
                 if server_wide {
-                    self.pause_until(route, at, problem.clone());
+                    stop.store(true, Ordering::Relaxed);
                 }
+                let at = self.retry_at(route, server_wide, after, attempts, &problem);
                 blocking(move || w.delivery_failed(photo, problem, at, false)).await?;
                 Done::Waiting
             }

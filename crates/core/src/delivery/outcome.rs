@@ -104,20 +104,8 @@ impl<K> Destination<K> {
             .await
     }
 
-    /// PUTs `body` at `path`, as [`Destination::post`] does.
-    pub(crate) async fn put<T>(
-        &self,
-        path: &str,
-        content_type: &str,
-        accept: &str,
-        body: Zeroizing<Vec<u8>>,
-        max_reply: usize,
-    ) -> Result<Answer, Outcome<T>> {
-        self.send(Method::Put, path, content_type, accept, body, max_reply)
-            .await
-    }
-
-    async fn send<T>(
+    /// Sends `body` to `path` with `method` (POST, PUT), as [`Destination::post`] does.
+    pub(crate) async fn send<T>(
         &self,
         method: Method,
         path: &str,

@@ -11,6 +11,7 @@ use super::client::{fhir_id, FHIR_JSON};
 use super::ids::URN_SYSTEM;
 use crate::consent::ConsentId;
 use crate::delivery::outcome::{self, problem, Destination, Fhir, Outcome};
+use crate::endpoint::Method;
 
 /// The largest Consent search or read accepted: a Consent carries its signature image, small.
 const MAX_CONSENT_REPLY: usize = 8 << 20;
@@ -112,7 +113,14 @@ impl Destination<Fhir> {
         };
         drop(resource);
         let answer = match self
-            .put(&location, FHIR_JSON, FHIR_JSON, body, MAX_CONSENT_REPLY)
+            .send(
+                Method::Put,
+                &location,
+                FHIR_JSON,
+                FHIR_JSON,
+                body,
+                MAX_CONSENT_REPLY,
+            )
             .await
         {
             Ok(answer) => answer,
