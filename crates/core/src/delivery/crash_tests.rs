@@ -1,7 +1,7 @@
 //! Delivery under crashes: a child process (this test binary, re-executed) opens a vault of queued
 //! photos, recovers it and drains it to the real Orthanc test server, logging every step; the
 //! parent kills it with SIGKILL at random moments (while it starts and recovers, or 0–400 ms after
-//! it is ready (0–1,200 ms with the record too), so kills land in `begin_delivery`, the STOW-RS, the acknowledgement, the
+//! it is ready (0–900 ms with the record too), so kills land in `begin_delivery`, the STOW-RS, the acknowledgement, the
 //! read-back and the shred). After every kill the parent recovers a copy of the vault with a
 //! fresh [`Ward`] and checks, for every photo ever created, that it is on the server at most once
 //! and either still whole in the vault or shredded with exactly one deletion receipt and on the
@@ -47,14 +47,14 @@ const ENDPOINT_ENV: &str = "WARDCAM_DELIVERY_CRASH_ENDPOINT";
 const RECORD_ENV: &str = "WARDCAM_DELIVERY_CRASH_RECORD";
 const READY: &str = "WARDCAM-DELIVERY-CRASH-CHILD-READY";
 
-/// Kills at least this many children (each campaign).
-const MIN_KILLS: usize = 60;
+/// Kills at least this many children (the PACS campaign; issue 13 asks for 50).
+const MIN_KILLS: usize = 50;
 /// The campaign with both routes: at least this many.
 const MIN_KILLS_BOTH: usize = 50;
 /// And more while time allows, up to this many.
 const MAX_KILLS: usize = 200;
-/// No new round starts after this, once `MIN_KILLS` is reached.
-const BUDGET: Duration = Duration::from_secs(45);
+/// No new round starts after this, once `MIN_KILLS` is reached (CI's time is bounded).
+const BUDGET: Duration = Duration::from_secs(30);
 
 /// Whole lines appended to the child's log (no fsync: only the process is killed).
 struct Log(Mutex<fs::File>);
@@ -496,7 +496,7 @@ fn kill_one(
         Duration::from_millis(60),
         // Filing in the record (a transaction the server validates resource by resource) takes
         // longer than a STOW-RS: a wider window lets kills land in its later steps too.
-        Duration::from_millis(if record.is_some() { 1_200 } else { 400 }),
+        Duration::from_millis(if record.is_some() { 900 } else { 400 }),
     );
     stats.kills += 1;
     let log_path = root.join("log");

@@ -51,6 +51,8 @@ pub mod uids;
 #[cfg(test)]
 pub(crate) mod orthanc_tests;
 #[cfg(test)]
+mod record_fault_tests;
+#[cfg(test)]
 mod routes_tests;
 #[cfg(test)]
 pub(crate) mod tests;
