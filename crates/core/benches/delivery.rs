@@ -751,7 +751,10 @@ fn main() {
         rounds.push(r);
     }
     let held = server.instances();
-    let expected = (WARM_UP + SMALL + ROUNDS * 3 * PHOTOS) as u64
+    // Each visit a courier drained also leaves its consent's own copy (a PACS-only trust): the
+    // warm-up's, the small photos' and each round's courier visit.
+    let consent_copies = 1 + SMALL / SMALL_PER_VISIT + ROUNDS;
+    let expected = (WARM_UP + SMALL + ROUNDS * 3 * PHOTOS + consent_copies) as u64
         - if curl_ok { 0 } else { (ROUNDS * PHOTOS) as u64 };
     let hwm_total = status_kib("VmHWM:");
     server.stop();

@@ -424,6 +424,9 @@ impl Courier {
             .await?;
         self.withdraw_in_record(ward, plan_at, &mut report, events)
             .await?;
+        // One truncation of the vault's index log for every photo shredded by this drain.
+        let w = Arc::clone(ward);
+        blocking(move || w.scrub_delivered()).await?;
         for r in results {
             match r? {
                 Done::Delivered => report.delivered += 1,

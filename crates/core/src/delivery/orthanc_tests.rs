@@ -404,6 +404,13 @@ fn a_queued_photo_is_delivered_verified_and_shredded() {
     assert!(receipts
         .iter()
         .any(|r| matches!(r, ReceiptRecord::Consent { delivered, .. } if delivered.len() == 2)));
+    // The drain ended by truncating the index log: no page image of a destroyed key is left in it.
+    let wal = q.vault_dir.join("index.sqlite-wal");
+    assert_eq!(
+        std::fs::metadata(&wal).map_or(0, |m| m.len()),
+        0,
+        "the index log still holds pages after the drain"
+    );
 }
 
 // ---- what PACS holds ----------------------------------------------------------------------------

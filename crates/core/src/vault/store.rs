@@ -364,6 +364,17 @@ impl Vault {
         })
     }
 
+    /// Clears the index log now of the page images of keys destroyed by earlier
+    /// [`Scrub::Later`] replaces (a truncating checkpoint): for a caller that batches the scrubs
+    /// of many shreds (a drain of the outbox) into one.
+    pub fn scrub(&self) -> Result<(), VaultError> {
+        let _writing = self
+            .writers
+            .read()
+            .map_err(|_| VaultError::ApiMisuse("the vault sweep lock was poisoned by a panic"))?;
+        self.index()?.checkpoint_truncate()
+    }
+
     pub(crate) fn live_row(&self, id: ItemId) -> Result<(Row, DataKey), VaultError> {
         let row = self.index()?.get(id)?.ok_or(VaultError::NotFound)?;
         let wrapped = row.wrapped_key.as_deref().ok_or(VaultError::NotFound)?;

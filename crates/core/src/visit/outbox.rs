@@ -707,6 +707,23 @@ impl Ward {
         Ok(Verified::NextRoute)
     }
 
+    /// Truncates the index log if photos were shredded since it last was: the page images of
+    /// their destroyed keys leave the disk now. The courier calls this at the end of each drain
+    /// (one truncation for the drain, not one per photo); a failure is left to the next open,
+    /// which truncates it too, and is counted as a deletion pending.
+    pub fn scrub_delivered(&self) -> Result<(), Error> {
+        let mut inner = self.lock()?;
+        if !inner.scrub_due {
+            return Ok(());
+        }
+        let vault = inner.vault()?;
+        inner.scrub_due = false;
+        if vault.scrub().is_err() {
+            inner.cleanup_pending += 1;
+        }
+        Ok(())
+    }
+
     /// Retires every ended visit whose photos have all gone, some to the record, and whose consent
     /// has reached the record as `to` requires (a visit recovery left for the courier, or one whose
     /// trust's routes changed). Returns how many.

@@ -58,7 +58,9 @@ pub(super) struct Inner {
     /// What the trust allows when the record cannot vouch for a patient.
     record_policy: RecordPolicy,
     /// Shreds whose keys are gone but whose files could not be removed; the next open finishes them.
-    cleanup_pending: usize,
+    pub(super) cleanup_pending: usize,
+    /// Receipts replaced photos since the index log was last truncated (see `seal_receipt`).
+    pub(super) scrub_due: bool,
 }
 
 /// The state of the ward's storage, for the Device screen.
@@ -269,7 +271,13 @@ impl Inner {
         now: Timestamp,
     ) -> Result<(), Error> {
         let bytes = encode(&receipt)?;
-        let item = self.seal_replacing(vault, ItemKind::Receipt, &bytes, items, Scrub::Now, now)?;
+        // The shred is committed now; the index log's page images of the destroyed keys go at the
+        // drain's end (`Ward::scrub_delivered`), one truncation for many photos, or at the next
+        // open if the app dies first.
+        let item = self.seal_replacing(vault, ItemKind::Receipt, &bytes, items, Scrub::Later, now)?;
+        if !items.is_empty() {
+            self.scrub_due = true;
+        }
         self.receipts.push(Stored {
             item,
             record: receipt,
@@ -388,6 +396,7 @@ impl Ward {
                 recovery: None,
                 record_policy: RecordPolicy::default(),
                 cleanup_pending: 0,
+                scrub_due: false,
             }),
             pins: Mutex::new(Pins::default()),
             clock,
