@@ -7,7 +7,9 @@
 //!
 //! 1. **Throughput vs curl** (target: WardCam >= 1.0x curl). 50 photo-like 12 MP JPEGs (about
 //!    4.5 MB each, made once per run, outside any timing), each captured through a [`Ward`]
-//!    (intake, seal) and queued, then timed sides, every round in rotated order:
+//!    (intake, seal) and queued, then timed sides, every round in rotated order, each side after
+//!    a `sync` and half a second's rest (so none pays for the writeback of the captures and
+//!    bodies just written, which otherwise slowed whichever side went first):
 //!    - **WardCam courier**: [`Courier::drain`] of a ward with the 50 queued photos, the whole path
 //!      the app runs: per photo unseal + build the DICOM object + seal "sending", STOW-RS, seal
 //!      "uploaded", WADO-RS read-back of the frame and its digest check, shred + receipt; at most
@@ -573,6 +575,12 @@ fn cpu_of<T>(server: &Server, work: impl FnOnce() -> T) -> (T, [Duration; 3]) {
     (out, [0, 1, 2].map(|i| after[i].saturating_sub(before[i])))
 }
 
+/// Flushes dirty pages to disk (`sync`) and lets the servers go idle for a moment.
+fn settle() {
+    let _ = Command::new("sync").status();
+    std::thread::sleep(Duration::from_millis(500));
+}
+
 /// Resets this process's peak RSS (`VmHWM`) where Linux allows it.
 fn reset_peak() -> bool {
     fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -724,6 +732,9 @@ fn main() {
             peak_kib: 0,
         };
         for k in 0..3 {
+            // Each side starts on a quiet machine: the captures and prebuilt bodies just written
+            // (hundreds of MB) are flushed first, so no side pays for another's writeback.
+            settle();
             match (k + round) % 3 {
                 0 => {
                     r.rss_before_kib = status_kib("VmRSS:");

@@ -47,10 +47,12 @@ pub enum LocalState {
     Captured,
     /// In the outbox, waiting to be sent (again).
     Queued,
-    /// Being sent. A crash here leaves it to be sent again: its UIDs make a resend replace, not
-    /// duplicate.
+    /// Being sent, the attempt sealed with the digest of what goes. A crash here leaves it to be
+    /// sent again: its UIDs make a resend replace, not duplicate. A copy read back straight after
+    /// the server's answer goes from here to verified with no commit in between.
     Sending,
-    /// The server said it stored it; its copy has not yet been read back and compared.
+    /// The server said it stored it, and its copy could not be read back at once; the answer is
+    /// sealed, so the next attempt reads it back rather than sending it again.
     Uploaded,
     /// Stopped until a person acts: the server refused it, or its copy differed from what was
     /// sent. [`DeliveryRecord::hold`] says why.

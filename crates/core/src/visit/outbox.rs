@@ -2,9 +2,10 @@
 //! manifest, so a crash at any point leaves the photo where delivery can pick it up again.
 //!
 //! ```text
-//! queued --begin--> sending --acknowledged--> uploaded --verified--> (shredded, receipt kept)
-//!    ^                 |                         |   \
-//!    +----failed-------+----not on the server----+    +--> queued for the next route
+//! queued --begin--> sending --(answered; read back at once)-----------> verified
+//!    ^                 |   \--acknowledged (read-back must wait)--> uploaded --verified--^
+//!    +----failed-------+----not on the server----+
+//! verified: shredded, receipt kept; or, with another route to go, queued for it
 //!   held <--refused / frame differs-- (a person decides: send again, or withdraw)
 //! ```
 //!
@@ -17,8 +18,8 @@
 //! record.
 //!
 //! The courier (`crate::delivery::Courier`) drives these; nothing here talks to a server. The
-//! local copy goes only in [`Ward::delivery_verified`], which the courier calls once the server's
-//! copy has been read back and its frame matched the digest sealed at acknowledgement.
+//! local copy goes only in [`Ward::delivery_verified_with`], which the courier calls once the
+//! server's copy has been read back and matched the digest sealed with the attempt.
 
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -449,16 +450,7 @@ impl Ward {
             else {
                 return Ok(None);
             };
-            let mut next = m.clone();
-            next.state = LocalState::Sending;
-            next.delivery.route = route;
-            next.delivery.attempts = next.delivery.attempts.saturating_add(1);
-            match route {
-                Route::Pacs => next.delivery.sent = None,
-                Route::Record => next.delivery.filed = None,
-            }
-            inner.save_photo(&vault, next.clone(), &[], self.clock.wall())?;
-            (vault, next, route, server)
+            (vault, m.clone(), route, server)
         };
         // The slow part, outside the lock: unseal, build, digest.
         let now = self.clock.wall();
@@ -471,8 +463,8 @@ impl Ward {
                 return Ok(None);
             }
         };
-        match route {
-            Route::Pacs => self.build_pacs_job(photo, &manifest, &image, &server, now),
+        let job = match route {
+            Route::Pacs => self.build_pacs_job(photo, &manifest, &image, &server, now)?,
             Route::Record => {
                 let consent = match read_consent(&vault, manifest.consent.record_item) {
                     Ok(c) => c,
@@ -500,13 +492,46 @@ impl Ward {
                     consent: None,
                     at: now,
                 };
-                Ok(Some(DeliveryJob::File {
+                Some(DeliveryJob::File {
                     photo,
                     bundle,
                     filed,
-                }))
+                })
             }
+        };
+        let Some(job) = job else {
+            return Ok(None);
+        };
+        // The attempt, with what will be sent (its digest), is sealed before the request: a
+        // crash after it resends (the identifiers make that replace), and the read-back that
+        // follows a stored answer needs no further commit.
+        let proof = match &job {
+            DeliveryJob::Send { sent, .. } => Ack::Pacs(sent.clone()),
+            DeliveryJob::File { filed, .. } => Ack::Record(filed.clone()),
+            _ => return Ok(Some(job)),
+        };
+        let mut inner = self.lock()?;
+        let Some(mut m) = inner.photos.get(&photo).map(|s| s.record.clone()) else {
+            return Ok(None);
+        };
+        if m.revision != manifest.revision
+            || !matches!(
+                m.state,
+                LocalState::Queued | LocalState::Sending | LocalState::Uploaded
+            )
+        {
+            // Changed while it was built (withdrawn, discarded): not sent.
+            return Ok(None);
         }
+        m.state = LocalState::Sending;
+        m.delivery.route = route;
+        m.delivery.attempts = m.delivery.attempts.saturating_add(1);
+        match proof {
+            Ack::Pacs(sent) => m.delivery.sent = Some(sent),
+            Ack::Record(filed) => m.delivery.filed = Some(filed),
+        }
+        inner.save_photo(&vault, m, &[], self.clock.wall())?;
+        Ok(Some(job))
     }
 
     fn build_pacs_job(
@@ -606,7 +631,10 @@ impl Ward {
             return Ok(());
         };
         match m.state {
-            LocalState::Sending => m.state = LocalState::Queued,
+            LocalState::Sending => {
+                m.state = LocalState::Queued;
+                m.delivery.forget_unverified_proof();
+            }
             LocalState::Uploaded if resend => {
                 m.state = LocalState::Queued;
                 m.delivery.forget_unverified_proof();
@@ -679,16 +707,32 @@ impl Ward {
         route: Route,
         to: &Destinations,
     ) -> Result<Verified, Error> {
+        self.delivery_verified_with(photo, route, None, to)
+    }
+
+    /// As [`Ward::delivery_verified_on`], for a photo whose copy was read back straight after the
+    /// server's answer, with no commit in between: it may still be sealed as sending, its proof
+    /// sealed with the attempt; `ack` (the answer: the record's locations) replaces that proof.
+    pub fn delivery_verified_with(
+        &self,
+        photo: PhotoId,
+        route: Route,
+        ack: Option<Ack>,
+        to: &Destinations,
+    ) -> Result<Verified, Error> {
         let mut inner = self.lock()?;
         let vault = inner.vault()?;
         let Some(mut m) = inner.photos.get(&photo).map(|s| s.record.clone()) else {
             return Ok(Verified::NotWaiting);
         };
-        if m.state != LocalState::Uploaded
-            || m.delivery.route != route
-            || !m.delivery.acknowledged()
-        {
+        let waiting = matches!(m.state, LocalState::Uploaded | LocalState::Sending);
+        if !waiting || m.delivery.route != route || !m.delivery.acknowledged() {
             return Ok(Verified::NotWaiting);
+        }
+        match ack {
+            Some(Ack::Pacs(sent)) if route == Route::Pacs => m.delivery.sent = Some(sent),
+            Some(Ack::Record(filed)) if route == Route::Record => m.delivery.filed = Some(filed),
+            _ => {}
         }
         let now = self.clock.wall();
         if !m.delivery.is_verified(route) {

@@ -161,8 +161,12 @@ fn a_verified_photo_leaves_a_receipt_and_the_last_one_retires_the_visit() {
     for (i, p) in f.photos.iter().enumerate() {
         let images = f.ward.manifest(*p).unwrap().unwrap().items();
         let sent = begin(&f, *p);
-        // Verified before acknowledged is refused: nothing goes without the digest sealed.
-        assert!(!f.ward.delivery_verified(*p).unwrap());
+        // The attempt is sealed with the digest of what goes, before the request.
+        assert_eq!(
+            f.ward.manifest(*p).unwrap().unwrap().delivery.sent,
+            Some(sent.clone())
+        );
+        assert_eq!(state(&f, *p), Some(LocalState::Sending));
         f.ward.delivery_acknowledged(*p, sent.clone()).unwrap();
         assert_eq!(state(&f, *p), Some(LocalState::Uploaded));
         // A restart-style second look: the job is now a read-back, not a resend.

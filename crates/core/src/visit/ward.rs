@@ -274,7 +274,8 @@ impl Inner {
         // The shred is committed now; the index log's page images of the destroyed keys go at the
         // drain's end (`Ward::scrub_delivered`), one truncation for many photos, or at the next
         // open if the app dies first.
-        let item = self.seal_replacing(vault, ItemKind::Receipt, &bytes, items, Scrub::Later, now)?;
+        let item =
+            self.seal_replacing(vault, ItemKind::Receipt, &bytes, items, Scrub::Later, now)?;
         if !items.is_empty() {
             self.scrub_due = true;
         }
