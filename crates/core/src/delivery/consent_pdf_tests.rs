@@ -9,17 +9,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dicom_core::Tag;
 use dicom_dictionary_std::tags;
-use dicom_object::{DefaultDicomObject, InMemDicomObject};
+use dicom_object::InMemDicomObject;
 
 use super::consent_dicom::append_document_for_tests;
 use super::consent_pdf::{decode_signature_for_tests, encode, wrap_for_tests};
 use super::orthanc_tests::{block_on, server, shared};
+use super::tests::{read, s};
 use super::*;
 use crate::consent::{
     Clinician, ConsentForm, ConsentId, ConsentPatient, ConsentRecord, ConsentText, ConsentedBy,
@@ -251,18 +250,6 @@ fn photo_manifest(patient: &PatientIdentity, c: &Consent) -> PhotoManifest {
         state: LocalState::Queued,
         delivery: Default::default(),
     }
-}
-
-fn read(file: &[u8]) -> DefaultDicomObject {
-    assert_eq!(&file[128..132], b"DICM");
-    dicom_object::from_reader(&file[128..]).unwrap()
-}
-
-fn s<'a>(obj: &'a InMemDicomObject, tag: Tag) -> Cow<'a, str> {
-    obj.element(tag)
-        .unwrap_or_else(|_| panic!("{tag} missing"))
-        .to_str()
-        .unwrap()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -31,7 +31,7 @@ use crate::patient::PatientLookup;
 use crate::vault::{Timestamp, VaultError};
 use crate::visit::{
     recheck_due_visits, Ack, ConsentCopyJob, DeliveryJob, Destinations, FiledRecord, PhotoId,
-    Problem, Route, SentRecord, Verified, VisitId, Ward,
+    Problem, Route, Verified, VisitId, Ward,
 };
 use crate::Error;
 
@@ -643,8 +643,7 @@ impl Courier {
             let w = Arc::clone(ward);
             let job = blocking(move || w.begin_delivery_to(photo, &to)).await?;
             // The server's answer, sealed only if its copy cannot be read back at once.
-            let mut answered: Option<Ack> = None;
-            let (route, verified) = match job {
+            let (proof, answered) = match job {
                 None => {
                     events(OutboxEvent::Changed);
                     return Ok(last);
@@ -654,65 +653,29 @@ impl Courier {
                     events(OutboxEvent::Changed);
                     return Ok(Done::Delivered);
                 }
-                Some(DeliveryJob::Verify { sent, .. }) => {
-                    progress(Phase::Verifying, 0.8);
-                    (Route::Pacs, self.verify_pacs(&sent).await)
-                }
-                Some(DeliveryJob::VerifyFiled { filed, .. }) => {
-                    progress(Phase::Verifying, 0.8);
-                    (Route::Record, self.verify_record(&filed).await)
-                }
-                Some(DeliveryJob::Send { part10, sent, .. }) => {
-                    let Some(pacs) = &self.pacs else {
-                        return Ok(last);
-                    };
+                Some(DeliveryJob::Verify { sent, .. }) => (Ack::Pacs(sent), false),
+                Some(DeliveryJob::VerifyFiled { filed, .. }) => (Ack::Record(filed), false),
+                Some(job) => {
                     events(OutboxEvent::Changed);
                     progress(Phase::Uploading, 0.2);
-                    match pacs.store(part10, &sent.sop_uid).await {
-                        Outcome::Done(()) => {
-                            self.clear_pause(Route::Pacs);
-                            answered = Some(Ack::Pacs(sent.clone()));
-                        }
-                        other => {
+                    match self.send(job).await {
+                        Ok(proof) => (proof, true),
+                        Err((route, failed)) => {
                             last = self
-                                .settle(ward, photo, Route::Pacs, other, stop, events)
+                                .settle(ward, photo, route, failed, stop, events)
                                 .await?;
-                            if self.go_on(Route::Pacs, &last) {
+                            if self.go_on(route, &last) {
                                 continue;
                             }
                             return Ok(last);
                         }
                     }
-                    progress(Phase::Verifying, 0.8);
-                    (Route::Pacs, self.verify_pacs(&sent).await)
-                }
-                Some(DeliveryJob::File { bundle, filed, .. }) => {
-                    let Some(record) = &self.record else {
-                        return Ok(last);
-                    };
-                    events(OutboxEvent::Changed);
-                    progress(Phase::Uploading, 0.2);
-                    let filed = match record.post_bundle(bundle).await {
-                        Outcome::Done(answer) => {
-                            self.clear_pause(Route::Record);
-                            let filed = with_locations(filed, &answer);
-                            answered = Some(Ack::Record(filed.clone()));
-                            filed
-                        }
-                        other => {
-                            last = self
-                                .settle(ward, photo, Route::Record, other, stop, events)
-                                .await?;
-                            if self.go_on(Route::Record, &last) {
-                                continue;
-                            }
-                            return Ok(last);
-                        }
-                    };
-                    progress(Phase::Verifying, 0.8);
-                    (Route::Record, self.verify_record(&filed).await)
                 }
             };
+            let route = proof.route();
+            progress(Phase::Verifying, 0.8);
+            let verified = self.verify(&proof).await;
+            let mut answered = answered.then_some(proof);
             match verified {
                 Outcome::Done(true) => {
                     self.clear_pause(route);
@@ -775,18 +738,51 @@ impl Courier {
             && !self.destinations(now).open.is_empty()
     }
 
-    async fn verify_pacs(&self, sent: &SentRecord) -> Outcome<bool> {
-        match &self.pacs {
-            Some(pacs) => pacs.verify(sent).await,
-            None => Outcome::Done(false),
+    /// Sends a photo's object on its route: its proof (with the record's locations from the
+    /// answer) once the server answered, or the route and what went wrong.
+    async fn send(&self, job: DeliveryJob) -> Result<Ack, (Route, Outcome<()>)> {
+        match job {
+            DeliveryJob::Send { part10, sent, .. } => {
+                let Some(pacs) = &self.pacs else {
+                    return Err((Route::Pacs, Outcome::Done(())));
+                };
+                match pacs.store(part10, &sent.sop_uid).await {
+                    Outcome::Done(()) => {
+                        self.clear_pause(Route::Pacs);
+                        Ok(Ack::Pacs(sent))
+                    }
+                    other => Err((Route::Pacs, other)),
+                }
+            }
+            DeliveryJob::File { bundle, filed, .. } => {
+                let Some(record) = &self.record else {
+                    return Err((Route::Record, Outcome::Done(())));
+                };
+                match record.post_bundle(bundle).await {
+                    Outcome::Done(answer) => {
+                        self.clear_pause(Route::Record);
+                        Ok(Ack::Record(with_locations(filed, &answer)))
+                    }
+                    other => Err((Route::Record, other.map(|_| ()))),
+                }
+            }
+            // Nothing to send: settled as "not tried".
+            _ => Err((Route::Pacs, Outcome::Done(()))),
         }
     }
 
-    async fn verify_record(&self, filed: &FiledRecord) -> Outcome<bool> {
-        match (&self.record, sent_binary(filed)) {
-            (Some(record), Some(binary)) => record.read_back(&binary).await,
-            // A sealed digest that is not hex: the copy cannot be proved.
-            _ => Outcome::Done(false),
+    /// Reads back the copy `proof` names on its route and says whether it is what was sent.
+    async fn verify(&self, proof: &Ack) -> Outcome<bool> {
+        match proof {
+            Ack::Pacs(sent) => match &self.pacs {
+                Some(pacs) => pacs.verify(sent).await,
+                None => Outcome::Done(false),
+            },
+            Ack::Record(filed) => match (&self.record, sent_binary(filed)) {
+                (Some(record), Some(binary)) => record.read_back(&binary).await,
+                // A sealed digest that is not hex: the copy cannot be proved.
+                _ => Outcome::Done(false),
+            },
         }
     }
 

@@ -191,6 +191,26 @@ pub enum Outcome<T> {
     Hold(Problem),
 }
 
+impl<T> Outcome<T> {
+    /// The same outcome, what `Done` carries changed by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        match self {
+            Outcome::Done(t) => Outcome::Done(f(t)),
+            Outcome::Retry {
+                problem,
+                after,
+                server_wide,
+            } => Outcome::Retry {
+                problem,
+                after,
+                server_wide,
+            },
+            Outcome::NotOnServer => Outcome::NotOnServer,
+            Outcome::Hold(p) => Outcome::Hold(p),
+        }
+    }
+}
+
 pub(crate) fn problem(code: &str, message: impl std::fmt::Display) -> Problem {
     Problem {
         code: code.to_owned(),

@@ -122,12 +122,12 @@ fn manifest(jpeg: &[u8]) -> PhotoManifest {
     }
 }
 
-fn read(file: &[u8]) -> DefaultDicomObject {
+pub(crate) fn read(file: &[u8]) -> DefaultDicomObject {
     assert_eq!(&file[128..132], b"DICM");
     dicom_object::from_reader(&file[128..]).unwrap()
 }
 
-fn s<'a>(obj: &'a InMemDicomObject, tag: Tag) -> Cow<'a, str> {
+pub(crate) fn s<'a>(obj: &'a InMemDicomObject, tag: Tag) -> Cow<'a, str> {
     obj.element(tag)
         .unwrap_or_else(|_| panic!("{tag} missing"))
         .to_str()

@@ -165,7 +165,7 @@ pub enum Ack {
 }
 
 impl Ack {
-    fn route(&self) -> Route {
+    pub(crate) fn route(&self) -> Route {
         match self {
             Ack::Pacs(_) => Route::Pacs,
             Ack::Record(_) => Route::Record,
