@@ -46,10 +46,14 @@ pub fn vl_photographic_image(
 pub struct Built {
     /// The Part-10 file: 128-byte preamble, `DICM`, File Meta, data set.
     pub part10: Vec<u8>,
-    /// Whether the encapsulated JPEG is a re-encode (turned upright, or from PNG or a JPEG that
-    /// was not baseline) rather than the sealed image's own bytes. Its Image Type is then
+    /// Whether the encapsulated JPEG is a re-encode (turned upright where a lossless turn could
+    /// not be made, or from PNG or a JPEG that was not baseline) rather than the sealed image's
+    /// own bytes. Its Image Type is then
     /// `DERIVED\PRIMARY` and Derivation Description says what was done.
     pub reencoded: bool,
+    /// Whether it is the sealed image turned upright losslessly (its own coefficients, moved):
+    /// Image Type `DERIVED\PRIMARY` too, with one lossy step, the phone's.
+    pub turned_losslessly: bool,
     /// Length of the encapsulated JPEG before the one zero pad byte DICOM adds to an odd-length
     /// fragment: the frame a reader gets back is this many bytes, plus that pad when it is odd.
     pub frame_len: usize,
@@ -63,6 +67,7 @@ impl std::fmt::Debug for Built {
         f.debug_struct("Built")
             .field("part10_len", &self.part10.len())
             .field("reencoded", &self.reencoded)
+            .field("turned_losslessly", &self.turned_losslessly)
             .field("frame_len", &self.frame_len)
             .finish()
     }
@@ -105,10 +110,7 @@ pub fn vl_photographic_image_with(
         });
     }
     let pixels = describe(&frame)?;
-    let reencoding = match &jpeg {
-        Deliverable::AsIs(_) => None,
-        Deliverable::Reencoded { how, .. } => Some(how),
-    };
+    let derivation = jpeg.derivation();
 
     let mut obj = InMemDicomObject::new_empty();
     let mut put = |tag: Tag, vr: VR, value: PrimitiveValue| {
@@ -169,8 +171,9 @@ pub fn vl_photographic_image_with(
     put(tags::INSTANCE_NUMBER, VR::IS, text("1"));
     put(tags::CONTENT_DATE, VR::DA, text(&dicom_date(taken)));
     put(tags::CONTENT_TIME, VR::TM, text(&dicom_time(taken)));
-    // A re-encode is derived from the sealed photo: its pixels were turned and compressed again.
-    let value1 = if reencoding.is_some() {
+    // A turn or a re-encode is derived from the sealed photo: its pixels were moved, or
+    // compressed again.
+    let value1 = if derivation.is_some() {
         "DERIVED"
     } else {
         "ORIGINAL"
@@ -180,12 +183,8 @@ pub fn vl_photographic_image_with(
         VR::CS,
         dicom_value!(Strs, [value1, "PRIMARY"]),
     );
-    if let Some(how) = reencoding {
-        put(
-            tags::DERIVATION_DESCRIPTION,
-            VR::ST,
-            text(&how.description()),
-        );
+    if let Some(how) = &derivation {
+        put(tags::DERIVATION_DESCRIPTION, VR::ST, text(&how.description));
     }
     put(tags::PATIENT_ORIENTATION, VR::CS, empty());
     put(
@@ -197,7 +196,8 @@ pub fn vl_photographic_image_with(
     // with its ratio and method, in order, PS3.3 C.7.6.1.1.5).
     put(tags::LOSSY_IMAGE_COMPRESSION, VR::CS, text("01"));
     let uncompressed = f64::from(frame.width) * f64::from(frame.height) * f64::from(pixels.samples);
-    let ratios: Vec<f64> = reencoding
+    let ratios: Vec<f64> = derivation
+        .as_ref()
         .and_then(|how| how.source_ratio)
         .into_iter()
         .chain([uncompressed / jpeg.len().max(1) as f64])
@@ -287,7 +287,8 @@ pub fn vl_photographic_image_with(
     let frame = append_pixel_data(&mut out, &jpeg)?;
     Ok(Built {
         part10: out,
-        reencoded: reencoding.is_some(),
+        reencoded: matches!(jpeg, Deliverable::Reencoded { .. }),
+        turned_losslessly: matches!(jpeg, Deliverable::Turned { .. }),
         frame_len: jpeg.len(),
         frame,
     })

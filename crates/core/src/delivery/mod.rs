@@ -35,8 +35,42 @@ mod consent_pdf;
 #[cfg(test)]
 mod consent_pdf_tests;
 mod courier;
+mod dct_turn;
+#[cfg(any(test, feature = "test-support"))]
+pub use dct_turn::fuzzing as dct_turn_fuzzing;
+
+/// The two ways a photo is turned upright for PACS, for `benches/turn.rs`.
+#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
+pub mod turn_bench {
+    use crate::intake::{ImageFormat, ImageInfo};
+
+    /// The lossless turn of a baseline JPEG for EXIF `orientation`, if its size allows.
+    pub fn lossless(image: &[u8], orientation: u8) -> Option<usize> {
+        super::dct_turn::turned(image, orientation).map(|j| j.len())
+    }
+
+    /// What delivery encapsulates for a `width` x `height` JPEG with EXIF `orientation`: the
+    /// lossless turn where it can be made, otherwise the re-encode. Its length, and whether it
+    /// was re-encoded.
+    pub fn deliverable(image: &[u8], width: u32, height: u32, orientation: u8) -> (usize, bool) {
+        let info = ImageInfo {
+            format: ImageFormat::Jpeg,
+            width,
+            height,
+            orientation,
+        };
+        match super::pixels::deliverable_jpeg(&info, image) {
+            Ok(super::pixels::Deliverable::Reencoded { jpeg, .. }) => (jpeg.len(), true),
+            Ok(other) => (other.len(), false),
+            Err(e) => panic!("not deliverable: {e}"),
+        }
+    }
+}
 #[cfg(test)]
 mod crash_tests;
+#[cfg(test)]
+mod dct_turn_tests;
 mod dicom;
 mod error;
 pub mod fhir;

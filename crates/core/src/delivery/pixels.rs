@@ -1,20 +1,21 @@
 //! The JPEG a photo goes to PACS with: its sealed image as it is whenever DICOM's JPEG Baseline
-//! can carry it upright, otherwise one re-encode of the upright pixels.
+//! can carry it upright; turned upright losslessly in the DCT domain when only its EXIF
+//! orientation stands in the way and its size allows ([`super::dct_turn`]); otherwise one
+//! re-encode of the upright pixels.
 //!
 //! Intake keeps the photo's bytes and drops its EXIF, so a turn the camera recorded lives only in
 //! the manifest's orientation. A PACS viewer would show the stored pixels sideways, so they are
-//! turned here. Every orientation other than 1 is, for now, one decode and one re-encode: turning
-//! a baseline JPEG losslessly, block by block in the DCT domain (as `jpegtran -rot` does), is not
-//! done yet.
+//! turned here.
 //!
-//! Buffers holding the photo (decoded pixels, the re-encoded JPEG) wipe themselves on drop; the
-//! decoders' own internal buffers are not wiped.
+//! Buffers holding the photo (coefficients, decoded pixels, the new JPEG) wipe themselves on
+//! drop; the decoders' own internal buffers are not wiped.
 
 use std::io::{Cursor, Write};
 use std::ops::Deref;
 
 use zeroize::Zeroizing;
 
+use super::dct_turn;
 use super::jpeg_frame::{baseline_frame, describe};
 use super::DeliveryError;
 use crate::intake::{ImageFormat, ImageInfo};
@@ -42,6 +43,13 @@ const NOT_THE_SIZE: DeliveryError = DeliveryError::ImageDamaged {
 pub(crate) enum Deliverable<'a> {
     /// The sealed image itself: a baseline JPEG stored upright. Not copied.
     AsIs(&'a [u8]),
+    /// The sealed image turned upright for its EXIF `orientation` without decoding it: the same
+    /// coefficients, moved (see [`super::dct_turn`]).
+    Turned {
+        /// The turned JPEG (wiped on drop).
+        jpeg: Zeroizing<Vec<u8>>,
+        orientation: u8,
+    },
     /// One re-encode of the upright pixels as 8-bit baseline JPEG.
     Reencoded {
         /// The new JPEG (wiped on drop).
@@ -56,6 +64,9 @@ impl std::fmt::Debug for Deliverable<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Deliverable::AsIs(jpeg) => write!(f, "AsIs({} bytes)", jpeg.len()),
+            Deliverable::Turned { jpeg, orientation } => {
+                write!(f, "Turned({} bytes, orientation {orientation})", jpeg.len())
+            }
             Deliverable::Reencoded { jpeg, how } => {
                 write!(f, "Reencoded({} bytes, {how:?})", jpeg.len())
             }
@@ -69,7 +80,36 @@ impl Deref for Deliverable<'_> {
     fn deref(&self) -> &[u8] {
         match self {
             Deliverable::AsIs(jpeg) => jpeg,
-            Deliverable::Reencoded { jpeg, .. } => jpeg,
+            Deliverable::Turned { jpeg, .. } | Deliverable::Reencoded { jpeg, .. } => jpeg,
+        }
+    }
+}
+
+/// What was done to the sealed image's pixels, for the DICOM object to say.
+pub(crate) struct Derivation {
+    /// Derivation Description (0008,2111), in words PACS staff read.
+    pub(crate) description: String,
+    /// The sealed image's own compression ratio when a re-encode made it the first of two lossy
+    /// steps.
+    pub(crate) source_ratio: Option<f64>,
+}
+
+impl Deliverable<'_> {
+    /// `None` when the sealed image goes as it is.
+    pub(crate) fn derivation(&self) -> Option<Derivation> {
+        match self {
+            Deliverable::AsIs(_) => None,
+            Deliverable::Turned { orientation, .. } => Some(Derivation {
+                description: format!(
+                    "turned upright (EXIF orientation {orientation}) losslessly in the DCT \
+                     domain, not re-encoded"
+                ),
+                source_ratio: None,
+            }),
+            Deliverable::Reencoded { how, .. } => Some(Derivation {
+                description: how.description(),
+                source_ratio: how.source_ratio,
+            }),
         }
     }
 }
@@ -113,10 +153,13 @@ impl Reencoding {
 ///
 /// - A baseline 8-bit JPEG (grey, or YCbCr/RGB that [`describe`] accepts) with orientation 1 is
 ///   returned as it is, borrowed: the clinician's pixels are not touched.
+/// - The same with orientation 2 to 8 is turned upright losslessly ([`super::dct_turn`]) when its
+///   width (for a mirror across) and height (for a mirror down) are whole MCUs.
 /// - Anything else is decoded once, turned upright for its EXIF orientation (all eight,
 ///   transpose and transverse included), and re-encoded once as 8-bit baseline JPEG at
 ///   [`REENCODE_QUALITY`] with 4:2:0 chroma, no EXIF, and the ICC profile when the input had one
-///   that still describes the output's colours: a JPEG with orientation 2 to 8; a progressive,
+///   that still describes the output's colours: a JPEG with orientation 2 to 8 that cannot be turned
+///   losslessly; a progressive,
 ///   extended sequential, lossless (8-bit), CMYK or oddly sampled JPEG; a PNG (grey, RGB,
 ///   palette, with or without alpha, 8 or 16 bits; alpha is flattened onto white, 16 bits are cut
 ///   to 8). Grey stays grey (one component); colour becomes YCbCr.
@@ -159,6 +202,15 @@ pub(crate) fn deliverable_jpeg<'a>(
     let (w, h) = (info.width, info.height);
     if u64::from(w) * u64::from(h) > MAX_REENCODE_PIXELS || w > MAX_SIDE || h > MAX_SIDE {
         return Err(DeliveryError::ImageTooLarge);
+    }
+    // Only the turn stands in the way: done on the coefficients when the size allows.
+    if from.is_none() {
+        if let Some(jpeg) = dct_turn::turned(image, info.orientation) {
+            return Ok(Deliverable::Turned {
+                jpeg,
+                orientation: info.orientation,
+            });
+        }
     }
     let turn = Turn {
         orientation: info.orientation,

@@ -649,6 +649,16 @@ fn near(a: [u8; 3], b: [u8; 3], tolerance: u8) -> bool {
 
 #[test]
 fn every_exif_orientation_comes_out_upright() {
+    // Whole 16-pixel MCUs both ways: every turn is lossless.
+    orientations_come_out_upright(64, 32, &[2, 3, 4, 5, 6, 7, 8]);
+    // A partial MCU row at the bottom: a turn that mirrors down (3, 4, 6, 7) would move it to
+    // the top, so those are re-encoded; 2, 5 and 8 stay lossless.
+    orientations_come_out_upright(64, 40, &[2, 5, 8]);
+}
+
+/// Each orientation of a `w` x `h` 4:2:0 photo comes out upright, turned losslessly for the
+/// orientations in `lossless` and re-encoded once for the others.
+fn orientations_come_out_upright(w: usize, h: usize, lossless: &[u8]) {
     use Corner::*;
     // Where the stored image's first pixel and the end of its first row are seen, by EXIF's
     // definition of each orientation (0th row at the visual top/bottom/left/right, 0th column at
@@ -663,11 +673,11 @@ fn every_exif_orientation_comes_out_upright() {
         (7, BottomRight, TopRight),
         (8, BottomLeft, TopLeft),
     ];
-    let (w, h) = (64, 32);
     let image = encode_rgb(&marked(w, h), w, h, 92);
+    let uncompressed = (w * h * 3) as f64;
     for (orientation, red, blue) in expected {
         let mut m = manifest(&image);
-        assert_eq!((m.info.width, m.info.height), (64, 32));
+        assert_eq!((m.info.width, m.info.height), (w as u32, h as u32));
         m.info.orientation = orientation;
         let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
         let obj = read(&built.part10);
@@ -682,9 +692,26 @@ fn every_exif_orientation_comes_out_upright() {
         );
         assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "YBR_FULL_422");
         let frame = frame_of(&built);
+        let ratios = s(&obj, tags::LOSSY_IMAGE_COMPRESSION_RATIO);
+        let ratios: Vec<f64> = ratios.split('\\').map(|r| r.parse().unwrap()).collect();
         if orientation == 1 {
-            assert!(!built.reencoded);
+            assert!(!built.reencoded && !built.turned_losslessly);
             assert_eq!(frame, image);
+        } else if lossless.contains(&orientation) {
+            assert!(built.turned_losslessly && !built.reencoded, "{orientation}");
+            assert_eq!(s(&obj, tags::IMAGE_TYPE), "DERIVED\\PRIMARY");
+            assert_eq!(
+                s(&obj, tags::DERIVATION_DESCRIPTION),
+                format!(
+                    "turned upright (EXIF orientation {orientation}) losslessly in the DCT \
+                     domain, not re-encoded"
+                )
+            );
+            assert!(!frame.windows(6).any(|w| w == b"Exif\0\0"));
+            // One lossy step, the phone's: its coefficients are the ones sent.
+            assert_eq!(s(&obj, tags::LOSSY_IMAGE_COMPRESSION_METHOD), "ISO_10918_1");
+            assert_eq!(ratios.len(), 1);
+            assert!((ratios[0] - uncompressed / frame.len() as f64).abs() < 0.01);
         } else {
             assert_reencoded(
                 &built,
@@ -699,15 +726,13 @@ fn every_exif_orientation_comes_out_upright() {
                 s(&obj, tags::LOSSY_IMAGE_COMPRESSION_METHOD),
                 "ISO_10918_1\\ISO_10918_1"
             );
-            let ratios = s(&obj, tags::LOSSY_IMAGE_COMPRESSION_RATIO);
-            let ratios: Vec<f64> = ratios.split('\\').map(|r| r.parse().unwrap()).collect();
             assert_eq!(ratios.len(), 2);
             assert!(
-                (ratios[0] - (64.0 * 32.0 * 3.0) / image.len() as f64).abs() < 0.01,
+                (ratios[0] - uncompressed / image.len() as f64).abs() < 0.01,
                 "{ratios:?}"
             );
             assert!(
-                (ratios[1] - (64.0 * 32.0 * 3.0) / frame.len() as f64).abs() < 0.01,
+                (ratios[1] - uncompressed / frame.len() as f64).abs() < 0.01,
                 "{ratios:?}"
             );
         }
@@ -739,11 +764,13 @@ fn a_turned_photo_keeps_its_icc_profile_and_grey_stays_grey() {
     let mut encoder = jpeg_encoder::Encoder::new(&mut image, 90);
     encoder.add_icc_profile(&icc).unwrap();
     encoder
-        .encode(&marked(64, 32), 64, 32, jpeg_encoder::ColorType::Rgb)
+        .encode(&marked(60, 32), 60, 32, jpeg_encoder::ColorType::Rgb)
         .unwrap();
     let mut m = manifest(&image);
+    // 60 is not a whole number of 8-pixel MCUs across: the turn is a re-encode.
     m.info.orientation = 3;
     let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
+    assert!(built.reencoded);
     let frame = frame_of(&built);
     let mut decoder = jpeg_decoder::Decoder::new(&frame[..]);
     decoder.decode().unwrap();
@@ -754,23 +781,24 @@ fn a_turned_photo_keeps_its_icc_profile_and_grey_stays_grey() {
     let mut encoder = jpeg_encoder::Encoder::new(&mut grey, 90);
     encoder.add_icc_profile(&icc).unwrap();
     encoder
-        .encode(&[90u8; 64 * 32], 64, 32, jpeg_encoder::ColorType::Luma)
+        .encode(&[90u8; 60 * 32], 60, 32, jpeg_encoder::ColorType::Luma)
         .unwrap();
     let mut m = manifest(&grey);
     m.info.orientation = 8;
     let built = vl_photographic_image_with(&m, &grey, NOW).unwrap();
+    assert!(built.reencoded);
     let obj = read(&built.part10);
     assert_eq!(s(&obj, tags::PHOTOMETRIC_INTERPRETATION), "MONOCHROME2");
     assert_eq!(uint(&obj, tags::SAMPLES_PER_PIXEL), 1);
     assert_eq!(
         (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
-        (64, 32)
+        (60, 32)
     );
     let frame = frame_of(&built);
     let mut decoder = jpeg_decoder::Decoder::new(&frame[..]);
     let pixels = decoder.decode().unwrap();
     assert_eq!(decoder.icc_profile(), None);
-    assert_eq!(pixels.len(), 64 * 32);
+    assert_eq!(pixels.len(), 60 * 32);
     assert!(pixels.iter().all(|&v| v.abs_diff(90) <= 2));
 }
 
@@ -1124,7 +1152,7 @@ fn a_jpeg_the_decoder_cannot_read_is_still_refused() {
 }
 
 #[test]
-fn dcmtk_decodes_a_reencoded_photo_upright() {
+fn dcmtk_decodes_a_turned_photo_upright() {
     let (dcmdump, dcmdjpeg) = (
         std::path::Path::new("/usr/bin/dcmdump"),
         std::path::Path::new("/usr/bin/dcmdjpeg"),
@@ -1133,30 +1161,37 @@ fn dcmtk_decodes_a_reencoded_photo_upright() {
         eprintln!("skipped: dcmtk is not installed");
         return;
     }
-    let image = encode_rgb(&marked(64, 32), 64, 32, 92);
-    let mut m = manifest(&image);
-    m.info.orientation = 6;
-    let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("photo.dcm");
-    std::fs::write(&path, &built.part10).unwrap();
-    let text = dcmdump_clean(dcmdump, &path);
-    assert!(text.contains("DERIVED\\PRIMARY"), "{text}");
+    // Turned losslessly (whole MCUs), then re-encoded (a partial MCU row at the bottom).
+    for (h, lossless) in [(32usize, true), (40, false)] {
+        let image = encode_rgb(&marked(64, h), 64, h, 92);
+        let mut m = manifest(&image);
+        m.info.orientation = 6;
+        let built = vl_photographic_image_with(&m, &image, NOW).unwrap();
+        assert_eq!(
+            (built.turned_losslessly, built.reencoded),
+            (lossless, !lossless)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("photo.dcm");
+        std::fs::write(&path, &built.part10).unwrap();
+        let text = dcmdump_clean(dcmdump, &path);
+        assert!(text.contains("DERIVED\\PRIMARY"), "{text}");
 
-    let decoded = dir.path().join("decoded.dcm");
-    let status = std::process::Command::new(dcmdjpeg)
-        .arg(&path)
-        .arg(&decoded)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let obj = dicom_object::open_file(&decoded).unwrap();
-    assert_eq!(
-        (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
-        (64, 32)
-    );
-    let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
-    assert_eq!(pixels.len(), 64 * 32 * 3);
+        let decoded = dir.path().join("decoded.dcm");
+        let status = std::process::Command::new(dcmdjpeg)
+            .arg(&path)
+            .arg(&decoded)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let obj = dicom_object::open_file(&decoded).unwrap();
+        assert_eq!(
+            (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
+            (64, h as u16)
+        );
+        let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
+        assert_eq!(pixels.len(), 64 * h * 3);
+    }
 }
 
 /// `dcmdump -dc +E` of `path`: asserts it succeeds with no warning or error, and returns its output.

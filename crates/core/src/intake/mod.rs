@@ -49,6 +49,9 @@ pub use error::IntakeError;
 pub use quality::{Quality, BRIGHT_LEVEL, DARK_LEVEL};
 pub use redact::{Rect, Redaction, MAX_FILLS, REDACTED_QUALITY};
 pub use seal::{seal_intake, seal_photo, SealedPhoto};
+// For delivery's lossless turn, which reads a sealed JPEG's coefficients as intake reads them.
+pub(crate) use dc::{coefficients as jpeg_coefficients, CoefficientPlane, Coefficients};
+pub(crate) use jpeg::{walk as walk_jpeg, Part as JpegPart};
 
 use pixels::{fit, Pixels, Shrink};
 

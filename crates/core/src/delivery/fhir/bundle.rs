@@ -147,8 +147,9 @@ impl TransactionBundle {
         self.document_identifier.as_deref()
     }
 
-    /// Whether the photo's JPEG is a re-encode (turned upright, or from PNG or a JPEG that was
-    /// not baseline) rather than the sealed image's own bytes.
+    /// Whether the photo's JPEG is a re-encode (turned upright where a lossless turn could not be
+    /// made, or from PNG or a JPEG that was not baseline) rather than the sealed image's own
+    /// coefficients (as they are, or turned losslessly).
     pub fn reencoded(&self) -> bool {
         self.reencoded
     }
@@ -237,6 +238,7 @@ pub fn transaction_bundle(
     let jpeg = deliverable_jpeg(&manifest.info, image)?;
     let (bytes, reencoded): (&[u8], bool) = match &jpeg {
         Deliverable::AsIs(b) => (b, false),
+        Deliverable::Turned { jpeg, .. } => (jpeg, false),
         Deliverable::Reencoded { jpeg, .. } => (jpeg, true),
     };
     let frame = baseline_frame(bytes)?;

@@ -386,3 +386,47 @@ fn note_fine(fine: &mut [u32; 3], size: u32, quant: &[u16; 64], k: u32) {
     let f = &mut fine[usize::from(o)];
     *f = (*f).max(amplitude);
 }
+
+/// Decodes one whole block: its DC difference (returned) and its AC coefficients into `out`
+/// (zigzag order; index 0 is left for the caller, which adds the difference to its predictor).
+/// `out` must hold 64 zeros. For the lossless turn ([`super::coefficients`]), which keeps every
+/// coefficient; a magnitude category above baseline's (11 bits DC, 10 AC) or a run past the
+/// block's end is damaged data.
+#[inline]
+pub(super) fn whole_block(
+    bits: &mut Bits<'_>,
+    dc: &Huffman,
+    ac: &Huffman,
+    out: &mut [i16],
+) -> Option<i32> {
+    const MAX_AC_BITS: u32 = 10;
+    bits.fill();
+    let (len, size) = dc.peek(bits)?;
+    if size > MAX_DC_BITS {
+        return None;
+    }
+    bits.consume(len);
+    let diff = bits.signed(u32::from(size));
+    let mut k = 1usize;
+    while k < 64 {
+        bits.fill();
+        let (len, symbol) = ac.peek(bits)?;
+        bits.consume(len);
+        let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
+        if size == 0 {
+            if run != 15 {
+                break; // end of block
+            }
+            k += 16;
+            continue;
+        }
+        if size > MAX_AC_BITS {
+            return None;
+        }
+        k += run;
+        // In range: a category of at most 10 bits gives at most 1023 in magnitude.
+        *out.get_mut(k)? = bits.signed(size) as i16;
+        k += 1;
+    }
+    (k <= 64).then_some(diff)
+}

@@ -15,11 +15,13 @@
 //! two decoders' pixels.
 
 mod blur;
+mod coefficients;
 mod entropy;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use blur::Sharpness;
+pub(crate) use coefficients::{coefficients, CoefficientPlane, Coefficients};
 
 use zeroize::Zeroizing;
 
