@@ -5,7 +5,9 @@
 /// `src/lib.rs` and the set in `permissions/wardcam-commands.toml` (a unit test checks both).
 const COMMANDS: &[&str] = &[
     "session_view",
-    "session_unlock_development",
+    "session_gate",
+    "session_unlock",
+    "session_set_up",
     "session_lock",
     "session_touch",
     "session_end_patient",
@@ -28,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "device_info",
     "vault_status",
     "ward_status",
+    "device_passcode",
     "capture_photo",
     "capture_native",
     "photos_list",

@@ -8,8 +8,9 @@ use tauri::State;
 use wardcam_core::patient::{
     confirm_manual_entry, read_scan, NhsNumber, OverrideReason, PatientPolicy, WristbandData,
 };
-use wardcam_core::session::{LockReason, SessionView, UnlockMethod};
+use wardcam_core::session::{LockReason, SessionView};
 use wardcam_core::visit::{Candidate, Ward, WardStatus};
+use zeroize::Zeroizing;
 
 use crate::background::blocking;
 use crate::error::CommandError;
@@ -23,15 +24,39 @@ pub(crate) async fn session_view(ward: State<'_, SharedWard>) -> Result<SessionV
     Ok(ward.view()?)
 }
 
-/// The development unlock: honoured by core only when the session policy allows it.
+/// Whether a PIN is set and how long before the next attempt: what the lock screen asks for.
 #[tauri::command]
-pub(crate) async fn session_unlock_development(
+pub(crate) async fn session_gate(
     ward: State<'_, SharedWard>,
-    delivery: State<'_, crate::delivery::Delivery>,
+) -> Result<wardcam_core::auth::GateStatus, CommandError> {
+    Ok(ward.gate_status()?)
+}
+
+/// Unlocks with the clinician's PIN or passphrase: core's key gate releases the vault's key (or
+/// says how long to wait), the vault opens, and what waits in the Outbox goes.
+#[tauri::command]
+pub(crate) async fn session_unlock(
+    app: tauri::AppHandle,
+    pin: String,
 ) -> Result<SessionView, CommandError> {
-    let view = ward.unlock(UnlockMethod::Development)?;
-    // Unlocking is a moment the clinician looks at the Outbox: try what waits.
-    delivery.nudge(false);
+    let pin = Zeroizing::new(pin);
+    let handle = app.clone();
+    let view = blocking(move || Ok(crate::ward(&handle).unlock_with_pin(&pin)?)).await?;
+    crate::vault::opened(&app);
+    Ok(view)
+}
+
+/// The first start: the clinician's PIN or passphrase and name; the vault is created behind it.
+#[tauri::command]
+pub(crate) async fn session_set_up(
+    app: tauri::AppHandle,
+    pin: String,
+    name: String,
+) -> Result<SessionView, CommandError> {
+    let pin = Zeroizing::new(pin);
+    let handle = app.clone();
+    let view = blocking(move || Ok(crate::ward(&handle).set_up(&pin, &name)?)).await?;
+    crate::vault::opened(&app);
     Ok(view)
 }
 
@@ -239,10 +264,11 @@ pub(crate) async fn device_info(
     let policy = ward.policy()?;
     Ok(DeviceInfo {
         app_version: app.package_info().version.to_string(),
-        build: if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
+        build: match (cfg!(feature = "dev-tools"), cfg!(feature = "mock-camera")) {
+            (true, true) => "development (dev-tools, mock-camera)",
+            (true, false) => "development (dev-tools)",
+            (false, true) => "test (mock-camera)",
+            (false, false) => "release",
         },
         development_unlock: policy.allow_development_unlock,
         idle_timeout_ms: policy.idle_timeout_ms,

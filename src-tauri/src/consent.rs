@@ -113,13 +113,12 @@ pub(crate) async fn consent_withdraw(
 }
 
 /// Development check: the FHIR `Consent` of the open visit's consent, so end-to-end tests can
-/// validate it. Only where the session policy allows development switches (it carries the
-/// patient's identifiers).
+/// validate it. Only in `dev-tools` builds (it carries the patient's identifiers).
 #[tauri::command]
 pub(crate) async fn consent_fhir(
     ward: State<'_, SharedWard>,
 ) -> Result<Option<Value>, CommandError> {
-    if !ward.policy()?.allow_development_unlock {
+    if !crate::policy::dev_tools() {
         return Err(CommandError::new(
             "app.debug_only",
             "This is a development check, not available in this build.",

@@ -5,15 +5,16 @@
 //! and when core's next retry time comes.
 //!
 //! Provisioning will supply the routes: the PACS endpoint (an [`EndpointConfig`], like the
-//! record's) and whether photos are filed in the FHIR record too. Until then a debug build takes
+//! record's) and whether photos are filed in the FHIR record too. Until then a `dev-tools` build takes
 //! `--dev-pacs-endpoint=/path/endpoint.json` and `--dev-record-delivery` (file photos in the record
 //! named by `--dev-fhir-endpoint`, as well or alone), what `make run` and the end-to-end tests
 //! pass; release builds ignore them and keep photos on the phone. A configured endpoint core
 //! refuses keeps them too, and the Outbox and Device screens say why.
 //!
-//! Delivery keeps going while the app is locked: the vault stays open for the app's lifetime (its
-//! key is in memory from start-up), so a queued photo leaves the phone as soon as it can; nothing
-//! about the patient is shown while locked, since events carry only photo ids and phases.
+//! Delivery pauses while the app is locked: the key gate shuts the vault at every lock (its key
+//! leaves memory), so the courier finds it shut and waits; a photo in flight finishes the step it
+//! is in and resumes from its sealed state after the next unlock, which wakes the courier
+//! (`wardcam_core::visit` gate module).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,21 +23,28 @@ use std::time::Duration;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
+#[cfg(feature = "dev-tools")]
 use wardcam_core::delivery::fhir::FhirRecord;
-use wardcam_core::delivery::{Courier, OutboxEvent, Pacs};
-use wardcam_core::endpoint::{CertificateStatus, EndpointError};
+#[cfg(feature = "dev-tools")]
+use wardcam_core::delivery::Pacs;
+use wardcam_core::delivery::{Courier, OutboxEvent};
+use wardcam_core::endpoint::CertificateStatus;
+#[cfg(feature = "dev-tools")]
+use wardcam_core::endpoint::EndpointError;
 use wardcam_core::vault::Timestamp;
 use wardcam_core::visit::{PhotoId, Problem, SentView, WithdrawnView};
 
 use crate::error::CommandError;
-use crate::record::{
-    endpoint_from_flag, RecordEndpoint, RecordStatus, ENDPOINT_FLAG as RECORD_ENDPOINT_FLAG,
-};
+#[cfg(feature = "dev-tools")]
+use crate::record::{endpoint_from_flag, ENDPOINT_FLAG as RECORD_ENDPOINT_FLAG};
+use crate::record::{RecordEndpoint, RecordStatus};
 use crate::SharedWard;
 
-/// The development flag naming the PACS endpoint file (debug builds only).
+/// The development flag naming the PACS endpoint file (`dev-tools` builds only).
+#[cfg(feature = "dev-tools")]
 const PACS_FLAG: &str = "--dev-pacs-endpoint=";
-/// The development flag filing photos in the FHIR record too (debug builds only).
+/// The development flag filing photos in the FHIR record too (`dev-tools` builds only).
+#[cfg(any(feature = "dev-tools", test))]
 const RECORD_DELIVERY_FLAG: &str = "--dev-record-delivery";
 
 /// How far back the Outbox's "Sent" list reaches.
@@ -47,6 +55,13 @@ const IDLE_WAKE: Duration = Duration::from_secs(15 * 60);
 
 /// How this device reaches the PACS.
 #[derive(Debug)]
+#[cfg_attr(
+    not(feature = "dev-tools"),
+    allow(
+        dead_code,
+        reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
+    )
+)]
 enum Configured {
     /// No endpoint: photos stay in the outbox.
     None,
@@ -100,13 +115,15 @@ pub(crate) struct OutboxStatus {
 }
 
 impl Delivery {
-    /// Reads the development flag (debug builds only; see the module comment).
+    /// Reads the development flag (`dev-tools` builds only; see the module comment).
     pub(crate) fn from_args(args: impl Iterator<Item = String>) -> Delivery {
-        let configured = if !cfg!(debug_assertions) {
+        #[cfg(not(feature = "dev-tools"))]
+        let configured = {
+            drop(args);
             Configured::None
-        } else {
-            configured_from(args.collect())
         };
+        #[cfg(feature = "dev-tools")]
+        let configured = configured_from(args.collect());
         Delivery {
             configured,
             wake: tokio::sync::Notify::new(),
@@ -216,6 +233,7 @@ impl std::fmt::Debug for Delivery {
 
 /// The routes the flags name: the PACS, the record (the look-up's endpoint), or both. Either
 /// route configured and unusable stops delivery, and the screens say why.
+#[cfg(feature = "dev-tools")]
 fn configured_from(args: Vec<String>) -> Configured {
     let pacs = match endpoint_from_flag(args.iter().cloned(), PACS_FLAG, &[]) {
         Ok(None) => None,
@@ -250,6 +268,7 @@ fn configured_from(args: Vec<String>) -> Configured {
     Configured::Usable(Arc::new(Courier::with_routes(pacs, record)))
 }
 
+#[cfg(feature = "dev-tools")]
 fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
     Configured::Unusable {
         base_url,
@@ -405,7 +424,7 @@ mod tests {
         }));
         let flag = format!("--dev-pacs-endpoint={}", file.path().display());
         let d = Delivery::from_args(args(&["wardcam", &flag]));
-        if cfg!(debug_assertions) {
+        if cfg!(feature = "dev-tools") {
             assert!(d.courier().is_some());
             let status = d.endpoint_status(0);
             assert_eq!(
@@ -440,7 +459,7 @@ mod tests {
                 .courier()
                 .map(|c| c.routes())
         };
-        if !cfg!(debug_assertions) {
+        if !cfg!(feature = "dev-tools") {
             assert_eq!(routes(&[&record_flag, RECORD_DELIVERY_FLAG]), None);
             return;
         }
@@ -482,7 +501,7 @@ mod tests {
             let refs: Vec<&str> = flags.iter().map(String::as_str).collect();
             let d = Delivery::from_args(args(&refs));
             assert!(d.courier().is_none(), "{flags:?}");
-            if cfg!(debug_assertions) {
+            if cfg!(feature = "dev-tools") {
                 assert_eq!(
                     problem_code(&d).as_deref(),
                     Some("endpoint.config_invalid"),

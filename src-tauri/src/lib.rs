@@ -9,6 +9,8 @@ mod consent;
 mod delivery;
 mod error;
 mod idle;
+mod lifecycle;
+mod passcode;
 mod policy;
 mod record;
 mod state;
@@ -35,6 +37,10 @@ pub(crate) fn ward<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, SharedWar
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let policy = policy::session_policy(std::env::args());
+    let ward = Ward::new(policy);
+    // The passcode gate is judged before the window exists, so no command ever meets a session
+    // that could unlock on a phone without a passcode.
+    passcode::report(&ward);
     let record = record::RecordEndpoint::from_args(std::env::args());
     // The native camera: on Android and iOS it takes photos into memory for `capture_photo`; on
     // desktop it is registered but answers "unavailable" (desktop uses the WebView's camera).
@@ -44,7 +50,9 @@ pub fn run() {
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
-        .manage(SharedWard::new(Ward::new(policy)))
+        .manage(SharedWard::new(ward))
+        // Leaving the screen locks from Rust too, not only from the page's JavaScript.
+        .on_window_event(lifecycle::on_window_event)
         .manage(vault::VaultSlot::default())
         .manage(record)
         .manage(delivery::Delivery::from_args(std::env::args()))
@@ -57,7 +65,9 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::session_view,
-            commands::session_unlock_development,
+            commands::session_gate,
+            commands::session_unlock,
+            commands::session_set_up,
             commands::session_lock,
             commands::session_touch,
             commands::session_end_patient,
@@ -75,6 +85,7 @@ pub fn run() {
             commands::device_info,
             commands::vault_status,
             commands::ward_status,
+            passcode::device_passcode,
             capture::capture_photo,
             capture::capture_native,
             capture::photos_list,
@@ -102,7 +113,7 @@ pub fn run() {
         ])
         .setup(|app| {
             idle::watch(app.handle().clone());
-            vault::open_in_background(app.handle().clone());
+            vault::prepare_in_background(app.handle().clone());
             #[cfg(target_os = "linux")]
             webview_media::install_on_main(app, policy::mock_camera())?;
             Ok(())

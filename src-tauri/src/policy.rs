@@ -1,21 +1,31 @@
-//! The session policy this build enforces. Provisioning will supply it on managed phones; until
-//! then it is the core default, with development switches honoured only in debug builds.
+//! The session policy this build enforces, and which development switches it has. Provisioning
+//! will supply the policy on managed phones; until then it is the core default.
+//!
+//! Development switches exist only in builds with an explicit cargo feature, never because of a
+//! profile setting: `dev-tools` (the `--dev-*` endpoint switches, a shorter idle lock, the web
+//! inspector) and `mock-camera` (WebKitGTK's mock device). A build without them (every release)
+//! has none, and CI checks its binary for their flags. There is no development unlock in any
+//! build: the key gate opens the vault only with the clinician's PIN (`wardcam_core::auth::gate`).
 
 use wardcam_core::session::SessionPolicy;
 
-/// Whether this build offers the development unlock. Release builds never do.
-pub(crate) fn development_unlock_allowed() -> bool {
-    cfg!(debug_assertions)
+/// Whether this build has the `dev-tools` switches.
+pub(crate) fn dev_tools() -> bool {
+    cfg!(feature = "dev-tools")
 }
 
-/// The policy for this run. In debug builds `--dev-idle-timeout-ms=N` shortens the idle lock so
-/// end-to-end tests can watch it happen; release builds ignore the flag.
+/// The policy for this run. With `dev-tools`, `--dev-idle-timeout-ms=N` shortens the idle lock so
+/// end-to-end tests can watch it happen; other builds ignore the flag.
 pub(crate) fn session_policy(args: impl Iterator<Item = String>) -> SessionPolicy {
+    #[cfg_attr(not(feature = "dev-tools"), allow(unused_mut))]
     let mut policy = SessionPolicy {
-        allow_development_unlock: development_unlock_allowed(),
+        allow_development_unlock: false,
         ..SessionPolicy::default()
     };
-    if development_unlock_allowed() {
+    #[cfg(not(feature = "dev-tools"))]
+    drop(args);
+    #[cfg(feature = "dev-tools")]
+    {
         for arg in args {
             if let Some(ms) = arg
                 .strip_prefix("--dev-idle-timeout-ms=")
@@ -29,8 +39,9 @@ pub(crate) fn session_policy(args: impl Iterator<Item = String>) -> SessionPolic
 }
 
 /// Whether to turn on WebKitGTK's mock camera ("Mock video device 1") for end-to-end tests:
-/// only when `--dev-mock-camera` is given AND `honour_dev_switches` (debug builds). A release
-/// build must never show a fake camera, whatever its command line.
+/// only when `--dev-mock-camera` is given AND `honour_dev_switches` (a `mock-camera` build). A
+/// release build must never show a fake camera, whatever its command line (nor hold the switch).
+#[cfg(any(feature = "mock-camera", test))]
 pub(crate) fn mock_camera_requested(
     args: impl Iterator<Item = String>,
     honour_dev_switches: bool,
@@ -41,7 +52,10 @@ pub(crate) fn mock_camera_requested(
 /// [`mock_camera_requested`] for this build and run (WebKitGTK has the mock device: Linux only).
 #[cfg(target_os = "linux")]
 pub(crate) fn mock_camera() -> bool {
-    mock_camera_requested(std::env::args(), development_unlock_allowed())
+    #[cfg(feature = "mock-camera")]
+    return mock_camera_requested(std::env::args(), true);
+    #[cfg(not(feature = "mock-camera"))]
+    false
 }
 
 #[cfg(test)]
@@ -49,25 +63,24 @@ pub(crate) mod tests {
     use super::*;
 
     #[test]
-    fn idle_flag_is_honoured_only_in_debug_builds() {
+    fn idle_flag_is_honoured_only_with_dev_tools() {
         let policy =
             session_policy(["wardcam".into(), "--dev-idle-timeout-ms=3000".into()].into_iter());
-        if cfg!(debug_assertions) {
+        assert!(!policy.allow_development_unlock);
+        if cfg!(feature = "dev-tools") {
             assert_eq!(policy.idle_timeout_ms, 3_000);
-            assert!(policy.allow_development_unlock);
         } else {
             assert_eq!(
                 policy.idle_timeout_ms,
                 SessionPolicy::default().idle_timeout_ms
             );
-            assert!(!policy.allow_development_unlock);
         }
     }
 
     #[test]
     fn idle_flag_cannot_disable_locking() {
         let policy = session_policy(["--dev-idle-timeout-ms=0".into()].into_iter());
-        assert!(policy.idle_timeout_ms >= 1_000 || !cfg!(debug_assertions));
+        assert!(policy.idle_timeout_ms >= 1_000);
     }
 
     /// A command line, as `std::env::args` gives it.
@@ -111,10 +124,10 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn this_build_honours_the_switch_exactly_when_it_allows_dev_unlock() {
+    fn this_build_honours_the_switch_exactly_when_built_with_mock_camera() {
         assert_eq!(
-            mock_camera_requested(args(&["--dev-mock-camera"]), development_unlock_allowed()),
-            cfg!(debug_assertions)
+            mock_camera_requested(args(&["--dev-mock-camera"]), cfg!(feature = "mock-camera")),
+            cfg!(feature = "mock-camera")
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The trust's patient record (FHIR PDQm) this device checks wristbands against.
 //!
 //! Provisioning will supply the endpoint (an [`EndpointConfig`]: address, trust anchors, SPKI pins,
-//! optional client certificate and credential) on managed phones. Until then a debug build can be
+//! optional client certificate and credential) on managed phones. Until then a `dev-tools` build can be
 //! pointed at a test server with `--dev-fhir-endpoint=/path/endpoint.json`, a file in the
 //! provisioning format (what `make run` and the end-to-end tests do); release builds ignore the
 //! flag and run unprovisioned: every patient is "not verified against the record".
@@ -20,13 +20,17 @@ use wardcam_core::visit::{recheck_due_visits, RecheckOutcome, VisitId, Ward};
 
 use crate::error::CommandError;
 
-/// The development flag naming an endpoint file (debug builds only).
+/// The development flag naming an endpoint file (`dev-tools` builds only: without the feature no
+/// switch is compiled in, which CI checks in the binary).
+#[cfg(feature = "dev-tools")]
 pub(crate) const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
 /// The flags it replaced: given now, they are a configuration the device cannot use.
+#[cfg(feature = "dev-tools")]
 const OBSOLETE_FLAGS: [(&str, &str); 2] = [
     ("--dev-fhir-base=", OBSOLETE_WHY),
     ("--dev-fhir-cert=", OBSOLETE_WHY),
 ];
+#[cfg(feature = "dev-tools")]
 const OBSOLETE_WHY: &str = "--dev-fhir-base/--dev-fhir-cert replaced by --dev-fhir-endpoint";
 
 /// Fewer pinned keys than this means no backup key: the Device screen warns.
@@ -34,6 +38,13 @@ const PINS_WITH_BACKUP: usize = 2;
 
 /// How this device reaches the record.
 #[derive(Debug, Default)]
+#[cfg_attr(
+    not(feature = "dev-tools"),
+    allow(
+        dead_code,
+        reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
+    )
+)]
 enum Configured {
     /// No endpoint: bands stand, not verified.
     #[default]
@@ -105,6 +116,7 @@ impl RecheckSummary {
 
 /// The endpoint file named by `flag` on the command line, if any: `Err` when the flags cannot be
 /// honoured (one of `obsolete`, or `flag` given twice). Shared with the PACS endpoint's flag.
+#[cfg(feature = "dev-tools")]
 pub(crate) fn endpoint_file(
     args: impl Iterator<Item = String>,
     flag: &'static str,
@@ -127,6 +139,7 @@ pub(crate) fn endpoint_file(
 
 /// The endpoint configuration in the file `flag` names: `Ok(None)` without the flag, `Err` for a
 /// file that cannot be read or a configuration core refuses (the caller fails closed).
+#[cfg(feature = "dev-tools")]
 pub(crate) fn endpoint_from_flag(
     args: impl Iterator<Item = String>,
     flag: &'static str,
@@ -142,11 +155,14 @@ pub(crate) fn endpoint_from_flag(
 }
 
 impl RecordEndpoint {
-    /// Reads the development flag (debug builds only; see the module comment).
+    /// Reads the development flag (`dev-tools` builds only; see the module comment).
     pub(crate) fn from_args(args: impl Iterator<Item = String>) -> RecordEndpoint {
-        if !cfg!(debug_assertions) {
-            return RecordEndpoint::default();
+        #[cfg(not(feature = "dev-tools"))]
+        {
+            drop(args);
+            RecordEndpoint::default()
         }
+        #[cfg(feature = "dev-tools")]
         match endpoint_from_flag(args, ENDPOINT_FLAG, &OBSOLETE_FLAGS) {
             Ok(None) => RecordEndpoint::default(),
             Ok(Some(config)) => RecordEndpoint::from_config(&config),
@@ -164,6 +180,13 @@ impl RecordEndpoint {
     }
 
     /// An endpoint from a parsed configuration.
+    #[cfg_attr(
+        not(feature = "dev-tools"),
+        allow(
+            dead_code,
+            reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
+        )
+    )]
     pub(crate) fn from_config(config: &EndpointConfig) -> RecordEndpoint {
         match wardcam_core::endpoint::Endpoint::new(config) {
             Ok(endpoint) => RecordEndpoint {
@@ -340,7 +363,7 @@ mod tests {
             "wardcam",
             "--dev-fhir-endpoint=/nonexistent/endpoint.json",
         ]));
-        if cfg!(debug_assertions) {
+        if cfg!(feature = "dev-tools") {
             assert_blocked_by_config(&endpoint);
         } else {
             assert_eq!(verify(&endpoint), Verification::not_configured());
@@ -353,7 +376,7 @@ mod tests {
             "--dev-fhir-base=https://127.0.0.1:1/fhir/R4",
             "--dev-fhir-cert=/tmp/cert.pem",
         ]));
-        if cfg!(debug_assertions) {
+        if cfg!(feature = "dev-tools") {
             assert_blocked_by_config(&endpoint);
         } else {
             assert_eq!(endpoint.status(0).problem, None);
@@ -368,7 +391,7 @@ mod tests {
         let flag = format!("--dev-fhir-endpoint={}", file.display());
         let once = RecordEndpoint::from_args(args(&[&flag]));
         let twice = RecordEndpoint::from_args(args(&[&flag, &flag]));
-        if cfg!(debug_assertions) {
+        if cfg!(feature = "dev-tools") {
             assert_eq!(once.status(0).problem, None);
             assert_blocked_by_config(&twice);
         }

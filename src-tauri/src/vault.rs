@@ -1,13 +1,15 @@
-//! Opens the sealed vault (`wardcam_core::vault`) with this platform's keystore, off the main
-//! thread, and reports its health. The shell only chooses the keystore and the folder; everything
-//! else is core's.
+//! Puts the sealed vault (`wardcam_core::vault`) behind the key gate (`wardcam_core::auth::gate`)
+//! with this platform's keystore, off the main thread, and reports its health. The vault opens
+//! only when the clinician's PIN unlocks the app (`commands::session_unlock`) and shuts at every
+//! lock. The shell only chooses the keystore and the folder; everything else is core's.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use wardcam_core::vault::{KeyringKeyStore, Vault, VaultError};
+use wardcam_core::auth::KeyGate;
+use wardcam_core::vault::{KeyringKeyStore, VaultError};
 
 use crate::error::CommandError;
 
@@ -20,6 +22,13 @@ pub(crate) const VAULT_CHANGED: &str = "vault://changed";
 pub(crate) enum VaultStatus {
     /// Still being opened (the keystore may be slow to answer).
     Opening,
+    /// Shut behind the key gate until the clinician's PIN opens it.
+    Locked {
+        /// The keystore holding the wrapped master key.
+        keystore: String,
+        /// Whether a PIN has been set (if not, the lock screen asks for one).
+        set_up: bool,
+    },
     /// Open and swept.
     Open {
         /// The keystore holding the master key.
@@ -60,7 +69,13 @@ pub(crate) fn status<R: Runtime>(app: &AppHandle<R>) -> Result<VaultStatus, Comm
         None => VaultStatus::Opening,
         Some(Err(error)) => VaultStatus::Unavailable { error },
         Some(Ok(keystore)) => {
-            let vault = crate::ward(app).vault()?;
+            let ward = crate::ward(app);
+            let Ok(vault) = ward.vault() else {
+                return Ok(VaultStatus::Locked {
+                    keystore,
+                    set_up: ward.gate_status()?.set_up,
+                });
+            };
             let sweep = vault.last_sweep();
             VaultStatus::Open {
                 keystore,
@@ -74,28 +89,34 @@ pub(crate) fn status<R: Runtime>(app: &AppHandle<R>) -> Result<VaultStatus, Comm
     })
 }
 
-/// Opens the vault in the background, hands it to core (which rebuilds the visit and the outbox
-/// from it), and tells the UI when it is ready (or why it is not).
-pub(crate) fn open_in_background(app: AppHandle) {
+/// Puts the vault behind the key gate in the background (the keystore may be slow to answer)
+/// and tells the UI when the lock screen can take a PIN (or why it cannot).
+pub(crate) fn prepare_in_background(app: AppHandle) {
     std::thread::spawn(move || {
-        let result = vault_dir(&app)
-            .and_then(|dir| open(&dir))
-            .and_then(|(vault, keystore)| {
-                crate::ward(&app).attach_vault(vault)?;
-                Ok(keystore)
-            });
-        let opened = result.is_ok();
+        let result = vault_dir(&app).and_then(|dir| {
+            let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
+            let keystore = keys.vendor();
+            crate::ward(&app).use_key_gate(dir, KeyGate::new(Arc::new(keys)))?;
+            Ok(keystore)
+        });
         app.state::<VaultSlot>().set(result);
-        if opened {
-            // The outbox was rebuilt from the vault: whatever waits in it goes now.
-            crate::delivery::start(&app);
-        }
-        if let Ok(status) = status(&app) {
-            if let Err(e) = app.emit(VAULT_CHANGED, status) {
-                eprintln!("WardCam: could not report the vault's state: {e}");
-            }
-        }
+        changed(&app);
     });
+}
+
+/// After the PIN opened the vault: core has rebuilt the visit and the outbox from it, so whatever
+/// waits in it goes now.
+pub(crate) fn opened(app: &AppHandle) {
+    crate::delivery::start(app);
+    changed(app);
+}
+
+fn changed(app: &AppHandle) {
+    if let Ok(status) = status(app) {
+        if let Err(e) = app.emit(VAULT_CHANGED, status) {
+            eprintln!("WardCam: could not report the vault's state: {e}");
+        }
+    }
 }
 
 /// The vault lives in the app's private data folder, never in shared storage.
@@ -104,13 +125,6 @@ fn vault_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
         .app_local_data_dir()
         .map(|d| d.join("vault"))
         .map_err(|_| CommandError::unexpected("no private data folder"))
-}
-
-fn open(dir: &std::path::Path) -> Result<(Arc<Vault>, String), CommandError> {
-    let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
-    let keystore = keys.vendor();
-    let vault = Vault::open_or_create(dir, &keys).map_err(wardcam_core::Error::from)?;
-    Ok((Arc::new(vault), keystore))
 }
 
 /// This platform's keystore. There is no fallback: without it the vault stays closed.

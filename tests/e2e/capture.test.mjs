@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startApp, quitApp, visible, invoke, screenshot, tap, type, waitText, recordConsent, openMockCamera, labelHeelLeft } from './support.mjs';
+import { startApp, quitApp, visible, invoke, screenshot, tap, type, waitText, recordConsent, openMockCamera, labelHeelLeft, unlockWithPin } from './support.mjs';
 
 const home = process.env.WARDCAM_E2E_HOME;
 
@@ -58,7 +58,7 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
   assert.ok(home, 'WARDCAM_E2E_HOME is not set: run through scripts/e2e');
   const driver = await startApp(['--dev-mock-camera']);
   try {
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await type(driver, 'nhs-first', '943 476 5919');
     await type(driver, 'nhs-second', '9434765919');
     await tap(driver, 'patient-identify');
@@ -68,7 +68,7 @@ test('a mock-camera frame is captured, reviewed, redacted and queued; nothing es
     // Consent was recorded behind the UI's back (the consent screen has its own test): lock and
     // unlock, and the UI follows core to the consented state's home, Capture.
     await tap(driver, 'lock-button');
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await visible(driver, 'screen-capture');
     await openMockCamera(driver);
     await screenshot(driver, '30-capture-live');

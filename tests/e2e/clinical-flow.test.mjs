@@ -2,7 +2,7 @@
 // core refusing capture before consent. Every step calls the real Rust commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, quitApp, vaultStatus, visible, present, gone, invoke, screenshot, type, text, waitText } from './support.mjs';
+import { startApp, quitApp, vaultStatus, visible, present, gone, invoke, screenshot, type, text, waitText, unlockWithPin } from './support.mjs';
 
 const VALID = '943 476 5919';
 
@@ -11,15 +11,17 @@ test('capture cannot be reached before consent, and the lock hides the patient',
   try {
     await visible(driver, 'screen-lock');
     await screenshot(driver, '01-lock');
-    // Core answers for the patient once the vault (which holds visits) has opened.
-    assert.equal((await vaultStatus(driver)).state, 'open');
+    // Core answers for the patient once the key gate is ready; the vault stays shut behind it
+    // until the PIN opens it.
+    assert.equal((await vaultStatus(driver)).state, 'locked');
 
     // While locked, core refuses to identify or confirm a patient even when called directly.
     const locked = await invoke(driver, 'patient_identify_manual', { first: VALID, second: VALID });
     assert.equal(locked.err?.code, 'session.locked', JSON.stringify(locked));
-    assert.equal((await invoke(driver, 'patient_confirm')).err?.code, 'session.no_patient');
+    // Behind the key gate the vault is shut: refused as locked before anything else is asked.
+    assert.equal((await invoke(driver, 'patient_confirm')).err?.code, 'session.locked');
 
-    await (await visible(driver, 'unlock-development')).click();
+    await unlockWithPin(driver);
     await visible(driver, 'screen-patient');
     assert.equal(await present(driver, 'nav-capture'), false, 'Capture offered with no patient');
     await screenshot(driver, '02-patient');
@@ -72,7 +74,7 @@ test('capture cannot be reached before consent, and the lock hides the patient',
     await screenshot(driver, '07-locked-again');
 
     // Unlocking resumes the same patient's session.
-    await (await visible(driver, 'unlock-development')).click();
+    await unlockWithPin(driver);
     await visible(driver, 'screen-consent');
     await waitText(driver, 'header-patient', /943 476 5919/);
 

@@ -2,12 +2,12 @@
 // Lock screen on its own, without a tap. (Debug builds accept a short timeout for this test.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, quitApp, visible, invoke, screenshot, gone } from './support.mjs';
+import { startApp, quitApp, visible, invoke, screenshot, gone, unlockWithPin } from './support.mjs';
 
 test('the app re-locks by itself when idle', async () => {
   const driver = await startApp(['--dev-idle-timeout-ms=3000']);
   try {
-    await (await visible(driver, 'unlock-development')).click();
+    await unlockWithPin(driver);
     await visible(driver, 'screen-patient');
     await gone(driver, 'screen-lock');
     // No interaction: the backend's idle watcher must lock and tell the window.

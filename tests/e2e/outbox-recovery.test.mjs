@@ -94,7 +94,7 @@ test('a queued photo survives a hard kill and is listed and withdrawn from the O
     assert.equal((await invoke(driver, 'patient_current')).ok, null);
     await screenshot(driver, '51-restarted-locked');
 
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await visible(driver, 'nav-outbox');
     const ward = (await invoke(driver, 'ward_status')).ok;
     assert.ok(ward?.recovery, JSON.stringify(ward));

@@ -4,7 +4,7 @@
 // record-trust.test.mjs covers untrusted servers, overrides and the second entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, quitApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer } from './support.mjs';
+import { startApp, quitApp, visible, present, invoke, screenshot, tap, type, text, waitText, wristband as band, startFhirServer, unlockWithPin } from './support.mjs';
 
 let ready;
 
@@ -17,7 +17,7 @@ after(() => ready?.stop());
 const withRecord = () => ready.args();
 
 async function unlock(driver) {
-  await tap(driver, 'unlock-development');
+  await unlockWithPin(driver);
   await visible(driver, 'screen-patient');
 }
 

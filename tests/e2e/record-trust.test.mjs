@@ -47,7 +47,7 @@ before(async () => {
 after(() => ready?.stop());
 
 async function unlock(driver) {
-  await tap(driver, 'unlock-development');
+  await unlockWithPin(driver);
   await visible(driver, 'screen-patient');
 }
 
@@ -210,7 +210,7 @@ test('an override of a missing record is recorded, confirmed and sealed into the
   driver = await startApp(ready.args());
   try {
     // The visit is resumed behind the lock; unlocking returns to it.
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await visible(driver, 'nav-outbox');
     await tap(driver, 'nav-outbox');
     await visible(driver, `outbox-${photo.id}`);
@@ -255,7 +255,7 @@ test('a reset at confirmation cannot deliver a mismatch: the re-check holds the 
     // Identified, confirmed and consented behind the UI's back: lock and unlock, and the UI follows
     // core to the consented state's home, Capture.
     await tap(driver, 'lock-button');
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await visible(driver, 'screen-capture');
     [photo] = await shootAndReview(driver);
     assert.equal(photo.identity.gate, 'needs_recheck', JSON.stringify(photo.identity));
@@ -278,7 +278,7 @@ test('a reset at confirmation cannot deliver a mismatch: the re-check holds the 
   // The record is reachable again (the trusted server): the re-check finds the mismatch.
   driver = await startApp(ready.args());
   try {
-    await tap(driver, 'unlock-development');
+    await unlockWithPin(driver);
     await visible(driver, 'nav-outbox');
     await tap(driver, 'nav-outbox');
     const alarm = await waitText(driver, `outbox-identity-${photo.id}`, /^Held: /, 20000);

@@ -231,7 +231,7 @@ export async function startPacsServer({ faults = false } = {}) {
   };
 }
 
-/** The vault's status once it has finished opening (open or unavailable). */
+/** The vault's status once the key gate is ready (locked behind it, open, or unavailable). */
 export async function vaultStatus(driver) {
   let status;
   await driver.wait(async () => {
@@ -251,24 +251,48 @@ export async function clinicianPinStatus(driver) {
   return status;
 }
 
-/** Development unlock, then the clinician PIN and name through the first-unlock form if this
- * device has none yet. Expects no visit open (see `quitApp`). */
-export async function unlockWithPin(driver) {
-  await tap(driver, 'unlock-development');
-  await visible(driver, 'screen-patient');
-  let status = await clinicianPinStatus(driver);
-  if (!status.set) {
-    await visible(driver, 'pin-setup');
+/** Unlocks as a clinician does: types the PIN on the lock screen, or on the first start of this
+ * run's vault sets it with the clinician's name. Lands wherever core says (a resumed visit's
+ * screen, or the patient screen). */
+export async function unlockWithPin(driver, pin = CLINICIAN_PIN) {
+  await visible(driver, 'screen-lock');
+  // The keystore answers in the background: the form appears once the key gate is ready.
+  let form;
+  await driver.wait(async () => {
+    for (const id of ['lock-setup', 'lock-unlock']) {
+      if ((await driver.findElements(By.css(`[data-testid="${id}"]`))).length > 0) {
+        form = id;
+        return true;
+      }
+    }
+    return false;
+  }, 20000, 'the lock screen never offered the PIN');
+  if (form === 'lock-setup') {
     await type(driver, 'pin-name', CLINICIAN_NAME);
-    await type(driver, 'pin-first', CLINICIAN_PIN);
-    await type(driver, 'pin-second', CLINICIAN_PIN);
+    await type(driver, 'pin-first', pin);
+    await type(driver, 'pin-second', pin);
     await tap(driver, 'pin-save');
-    await gone(driver, 'pin-setup');
+  } else {
+    await type(driver, 'unlock-pin', pin);
+    await tap(driver, 'unlock-submit');
   }
-  status = (await invoke(driver, 'clinician_pin_status')).ok;
+  await gone(driver, 'screen-lock');
+  const status = (await invoke(driver, 'clinician_pin_status')).ok;
   if (!status?.set || status.clinician !== CLINICIAN_NAME) {
     throw new Error(`clinician PIN not set: ${JSON.stringify(status)}`);
   }
+}
+
+/** Unlocks through the command the lock screen uses (or sets the PIN on a first start). */
+export async function unlockByCommand(driver) {
+  let gate;
+  await driver.wait(async () => {
+    gate = (await invoke(driver, 'session_gate')).ok;
+    return gate != null;
+  }, 20000, 'the key gate never became ready');
+  return gate.set_up
+    ? must(await invoke(driver, 'session_unlock', { pin: CLINICIAN_PIN }), 'session_unlock')
+    : must(await invoke(driver, 'session_set_up', { pin: CLINICIAN_PIN, name: CLINICIAN_NAME }), 'session_set_up');
 }
 
 /** Opens the camera on the Capture screen and waits for WebKitGTK's mock device to go live and
@@ -325,7 +349,7 @@ export async function endVisit(driver) {
   let view = (await invoke(driver, 'session_view')).ok;
   if (!view) return;
   if (view.kiosk) view = must(await invoke(driver, 'consent_hand_back', { pin: CLINICIAN_PIN }), 'consent_hand_back');
-  if (view.state === 'locked') view = must(await invoke(driver, 'session_unlock_development'), 'session_unlock_development');
+  if (view.state === 'locked') view = await unlockByCommand(driver);
   if (view.patient === null) return;
   for (const photo of must(await invoke(driver, 'photos_list'), 'photos_list')) {
     if (photo.state === 'captured') must(await invoke(driver, 'photo_delete', { id: photo.id }), 'photo_delete');

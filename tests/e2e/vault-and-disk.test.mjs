@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { appsStopped, startApp, quitApp, endVisit, vaultStatus, visible, invoke, tap, type, screenshot, waitText, wristband } from './support.mjs';
+import { appsStopped, startApp, quitApp, endVisit, vaultStatus, visible, invoke, tap, type, screenshot, waitText, wristband, unlockWithPin } from './support.mjs';
 
 const home = process.env.WARDCAM_E2E_HOME;
 const NHS = '9434765919';
@@ -21,16 +21,17 @@ function files(dir) {
   });
 }
 
-test('the vault opens with the Secret Service and survives a restart', async () => {
+test('the vault opens with the Secret Service behind the PIN and survives a restart', async () => {
   assert.ok(home, 'WARDCAM_E2E_HOME is not set: run through scripts/e2e');
   let driver = await startApp();
   try {
+    // Shut behind the key gate until the PIN opens it.
     const status = await vaultStatus(driver);
-    assert.equal(status.state, 'open', JSON.stringify(status));
+    assert.equal(status.state, 'locked', JSON.stringify(status));
     assert.match(status.keystore, /secret/i);
     const vaultDir = join(home, 'data', 'org.wardcam.app', 'vault');
     assert.ok(existsSync(vaultDir) && statSync(vaultDir).isDirectory(), `no vault at ${vaultDir}`);
-    await (await visible(driver, 'unlock-development')).click();
+    await unlockWithPin(driver);
     await (await visible(driver, 'nav-device')).click();
     await visible(driver, 'screen-device');
     await waitText(driver, 'vault-status', /^Open: \d+ items?, key in .*secret/i);
@@ -41,9 +42,12 @@ test('the vault opens with the Secret Service and survives a restart', async () 
   }
   driver = await startApp();
   try {
-    // Same folder, same keyring: the stored key must be found, never replaced.
+    // Same folder, same keyring: the wrapped key must be found, never replaced, and only the
+    // PIN opens it.
     const status = await vaultStatus(driver);
-    assert.equal(status.state, 'open', JSON.stringify(status));
+    assert.deepEqual([status.state, status.set_up], ['locked', true], JSON.stringify(status));
+    await unlockWithPin(driver);
+    assert.equal((await vaultStatus(driver)).state, 'open');
   } finally {
     await quitApp(driver);
   }
@@ -53,7 +57,7 @@ test('no plaintext NHS number reaches the disk during a patient session', async 
   assert.ok(home, 'WARDCAM_E2E_HOME is not set: run through scripts/e2e');
   const driver = await startApp();
   try {
-    await (await visible(driver, 'unlock-development')).click();
+    await unlockWithPin(driver);
     // Identified from a wristband carrying a name, so the name is searched for on disk too.
     await type(driver, 'scan-text', wristband(NHS, `${FAMILY}/QUENTIN/19800118`));
     await tap(driver, 'scan-read');

@@ -15,13 +15,13 @@ const CHECK_DIGIT_WRONG: NhsNumberCheck = {
   error: { code: 'patient.check_digit_wrong', message: 'Check digit wrong (backend reason): check the last digit.' },
 };
 
-test('development unlock, then manual NHS entry checked by core, then confirmation', async ({ page }, info) => {
+test('PIN unlock, then manual NHS entry checked by core, then confirmation', async ({ page }, info) => {
   const fixture: Fixture = {
     view: { ...locked, lock_reason: 'start' },
     patient: null,
     device,
     answers: {
-      session_unlock_development: { view: base },
+      session_unlock: { view: base },
       patient_confirm: { view: confirmed, patient },
     },
     identify: { patient_identify_manual: patient },
@@ -29,8 +29,11 @@ test('development unlock, then manual NHS entry checked by core, then confirmati
   };
   await open(page, fixture);
   await expect(page.getByTestId('lock-reason')).toHaveText('Unlock to start.');
-  await page.getByTestId('unlock-development').click();
+  await page.getByTestId('unlock-pin').fill('482916');
+  await page.getByTestId('unlock-submit').click();
   await expect(page.getByTestId('screen-patient')).toBeVisible();
+  // The PIN goes to core as typed; the field is emptied at once.
+  expect(await sent(page, 'session_unlock')).toEqual([{ cmd: 'session_unlock', args: { pin: '482916' } }]);
   await expect(page.getByTestId('header-patient')).toHaveText('No patient');
   await expect(page.getByTestId('nav-capture')).toHaveCount(0);
 

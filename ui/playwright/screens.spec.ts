@@ -81,12 +81,26 @@ test('a refusal from core is shown with advice a clinician can act on', async ({
   expect(await offscreen(page)).toEqual([]);
 });
 
-test('the Lock screen shows no patient data and offers the development unlock only when allowed', async ({ page }) => {
+test('the Lock screen shows no patient data and asks for the PIN, or for a first PIN', async ({ page }) => {
   await open(page, { ...fixtures.lock, device: { ...device, development_unlock: false, build: 'release' } });
   await expect(page.getByTestId('screen-lock')).toBeVisible();
   await expect(page.getByTestId('unlock-development')).toHaveCount(0);
+  await expect(page.getByTestId('unlock-pin')).toBeVisible();
+  await expect(page.getByTestId('unlock-pin')).toHaveAttribute('type', 'password');
+  await expect(page.getByTestId('lock-setup')).toHaveCount(0);
   await expect(page.getByTestId('lock-reason')).toHaveText('Locked after 2 minutes without use.');
   expect(await page.content()).not.toContain('943 476 5919');
+  expect(await smallTargets(page)).toEqual([]);
+
+  // A wait after wrong attempts is said, in seconds.
+  await open(page, { ...fixtures.lock, gate: { set_up: true, failures: 4, wait_ms: 59_500 } });
+  await expect(page.getByTestId('unlock-wait')).toHaveText('Too many wrong attempts. Wait 60 second(s) before trying again.');
+
+  // The first start: name and the PIN twice.
+  await open(page, { ...fixtures.lock, gate: { set_up: false, failures: 0, wait_ms: 0 } });
+  await expect(page.getByTestId('lock-setup')).toBeVisible();
+  await expect(page.getByTestId('unlock-pin')).toHaveCount(0);
+  expect(await smallTargets(page)).toEqual([]);
 });
 
 test('the Device screen shows where the vault key is, or why the vault cannot open', async ({ page }) => {

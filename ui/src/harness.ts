@@ -14,6 +14,7 @@ import type {
   ErrorPayload,
   LabelInput,
   NhsNumberCheck,
+  PasscodeStatus,
   OutboxEvent,
   OutboxStatus,
   PatientSummary,
@@ -23,6 +24,7 @@ import type {
   VaultStatus,
   WardStatus,
   WithdrawnView,
+  GateStatus,
 } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
@@ -35,6 +37,9 @@ export interface Fixture {
   view: SessionView;
   patient: PatientSummary | null;
   device: DeviceInfo;
+  /** The passcode gate's answer (`device_passcode`); when not given, the desktop build's:
+   * unknown, development platform, allowed. */
+  passcode?: PasscodeStatus;
   /** Commands that reject, with the error the backend would return. */
   errors?: Record<string, ErrorPayload>;
   /** Commands that return a new view (unlock, lock, confirm, end, capture), by command name. */
@@ -60,6 +65,8 @@ export interface Fixture {
   ward?: WardStatus;
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
   sites?: BodySite[];
+  /** The key gate for the lock screen; a PIN set, no failures, when not given. */
+  gate?: GateStatus;
   /** The clinician PIN's status; a PIN set by "Dr Test" (development unlock allowed) when not given. */
   pin?: PinStatus;
   /** What `consent_text` returns (tests pass core's bundled text). */
@@ -145,6 +152,14 @@ const WRONG_LENGTH: NhsNumberCheck = {
   error: { code: 'patient.wrong_length', message: 'An NHS number has 10 digits.' },
 };
 
+/** What the desktop build's passcode gate says (core's decision on "unknown, development platform"). */
+const DEVELOPMENT_PLATFORM: PasscodeStatus = {
+  report: { platform: 'desktop', lock_screen: 'unknown', complexity: null, development_platform: true },
+  decision: 'development_platform',
+  allowed: true,
+  required: 'low',
+};
+
 mockConvertFileSrc('linux');
 const PIN_SET: PinStatus = {
   ready: true,
@@ -223,6 +238,8 @@ mockIPC(
         return view.state === 'locked' ? null : patient;
       case 'device_info':
         return fixture.device;
+      case 'device_passcode':
+        return fixture.passcode ?? DEVELOPMENT_PLATFORM;
       case 'vault_status':
         return fixture.vault ?? { state: 'open', keystore: 'Secret Service store', items: 0, repaired: 0 };
       case 'session_touch':
@@ -276,6 +293,8 @@ mockIPC(
         photos = photos.map((p) => (p.id === id ? { ...p, redacted: true, version: p.version + 1 } : p));
         return { view, photo: photos.find((p) => p.id === id) };
       }
+      case 'session_gate':
+        return fixture.gate ?? { set_up: true, failures: 0, wait_ms: 0 };
       case 'clinician_pin_status':
         return fixture.pin ?? PIN_SET;
       case 'clinician_pin_set': {

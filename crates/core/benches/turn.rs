@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use wardcam_core::delivery::turn_bench;
 
+#[path = "support/photo.rs"]
+mod photo;
+
 #[path = "support/measure.rs"]
 #[allow(dead_code)]
 mod measure;
@@ -18,20 +21,7 @@ const ROUNDS: usize = 5;
 
 /// A photo-like 4:2:0 JPEG (gradients, edges and noise, as in `benches/delivery.rs`).
 fn photo_jpeg(w: u32, h: u32) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
-    for y in 0..h {
-        for i in 0..w {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let n = (x % 40) as u32;
-            let edge = if (i / 97 + y / 61) % 2 == 0 { 50 } else { 0 };
-            rgb.push(((i * 170 / w) + n + edge).min(255) as u8);
-            rgb.push(((y * 150 / h) + n + 20).min(255) as u8);
-            rgb.push((((i + y) * 90 / (w + h)) + n + edge / 2 + 30).min(255) as u8);
-        }
-    }
+    let rgb = photo::photo_rgb(w, h, 0);
     let mut out = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, 88);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);

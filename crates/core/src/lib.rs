@@ -30,6 +30,8 @@
 //!   and its FHIR `Consent` form.
 //! - [`auth`]: the clinician PIN for handing back from kiosk mode on desktop (salted PBKDF2 hash,
 //!   rate-limited attempts).
+//! - [`device`]: what the platform reports about the phone, judged here: the passcode gate (no
+//!   unlock without a lock screen that meets the policy) and what leaving the foreground means.
 //! - [`Error`]: every module's error, with a stable [`Error::code`] the UI maps to advice.
 //!
 //! # What this crate does not do
@@ -47,6 +49,7 @@ pub mod consent;
 #[cfg(test)]
 mod crash_child;
 pub mod delivery;
+pub mod device;
 pub mod endpoint;
 mod error;
 pub mod intake;
@@ -58,5 +61,6 @@ pub mod session;
 mod test_servers;
 pub mod vault;
 pub mod visit;
+mod wiping;
 
 pub use error::Error;

@@ -13,6 +13,7 @@ import type {
   Redaction,
   ErrorPayload,
   NhsNumberCheck,
+  PasscodeStatus,
   OutboxEvent,
   OutboxStatus,
   OverrideReason,
@@ -23,12 +24,17 @@ import type {
   SessionView,
   VaultStatus,
   WardStatus,
+  GateStatus,
 } from './types';
 
 /** Each command the UI may call, with its arguments and result. */
 export interface Commands {
   session_view: { args: undefined; result: SessionView };
-  session_unlock_development: { args: undefined; result: SessionView };
+  session_gate: { args: undefined; result: GateStatus };
+  /** The clinician's PIN or passphrase releases the vault's key (core's key gate). */
+  session_unlock: { args: { pin: string }; result: SessionView };
+  /** First start: the clinician's PIN or passphrase and name. */
+  session_set_up: { args: { pin: string; name: string }; result: SessionView };
   session_lock: { args: { reason: 'user' | 'background' }; result: SessionView };
   session_touch: { args: undefined; result: null };
   session_end_patient: { args: undefined; result: SessionView };
@@ -50,6 +56,8 @@ export interface Commands {
   device_info: { args: undefined; result: DeviceInfo };
   vault_status: { args: undefined; result: VaultStatus };
   ward_status: { args: undefined; result: WardStatus };
+  /** The passcode gate: whether this phone's lock screen lets WardCam unlock at all. */
+  device_passcode: { args: undefined; result: PasscodeStatus };
   /** The photos of the visit open now, oldest first. */
   photos_list: { args: undefined; result: PhotoSummary[] };
   /** Every photo on the phone not yet delivered, of any visit, oldest first. */

@@ -106,7 +106,8 @@ export interface NhsNumberCheck {
 
 export interface DeviceInfo {
   app_version: string;
-  build: 'debug' | 'release';
+  /** The build's development switches: `release` has none. */
+  build: string;
   development_unlock: boolean;
   idle_timeout_ms: number;
   platform: string;
@@ -182,8 +183,16 @@ export interface WardStatus {
 }
 
 /** The sealed vault's health, from `vault_status`. */
+/** The key gate, for the lock screen: whether a PIN is set, and any wait before the next try. */
+export interface GateStatus {
+  set_up: boolean;
+  failures: number;
+  wait_ms: number;
+}
+
 export type VaultStatus =
   | { state: 'opening' }
+  | { state: 'locked'; keystore: string; set_up: boolean }
   | { state: 'open'; keystore: string; items: number; repaired: number }
   | { state: 'unavailable'; error: ErrorPayload };
 
@@ -455,4 +464,32 @@ export interface PinStatus {
   disabled: boolean;
   /** Whether the development unlock may hand the phone back (debug builds). */
   development_unlock: boolean;
+}
+
+/** Who reported the lock screen (core's `device::Platform`). */
+export type PasscodePlatform = 'android' | 'ios' | 'desktop';
+/** Android's `DevicePolicyManager` complexity buckets, weakest first. */
+export type PasscodeComplexity = 'none' | 'low' | 'medium' | 'high';
+/** What the passcode gate decided; only `secure` and `development_platform` allow unlocking. */
+export type PasscodeDecision =
+  | 'secure'
+  | 'development_platform'
+  | 'no_passcode'
+  | 'unknown'
+  | 'too_simple'
+  | 'complexity_unknown';
+
+/** The passcode gate, from `device_passcode`: the platform's report and core's decision on it. */
+export interface PasscodeStatus {
+  report: {
+    platform: PasscodePlatform;
+    lock_screen: 'secure' | 'insecure' | 'unknown';
+    complexity: PasscodeComplexity | null;
+    development_platform: boolean;
+  };
+  decision: PasscodeDecision;
+  /** Core's verdict: whether the session may be unlocked at all. */
+  allowed: boolean;
+  /** The weakest passcode the policy accepts. */
+  required: PasscodeComplexity;
 }

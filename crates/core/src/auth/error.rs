@@ -4,8 +4,10 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// A new PIN that is too short or not all digits.
-    #[error("A PIN must be at least {min} digits, numbers only. Choose another PIN.")]
+    /// A new PIN or passphrase that is too short (or too long).
+    #[error(
+        "A PIN or passphrase must be at least {min} characters (and at most 64). Choose another."
+    )]
     PinTooShort {
         /// The fewest digits allowed.
         min: usize,
@@ -14,9 +16,10 @@ pub enum AuthError {
     #[error("This PIN is too easy to guess (one digit repeated, or digits in a row). Choose another PIN.")]
     PinTooSimple,
     /// The PIN entered is wrong.
-    #[error("Wrong PIN. {remaining} attempt(s) left before the PIN is disabled.")]
+    #[error("Wrong PIN. {remaining} attempt(s) left before WardCam makes you wait between tries.")]
     WrongPin {
-        /// Attempts left before the PIN is disabled.
+        /// Attempts left before each further one makes the app wait (the key gate), or before
+        /// the PIN is disabled (the older in-vault hand-back PIN).
         remaining: u32,
     },
     /// Too many wrong attempts recently; wait before trying again.
@@ -29,8 +32,16 @@ pub enum AuthError {
     #[error("The PIN is disabled after too many wrong attempts. Unlock fully with your device password, then set a new PIN.")]
     PinDisabled,
     /// A stored hash that is not one WardCam writes (too few iterations, wrong sizes).
-    #[error("The stored PIN is not valid. Unlock fully with your device password and set the PIN again.")]
+    #[error("The stored PIN is not valid, so WardCam cannot unlock. Ask your device manager to reset WardCam on this phone.")]
     HashInvalid,
+    /// No PIN has been set on this phone yet: set one to open WardCam.
+    #[error("No PIN is set on this phone yet. Choose a PIN or passphrase to start.")]
+    NotSetUp,
+    /// A PIN is already set: changing it needs the current one.
+    #[error(
+        "A PIN is already set on this phone. Unlock with it, then change it on the Device screen."
+    )]
+    AlreadySetUp,
     /// The random source failed while salting.
     #[error("The PIN could not be saved (the system's random source failed). Try again.")]
     Random,
@@ -46,6 +57,8 @@ impl AuthError {
             AuthError::TryLater { .. } => "auth.try_later",
             AuthError::PinDisabled => "auth.pin_disabled",
             AuthError::HashInvalid => "auth.hash_invalid",
+            AuthError::NotSetUp => "auth.not_set_up",
+            AuthError::AlreadySetUp => "auth.already_set_up",
             AuthError::Random => "auth.random",
         }
     }

@@ -10,10 +10,10 @@ use zeroize::Zeroizing;
 use super::AuthError;
 use crate::session::Millis;
 
-/// Fewest digits in a PIN.
+/// Fewest characters in a PIN or passphrase (the seeds' minimum for a device passcode).
 pub const MIN_PIN_LEN: usize = 6;
-/// Longest PIN accepted (bounds the work per attempt).
-const MAX_PIN_LEN: usize = 32;
+/// Longest PIN or passphrase accepted, in bytes (bounds the work per attempt).
+pub(crate) const MAX_PIN_LEN: usize = 64;
 /// PBKDF2-HMAC-SHA256 iterations for new hashes (OWASP Password Storage Cheat Sheet, 2023).
 pub const PBKDF2_ITERATIONS: u32 = 210_000;
 /// Wrong attempts allowed before any delay.
@@ -26,22 +26,20 @@ pub const MAX_ATTEMPTS: u32 = 10;
 const SALT_LEN: usize = 16;
 const HASH_LEN: usize = 32;
 
-/// Checks a new PIN: at least [`MIN_PIN_LEN`] digits, digits only, not one digit repeated and not
-/// a straight run up or down (`123456`, `987654`, `890123` wrapping round).
+/// Checks a new PIN or passphrase: at least [`MIN_PIN_LEN`] characters and at most
+/// [`MAX_PIN_LEN`] bytes; not one character repeated; and, when it is all digits, not a straight
+/// run up or down either (`123456`, `987654`, `890123` wrapping round).
 pub fn check_pin_policy(pin: &str) -> Result<(), AuthError> {
-    let digits: Zeroizing<Vec<u8>> = Zeroizing::new(pin.bytes().collect());
-    if digits.len() < MIN_PIN_LEN
-        || digits.len() > MAX_PIN_LEN
-        || !digits.iter().all(u8::is_ascii_digit)
-    {
+    if pin.chars().count() < MIN_PIN_LEN || pin.len() > MAX_PIN_LEN {
         return Err(AuthError::PinTooShort { min: MIN_PIN_LEN });
     }
+    let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(pin.bytes().collect());
     let step = |d: i16| {
-        digits
+        bytes
             .windows(2)
             .all(|w| (i16::from(w[1]) - i16::from(w[0])).rem_euclid(10) == d)
     };
-    if step(0) || step(1) || step(9) {
+    if step(0) || (bytes.iter().all(u8::is_ascii_digit) && (step(1) || step(9))) {
         return Err(AuthError::PinTooSimple);
     }
     Ok(())

@@ -10,13 +10,24 @@ fn pin(s: &str) -> Zeroizing<String> {
 }
 
 #[test]
-fn pin_policy_refuses_short_simple_and_non_digit_pins() {
-    for bad in ["", "12345", "12a456", "１２３４５６"] {
+fn pin_policy_refuses_short_and_simple_pins_and_takes_passphrases() {
+    // Six characters at least (full-width digits count as characters), 64 bytes at most.
+    for bad in ["", "12345", "abcde", "１２３４５", &"x".repeat(65)] {
         assert_eq!(
             check_pin_policy(bad),
             Err(AuthError::PinTooShort { min: 6 }),
             "{bad}"
         );
+    }
+    for simple in ["aaaaaa", "zzzzzzzzzz"] {
+        assert_eq!(
+            check_pin_policy(simple),
+            Err(AuthError::PinTooSimple),
+            "{simple}"
+        );
+    }
+    for ok in ["12a456", "correct horse", "Wd-ward7", "１２３４５６"] {
+        check_pin_policy(ok).unwrap();
     }
     for simple in [
         "000000",

@@ -22,6 +22,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::jpeg_frame::{describe, Frame};
 use crate::intake::{jpeg_coefficients, walk_jpeg, CoefficientPlane, Coefficients, JpegPart};
+use crate::wiping::WipingBuf;
 
 /// The natural (row-major) index of each zigzag position.
 const ZIGZAG: [u8; 64] = [
@@ -305,7 +306,7 @@ fn write(
     encode_scan(image, &blocks, table_of, &mut writer)?;
     let mut out = writer.finish();
     out.put(&[0xFF, 0xD9]);
-    Some(out.0)
+    Some(out.0.into_inner())
 }
 
 /// MCUs across and down of the one output scan, and blocks per MCU of each component: the whole
@@ -586,33 +587,19 @@ impl BitWriter<'_> {
 
 /// The output file, in a buffer that wipes what it outgrows (a plain `Vec`'s growth would leave
 /// copies of the photo in freed memory).
-struct Output(Zeroizing<Vec<u8>>);
+struct Output(WipingBuf);
 
 impl Output {
     fn with_capacity(capacity: usize) -> Output {
-        Output(Zeroizing::new(Vec::with_capacity(capacity)))
-    }
-
-    fn reserve(&mut self, more: usize) {
-        let needed = self.0.len() + more;
-        if needed > self.0.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
-            bigger.extend_from_slice(&self.0);
-            // The old buffer is wiped as it drops here.
-            self.0 = bigger;
-        }
+        Output(WipingBuf::with_capacity(capacity))
     }
 
     #[inline]
     fn byte(&mut self, b: u8) {
-        if self.0.len() == self.0.capacity() {
-            self.reserve(1);
-        }
         self.0.push(b);
     }
 
     fn put(&mut self, bytes: &[u8]) {
-        self.reserve(bytes.len());
         self.0.extend_from_slice(bytes);
     }
 

@@ -10,7 +10,7 @@
 //! Buffers holding the photo (coefficients, decoded pixels, the new JPEG) wipe themselves on
 //! drop; the decoders' own internal buffers are not wiped.
 
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 use std::ops::Deref;
 
 use zeroize::Zeroizing;
@@ -19,6 +19,7 @@ use super::dct_turn;
 use super::jpeg_frame::{baseline_frame, describe};
 use super::DeliveryError;
 use crate::intake::{ImageFormat, ImageInfo};
+use crate::wiping::WipingBuf;
 
 /// JPEG quality of the one re-encode: high, so the second lossy step adds little to the phone's
 /// own (usually near 90).
@@ -512,9 +513,7 @@ fn encode(
     // A re-encode at quality 95 is usually one to two times the input's size; most photos then fit
     // the first allocation.
     let pixels = upright.data.len();
-    let mut sink = WipingSink(Zeroizing::new(Vec::with_capacity(
-        input_len.saturating_mul(2).min(pixels) + (64 << 10),
-    )));
+    let mut sink = WipingBuf::with_capacity(input_len.saturating_mul(2).min(pixels) + (64 << 10));
     let mut encoder = jpeg_encoder::Encoder::new(&mut sink, REENCODE_QUALITY);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     if let Some(icc) = icc {
@@ -534,29 +533,7 @@ fn encode(
         .map_err(|_| DeliveryError::Encode {
             detail: "re-encoding the photo",
         })?;
-    Ok(sink.0)
-}
-
-/// A growable byte sink that wipes every buffer it outgrows: `Vec`'s own growth would leave copies
-/// of the encoded photo in freed memory.
-struct WipingSink(Zeroizing<Vec<u8>>);
-
-impl Write for WipingSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let needed = self.0.len() + buf.len();
-        if needed > self.0.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
-            bigger.extend_from_slice(&self.0);
-            // The old buffer is wiped as it drops here.
-            self.0 = bigger;
-        }
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    Ok(sink.into_inner())
 }
 
 /// A `jpeg-decoder` failure in words that never quote the image (its messages may).

@@ -196,7 +196,9 @@ fn header_of(parts: &[Part<'_>]) -> Result<Header, IntakeError> {
 /// Returns the header read on the way.
 pub(crate) fn strip(parts: &[Part<'_>], len: usize) -> Result<(Vec<u8>, Header), IntakeError> {
     let header = header_of(parts)?;
-    let mut out = Vec::with_capacity(len);
+    // Room for the written EXIF segment too (the dropped one it replaces is usually larger), so
+    // the photo's bytes never grow into a second buffer and leave a copy in freed memory.
+    let mut out = Vec::with_capacity(len + 4 + exif::minimal_exif(1).len());
     out.extend_from_slice(&[0xFF, SOI]);
     let jfif = parts.iter().find_map(|p| match *p {
         Part::Segment {

@@ -4,6 +4,7 @@
 use zeroize::Zeroizing;
 
 use super::error::IntakeError;
+use crate::wiping::WipingBuf;
 
 /// 8-bit pixels, row-major, `channels` (1 = grey, 3 = RGB) bytes per pixel.
 #[derive(Debug)]
@@ -81,8 +82,15 @@ impl Pixels {
                 })
             }
         };
-        let mut out = Zeroizing::new(Vec::new());
-        let mut encoder = jpeg_encoder::Encoder::new(&mut *out, quality);
+        // Sized up front so a photo's JPEG never grows (each growth of a plain `Vec` would leave a
+        // copy of it in freed memory); anything bigger still grows only by wiping what it leaves.
+        let mut out = WipingBuf::with_capacity(jpeg_capacity(
+            self.width,
+            self.height,
+            self.channels,
+            icc.map_or(0, <[u8]>::len),
+        ));
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
         if let Some(icc) = icc {
             encoder.add_icc_profile(icc)?;
         }
@@ -92,8 +100,30 @@ impl Pixels {
             jpeg_encoder::ColorType::Rgb
         };
         encoder.encode(&self.data, w, h, color)?;
-        Ok(out)
+        Ok(out.into_inner())
     }
+}
+
+/// Room for markers and tables: SOI, JFIF, two quantisation and four Huffman tables, frame and
+/// scan headers, EOI (under 1 KiB), with a margin.
+const JPEG_HEADERS: usize = 4 << 10;
+/// What each `ICC_PROFILE` APP2 segment adds to the profile's bytes: marker, length, name, numbers.
+const ICC_CHUNK_OVERHEAD: usize = 18;
+/// The most profile bytes one segment carries (`jpeg-encoder` splits longer profiles).
+const ICC_CHUNK: usize = 65_519;
+
+/// What [`Pixels::encode_jpeg`] reserves: the pixels' own size, padded to whole 16 x 16 blocks as
+/// the encoder pads them, plus headers and the ICC profile. A JPEG of a photograph is a small
+/// fraction of its pixels' size, so it never outgrows this; only synthetic noise at high
+/// quality can, and then the buffer grows by wiping what it leaves. The cost: while encoding, the
+/// buffer is as large as the pixels it encodes.
+pub(crate) fn jpeg_capacity(width: u32, height: u32, channels: u8, icc_len: usize) -> usize {
+    let padded = |v: u32| (v as usize).div_ceil(16).saturating_mul(16);
+    let pixels = padded(width)
+        .saturating_mul(padded(height))
+        .saturating_mul(usize::from(channels));
+    let icc = icc_len.saturating_add(icc_len.div_ceil(ICC_CHUNK) * ICC_CHUNK_OVERHEAD);
+    pixels.saturating_add(icc).saturating_add(JPEG_HEADERS)
 }
 
 /// Target size for a thumbnail whose long edge is `edge`, never larger than the image.
@@ -200,17 +230,18 @@ pub(crate) fn from_jpeg(
     let (channels, data) = match format {
         jpeg_decoder::PixelFormat::L8 => (1, data),
         jpeg_decoder::PixelFormat::RGB24 => (3, data),
-        jpeg_decoder::PixelFormat::CMYK32 => (
-            3,
-            Zeroizing::new(
-                data.chunks_exact(4)
-                    .flat_map(|p| {
-                        let k = 255 - u32::from(p[3]);
-                        [p[0], p[1], p[2]].map(|v| ((255 - u32::from(v)) * k / 255) as u8)
-                    })
-                    .collect(),
-            ),
-        ),
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            // Sized first: `flat_map` gives `collect` no length, so it would grow the buffer and
+            // leave copies of the pixels in freed memory.
+            let mut rgb = Zeroizing::new(Vec::with_capacity(data.len() / 4 * 3));
+            for p in data.chunks_exact(4) {
+                let k = 255 - u32::from(p[3]);
+                rgb.extend_from_slice(
+                    &[p[0], p[1], p[2]].map(|v| ((255 - u32::from(v)) * k / 255) as u8),
+                );
+            }
+            (3, rgb)
+        }
         jpeg_decoder::PixelFormat::L16 => {
             return Err(IntakeError::UnsupportedEncoding {
                 feature: "16-bit greyscale".into(),

@@ -124,7 +124,9 @@ pub(crate) fn header(bytes: &[u8]) -> Result<Header, IntakeError> {
 pub(crate) fn strip(bytes: &[u8]) -> Result<(Vec<u8>, Header), IntakeError> {
     let chunks = chunks(bytes)?;
     let header = header_of(&chunks)?;
-    let mut out = Vec::with_capacity(bytes.len());
+    // Room for the written `eXIf` too, so the photo's bytes never grow into a second buffer and
+    // leave a copy in freed memory.
+    let mut out = Vec::with_capacity(bytes.len() + 12 + exif::minimal_tiff(1).len());
     out.extend_from_slice(SIGNATURE);
     for chunk in &chunks {
         if KEPT.contains(&&chunk.kind) {
@@ -207,7 +209,9 @@ pub(crate) fn thumbnail(
     let (color, _) = reader.output_color_type();
     let (w, h) = (header.width, header.height);
     let mut shrink = Shrink::new((w, h), target, 3);
-    let mut rgb = Zeroizing::new(Vec::new());
+    // One RGB row, sized first so converting rows never grows it (growth would leave pixels in
+    // freed memory).
+    let mut rgb = Zeroizing::new(Vec::with_capacity(w as usize * 3));
     if reader.info().interlaced {
         // The reader hands out the passes' rows in order; track which pass and line each is.
         for &(x0, y0, dx, dy) in &ADAM7 {
@@ -252,7 +256,7 @@ pub(crate) fn decode_full(
     let frame = reader.next_frame(&mut buf)?;
     let (w, h) = (frame.width, frame.height);
     let mut data = Zeroizing::new(Vec::with_capacity(w as usize * h as usize * 3));
-    let mut rgb = Zeroizing::new(Vec::new());
+    let mut rgb = Zeroizing::new(Vec::with_capacity(w as usize * 3));
     for row in buf[..frame.buffer_size()]
         .chunks_exact(frame.line_size)
         .take(h as usize)

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 
 use super::fuzzing;
-use super::pixels::{fit, Pixels};
+use super::pixels::{fit, jpeg_capacity, Pixels};
 use super::*;
 
 fn small_jpeg(orientation: u8) -> Vec<u8> {
@@ -81,9 +81,92 @@ fn strip_is_idempotent_and_keeps_icc() {
     let j = small_jpeg(6);
     let (once, h) = strip(&j);
     assert_eq!(h.orientation, 6);
+    // Written into the one buffer reserved for it: no reallocation left a copy behind.
+    assert_eq!(once.capacity(), j.len() + 4 + exif::minimal_exif(1).len());
     assert!(!once.windows(5).any(|w| w == b"Ducky"));
     assert!(once.windows(8).any(|w| w == b"tiny icc"));
     assert_eq!(strip(&once).0, once);
+}
+
+/// Pixels of a smooth picture (as photographs are) or of noise, from a fixed seed.
+fn test_pixels(width: u32, height: u32, channels: u8, noise: bool) -> Pixels {
+    let mut seed = 0x2545_f491_u32;
+    let data = (0..width as usize * height as usize * usize::from(channels))
+        .map(|i| {
+            if noise {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            } else {
+                let x = i / usize::from(channels) % width as usize;
+                let y = i / usize::from(channels) / width as usize;
+                ((x * 3 + y * 2 + i % usize::from(channels) * 40) % 256) as u8
+            }
+        })
+        .collect();
+    Pixels {
+        width,
+        height,
+        channels,
+        data: zeroize::Zeroizing::new(data),
+    }
+}
+
+/// What `jpeg-encoder` writes into a plain `Vec`: the bytes `encode_jpeg` must give too.
+fn plain_jpeg(px: &Pixels, quality: u8, icc: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
+    if let Some(icc) = icc {
+        enc.add_icc_profile(icc).unwrap();
+    }
+    let color = if px.channels == 1 {
+        jpeg_encoder::ColorType::Luma
+    } else {
+        jpeg_encoder::ColorType::Rgb
+    };
+    enc.encode(&px.data, px.width as u16, px.height as u16, color)
+        .unwrap();
+    out
+}
+
+/// Each reallocation of the output would leave an unwiped copy of the encoded photo in freed
+/// memory: the JPEG must come back in the one buffer reserved before encoding.
+#[test]
+fn encode_jpeg_never_reallocates_its_output() {
+    let icc = vec![0x5a; 70_000]; // two ICC_PROFILE chunks
+    for (w, h, c, quality, icc) in [
+        (320, 240, 3, THUMBNAIL_QUALITY, None),
+        (320, 240, 3, REDACTED_QUALITY, Some(&icc[..])),
+        (1, 1, 3, REDACTED_QUALITY, None),
+        (17, 300, 1, 100, Some(&icc[..600])),
+        (640, 480, 3, 100, None),
+    ] {
+        let px = test_pixels(w, h, c, false);
+        let jpeg = px.encode_jpeg(quality, icc).unwrap();
+        let reserved = jpeg_capacity(w, h, c, icc.map_or(0, <[u8]>::len));
+        assert_eq!(jpeg.capacity(), reserved, "{w}x{h}x{c} q{quality}: grew");
+        assert!(jpeg.len() <= reserved);
+        assert_eq!(
+            *jpeg,
+            plain_jpeg(&px, quality, icc),
+            "{w}x{h}x{c} q{quality}"
+        );
+    }
+}
+
+/// Noise at quality 100 is bigger than its pixels, so it outgrows what was reserved: it grows by
+/// the wiping buffer and still comes out whole.
+#[test]
+fn encode_jpeg_of_noise_outgrows_the_reservation_and_stays_whole() {
+    let px = test_pixels(256, 256, 3, true);
+    let jpeg = px.encode_jpeg(100, None).unwrap();
+    assert!(
+        jpeg.len() > jpeg_capacity(256, 256, 3, 0),
+        "did not outgrow: {}",
+        jpeg.len()
+    );
+    assert_eq!(*jpeg, plain_jpeg(&px, 100, None));
 }
 
 /// At 1/8 scale the DC-only decoder makes the thumbnail; `jpeg-decoder` makes it when the

@@ -12,6 +12,10 @@ pub enum SessionError {
     /// Unlock was asked for while already unlocked.
     #[error("WardCam is already unlocked.")]
     AlreadyUnlocked,
+    /// The phone has no passcode that meets the policy (or cannot show that it has one), so
+    /// WardCam stays locked.
+    #[error("This phone has no screen lock passcode that WardCam accepts. Set one in the phone's Settings, then open WardCam again.")]
+    PasscodeRequired,
     /// The development unlock was used in a build that does not allow it.
     #[error(
         "The development unlock is not available in this build. Unlock with the device passcode."
@@ -86,6 +90,7 @@ impl SessionError {
         match self {
             SessionError::Locked => "session.locked",
             SessionError::AlreadyUnlocked => "session.already_unlocked",
+            SessionError::PasscodeRequired => "session.passcode_required",
             SessionError::DevelopmentUnlockRefused => "session.development_unlock_refused",
             SessionError::NoPatient => "session.no_patient",
             SessionError::PatientInSession => "session.patient_in_session",

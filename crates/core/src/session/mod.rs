@@ -12,6 +12,8 @@
 //! - a photo of any other patient is refused, so photos cannot straddle two patients;
 //! - a second patient cannot be started while the first has photos not yet queued (nothing lost);
 //! - idle time or backgrounding locks the session from any state, and unlocking resumes it;
+//! - while the passcode gate ([`crate::device`]) says the phone's lock screen is not good enough,
+//!   the session is locked and nothing unlocks it;
 //! - while the phone is with the patient (kiosk mode) only the consent screen is reachable and
 //!   only consent, decline, lock and a re-authenticated hand-back are accepted;
 //! - a decline ends the patient's session (at hand-back in kiosk mode); a withdrawal removes the
@@ -26,6 +28,7 @@ mod model;
 #[cfg(test)]
 mod tests;
 
+use crate::device::PasscodeStatus;
 pub use digest::ConsentDigest;
 pub use error::SessionError;
 pub use model::{
@@ -74,6 +77,10 @@ pub struct Session {
     /// Photos of withdrawn consents, until the app takes them to crypto-shred.
     to_shred: Vec<PhotoRef>,
     last_activity: Millis,
+    /// The platform's last lock-screen report and the gate's decision; `None` until one arrives.
+    /// The shell reports before it serves any command (`Ward::report_lock_screen`), so `None` is
+    /// seen only by tests and tools, which have no lock screen to judge.
+    passcode: Option<PasscodeStatus>,
 }
 
 impl Session {
@@ -87,6 +94,7 @@ impl Session {
             kiosk: false,
             to_shred: Vec::new(),
             last_activity: now,
+            passcode: None,
         }
     }
 
@@ -186,6 +194,23 @@ impl Session {
     /// Photos taken and not yet queued, in the order taken.
     pub fn pending_photos(&self) -> &[Photo] {
         self.visit.as_ref().map_or(&[], |v| v.pending.as_slice())
+    }
+
+    /// Takes the passcode gate's decision on the platform's latest lock-screen report. One that
+    /// blocks locks the session at once (from any state, keeping the stage as any lock does), and
+    /// while it blocks nothing unlocks it: [`SessionError::PasscodeRequired`]. The lock is recorded
+    /// as [`LockReason::Background`]: a passcode can only be removed in the phone's Settings, with
+    /// WardCam in the background.
+    pub fn report_passcode(&mut self, status: PasscodeStatus) {
+        if !status.allows_unlock() {
+            self.locked.get_or_insert(LockReason::Background);
+        }
+        self.passcode = Some(status);
+    }
+
+    /// The passcode gate's latest decision, if the platform has reported.
+    pub fn passcode(&self) -> Option<PasscodeStatus> {
+        self.passcode
     }
 
     /// Records user activity (a tap, a scroll) that is not itself an event, postponing the idle lock.
@@ -290,6 +315,9 @@ impl Session {
     }
 
     fn check_unlock_method(&self, method: UnlockMethod) -> Result<(), SessionError> {
+        if self.passcode.is_some_and(|p| !p.allows_unlock()) {
+            return Err(SessionError::PasscodeRequired);
+        }
         if method == UnlockMethod::Development && !self.policy.allow_development_unlock {
             return Err(SessionError::DevelopmentUnlockRefused);
         }

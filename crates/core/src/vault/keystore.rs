@@ -28,9 +28,24 @@ pub trait KeyStore: Send + Sync + fmt::Debug {
     fn load(&self, name: &str) -> Result<Option<MasterKey>, VaultError>;
     /// Files `key` under `name`, replacing any key there.
     fn save(&self, name: &str, key: &MasterKey) -> Result<(), VaultError>;
-    /// Removes the key filed under `name`; no error if there is none. This destroys every item of
-    /// that vault.
+    /// Removes the key (or secret) filed under `name`; no error if there is none. Removing a
+    /// vault's key destroys every item of that vault.
     fn remove(&self, name: &str) -> Result<(), VaultError>;
+    /// A small secret filed under `name` (the key gate's wrapped master key and its attempt
+    /// count, `auth::gate`), or `None`. Stores that keep only keys refuse.
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        let _ = name;
+        Err(VaultError::KeystoreMissing {
+            reason: "this keystore keeps no secrets but keys".into(),
+        })
+    }
+    /// Files a small secret under `name`, replacing any there.
+    fn save_secret(&self, name: &str, secret: &[u8]) -> Result<(), VaultError> {
+        let _ = (name, secret);
+        Err(VaultError::KeystoreMissing {
+            reason: "this keystore keeps no secrets but keys".into(),
+        })
+    }
 }
 
 /// A [`KeyStore`] over a `keyring-core` credential store: the platform keystore.
@@ -160,6 +175,18 @@ impl KeyStore for KeyringKeyStore {
             Err(e) => Err(map_keyring(e)),
         }
     }
+
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        match self.entry(name)?.get_secret() {
+            Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring(e)),
+        }
+    }
+
+    fn save_secret(&self, name: &str, secret: &[u8]) -> Result<(), VaultError> {
+        self.entry(name)?.set_secret(secret).map_err(map_keyring)
+    }
 }
 
 /// A [`KeyStore`] in process memory: keys vanish when it is dropped. For tests and benchmarks only;
@@ -167,6 +194,7 @@ impl KeyStore for KeyringKeyStore {
 #[derive(Default)]
 pub struct MemoryKeyStore {
     keys: Mutex<KeyMap>,
+    secrets: Mutex<HashMap<String, Zeroizing<Vec<u8>>>>,
 }
 
 type KeyMap = HashMap<String, Zeroizing<[u8; KEY_LEN]>>;
@@ -201,6 +229,26 @@ impl KeyStore for MemoryKeyStore {
 
     fn remove(&self, name: &str) -> Result<(), VaultError> {
         self.keys()?.remove(name);
+        self.secrets
+            .lock()
+            .map_err(|_| VaultError::KeystoreCorrupt)?
+            .remove(name);
+        Ok(())
+    }
+
+    fn load_secret(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        let secrets = self
+            .secrets
+            .lock()
+            .map_err(|_| VaultError::KeystoreCorrupt)?;
+        Ok(secrets.get(name).cloned())
+    }
+
+    fn save_secret(&self, name: &str, secret: &[u8]) -> Result<(), VaultError> {
+        self.secrets
+            .lock()
+            .map_err(|_| VaultError::KeystoreCorrupt)?
+            .insert(name.to_owned(), Zeroizing::new(secret.to_vec()));
         Ok(())
     }
 }

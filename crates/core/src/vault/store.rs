@@ -198,6 +198,26 @@ impl Vault {
         Self::assemble(dir, vault_id, master, index)
     }
 
+    /// The name the vault in `dir` files its master key under in a [`KeyStore`], read from its
+    /// index without any key; `None` when `dir` holds no vault yet. The key gate
+    /// (`auth::gate`) needs it before it can release the key.
+    pub fn keystore_name_in(dir: &Path) -> Result<Option<String>, VaultError> {
+        let index_path = dir.join(INDEX_FILE);
+        if !index_path.is_file() {
+            return Ok(None);
+        }
+        let index = Index::open(&index_path)?;
+        match index.meta(META_VAULT_ID)? {
+            None => Ok(None),
+            Some(v) => {
+                let id: [u8; 16] = v.as_slice().try_into().map_err(|_| VaultError::Index {
+                    detail: "the vault id is damaged".into(),
+                })?;
+                Ok(Some(keystore_name(&id)))
+            }
+        }
+    }
+
     /// Opens the vault in `dir`, creating it if there is none. A vault whose key is missing is an
     /// error ([`VaultError::KeyUnavailable`]), never silently replaced.
     pub fn open_or_create(dir: &Path, keys: &dyn KeyStore) -> Result<Vault, VaultError> {

@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 use std::path::Path;
-use std::time::Instant;
+use std::time::Duration;
 
 use crate::session::Millis;
 use crate::vault::Timestamp;
@@ -16,18 +16,19 @@ pub trait Clock: Send + Sync + Debug {
     fn wall(&self) -> Timestamp;
 }
 
-/// The system's clocks: milliseconds since the app started on a monotonic clock, and the wall
-/// clock.
+/// The system's clocks: milliseconds since the app started on a monotonic clock that counts the
+/// time the device sleeps (`CLOCK_BOOTTIME` on Linux and Android, the continuous clock on iOS;
+/// see `since_boot.rs`), so an idle lock falls due during sleep; and the wall clock.
 #[derive(Debug)]
 pub struct SystemClock {
-    started: Instant,
+    started: Duration,
 }
 
 impl SystemClock {
     /// Starts counting now.
     pub fn new() -> SystemClock {
         SystemClock {
-            started: Instant::now(),
+            started: super::since_boot::now(),
         }
     }
 }
@@ -40,7 +41,8 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn session(&self) -> Millis {
-        Millis(u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX))
+        let elapsed = super::since_boot::now().saturating_sub(self.started);
+        Millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
     }
     fn wall(&self) -> Timestamp {
         Timestamp::now()

@@ -36,6 +36,9 @@ mod clock;
 #[cfg(test)]
 mod crash_tests;
 mod error;
+mod gate;
+#[cfg(test)]
+mod gate_tests;
 mod identity;
 mod ids;
 mod manifest;
@@ -43,8 +46,12 @@ mod outbox;
 #[cfg(test)]
 mod outbox_tests;
 mod pins;
+mod platform;
+#[cfg(test)]
+mod platform_tests;
 mod recheck;
 mod recover;
+mod since_boot;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]

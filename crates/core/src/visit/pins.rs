@@ -148,6 +148,19 @@ impl Pins {
             let old = old_pin.ok_or(Error::Visit(VisitError::OldPinRequired))?;
             self.attempt(vault, old, now, wall)?;
         }
+        self.replace(vault, pin, &name, wall)
+    }
+
+    /// Seals `pin` and the clinician's `name` without asking for the current PIN: for callers
+    /// that have just checked the credential themselves (the key gate released the key with it).
+    pub(crate) fn replace(
+        &mut self,
+        vault: &Vault,
+        pin: &Zeroizing<String>,
+        name: &str,
+        wall: Timestamp,
+    ) -> Result<(), Error> {
+        let name = clinician_name(name)?;
         let hash = PinHash::create(pin)?;
         self.save(
             vault,

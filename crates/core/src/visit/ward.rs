@@ -4,13 +4,14 @@
 //! outside the lock between a check and a commit that looks again.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 use super::error::VisitError;
+use super::gate::GateSlot;
 use super::identity::{Candidate, DeliveryGate, Override, PatientIdentity, RecheckOutcome};
 use super::ids::{PhotoId, VisitId};
 use super::manifest::{
@@ -44,7 +45,8 @@ struct OpenVisit {
 
 #[derive(Debug)]
 pub(super) struct Inner {
-    session: Session,
+    /// Reached from `platform.rs` for the passcode gate's report.
+    pub(super) session: Session,
     vault: Option<Arc<Vault>>,
     candidate: Option<Candidate>,
     visit: Option<OpenVisit>,
@@ -61,6 +63,8 @@ pub(super) struct Inner {
     pub(super) cleanup_pending: usize,
     /// Receipts replaced photos since the index log was last truncated (see `seal_receipt`).
     pub(super) scrub_due: bool,
+    /// The vault is behind a key gate: shut while locked.
+    pub(super) gated: bool,
 }
 
 /// The state of the ward's storage, for the Device screen.
@@ -105,6 +109,9 @@ pub struct Ward {
     storage: Arc<dyn Storage>,
     text: Result<Arc<ConsentText>, ConsentError>,
     intake: IntakePolicy,
+    /// The key gate, when the app keeps its key behind one (the shell's product path; see
+    /// `gate.rs`). Tests that attach a vault directly have none.
+    pub(super) gate: OnceLock<GateSlot>,
 }
 
 fn patient_ref(id: VisitId) -> PatientRef {
@@ -139,9 +146,32 @@ fn poisoned() -> Error {
 
 impl Inner {
     pub(super) fn vault(&self) -> Result<Arc<Vault>, Error> {
-        self.vault
-            .clone()
-            .ok_or(Error::Visit(VisitError::VaultOpening))
+        match &self.vault {
+            Some(vault) => Ok(Arc::clone(vault)),
+            // Behind a key gate the vault is shut while locked: say so, not "still opening".
+            None if self.gated && self.session.state() == State::Locked => {
+                Err(SessionError::Locked.into())
+            }
+            None => Err(Error::Visit(VisitError::VaultOpening)),
+        }
+    }
+
+    /// With a key gate (`gated`), a locked session shuts the vault: its master key and everything
+    /// read from it (photos, visits, receipts, the patient awaiting confirmation) leave memory.
+    /// The session keeps only its opaque handles; the next unlock reads the vault again, as after
+    /// a restart ([`Ward::attach_vault`]). Returns whether it shut it now.
+    pub(super) fn forget_if_locked(&mut self, gated: bool) -> bool {
+        if !gated || self.session.state() != State::Locked || self.vault.is_none() {
+            return false;
+        }
+        self.vault = None;
+        self.candidate = None;
+        self.visit = None;
+        self.photos.clear();
+        self.visits.clear();
+        self.receipts.clear();
+        self.scrub_due = false;
+        true
     }
 
     pub(super) fn unlocked(&self) -> Result<(), Error> {
@@ -398,6 +428,7 @@ impl Ward {
                 record_policy: RecordPolicy::default(),
                 cleanup_pending: 0,
                 scrub_due: false,
+                gated: false,
             }),
             pins: Mutex::new(Pins::default()),
             clock,
@@ -405,6 +436,7 @@ impl Ward {
             // Provisioning will supply the trust's text (`ConsentText::from_provisioned`).
             text: ConsentText::default_text().map(Arc::new),
             intake: IntakePolicy::default(),
+            gate: OnceLock::new(),
         }
     }
 
@@ -412,8 +444,36 @@ impl Ward {
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
         if inner.session.check_idle(self.clock.session()) {
             inner.candidate = None;
+            self.forget_if_locked(&mut inner);
         }
         Ok(inner)
+    }
+
+    /// Whether the session is locked (without idling it out first).
+    pub(super) fn is_locked(&self) -> Result<bool, Error> {
+        Ok(self.lock()?.session.state() == State::Locked)
+    }
+
+    /// The unlock that follows the key gate's release of the vault's key, once the vault is
+    /// attached ([`Ward::attach_vault`]).
+    pub(super) fn unlock_released(&self) -> Result<SessionView, Error> {
+        let mut inner = self.lock()?;
+        // A lock that came while the vault was being read shut it again.
+        if inner.vault.is_none() {
+            return Err(SessionError::Locked.into());
+        }
+        inner.session = self.trial(&inner, Event::Unlock(UnlockMethod::ClinicianPin))?;
+        Ok(inner.session.view())
+    }
+
+    /// [`Inner::forget_if_locked`], and the clinician's PIN record with it.
+    pub(super) fn forget_if_locked(&self, inner: &mut Inner) {
+        if inner.forget_if_locked(inner.gated) {
+            // `inner` is held, so `pins` is taken second, as everywhere.
+            if let Ok(mut pins) = self.pins.lock() {
+                *pins = Pins::default();
+            }
+        }
     }
 
     pub(super) fn pins(&self) -> Result<MutexGuard<'_, Pins>, Error> {
@@ -468,7 +528,11 @@ impl Ward {
                     )),
                     None => None,
                 };
-                inner.session.resume_visit(resumed)?;
+                // After a gated lock the session still holds the visit (the vault was shut, not
+                // the app): nothing to resume.
+                if inner.session.patient() != Some(patient_ref(id)) {
+                    inner.session.resume_visit(resumed)?;
+                }
                 open = Some(OpenVisit { id, consent });
                 recovered.report.resumed_visit = true;
             }
@@ -513,10 +577,15 @@ impl Ward {
     /// Applies a flow event that needs no bookkeeping: lock, unlock, open the camera, review.
     fn apply(&self, event: Event) -> Result<SessionView, Error> {
         let mut inner = self.lock()?;
+        if matches!(event, Event::Unlock(_)) && inner.gated && inner.vault.is_none() {
+            // Behind the key gate only the credential unlocks ([`Ward::unlock_with_pin`]).
+            return Err(SessionError::Locked.into());
+        }
         inner.session = self.trial(&inner, event)?;
         if inner.session.state() == State::Locked {
             // A patient half-identified when the app locks is forgotten: whoever unlocks scans again.
             inner.candidate = None;
+            self.forget_if_locked(&mut inner);
         }
         Ok(inner.session.view())
     }
@@ -554,6 +623,7 @@ impl Ward {
         let locked = inner.session.check_idle(self.clock.session());
         if locked {
             inner.candidate = None;
+            self.forget_if_locked(&mut inner);
         }
         Ok(locked.then(|| inner.session.view()))
     }
@@ -864,9 +934,14 @@ impl Ward {
             }
         };
         if let Some(pin) = pin {
-            let vault = self.lock()?.vault()?;
-            self.pins()?
-                .attempt(&vault, pin, self.clock.session(), self.clock.wall())?;
+            if let Some(slot) = self.gate.get() {
+                // The app lock's own credential and limiter (`auth::gate`).
+                slot.gate.verify(&slot.dir, pin, self.clock.wall())?;
+            } else {
+                let vault = self.lock()?.vault()?;
+                self.pins()?
+                    .attempt(&vault, pin, self.clock.session(), self.clock.wall())?;
+            }
         }
         let mut inner = self.lock()?;
         let next = self.trial(&inner, Event::HandBack(method))?;
@@ -998,6 +1073,14 @@ impl Ward {
             )
         };
         let mut status = self.pins()?.status(ready, development && !locked);
+        if let Some(slot) = self.gate.get() {
+            // Behind the gate the credential and its limiter live in the keystore.
+            let gate = slot.gate.status(&slot.dir, self.clock.wall())?;
+            status.ready = true;
+            status.set = gate.set_up;
+            status.failures = gate.failures;
+            status.disabled = false;
+        }
         if locked {
             status.clinician = None;
         }
@@ -1020,6 +1103,13 @@ impl Ward {
                 inner.session.policy().allow_development_unlock,
             )
         };
+        if let Some(slot) = self.gate.get() {
+            // The app lock's credential changes with it: the current one must release the key.
+            let old = old_pin.ok_or(Error::Visit(VisitError::OldPinRequired))?;
+            slot.gate.change(&slot.dir, old, pin, self.clock.wall())?;
+            self.pins()?.replace(&vault, pin, name, self.clock.wall())?;
+            return self.pin_status();
+        }
         let mut pins = self.pins()?;
         pins.set(
             &vault,

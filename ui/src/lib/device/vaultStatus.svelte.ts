@@ -39,5 +39,10 @@ export function vaultSummary(status: VaultStatus | null): string {
     const repaired = status.repaired > 0 ? `, ${status.repaired} interrupted write(s) cleaned up` : '';
     return `Open: ${items}, key in ${status.keystore}${repaired}`;
   }
+  if (status.state === 'locked') {
+    return status.set_up
+      ? `Locked: the key is wrapped under your PIN in ${status.keystore}`
+      : `No PIN set yet: the vault opens when one is set (${status.keystore})`;
+  }
   return `Unavailable: ${describeError(toWardcamError(status.error))}`;
 }

@@ -6,6 +6,8 @@ import type { WardcamError } from '../ipc';
 export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
   'session.locked': 'WardCam is locked. Unlock it to continue.',
   'session.already_unlocked': 'WardCam is already unlocked.',
+  'session.passcode_required':
+    "This phone has no screen lock passcode that WardCam accepts. Set one in the phone's Settings, then open WardCam again.",
   'session.development_unlock_refused':
     'This build does not allow the development unlock. Unlock with the device passcode.',
   'session.no_patient': 'No patient confirmed yet. Identify the patient first.',
@@ -58,12 +60,14 @@ export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
   'consent.text_too_long': "The trust's consent text is too long. Ask IT to shorten it.",
   'consent.random': 'WardCam could not make a record id. Try again.',
   'consent.encoding': 'The consent record could not be written out. Try again.',
-  'auth.pin_too_short': 'A PIN must be at least 6 digits, numbers only.',
+  'auth.pin_too_short': 'A PIN or passphrase must be at least 6 characters.',
   'auth.pin_too_simple': 'This PIN is too easy to guess. Choose another PIN.',
   'auth.wrong_pin': 'Wrong PIN. Try again.',
   'auth.try_later': 'Too many wrong PINs. Wait, then try again.',
   'auth.pin_disabled': 'The PIN is disabled. Unlock with your device password, then set a new PIN.',
-  'auth.hash_invalid': 'The stored PIN is not valid. Unlock with your device password and set the PIN again.',
+  'auth.hash_invalid': 'The stored PIN is not valid. Ask your device manager to reset WardCam on this phone.',
+  'auth.not_set_up': 'No PIN is set on this phone yet. Choose a PIN or passphrase to start.',
+  'auth.already_set_up': 'A PIN is already set on this phone. Unlock with it, then change it on the Device screen.',
   'auth.random': 'The PIN could not be saved. Try again.',
   'auth.pin_not_set': 'No clinician PIN is set on this device. Set one before handing the phone to a patient.',
   'auth.old_pin_required': 'Enter your current PIN to change it.',

@@ -4,7 +4,7 @@ import { getContext, setContext } from 'svelte';
 import { call, toWardcamError, type WardcamError } from '../ipc';
 import { describeError } from '../errors/knownErrors';
 import { nextScreen } from '../nav';
-import type { DeviceInfo, PatientSummary, Screen, SessionView } from '../types';
+import type { DeviceInfo, GateStatus, PatientSummary, Screen, SessionView } from '../types';
 
 /** The event the backend emits when it changes the session on its own (the idle lock). */
 export const SESSION_CHANGED = 'session://changed';
@@ -19,6 +19,8 @@ export class SessionService {
   view = $state<SessionView | null>(null);
   patient = $state<PatientSummary | null>(null);
   device = $state<DeviceInfo | null>(null);
+  /** The key gate, for the lock screen; null until the keystore answered. */
+  gate = $state<GateStatus | null>(null);
   screen = $state<Screen>('lock');
   error = $state<string | null>(null);
   errorCode = $state<string | null>(null);
@@ -68,7 +70,28 @@ export class SessionService {
     this.errorCode = null;
   }
 
-  unlockDevelopment = () => this.#run(() => this.#backend.call('session_unlock_development'));
+  /** Asks core whether a PIN is set and how long to wait; null while the keystore is not ready. */
+  async refreshGate(): Promise<GateStatus | null> {
+    try {
+      this.gate = await this.#backend.call('session_gate');
+    } catch {
+      this.gate = null;
+    }
+    return this.gate;
+  }
+
+  /** Unlocks with the PIN or passphrase; on a refusal the gate's count and wait are read again. */
+  unlock = async (pin: string) => {
+    const ok = await this.#run(() => this.#backend.call('session_unlock', { pin }));
+    if (!ok) await this.refreshGate();
+    return ok;
+  };
+  /** The first start: sets the clinician's PIN or passphrase and name, and unlocks. */
+  setUp = async (pin: string, name: string) => {
+    const ok = await this.#run(() => this.#backend.call('session_set_up', { pin, name }));
+    await this.refreshGate();
+    return ok;
+  };
   lock = (reason: 'user' | 'background' = 'user') =>
     this.#run(() => this.#backend.call('session_lock', { reason }));
   confirmPatient = () => this.#run(() => this.#backend.call('patient_confirm'));

@@ -48,16 +48,47 @@ describe('SessionService', () => {
     const { backend } = fakeBackend({
       session_view: () => locked,
       device_info: device,
-      session_unlock_development: () => unlocked,
+      session_unlock: () => unlocked,
       patient_confirm: () => confirmed,
       patient_current: () => null,
     });
     const s = new SessionService(backend);
     await s.start();
-    await s.unlockDevelopment();
+    await s.unlock('482916');
     expect(s.screen).toBe('patient');
     await s.confirmPatient();
     expect(s.screen).toBe('consent');
+  });
+
+  it('reads the gate again after a refused PIN, and sets up on the first start', async () => {
+    let failures = 0;
+    let setUp = false;
+    const { backend, calls } = fakeBackend({
+      session_view: () => locked,
+      device_info: device,
+      session_unlock: () => {
+        failures += 1;
+        throw { code: 'auth.wrong_pin', message: 'Wrong PIN.' };
+      },
+      session_set_up: (args) => {
+        expect(args).toEqual({ pin: 'correct horse', name: 'Dr A Jones' });
+        setUp = true;
+        return unlocked;
+      },
+      session_gate: () => ({ set_up: setUp, failures, wait_ms: 0 }),
+      patient_current: () => null,
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    expect((await s.refreshGate())?.set_up).toBe(false);
+    expect(await s.unlock('000000')).toBe(false);
+    expect(s.errorCode).toBe('auth.wrong_pin');
+    expect(s.gate?.failures).toBe(1);
+    expect(s.screen).toBe('lock');
+    expect(await s.setUp('correct horse', 'Dr A Jones')).toBe(true);
+    expect(s.gate?.set_up).toBe(true);
+    expect(s.screen).toBe('patient');
+    expect(calls.filter((c) => c === 'session_gate').length).toBe(3);
   });
 
   it('shows known advice when core refuses, and keeps the view', async () => {
@@ -140,7 +171,7 @@ describe('SessionService over the real IPC layer (mockIPC)', () => {
           case 'device_info':
             return device();
           case 'session_view':
-          case 'session_unlock_development':
+          case 'session_unlock':
             return unlocked;
           case 'patient_confirm':
             return confirmed;

@@ -313,13 +313,7 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
     ac: &Huffman,
     quant: &[u16; 64],
 ) -> Option<(i32, [u32; 2])> {
-    bits.fill();
-    let (len, size) = dc.peek(bits)?;
-    if size > MAX_DC_BITS {
-        return None;
-    }
-    bits.consume(len);
-    let diff = bits.signed(u32::from(size));
+    let diff = dc_difference(bits, dc)?;
     let mut k = 1u32;
     let mut fine = [0u32; 3];
     while k < 64 {
@@ -374,6 +368,18 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
     (k <= 64 || k >= SKIP_END).then_some((diff, [fine[1], fine[2]]))
 }
 
+/// One block's DC difference: its code and extra bits.
+#[inline(always)]
+fn dc_difference(bits: &mut Bits<'_>, dc: &Huffman) -> Option<i32> {
+    bits.fill();
+    let (len, size) = dc.peek(bits)?;
+    if size > MAX_DC_BITS {
+        return None;
+    }
+    bits.consume(len);
+    Some(bits.signed(u32::from(size)))
+}
+
 /// Keeps the largest fine detail per orientation: the least dequantised amplitude of a
 /// coefficient of magnitude category `size` (1..=15) at zigzag index `k` is `2^(size - 1)` times
 /// its quantiser.
@@ -400,13 +406,7 @@ pub(super) fn whole_block(
     out: &mut [i16],
 ) -> Option<i32> {
     const MAX_AC_BITS: u32 = 10;
-    bits.fill();
-    let (len, size) = dc.peek(bits)?;
-    if size > MAX_DC_BITS {
-        return None;
-    }
-    bits.consume(len);
-    let diff = bits.signed(u32::from(size));
+    let diff = dc_difference(bits, dc)?;
     let mut k = 1usize;
     while k < 64 {
         bits.fill();

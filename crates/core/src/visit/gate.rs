@@ -1,0 +1,112 @@
+//! The ward behind the key gate ([`crate::auth::gate`]): the shell's product path.
+//!
+//! With a gate in place the vault is open only while the session is unlocked. Unlocking with the
+//! clinician's credential releases the master key, opens the vault and reads everything back from
+//! it, as after a restart ([`Ward::attach_vault`]); any lock (the Lock button, idle, background)
+//! shuts it again and forgets what was read ([`Inner::forget_if_locked`](super::ward)). So a lost
+//! or borrowed phone holds neither the key nor a patient's details in memory once locked, and no
+//! command that needs the vault can run: each gets [`SessionError::Locked`].
+//!
+//! Delivery pauses with it: a photo in flight when the app locks finishes the step it is in (its
+//! call holds the vault for that step), then the courier finds the vault shut and waits; after the
+//! next unlock each photo resumes from its sealed state, exactly as after a crash.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::ward::Ward;
+use crate::auth::{GateStatus, KeyGate};
+use crate::session::{SessionError, SessionView};
+use crate::vault::{Vault, VaultError};
+use crate::Error;
+
+/// Where the gated vault lives and the gate over its key.
+#[derive(Debug)]
+pub(crate) struct GateSlot {
+    pub(super) dir: PathBuf,
+    pub(super) gate: KeyGate,
+}
+
+impl Ward {
+    /// Puts the vault in `dir` behind `gate`, once, before anything opens it: from now on it opens
+    /// only with [`Ward::set_up`] or [`Ward::unlock_with_pin`] and shuts at every lock.
+    pub fn use_key_gate(&self, dir: PathBuf, gate: KeyGate) -> Result<(), Error> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| misuse("the ward's lock was poisoned"))?;
+        if inner.vault().is_ok() {
+            return Err(misuse("the key gate is set before the vault opens"));
+        }
+        self.gate
+            .set(GateSlot { dir, gate })
+            .map_err(|_| misuse("the key gate is set once"))?;
+        inner.gated = true;
+        Ok(())
+    }
+
+    fn slot(&self) -> Result<&GateSlot, Error> {
+        self.gate.get().ok_or(misuse("no key gate in this ward"))
+    }
+
+    /// Whether a credential is set, and how long before the next attempt is taken.
+    pub fn gate_status(&self) -> Result<GateStatus, Error> {
+        let slot = self.slot()?;
+        slot.gate.status(&slot.dir, self.clock.wall())
+    }
+
+    /// The first start (or the first since the gate came): sets the clinician's credential and
+    /// name, opens (or creates) the vault and unlocks. Refused once a credential is set.
+    pub fn set_up(&self, pin: &Zeroizing<String>, name: &str) -> Result<SessionView, Error> {
+        // The name is checked first, so a bad one does not leave a vault without it.
+        super::pins::clinician_name(name)?;
+        // A phone without a passcode neither spends an attempt nor releases the key.
+        self.check_passcode_gate()?;
+        if !self.is_locked()? {
+            return Err(SessionError::AlreadyUnlocked.into());
+        }
+        let slot = self.slot()?;
+        let vault = Arc::new(slot.gate.set_up(&slot.dir, pin)?);
+        self.open_with(vault, |ward, vault| {
+            ward.pins()?.replace(vault, pin, name, ward.clock.wall())
+        })
+    }
+
+    /// Unlocks with the clinician's credential: the gate releases the key (or refuses, or says
+    /// how long to wait), the vault opens and is read back, and the session unlocks.
+    pub fn unlock_with_pin(&self, pin: &Zeroizing<String>) -> Result<SessionView, Error> {
+        self.check_passcode_gate()?;
+        if !self.is_locked()? {
+            return Err(SessionError::AlreadyUnlocked.into());
+        }
+        let slot = self.slot()?;
+        let vault = Arc::new(slot.gate.unlock(&slot.dir, pin, self.clock.wall())?);
+        self.open_with(vault, |_, _| Ok(()))
+    }
+
+    /// Attaches the released vault, runs `then` on it, and unlocks the session; on any failure
+    /// the vault is shut again.
+    fn open_with(
+        &self,
+        vault: Arc<Vault>,
+        then: impl FnOnce(&Ward, &Vault) -> Result<(), Error>,
+    ) -> Result<SessionView, Error> {
+        let result = self
+            .attach_vault(Arc::clone(&vault))
+            .and_then(|_| then(self, &vault))
+            .and_then(|()| self.unlock_released());
+        drop(vault);
+        if result.is_err() {
+            if let Ok(mut inner) = self.inner.lock() {
+                self.forget_if_locked(&mut inner);
+            }
+        }
+        result
+    }
+}
+
+fn misuse(what: &'static str) -> Error {
+    Error::Vault(VaultError::ApiMisuse(what))
+}
