@@ -2,9 +2,9 @@
 //! will supply the policy on managed phones; until then it is the core default.
 //!
 //! Development switches exist only in builds with an explicit cargo feature, never because of a
-//! profile setting: `dev-tools` (the `--dev-*` endpoint switches, a shorter idle lock, the web
-//! inspector) and `mock-camera` (WebKitGTK's mock device). A build without them (every release)
-//! has none, and CI checks its binary for their flags. There is no development unlock in any
+//! profile setting: `dev-tools` (the `--dev-*` endpoint switches, a shorter idle lock) and
+//! `mock-camera` (WebKitGTK's mock device). A build without them (every release) has none, and CI
+//! checks its binary for their flags. There is no development unlock in any
 //! build: the key gate opens the vault only with the clinician's PIN (`wardcam_core::auth::gate`).
 
 use wardcam_core::session::SessionPolicy;
