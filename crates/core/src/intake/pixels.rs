@@ -112,16 +112,19 @@ const ICC_CHUNK_OVERHEAD: usize = 18;
 /// The most profile bytes one segment carries (`jpeg-encoder` splits longer profiles).
 const ICC_CHUNK: usize = 65_519;
 
-/// What [`Pixels::encode_jpeg`] reserves: the pixels' own size, padded to whole 16 x 16 blocks as
-/// the encoder pads them, plus headers and the ICC profile. A JPEG of a photograph is a small
-/// fraction of its pixels' size, so it never outgrows this; only synthetic noise at high
-/// quality can, and then the buffer grows by wiping what it leaves. The cost: while encoding, the
-/// buffer is as large as the pixels it encodes.
+/// What [`Pixels::encode_jpeg`] reserves: a quarter of the pixels' own size (padded to whole
+/// 16 x 16 blocks as the encoder pads them), plus headers and the ICC profile. A JPEG of a
+/// photograph at WardCam's qualities is well under a quarter of its pixels (a 12 MP phone photo at
+/// quality 90 is about an eighth), so it does not outgrow this; noise or text at high quality
+/// can, and then the buffer grows by wiping what it leaves. A quarter, not the whole: a redaction
+/// of a 48 MP photo would otherwise hold another 144 MB while it encodes, and keep it with the
+/// result until it is sealed.
 pub(crate) fn jpeg_capacity(width: u32, height: u32, channels: u8, icc_len: usize) -> usize {
     let padded = |v: u32| (v as usize).div_ceil(16).saturating_mul(16);
     let pixels = padded(width)
         .saturating_mul(padded(height))
-        .saturating_mul(usize::from(channels));
+        .saturating_mul(usize::from(channels))
+        / 4;
     let icc = icc_len.saturating_add(icc_len.div_ceil(ICC_CHUNK) * ICC_CHUNK_OVERHEAD);
     pixels.saturating_add(icc).saturating_add(JPEG_HEADERS)
 }

@@ -140,7 +140,7 @@ fn encode_jpeg_never_reallocates_its_output() {
         (320, 240, 3, REDACTED_QUALITY, Some(&icc[..])),
         (1, 1, 3, REDACTED_QUALITY, None),
         (17, 300, 1, 100, Some(&icc[..600])),
-        (640, 480, 3, 100, None),
+        (640, 480, 3, REDACTED_QUALITY, None),
     ] {
         let px = test_pixels(w, h, c, false);
         let jpeg = px.encode_jpeg(quality, icc).unwrap();
