@@ -530,14 +530,7 @@ fn dcmdump_reads_the_file_cleanly() {
     // And dcmtk's own JPEG decoder takes the encapsulated photo: 64 x 48 x 3 samples out.
     let dcmdjpeg = std::path::Path::new("/usr/bin/dcmdjpeg");
     if dcmdjpeg.exists() {
-        let decoded = dir.path().join("decoded.dcm");
-        let status = std::process::Command::new(dcmdjpeg)
-            .arg(&path)
-            .arg(&decoded)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let obj = dicom_object::open_file(&decoded).unwrap();
+        let obj = dcmdjpeg_decoded(dcmdjpeg, &path);
         let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
         assert_eq!(pixels.len(), 64 * 48 * 3);
     }
@@ -1177,14 +1170,7 @@ fn dcmtk_decodes_a_turned_photo_upright() {
         let text = dcmdump_clean(dcmdump, &path);
         assert!(text.contains("DERIVED\\PRIMARY"), "{text}");
 
-        let decoded = dir.path().join("decoded.dcm");
-        let status = std::process::Command::new(dcmdjpeg)
-            .arg(&path)
-            .arg(&decoded)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let obj = dicom_object::open_file(&decoded).unwrap();
+        let obj = dcmdjpeg_decoded(dcmdjpeg, &path);
         assert_eq!(
             (uint(&obj, tags::ROWS), uint(&obj, tags::COLUMNS)),
             (64, h as u16)
@@ -1192,6 +1178,19 @@ fn dcmtk_decodes_a_turned_photo_upright() {
         let pixels = obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap();
         assert_eq!(pixels.len(), 64 * h * 3);
     }
+}
+
+/// The DICOM file at `path` with its pixels decoded by dcmtk's `dcmdjpeg` (written beside it):
+/// asserts dcmtk takes the encapsulated JPEG.
+fn dcmdjpeg_decoded(dcmdjpeg: &std::path::Path, path: &std::path::Path) -> DefaultDicomObject {
+    let decoded = path.with_extension("decoded.dcm");
+    let status = std::process::Command::new(dcmdjpeg)
+        .arg(path)
+        .arg(&decoded)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dicom_object::open_file(&decoded).unwrap()
 }
 
 /// `dcmdump -dc +E` of `path`: asserts it succeeds with no warning or error, and returns its output.

@@ -10,7 +10,7 @@
 use zeroize::Zeroizing;
 
 use super::entropy::{whole_block, Bits, Huffman};
-use super::{read_dht, read_dqt, read_sof, read_sos, Frame, Quant, DHT, DQT, DRI, SOS};
+use super::{read_sof, read_sos, unread_frame, Frame, Tables, SOS};
 use crate::intake::jpeg::Part;
 
 /// The quantised DC coefficients an 8-bit JPEG can hold: the DC term is 8 times the block's mean
@@ -56,9 +56,7 @@ impl Coefficients {
 /// (see the module doc). The caller has checked the frame's size against its limits: the planes
 /// take 128 bytes per block.
 pub(crate) fn coefficients(parts: &[Part<'_>]) -> Option<Coefficients> {
-    let mut quant = [None::<Quant>; 4];
-    let mut tables: [[Option<Huffman>; 4]; 2] = Default::default();
-    let mut restart_interval = 0usize;
+    let mut tables = Tables::default();
     let mut frame: Option<Frame> = None;
     let mut planes: Vec<CoefficientPlane> = Vec::new();
     let mut coded: Vec<bool> = Vec::new();
@@ -70,22 +68,26 @@ pub(crate) fn coefficients(parts: &[Part<'_>]) -> Option<Coefficients> {
                 let order = scan.take()?;
                 for &i in &order {
                     // The table in force when the component is coded is the one it uses.
-                    planes[i].quant = quant[f.components[i].quant]?;
+                    planes[i].quant = tables.quant[f.components[i].quant]?;
                 }
-                decode_scan(data, f, &order, restart_interval, &tables, &mut planes)?;
+                decode_scan(
+                    data,
+                    f,
+                    &order,
+                    tables.restart_interval,
+                    &tables.huffman,
+                    &mut planes,
+                )?;
                 for i in order {
                     coded[i] = true;
                 }
             }
             Part::Segment {
                 marker, payload, ..
+            } if tables.read(marker, payload)? => {}
+            Part::Segment {
+                marker, payload, ..
             } => match marker {
-                DQT => read_dqt(payload, &mut quant)?,
-                DHT => read_dht(payload, &mut tables)?,
-                DRI => {
-                    let ri = payload.get(..2)?;
-                    restart_interval = usize::from(u16::from_be_bytes([ri[0], ri[1]]));
-                }
                 0xC0 | 0xC1 => {
                     if frame.is_some() {
                         return None;
@@ -111,7 +113,7 @@ pub(crate) fn coefficients(parts: &[Part<'_>]) -> Option<Coefficients> {
                     coded = vec![false; planes.len()];
                     frame = Some(f);
                 }
-                0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+                m if unread_frame(m) => return None,
                 SOS => {
                     let f = frame.as_mut()?;
                     let order = read_sos(payload, &mut f.components)?;

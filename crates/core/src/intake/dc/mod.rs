@@ -68,10 +68,39 @@ struct Decoded {
     frame: Frame,
 }
 
+/// What the segments before a scan set for decoding it: quantisation and Huffman tables and the
+/// restart interval. Shared by this decoder and the coefficient reader (`coefficients.rs`).
+#[derive(Default)]
+struct Tables {
+    quant: [Option<Quant>; 4],
+    huffman: [[Option<Huffman>; 4]; 2],
+    restart_interval: usize,
+}
+
+impl Tables {
+    /// Takes in a DQT, DHT or DRI segment: `Some(true)` when `marker` is one, `Some(false)` for
+    /// any other marker, `None` when the segment is damaged.
+    fn read(&mut self, marker: u8, payload: &[u8]) -> Option<bool> {
+        match marker {
+            DQT => read_dqt(payload, &mut self.quant)?,
+            DHT => read_dht(payload, &mut self.huffman)?,
+            DRI => {
+                let ri = payload.get(..2)?;
+                self.restart_interval = usize::from(u16::from_be_bytes([ri[0], ri[1]]));
+            }
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+}
+
+/// A frame type neither decoder reads: progressive, lossless, arithmetic coding.
+fn unread_frame(marker: u8) -> bool {
+    matches!(marker, 0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
+}
+
 fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
-    let mut quant = [None::<Quant>; 4];
-    let mut tables: [[Option<Huffman>; 4]; 2] = Default::default();
-    let mut restart_interval = 0usize;
+    let mut tables = Tables::default();
     let mut frame: Option<Frame> = None;
     let mut planes: Vec<Option<Plane>> = Vec::new();
     let mut scan: Option<Vec<usize>> = None;
@@ -81,8 +110,15 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
             Part::Entropy(data) => {
                 let f = frame.as_ref()?;
                 let order = scan.take()?;
-                let (coded, luma_fine) =
-                    decode(data, f, &order, restart_interval, &quant, &tables, decoding)?;
+                let (coded, luma_fine) = decode(
+                    data,
+                    f,
+                    &order,
+                    tables.restart_interval,
+                    &tables.quant,
+                    &tables.huffman,
+                    decoding,
+                )?;
                 for (i, plane) in order.into_iter().zip(coded) {
                     planes[i] = Some(plane);
                 }
@@ -90,13 +126,10 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
             }
             Part::Segment {
                 marker, payload, ..
+            } if tables.read(marker, payload)? => {}
+            Part::Segment {
+                marker, payload, ..
             } => match marker {
-                DQT => read_dqt(payload, &mut quant)?,
-                DHT => read_dht(payload, &mut tables)?,
-                DRI => {
-                    let ri = payload.get(..2)?;
-                    restart_interval = usize::from(u16::from_be_bytes([ri[0], ri[1]]));
-                }
                 // Baseline and extended sequential, Huffman-coded.
                 0xC0 | 0xC1 => {
                     let f = read_sof(payload)?;
@@ -107,8 +140,7 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
                     planes = f.components.iter().map(|_| None).collect();
                     frame = Some(f);
                 }
-                // Any other frame type: progressive, lossless, arithmetic coding.
-                0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+                m if unread_frame(m) => return None,
                 // An Adobe colour transform may mean RGB or YCCK.
                 APP14 => return None,
                 SOS => {
