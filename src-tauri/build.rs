@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "session_gate",
     "session_unlock",
     "session_set_up",
+    "session_unlock_platform",
+    "session_enrol_platform",
     "session_lock",
     "session_touch",
     "session_end_patient",
@@ -28,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "outbox_withdraw_sent",
     "photos_discard_held",
     "device_info",
+    "provision_apply",
+    "provision_restart",
     "vault_status",
     "ward_status",
     "device_passcode",
@@ -49,11 +53,33 @@ const COMMANDS: &[&str] = &[
     "consent_decline",
     "consent_hand_back",
     "consent_withdraw",
-    "consent_fhir",
 ];
+
+/// The provisioning public keys this build trusts: the file `WARDCAM_PROVISIONING_KEYS_FILE` names
+/// (one base64 Ed25519 key per line, as `wardcam-admin keygen` writes `provisioning.pub`), compiled
+/// in as `WARDCAM_PROVISIONING_KEYS`. A trust builds with its own; the test builds with the test
+/// key; without it a build accepts no provisioning code (MDM still provisions it).
+fn provisioning_keys() {
+    println!("cargo:rerun-if-env-changed=WARDCAM_PROVISIONING_KEYS_FILE");
+    let Some(path) = std::env::var_os("WARDCAM_PROVISIONING_KEYS_FILE") else {
+        return;
+    };
+    println!("cargo:rerun-if-changed={}", path.to_string_lossy());
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("WARDCAM_PROVISIONING_KEYS_FILE cannot be read: {e}"));
+    let keys: Vec<&str> = text.split_whitespace().collect();
+    if keys.is_empty() {
+        panic!("WARDCAM_PROVISIONING_KEYS_FILE names no key");
+    }
+    println!(
+        "cargo:rustc-env=WARDCAM_PROVISIONING_KEYS={}",
+        keys.join(",")
+    );
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=permissions");
+    provisioning_keys();
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -4,7 +4,7 @@
 //! while it waits on a lock).
 
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{Manager, State};
 use wardcam_core::patient::{
     confirm_manual_entry, read_scan, NhsNumber, OverrideReason, PatientPolicy, WristbandData,
 };
@@ -44,6 +44,54 @@ pub(crate) async fn session_unlock(
     let view = blocking(move || Ok(crate::ward(&handle).unlock_with_pin(&pin)?)).await?;
     crate::vault::opened(&app);
     Ok(view)
+}
+
+/// The alias the phone's keystore keeps WardCam's master key under, for the platform release.
+const PLATFORM_KEY: &str = "wardcam-master";
+
+/// Phones: asks the platform to release the vault's key (the phone's own lock: fingerprint, face
+/// or passcode); core decides what the answer means (unlocked, set up first, still locked, use the
+/// PIN, blocked). A plugin that cannot ask counts as "unavailable": the PIN is the way back. On
+/// desktop the answer is always "use the PIN".
+#[tauri::command]
+pub(crate) async fn session_unlock_platform(
+    app: tauri::AppHandle,
+) -> Result<wardcam_core::visit::PlatformUnlock, CommandError> {
+    use tauri_plugin_wardcam_device::DeviceExt;
+    let answer = app
+        .device()
+        .release_key(PLATFORM_KEY, "Unlock WardCam")
+        .await
+        .unwrap_or(wardcam_core::device::PlatformRelease::Unavailable);
+    let handle = app.clone();
+    let outcome = blocking(move || Ok(crate::ward(&handle).unlock_with_platform(answer)?)).await?;
+    if matches!(outcome, wardcam_core::visit::PlatformUnlock::Unlocked(_)) {
+        crate::vault::opened(&app);
+    }
+    Ok(outcome)
+}
+
+/// Phones, after a PIN unlock: the clinician chose to unlock with the phone's own lock from now
+/// on. The PIN releases the key once more (same limiter) and the platform keeps it behind the
+/// phone's lock screen. Answers whether the platform kept it.
+#[tauri::command]
+pub(crate) async fn session_enrol_platform(
+    app: tauri::AppHandle,
+    pin: String,
+) -> Result<bool, CommandError> {
+    use tauri_plugin_wardcam_device::{DeviceExt, StoreAnswer};
+    let pin = Zeroizing::new(pin);
+    let handle = app.clone();
+    let key = blocking(move || Ok(crate::ward(&handle).release_for_platform(&pin)?)).await?;
+    let stored = app
+        .device()
+        .store_key(
+            PLATFORM_KEY,
+            key.expose(),
+            "Unlock WardCam with this phone's lock",
+        )
+        .await;
+    Ok(matches!(stored, Ok(StoreAnswer::Stored)))
 }
 
 /// The first start: the clinician's PIN or passphrase and name; the vault is created behind it.
@@ -251,6 +299,8 @@ pub(crate) struct DeviceInfo {
     record: RecordStatus,
     /// The PACS photos are delivered to, if provisioned.
     pacs: RecordStatus,
+    /// The trust's policy in force (`provision.rs`).
+    provision: crate::provision::ProvisionStatus,
 }
 
 /// What the Device screen shows about this build and policy.
@@ -264,11 +314,10 @@ pub(crate) async fn device_info(
     let policy = ward.policy()?;
     Ok(DeviceInfo {
         app_version: app.package_info().version.to_string(),
-        build: match (cfg!(feature = "dev-tools"), cfg!(feature = "mock-camera")) {
-            (true, true) => "development (dev-tools, mock-camera)",
-            (true, false) => "development (dev-tools)",
-            (false, true) => "test (mock-camera)",
-            (false, false) => "release",
+        build: if cfg!(feature = "mock-camera") {
+            "test (mock-camera)"
+        } else {
+            "release"
         },
         development_unlock: policy.allow_development_unlock,
         idle_timeout_ms: policy.idle_timeout_ms,
@@ -276,6 +325,7 @@ pub(crate) async fn device_info(
         barcode_scanner: cfg!(mobile),
         record: record.status(crate::record::now_secs()),
         pacs: delivery.endpoint_status(crate::record::now_secs()),
+        provision: app.state::<crate::provision::ProvisionSlot>().snapshot()?,
     })
 }
 

@@ -4,9 +4,11 @@
 //! PNG rendering, sealing) on blocking threads so the window never freezes.
 
 use serde::Deserialize;
-use serde_json::Value;
+use tauri::Emitter;
 use tauri::{AppHandle, State};
+use tauri_plugin_wardcam_device::DeviceExt;
 use wardcam_core::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method};
+use wardcam_core::device::KioskPinning;
 use wardcam_core::session::{Purposes, SessionView};
 use wardcam_core::visit::{PhotoId, PinStatus};
 use zeroize::Zeroizing;
@@ -42,12 +44,27 @@ pub(crate) async fn clinician_pin_set(
     blocking(move || Ok(crate::ward(&app).set_pin(&pin, &name, old_pin.as_ref())?)).await
 }
 
-/// The clinician hands the phone to the patient: kiosk mode.
+/// The clinician hands the phone to the patient: kiosk mode, which core holds in the app; the
+/// platform is asked to confine the phone to WardCam too (Android lock task, iOS Guided Access),
+/// and core's judgement of its answer (with any instruction for the clinician) goes to the window
+/// as `kiosk-pinning`.
 #[tauri::command]
 pub(crate) async fn consent_hand_to_patient(
+    app: AppHandle,
     ward: State<'_, SharedWard>,
 ) -> Result<SessionView, CommandError> {
-    Ok(ward.hand_to_patient()?)
+    let view = ward.hand_to_patient()?;
+    let answer = app.device().start_lock_task().await;
+    let platform = ward
+        .passcode()?
+        .map_or(wardcam_core::device::Platform::Desktop, |s| {
+            s.report().platform
+        });
+    let pinning = KioskPinning::decide(platform, answer);
+    if let Err(e) = app.emit("kiosk-pinning", pinning) {
+        eprintln!("WardCam: could not tell the window how the kiosk holds: {e}");
+    }
+    Ok(view)
 }
 
 /// Records consent from the screen's form (a refusal declines).
@@ -98,7 +115,11 @@ pub(crate) async fn consent_hand_back(
     pin: Option<String>,
 ) -> Result<SessionView, CommandError> {
     let pin = pin.map(Zeroizing::new);
-    blocking(move || Ok(crate::ward(&app).hand_back(pin.as_ref())?)).await
+    let handle = app.clone();
+    let view = blocking(move || Ok(crate::ward(&handle).hand_back(pin.as_ref())?)).await?;
+    // Back with the clinician: the platform's confinement ends too.
+    app.device().stop_lock_task().await;
+    Ok(view)
 }
 
 /// The patient withdraws consent: for the visit open now, or (from the Outbox) for the visit that
@@ -110,21 +131,6 @@ pub(crate) async fn consent_withdraw(
 ) -> Result<SessionView, CommandError> {
     let photo = photo.map(|p| p.parse::<PhotoId>()).transpose()?;
     blocking(move || Ok(crate::ward(&app).withdraw(photo)?)).await
-}
-
-/// Development check: the FHIR `Consent` of the open visit's consent, so end-to-end tests can
-/// validate it. Only in `dev-tools` builds (it carries the patient's identifiers).
-#[tauri::command]
-pub(crate) async fn consent_fhir(
-    ward: State<'_, SharedWard>,
-) -> Result<Option<Value>, CommandError> {
-    if !crate::policy::dev_tools() {
-        return Err(CommandError::new(
-            "app.debug_only",
-            "This is a development check, not available in this build.",
-        ));
-    }
-    Ok(ward.consent_fhir()?)
 }
 
 #[cfg(test)]

@@ -4,12 +4,11 @@
 //! unlock, on "Send now", when the UI says the app is in the foreground or the network is back,
 //! and when core's next retry time comes.
 //!
-//! Provisioning will supply the routes: the PACS endpoint (an [`EndpointConfig`], like the
-//! record's) and whether photos are filed in the FHIR record too. Until then a `dev-tools` build takes
-//! `--dev-pacs-endpoint=/path/endpoint.json` and `--dev-record-delivery` (file photos in the record
-//! named by `--dev-fhir-endpoint`, as well or alone), what `make run` and the end-to-end tests
-//! pass; release builds ignore them and keep photos on the phone. A configured endpoint core
-//! refuses keeps them too, and the Outbox and Device screens say why.
+//! The routes come from the trust's policy (`provision.rs`): the PACS endpoint (`pacs`, an
+//! `EndpointConfig` like the record's) and whether photos are filed in the FHIR record too
+//! (`delivery.file_photos_in_record`, through the `record` endpoint). Without a policy photos stay
+//! on the phone. A configured endpoint core refuses keeps them too, and the Outbox and Device
+//! screens say why.
 //!
 //! Delivery pauses while the app is locked: the key gate shuts the vault at every lock (its key
 //! leaves memory), so the courier finds it shut and waits; a photo in flight finishes the step it
@@ -23,29 +22,18 @@ use std::time::Duration;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
-#[cfg(feature = "dev-tools")]
 use wardcam_core::delivery::fhir::FhirRecord;
-#[cfg(feature = "dev-tools")]
 use wardcam_core::delivery::Pacs;
 use wardcam_core::delivery::{Courier, OutboxEvent};
 use wardcam_core::endpoint::CertificateStatus;
-#[cfg(feature = "dev-tools")]
 use wardcam_core::endpoint::EndpointError;
+use wardcam_core::policy::Policy;
 use wardcam_core::vault::Timestamp;
 use wardcam_core::visit::{PhotoId, Problem, SentView, WithdrawnView};
 
 use crate::error::CommandError;
-#[cfg(feature = "dev-tools")]
-use crate::record::{endpoint_from_flag, ENDPOINT_FLAG as RECORD_ENDPOINT_FLAG};
 use crate::record::{RecordEndpoint, RecordStatus};
 use crate::SharedWard;
-
-/// The development flag naming the PACS endpoint file (`dev-tools` builds only).
-#[cfg(feature = "dev-tools")]
-const PACS_FLAG: &str = "--dev-pacs-endpoint=";
-/// The development flag filing photos in the FHIR record too (`dev-tools` builds only).
-#[cfg(any(feature = "dev-tools", test))]
-const RECORD_DELIVERY_FLAG: &str = "--dev-record-delivery";
 
 /// How far back the Outbox's "Sent" list reaches.
 const SENT_LIST_SPAN: Duration = Duration::from_secs(24 * 60 * 60);
@@ -55,13 +43,6 @@ const IDLE_WAKE: Duration = Duration::from_secs(15 * 60);
 
 /// How this device reaches the PACS.
 #[derive(Debug)]
-#[cfg_attr(
-    not(feature = "dev-tools"),
-    allow(
-        dead_code,
-        reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
-    )
-)]
 enum Configured {
     /// No endpoint: photos stay in the outbox.
     None,
@@ -115,17 +96,10 @@ pub(crate) struct OutboxStatus {
 }
 
 impl Delivery {
-    /// Reads the development flag (`dev-tools` builds only; see the module comment).
-    pub(crate) fn from_args(args: impl Iterator<Item = String>) -> Delivery {
-        #[cfg(not(feature = "dev-tools"))]
-        let configured = {
-            drop(args);
-            Configured::None
-        };
-        #[cfg(feature = "dev-tools")]
-        let configured = configured_from(args.collect());
+    /// The routes the trust's policy names (none without a policy).
+    pub(crate) fn from_policy(policy: Option<&Policy>) -> Delivery {
         Delivery {
-            configured,
+            configured: policy.map_or(Configured::None, configured_from),
             wake: tokio::sync::Notify::new(),
             force: AtomicBool::new(false),
             active: AtomicBool::new(false),
@@ -231,21 +205,20 @@ impl std::fmt::Debug for Delivery {
     }
 }
 
-/// The routes the flags name: the PACS, the record (the look-up's endpoint), or both. Either
+/// The routes the policy names: the PACS, the record (the look-up's endpoint), or both. Either
 /// route configured and unusable stops delivery, and the screens say why.
-#[cfg(feature = "dev-tools")]
-fn configured_from(args: Vec<String>) -> Configured {
-    let pacs = match endpoint_from_flag(args.iter().cloned(), PACS_FLAG, &[]) {
-        Ok(None) => None,
-        Ok(Some(config)) => match Pacs::from_config(&config) {
+fn configured_from(policy: &Policy) -> Configured {
+    let pacs = match &policy.pacs {
+        None => None,
+        Some(config) => match Pacs::from_config(config) {
             Ok(pacs) => Some(pacs),
             Err(e) => return unusable(Some(config.base_url.clone()), e),
         },
-        Err(e) => return unusable(None, e),
     };
-    let record = if args.iter().any(|a| a == RECORD_DELIVERY_FLAG) {
-        match endpoint_from_flag(args.iter().cloned(), RECORD_ENDPOINT_FLAG, &[]) {
-            Ok(None) => {
+    let record = if policy.delivery.file_photos_in_record {
+        match &policy.record {
+            // A checked policy never asks for this; kept so a change there cannot go silent.
+            None => {
                 return unusable(
                     None,
                     EndpointError::ConfigInvalid {
@@ -253,11 +226,10 @@ fn configured_from(args: Vec<String>) -> Configured {
                     },
                 )
             }
-            Ok(Some(config)) => match FhirRecord::from_config(&config) {
+            Some(config) => match FhirRecord::from_config(config) {
                 Ok(record) => Some(record),
                 Err(e) => return unusable(Some(config.base_url.clone()), e),
             },
-            Err(e) => return unusable(None, e),
         }
     } else {
         None
@@ -268,11 +240,30 @@ fn configured_from(args: Vec<String>) -> Configured {
     Configured::Usable(Arc::new(Courier::with_routes(pacs, record)))
 }
 
-#[cfg(feature = "dev-tools")]
 fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
     Configured::Unusable {
         base_url,
         problem: problem.into(),
+    }
+}
+
+/// A background wake from the platform (Android WorkManager, iOS `BGProcessingTask`, network
+/// required) wakes the courier as "Send now" would. While the app is locked the key gate has shut
+/// the vault and the courier waits (docs/session-lock.md): the wake then does nothing, and the
+/// platform is told so.
+pub(crate) fn wake_in_background<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_wardcam_device::DeviceExt;
+    let handle = app.clone();
+    let watched = app.device().on_background_wake(move |wake| {
+        let delivery = handle.state::<Delivery>();
+        let can_send = delivery.courier().is_some();
+        if can_send {
+            delivery.nudge(false);
+        }
+        wake.done(can_send);
+    });
+    if let Err(e) = watched {
+        eprintln!("WardCam: cannot take background wakes: {e}");
     }
 }
 
@@ -385,17 +376,30 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::policy::tests::args;
 
     /// A self-signed CA certificate, as a trust anchor the endpoint builder accepts.
     const ANCHOR: &str = include_str!("../testdata/record-anchor.pem");
     /// A valid base64 SHA-256 pin (never met, which these tests do not need).
     const PIN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-    fn file_with(json: serde_json::Value) -> tempfile::NamedTempFile {
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), serde_json::to_vec(&json).unwrap()).unwrap();
-        file
+    fn policy(record: bool, pacs: bool, file_in_record: bool, pacs_base: &str) -> Policy {
+        let endpoint = |base: &str| {
+            serde_json::json!({"base_url": base, "trust_anchors_pem": ANCHOR,
+                               "spki_pins_sha256": [PIN, PIN]})
+        };
+        let mut v = serde_json::json!({
+            "version": 1,
+            "trust": {"name": "Test Trust", "ods_code": "RX1"},
+            "delivery": {"file_photos_in_record": file_in_record},
+        });
+        if record {
+            v["record"] = endpoint("https://127.0.0.1:2/fhir/R4");
+        }
+        if pacs {
+            v["pacs"] = endpoint(pacs_base);
+        }
+        // Not checked: these tests also build policies a check would refuse.
+        serde_json::from_value(v).unwrap()
     }
 
     fn problem_code(d: &Delivery) -> Option<String> {
@@ -408,106 +412,61 @@ mod tests {
     }
 
     #[test]
-    fn no_flag_means_no_delivery() {
-        let d = Delivery::from_args(args(&["wardcam", "--dev-mock-camera"]));
+    fn no_policy_means_no_delivery() {
+        let d = Delivery::from_policy(None);
         assert!(d.courier().is_none());
         assert_eq!(d.endpoint_status(0).base_url, None);
         assert_eq!(problem_code(&d), None);
     }
 
     #[test]
-    fn a_usable_endpoint_file_makes_a_courier() {
-        let file = file_with(serde_json::json!({
-            "base_url": "https://127.0.0.1:1/dicom-web",
-            "trust_anchors_pem": ANCHOR,
-            "spki_pins_sha256": [PIN, PIN],
-        }));
-        let flag = format!("--dev-pacs-endpoint={}", file.path().display());
-        let d = Delivery::from_args(args(&["wardcam", &flag]));
-        if cfg!(feature = "dev-tools") {
-            assert!(d.courier().is_some());
-            let status = d.endpoint_status(0);
-            assert_eq!(
-                status.base_url.as_deref(),
-                Some("https://127.0.0.1:1/dicom-web")
-            );
-            assert_eq!(status.pins, 2);
-        } else {
-            // Release builds ignore the development flag: photos stay on the phone.
-            assert!(d.courier().is_none());
-        }
+    fn the_policys_pacs_makes_a_courier() {
+        let p = policy(false, true, false, "https://127.0.0.1:1/dicom-web");
+        let d = Delivery::from_policy(Some(&p));
+        assert!(d.courier().is_some());
+        let status = d.endpoint_status(0);
+        assert_eq!(
+            status.base_url.as_deref(),
+            Some("https://127.0.0.1:1/dicom-web")
+        );
+        assert_eq!(status.pins, 2);
     }
 
     #[test]
     fn record_delivery_files_in_the_look_up_endpoint_alone_or_with_the_pacs() {
-        let record = file_with(serde_json::json!({
-            "base_url": "https://127.0.0.1:2/fhir/R4",
-            "trust_anchors_pem": ANCHOR,
-            "spki_pins_sha256": [PIN],
-        }));
-        let pacs = file_with(serde_json::json!({
-            "base_url": "https://127.0.0.1:1/dicom-web",
-            "trust_anchors_pem": ANCHOR,
-            "spki_pins_sha256": [PIN],
-        }));
-        let record_flag = format!("--dev-fhir-endpoint={}", record.path().display());
-        let pacs_flag = format!("--dev-pacs-endpoint={}", pacs.path().display());
-        let routes = |flags: &[&str]| {
-            let mut all = vec!["wardcam"];
-            all.extend_from_slice(flags);
-            Delivery::from_args(args(&all))
-                .courier()
-                .map(|c| c.routes())
-        };
-        if !cfg!(feature = "dev-tools") {
-            assert_eq!(routes(&[&record_flag, RECORD_DELIVERY_FLAG]), None);
-            return;
-        }
         use wardcam_core::visit::Route;
+        let routes = |record, pacs, file| {
+            Delivery::from_policy(Some(&policy(
+                record,
+                pacs,
+                file,
+                "https://127.0.0.1:1/dicom-web",
+            )))
+            .courier()
+            .map(|c| c.routes())
+        };
         // The look-up endpoint alone files nothing: a trust asks for record delivery.
-        assert_eq!(routes(&[&record_flag]), None);
+        assert_eq!(routes(true, false, false), None);
+        assert_eq!(routes(true, false, true), Some(vec![Route::Record]));
         assert_eq!(
-            routes(&[&record_flag, RECORD_DELIVERY_FLAG]),
-            Some(vec![Route::Record])
-        );
-        assert_eq!(
-            routes(&[&record_flag, &pacs_flag, RECORD_DELIVERY_FLAG]),
+            routes(true, true, true),
             Some(vec![Route::Pacs, Route::Record])
         );
         // Record delivery with no record endpoint is a configuration to fix, not a silent PACS only.
-        let d = Delivery::from_args(args(&["wardcam", &pacs_flag, RECORD_DELIVERY_FLAG]));
+        let d = Delivery::from_policy(Some(&policy(false, true, true, "https://127.0.0.1:1/d")));
         assert!(d.courier().is_none());
         assert_eq!(problem_code(&d).as_deref(), Some("endpoint.config_invalid"));
     }
 
     #[test]
     fn an_unusable_endpoint_keeps_photos_and_says_why() {
-        let plain_http = file_with(serde_json::json!({
-            "base_url": "http://127.0.0.1:1/dicom-web",
-            "trust_anchors_pem": ANCHOR,
-            "spki_pins_sha256": [PIN],
-        }));
-        for flags in [
-            vec!["--dev-pacs-endpoint=/nonexistent/endpoint.json".to_owned()],
-            vec![format!(
-                "--dev-pacs-endpoint={}",
-                plain_http.path().display()
-            )],
-            vec![
-                "--dev-pacs-endpoint=/a.json".to_owned(),
-                "--dev-pacs-endpoint=/b.json".to_owned(),
-            ],
-        ] {
-            let refs: Vec<&str> = flags.iter().map(String::as_str).collect();
-            let d = Delivery::from_args(args(&refs));
-            assert!(d.courier().is_none(), "{flags:?}");
-            if cfg!(feature = "dev-tools") {
-                assert_eq!(
-                    problem_code(&d).as_deref(),
-                    Some("endpoint.config_invalid"),
-                    "{flags:?}"
-                );
-            }
-        }
+        let d = Delivery::from_policy(Some(&policy(
+            false,
+            true,
+            false,
+            "http://127.0.0.1:1/dicom-web",
+        )));
+        assert!(d.courier().is_none());
+        assert_eq!(problem_code(&d).as_deref(), Some("endpoint.config_invalid"));
     }
 }

@@ -33,14 +33,6 @@ impl CommandError {
         }
     }
 
-    /// An error the shell itself decides (no core module owns it), with its stable `code`.
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
-        CommandError {
-            code: Cow::Borrowed(code),
-            message: message.into(),
-        }
-    }
-
     /// An error whose code was kept as text (a reason sealed with the visit).
     pub(crate) fn coded(code: String, message: String) -> Self {
         CommandError {

@@ -12,6 +12,7 @@ mod idle;
 mod lifecycle;
 mod passcode;
 mod policy;
+mod provision;
 mod record;
 mod state;
 mod thumbs;
@@ -36,26 +37,22 @@ pub(crate) fn ward<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, SharedWar
 /// Starts the app. On Android and iOS the platform calls this through the mobile entry point.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let policy = policy::session_policy(std::env::args());
-    let ward = Ward::new(policy);
-    // The passcode gate is judged before the window exists, so no command ever meets a session
-    // that could unlock on a phone without a passcode.
-    passcode::report(&ward);
-    let record = record::RecordEndpoint::from_args(std::env::args());
     // The native camera: on Android and iOS it takes photos into memory for `capture_photo`; on
     // desktop it is registered but answers "unavailable" (desktop uses the WebView's camera).
     let builder = tauri::Builder::default().plugin(tauri_plugin_wardcam_camera::init());
+    // MDM's managed configuration (Android restrictions, iOS AppConfig); desktops have none.
+    let builder = builder.plugin(tauri_plugin_wardcam_provisioning::init());
+    // The platform's facts: the lock screen, the kiosk's lock task, backup exclusion, background
+    // wakes (desktop answers as a development machine).
+    let builder = builder.plugin(tauri_plugin_wardcam_device::init());
     // The wristband scanner is mobile-only: declared under the mobile target in Cargo.toml, so
     // desktop builds never compile it.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     let result = builder
-        .manage(SharedWard::new(ward))
         // Leaving the screen locks from Rust too, not only from the page's JavaScript.
         .on_window_event(lifecycle::on_window_event)
         .manage(vault::VaultSlot::default())
-        .manage(record)
-        .manage(delivery::Delivery::from_args(std::env::args()))
         .register_asynchronous_uri_scheme_protocol(thumbs::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_owned();
@@ -68,6 +65,8 @@ pub fn run() {
             commands::session_gate,
             commands::session_unlock,
             commands::session_set_up,
+            commands::session_unlock_platform,
+            commands::session_enrol_platform,
             commands::session_lock,
             commands::session_touch,
             commands::session_end_patient,
@@ -83,6 +82,8 @@ pub fn run() {
             commands::record_recheck,
             capture::photos_discard_held,
             commands::device_info,
+            provision::provision_apply,
+            provision::provision_restart,
             commands::vault_status,
             commands::ward_status,
             passcode::device_passcode,
@@ -104,7 +105,6 @@ pub fn run() {
             consent::consent_decline,
             consent::consent_hand_back,
             consent::consent_withdraw,
-            consent::consent_fhir,
             delivery::outbox_status,
             delivery::outbox_send_now,
             delivery::outbox_watch,
@@ -112,7 +112,27 @@ pub fn run() {
             delivery::outbox_withdraw_sent,
         ])
         .setup(|app| {
+            // The trust's policy decides the ward, the record look-up and the courier; without
+            // one the ward refuses every unlock and the lock screen offers provisioning.
+            let (policy, blocked, status) = provision::at_launch(app.handle());
+            let mut ward = match &policy {
+                Some(p) => Ward::new(p.session_policy())
+                    .under_policy(p, &app.package_info().version.to_string())?,
+                None => Ward::new(Default::default()),
+            };
+            if let Some(why) = blocked {
+                ward = ward.refusing(why);
+            }
+            // The passcode gate is judged before the window exists, so no command ever meets a
+            // session that could unlock on a phone without a passcode.
+            passcode::report(app.handle(), &ward);
+            app.manage(SharedWard::new(ward));
+            app.manage(record::RecordEndpoint::from_policy(policy.as_ref()));
+            app.manage(delivery::Delivery::from_policy(policy.as_ref()));
+            app.manage(provision::ProvisionSlot::new(status));
+            provision::watch_managed(app.handle());
             idle::watch(app.handle().clone());
+            delivery::wake_in_background(app.handle());
             vault::prepare_in_background(app.handle().clone());
             #[cfg(target_os = "linux")]
             webview_media::install_on_main(app, policy::mock_camera())?;

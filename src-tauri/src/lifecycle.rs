@@ -23,7 +23,7 @@ pub(crate) fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEven
     let response = respond(app_event);
     let mut locked = None;
     if response.recheck_lock_screen {
-        let blocked = crate::passcode::report(&ward).is_some_and(|s| !s.allows_unlock());
+        let blocked = crate::passcode::report(app, &ward).is_some_and(|s| !s.allows_unlock());
         // A gate that now blocks has locked the session; the window hears it with the rest.
         if blocked {
             locked = ward.view().ok();

@@ -1,47 +1,27 @@
 //! The passcode gate's platform side: what this platform says about its lock screen, reported to
 //! core, which decides (`wardcam_core::device`). Nothing is decided here.
 
-use tauri::State;
-use wardcam_core::device::{LockScreenReport, PasscodeStatus, Platform};
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_wardcam_device::DeviceExt;
+use wardcam_core::device::{LockScreenReport, PasscodeStatus};
 use wardcam_core::visit::Ward;
 
 use crate::error::CommandError;
 use crate::SharedWard;
 
-/// What the desktop build says: it is for development and testing and has no phone lock screen to
-/// ask about, so "unknown, development platform", which the default policy accepts (and the Device
-/// screen shows).
-#[cfg(desktop)]
-pub(crate) fn lock_screen() -> LockScreenReport {
-    LockScreenReport::development(Platform::Desktop)
-}
-
-/// MOBILE SEAM, filled in by the mobile-hardening work: ask the platform, through native code
-/// (Android `KeyguardManager.isDeviceSecure()` and `DevicePolicyManager.getPasswordComplexity()`,
-/// which needs `REQUEST_PASSWORD_COMPLEXITY`; iOS
-/// `LAContext().canEvaluatePolicy(.deviceOwnerAuthentication)`, which says only set or not set).
-///
-/// Until then it says what it knows: nothing, and not a development platform. Core fails closed on
-/// that: a phone build stops at the passcode screen until the native check exists, rather than run
-/// on a phone whose lock screen nobody checked.
-#[cfg(mobile)]
-pub(crate) fn lock_screen() -> LockScreenReport {
-    LockScreenReport {
-        platform: if cfg!(target_os = "ios") {
-            Platform::Ios
-        } else {
-            Platform::Android
-        },
-        lock_screen: wardcam_core::device::LockScreen::Unknown,
-        complexity: None,
-        development_platform: false,
-    }
+/// What the platform says about its lock screen, through the project's device plugin: Android
+/// `KeyguardManager.isDeviceSecure()` and `DevicePolicyManager.getPasswordComplexity()`, iOS
+/// `LAContext().canEvaluatePolicy(.deviceOwnerAuthentication)`; on desktop "unknown, development
+/// platform", which the default policy accepts (and the Device screen shows). A native side that
+/// cannot answer says "unknown", and core fails closed on that.
+pub(crate) fn lock_screen<R: Runtime>(app: &AppHandle<R>) -> LockScreenReport {
+    app.device().lock_screen()
 }
 
 /// Reports the platform's lock screen to core: at start, before the window exists, and each time
 /// the app comes back to the foreground. Returns core's decision, `None` if the ward refused.
-pub(crate) fn report(ward: &Ward) -> Option<PasscodeStatus> {
-    let status = ward.report_lock_screen(lock_screen());
+pub(crate) fn report<R: Runtime>(app: &AppHandle<R>, ward: &Ward) -> Option<PasscodeStatus> {
+    let status = ward.report_lock_screen(lock_screen(app));
     if status.is_err() {
         // Only a poisoned ward fails here, and every command then reports it; the session it
         // guards cannot be unlocked either.
@@ -54,36 +34,13 @@ pub(crate) fn report(ward: &Ward) -> Option<PasscodeStatus> {
 /// it blocks, the UI shows only how to set a passcode (core refuses the rest anyway).
 #[tauri::command]
 pub(crate) async fn device_passcode(
+    app: AppHandle,
     ward: State<'_, SharedWard>,
 ) -> Result<PasscodeStatus, CommandError> {
     match ward.passcode()? {
         Some(status) => Ok(status),
         // The start reports before any command can arrive; should that ever change, ask now
         // rather than answer without a report.
-        None => Ok(ward.report_lock_screen(lock_screen())?),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use wardcam_core::device::PasscodeDecision;
-    use wardcam_core::session::{SessionPolicy, UnlockMethod};
-
-    use super::*;
-
-    #[cfg(desktop)]
-    #[test]
-    fn the_desktop_build_reports_a_development_platform_and_may_unlock() {
-        let ward = Ward::new(SessionPolicy {
-            allow_development_unlock: true,
-            ..SessionPolicy::default()
-        });
-        report(&ward);
-        let status = ward.passcode().unwrap().unwrap();
-        assert_eq!(status.decision(), PasscodeDecision::DevelopmentPlatform);
-        assert!(status.report().development_platform);
-        ward.unlock(UnlockMethod::Development).unwrap();
+        None => Ok(ward.report_lock_screen(lock_screen(&app))?),
     }
 }

@@ -1,42 +1,10 @@
-//! The session policy this build enforces, and which development switches it has. Provisioning
-//! will supply the policy on managed phones; until then it is the core default.
-//!
-//! Development switches exist only in builds with an explicit cargo feature, never because of a
-//! profile setting: `dev-tools` (the `--dev-*` endpoint switches, a shorter idle lock) and
-//! `mock-camera` (WebKitGTK's mock device). A build without them (every release) has none, and CI
-//! checks its binary for their flags. There is no development unlock in any
-//! build: the key gate opens the vault only with the clinician's PIN (`wardcam_core::auth::gate`).
-
-use wardcam_core::session::SessionPolicy;
-
-/// Whether this build has the `dev-tools` switches.
-pub(crate) fn dev_tools() -> bool {
-    cfg!(feature = "dev-tools")
-}
-
-/// The policy for this run. With `dev-tools`, `--dev-idle-timeout-ms=N` shortens the idle lock so
-/// end-to-end tests can watch it happen; other builds ignore the flag.
-pub(crate) fn session_policy(args: impl Iterator<Item = String>) -> SessionPolicy {
-    #[cfg_attr(not(feature = "dev-tools"), allow(unused_mut))]
-    let mut policy = SessionPolicy {
-        allow_development_unlock: false,
-        ..SessionPolicy::default()
-    };
-    #[cfg(not(feature = "dev-tools"))]
-    drop(args);
-    #[cfg(feature = "dev-tools")]
-    {
-        for arg in args {
-            if let Some(ms) = arg
-                .strip_prefix("--dev-idle-timeout-ms=")
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                policy.idle_timeout_ms = ms.max(1_000);
-            }
-        }
-    }
-    policy
-}
+//! The one development switch: WardCam's builds have it only with the explicit cargo feature
+//! `mock-camera` (WebKitGTK's mock device, for machines without a camera), never because of a
+//! profile setting. A build without it (every release) has none, and CI checks its binary.
+//! Everything a trust decides (endpoints, idle lock, passcode minimum, identifier rules, consent
+//! text) comes from its policy (`provision.rs`), in every build. There is no development unlock in
+//! any build: the key gate opens the vault only with the clinician's PIN
+//! (`wardcam_core::auth::gate`).
 
 /// Whether to turn on WebKitGTK's mock camera ("Mock video device 1") for end-to-end tests:
 /// only when `--dev-mock-camera` is given AND `honour_dev_switches` (a `mock-camera` build). A
@@ -61,27 +29,6 @@ pub(crate) fn mock_camera() -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    #[test]
-    fn idle_flag_is_honoured_only_with_dev_tools() {
-        let policy =
-            session_policy(["wardcam".into(), "--dev-idle-timeout-ms=3000".into()].into_iter());
-        assert!(!policy.allow_development_unlock);
-        if cfg!(feature = "dev-tools") {
-            assert_eq!(policy.idle_timeout_ms, 3_000);
-        } else {
-            assert_eq!(
-                policy.idle_timeout_ms,
-                SessionPolicy::default().idle_timeout_ms
-            );
-        }
-    }
-
-    #[test]
-    fn idle_flag_cannot_disable_locking() {
-        let policy = session_policy(["--dev-idle-timeout-ms=0".into()].into_iter());
-        assert!(policy.idle_timeout_ms >= 1_000);
-    }
 
     /// A command line, as `std::env::args` gives it.
     pub(crate) fn args(list: &[&str]) -> impl Iterator<Item = String> {

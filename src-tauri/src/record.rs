@@ -1,50 +1,28 @@
 //! The trust's patient record (FHIR PDQm) this device checks wristbands against.
 //!
-//! Provisioning will supply the endpoint (an [`EndpointConfig`]: address, trust anchors, SPKI pins,
-//! optional client certificate and credential) on managed phones. Until then a `dev-tools` build can be
-//! pointed at a test server with `--dev-fhir-endpoint=/path/endpoint.json`, a file in the
-//! provisioning format (what `make run` and the end-to-end tests do); release builds ignore the
-//! flag and run unprovisioned: every patient is "not verified against the record".
+//! The trust's policy names the endpoint (an [`EndpointConfig`]: address, trust anchors, SPKI
+//! pins, optional client certificate and credential), from MDM or a signed provisioning code
+//! (`provision.rs`). A policy without one (a PACS-only trust) lets bands stand, "not verified
+//! against the record".
 //!
-//! Fail closed: an endpoint that was configured but cannot be used (unreadable file, bad JSON, a
-//! configuration core refuses, or the old `--dev-fhir-base`/`--dev-fhir-cert` flags) blocks every
-//! patient with `patient.lookup_config_invalid`, and the Device screen says why. Only a device with
-//! no endpoint at all lets a band stand unchecked.
+//! Fail closed: an endpoint that was configured but cannot be used (one core refuses) blocks every
+//! patient with `patient.lookup_config_invalid`, and the Device screen says why.
 
 use serde::Serialize;
 use wardcam_core::endpoint::{CertificateStatus, Endpoint, EndpointConfig, EndpointError};
 use wardcam_core::patient::{
     verify_against_record, FhirPatientLookup, PatientError, Verification, WristbandData,
 };
+use wardcam_core::policy::Policy;
 use wardcam_core::visit::{recheck_due_visits, RecheckOutcome, VisitId, Ward};
 
 use crate::error::CommandError;
-
-/// The development flag naming an endpoint file (`dev-tools` builds only: without the feature no
-/// switch is compiled in, which CI checks in the binary).
-#[cfg(feature = "dev-tools")]
-pub(crate) const ENDPOINT_FLAG: &str = "--dev-fhir-endpoint=";
-/// The flags it replaced: given now, they are a configuration the device cannot use.
-#[cfg(feature = "dev-tools")]
-const OBSOLETE_FLAGS: [(&str, &str); 2] = [
-    ("--dev-fhir-base=", OBSOLETE_WHY),
-    ("--dev-fhir-cert=", OBSOLETE_WHY),
-];
-#[cfg(feature = "dev-tools")]
-const OBSOLETE_WHY: &str = "--dev-fhir-base/--dev-fhir-cert replaced by --dev-fhir-endpoint";
 
 /// Fewer pinned keys than this means no backup key: the Device screen warns.
 const PINS_WITH_BACKUP: usize = 2;
 
 /// How this device reaches the record.
 #[derive(Debug, Default)]
-#[cfg_attr(
-    not(feature = "dev-tools"),
-    allow(
-        dead_code,
-        reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
-    )
-)]
 enum Configured {
     /// No endpoint: bands stand, not verified.
     #[default]
@@ -114,59 +92,12 @@ impl RecheckSummary {
     }
 }
 
-/// The endpoint file named by `flag` on the command line, if any: `Err` when the flags cannot be
-/// honoured (one of `obsolete`, or `flag` given twice). Shared with the PACS endpoint's flag.
-#[cfg(feature = "dev-tools")]
-pub(crate) fn endpoint_file(
-    args: impl Iterator<Item = String>,
-    flag: &'static str,
-    obsolete: &[(&str, &'static str)],
-) -> Result<Option<String>, EndpointError> {
-    let mut file = None;
-    for arg in args {
-        if let Some(path) = arg.strip_prefix(flag) {
-            if file.replace(path.to_owned()).is_some() {
-                return Err(EndpointError::ConfigInvalid {
-                    field: "endpoint flag given twice",
-                });
-            }
-        } else if let Some((_, why)) = obsolete.iter().find(|(f, _)| arg.starts_with(f)) {
-            return Err(EndpointError::ConfigInvalid { field: why });
-        }
-    }
-    Ok(file)
-}
-
-/// The endpoint configuration in the file `flag` names: `Ok(None)` without the flag, `Err` for a
-/// file that cannot be read or a configuration core refuses (the caller fails closed).
-#[cfg(feature = "dev-tools")]
-pub(crate) fn endpoint_from_flag(
-    args: impl Iterator<Item = String>,
-    flag: &'static str,
-    obsolete: &[(&str, &'static str)],
-) -> Result<Option<EndpointConfig>, EndpointError> {
-    let Some(path) = endpoint_file(args, flag, obsolete)? else {
-        return Ok(None);
-    };
-    let json = std::fs::read(&path).map_err(|_| EndpointError::ConfigInvalid {
-        field: "endpoint file unreadable",
-    })?;
-    EndpointConfig::from_json(&json).map(Some)
-}
-
 impl RecordEndpoint {
-    /// Reads the development flag (`dev-tools` builds only; see the module comment).
-    pub(crate) fn from_args(args: impl Iterator<Item = String>) -> RecordEndpoint {
-        #[cfg(not(feature = "dev-tools"))]
-        {
-            drop(args);
-            RecordEndpoint::default()
-        }
-        #[cfg(feature = "dev-tools")]
-        match endpoint_from_flag(args, ENDPOINT_FLAG, &OBSOLETE_FLAGS) {
-            Ok(None) => RecordEndpoint::default(),
-            Ok(Some(config)) => RecordEndpoint::from_config(&config),
-            Err(e) => RecordEndpoint::unusable(None, e),
+    /// The endpoint the policy names; none without a policy or without a record endpoint.
+    pub(crate) fn from_policy(policy: Option<&Policy>) -> RecordEndpoint {
+        match policy.and_then(|p| p.record.as_ref()) {
+            Some(config) => RecordEndpoint::from_config(config),
+            None => RecordEndpoint::default(),
         }
     }
 
@@ -180,13 +111,6 @@ impl RecordEndpoint {
     }
 
     /// An endpoint from a parsed configuration.
-    #[cfg_attr(
-        not(feature = "dev-tools"),
-        allow(
-            dead_code,
-            reason = "until provisioning (issue 18), only dev-tools switches configure an endpoint"
-        )
-    )]
     pub(crate) fn from_config(config: &EndpointConfig) -> RecordEndpoint {
         match wardcam_core::endpoint::Endpoint::new(config) {
             Ok(endpoint) => RecordEndpoint {
@@ -300,7 +224,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::policy::tests::args;
     use wardcam_core::patient::NhsNumber;
 
     fn band() -> WristbandData {
@@ -349,52 +272,10 @@ mod tests {
     }
 
     #[test]
-    fn no_flag_means_unprovisioned_and_the_band_stands() {
-        let endpoint = RecordEndpoint::from_args(args(&["wardcam", "--dev-mock-camera"]));
-        let status = endpoint.status(0);
-        assert_eq!(status.base_url, None);
-        assert_eq!(status.problem, None);
+    fn no_policy_or_no_record_endpoint_lets_the_band_stand() {
+        let endpoint = RecordEndpoint::from_policy(None);
         assert_eq!(verify(&endpoint), Verification::not_configured());
-    }
-
-    #[test]
-    fn an_unreadable_endpoint_file_blocks_every_patient() {
-        let endpoint = RecordEndpoint::from_args(args(&[
-            "wardcam",
-            "--dev-fhir-endpoint=/nonexistent/endpoint.json",
-        ]));
-        if cfg!(feature = "dev-tools") {
-            assert_blocked_by_config(&endpoint);
-        } else {
-            assert_eq!(verify(&endpoint), Verification::not_configured());
-        }
-    }
-
-    #[test]
-    fn the_old_flags_are_refused_not_ignored() {
-        let endpoint = RecordEndpoint::from_args(args(&[
-            "--dev-fhir-base=https://127.0.0.1:1/fhir/R4",
-            "--dev-fhir-cert=/tmp/cert.pem",
-        ]));
-        if cfg!(feature = "dev-tools") {
-            assert_blocked_by_config(&endpoint);
-        } else {
-            assert_eq!(endpoint.status(0).problem, None);
-        }
-    }
-
-    #[test]
-    fn the_flag_given_twice_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("endpoint.json");
-        std::fs::write(&file, config("https://127.0.0.1:1/fhir/R4", &[PIN, PIN])).unwrap();
-        let flag = format!("--dev-fhir-endpoint={}", file.display());
-        let once = RecordEndpoint::from_args(args(&[&flag]));
-        let twice = RecordEndpoint::from_args(args(&[&flag, &flag]));
-        if cfg!(feature = "dev-tools") {
-            assert_eq!(once.status(0).problem, None);
-            assert_blocked_by_config(&twice);
-        }
+        assert_eq!(problem_code(&endpoint), None);
     }
 
     #[test]

@@ -94,6 +94,14 @@ pub(crate) fn status<R: Runtime>(app: &AppHandle<R>) -> Result<VaultStatus, Comm
 pub(crate) fn prepare_in_background(app: AppHandle) {
     std::thread::spawn(move || {
         let result = vault_dir(&app).and_then(|dir| {
+            // iOS: the vault's folder never goes into an iCloud or device backup (Android's
+            // backup rules exclude every domain in the manifest).
+            {
+                use tauri_plugin_wardcam_device::DeviceExt;
+                if let Err(e) = app.device().exclude_from_backup(&dir) {
+                    eprintln!("WardCam: could not exclude the vault from backup: {e}");
+                }
+            }
             let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
             let keystore = keys.vendor();
             crate::ward(&app).use_key_gate(dir, KeyGate::new(Arc::new(keys)))?;
@@ -129,14 +137,14 @@ fn vault_dir(app: &AppHandle) -> Result<PathBuf, CommandError> {
 
 /// This platform's keystore. There is no fallback: without it the vault stays closed.
 #[cfg(target_os = "linux")]
-fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+pub(crate) fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
     KeyringKeyStore::linux_secret_service()
 }
 
 /// iOS: the Keychain's protected data store, never synced to iCloud, and the key exists only
 /// while the phone has a passcode and only on this device.
 #[cfg(target_os = "ios")]
-fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+pub(crate) fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
     let store = apple_native_keyring_store::protected::Store::new().map_err(|e| {
         VaultError::KeystoreMissing {
             reason: e.to_string(),
@@ -151,7 +159,7 @@ fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
 /// Android: the Android Keystore (via SharedPreferences sealed by a Keystore key). The store needs
 /// the Android context, which Tauri's Android runtime registers with `ndk-context` before setup.
 #[cfg(target_os = "android")]
-fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+pub(crate) fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
     let store =
         android_native_keyring_store::Store::new().map_err(|e| VaultError::KeystoreMissing {
             reason: e.to_string(),
@@ -160,7 +168,7 @@ fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "ios", target_os = "android")))]
-fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
+pub(crate) fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
     Err(VaultError::KeystoreMissing {
         reason: "this platform has no supported keystore yet".into(),
     })

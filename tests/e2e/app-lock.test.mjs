@@ -18,7 +18,11 @@ import {
   recordVerbalConsentInUi,
   shootAndReview,
   unlockWithPin,
+  startDriver,
 } from './support.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Identifiers of this test's patient, as typed and as shown. */
 const NHS = '9434765919';
@@ -115,5 +119,52 @@ test('the PIN opens the vault, a lock shuts it and the page forgets the patient'
     await endVisit(driver);
   } finally {
     await quitApp(driver);
+  }
+});
+
+test('wrong PINs beyond the free ones make the lock screen wait, and the wait outlives a restart', async () => {
+  // A fresh installation (its own data folder, so its own vault and key gate record): its attempt
+  // count cannot slow the other tests' unlocks.
+  const home = mkdtempSync(join(tmpdir(), 'wardcam-e2e-limiter-'));
+  const server = await startDriver({ env: { XDG_DATA_HOME: join(home, 'data') } });
+  let driver;
+  try {
+    driver = await startApp([], server);
+    await unlockWithPin(driver);
+    await tap(driver, 'lock-button');
+    await visible(driver, 'lock-unlock');
+    // The first wrong PINs are refused at once, with no wait.
+    for (let i = 0; i < 2; i++) {
+      await type(driver, 'unlock-pin', '111111');
+      await tap(driver, 'unlock-submit');
+      await waitText(driver, 'unlock-error', /Wrong PIN/);
+    }
+    const gate = (await invoke(driver, 'session_gate')).ok;
+    assert.equal(gate.wait_ms, 0, JSON.stringify(gate));
+    // The phone's own lock cannot release the key on a desktop: core says use the PIN, and it
+    // spends no attempt.
+    const platform = (await invoke(driver, 'session_unlock_platform')).ok;
+    assert.equal(platform?.outcome, 'use_pin', JSON.stringify(platform));
+    // The third uses up the free attempts: the next must wait, and the screen says how long.
+    await type(driver, 'unlock-pin', '111111');
+    await tap(driver, 'unlock-submit');
+    await waitText(driver, 'unlock-wait', /Wait (2\d|30) second/);
+    await screenshot(driver, '61-pin-slowed');
+    // Even the right PIN is not tried until the wait is over.
+    const early = await invoke(driver, 'session_unlock', { pin: CLINICIAN_PIN });
+    assert.equal(early.err?.code, 'auth.try_later', JSON.stringify(early));
+    await quitApp(driver);
+    // A restart does not reset it: the count lives in the keystore record beside the wrapped key.
+    driver = await startApp([], server);
+    let after;
+    await driver.wait(async () => {
+      after = (await invoke(driver, 'session_gate')).ok;
+      return after != null;
+    }, 20000);
+    assert.ok(after.wait_ms > 15000, JSON.stringify(after));
+  } finally {
+    if (driver) await quitApp(driver);
+    await server.stop();
+    rmSync(home, { recursive: true, force: true });
   }
 });

@@ -45,7 +45,7 @@ async function instancesOf(uid) {
 }
 
 test('a queued photo is delivered to Orthanc and the record, verified, shredded here and shown as Sent', async () => {
-  const driver = await startApp(['--dev-mock-camera', ...fhir.args(), '--dev-record-delivery', ...pacs.args()]);
+  const driver = await startApp(['--dev-mock-camera', ...fhir.args(), '--e2e-record-delivery', ...pacs.args()]);
   try {
     await unlockWithPin(driver);
     await type(driver, 'scan-text', wristband(NHS, 'SMITH/JOHN/19800118'));

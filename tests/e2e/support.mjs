@@ -2,6 +2,9 @@
 // find elements by data-testid, call real Rust commands, save screenshots under target/e2e/.
 import { Builder, By, until } from 'selenium-webdriver';
 import { spawn } from 'node:child_process';
+import { provisionFor } from '../provision.mjs';
+
+export { provisionFor };
 import { createInterface } from 'node:readline';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,12 +26,14 @@ export const CLINICIAN_PIN = '246810';
 export const CLINICIAN_NAME = 'Dr Ada Jones';
 
 /** Starts a fresh app process under WebDriver (the run's tauri-driver, or `server.port` of one from
- * `startDriver`). Always end it with `quitApp` (or `quit()`) in a finally block. */
-export async function startApp(args = [], server = { port }) {
+ * `startDriver`), provisioned for the test trust (see `provisionFor`; pass `provision: false` to
+ * start it with whatever policy it kept). Always end it with `quitApp` (or `quit()`) in a finally
+ * block. */
+export async function startApp(args = [], server = { port }, { provision = true } = {}) {
   if (!application) throw new Error('WARDCAM_APP is not set: run the e2e tests through scripts/e2e');
   const capabilities = {
     browserName: 'wry',
-    'tauri:options': { application, args },
+    'tauri:options': { application, args: provision ? provisionFor(args) : args },
   };
   const driver = await new Builder()
     .usingServer(`http://127.0.0.1:${server.port}/`)
@@ -162,7 +167,7 @@ export async function recordConsent(driver, purposes = ['care']) {
 }
 
 /** Starts a test server script (`tests/servers/<name>/server.mjs`) with `--exit-with-stdin` and
- * waits for its one JSON ready line. `flag` is the app's debug flag naming an endpoint file; the
+ * waits for its one JSON ready line. `flag` is the `provisionFor` flag naming an endpoint file; the
  * result has `args()` (the flag for the server's own endpoint file), `argsFor(file)` (for another,
  * such as a fault's: `faults.<mode>.endpoint`), `endpointAt(base)` (writes an endpoint file like
  * the server's with another address), `requests()` (the server's request log) and `stop()`. */
@@ -208,7 +213,7 @@ async function startTestServer(name, flag, extraArgs) {
  * one test file: call in `before`, and `stop()` it in `after` (see `startTestServer`; `faults:
  * true` starts the fault listeners). */
 export function startFhirServer({ faults = false } = {}) {
-  return startTestServer('fhir', '--dev-fhir-endpoint=', [
+  return startTestServer('fhir', '--e2e-record=', [
     '--seed',
     join(root, 'tests/servers/fhir/seed-patients.json'),
     ...(faults ? ['--faults'] : []),
@@ -219,7 +224,7 @@ export function startFhirServer({ faults = false } = {}) {
  * basic auth) for one test file, like `startFhirServer`. `orthanc(path)` reads Orthanc's own REST
  * API (plain HTTP on loopback, with the credential) for checks. */
 export async function startPacsServer({ faults = false } = {}) {
-  const server = await startTestServer('orthanc', '--dev-pacs-endpoint=', faults ? ['--faults'] : []);
+  const server = await startTestServer('orthanc', '--e2e-pacs=', faults ? ['--faults'] : []);
   const auth = `Basic ${Buffer.from(`${server.username}:${server.password}`).toString('base64')}`;
   return {
     ...server,
@@ -388,13 +393,13 @@ async function freePort() {
  * ("Maximum number of active sessions") until its driver restarts, so the run's shared driver must
  * never hold it. Runs in its own process group; `stop()` ends the group. Inherits this process's
  * display, D-Bus session (keyring) and XDG folders, so the app sees the same vault. */
-export async function startDriver() {
+export async function startDriver({ env = {} } = {}) {
   const driverPort = await freePort();
   const nativePort = await freePort();
   const child = spawn(
     join(root, '.tools', 'bin', 'tauri-driver'),
     ['--port', String(driverPort), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'],
-    { detached: true, stdio: ['ignore', 'ignore', 'ignore'] },
+    { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env } },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {

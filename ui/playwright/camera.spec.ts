@@ -35,7 +35,7 @@ test('@live shows a live preview and the shutter sends a JPEG with its purpose',
   expect(box!.width).toBeGreaterThanOrEqual(48);
   expect(box!.height).toBeGreaterThanOrEqual(48);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-camera-live.png` });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-camera-live.png` });
 
   expect(await captures(page)).toEqual([]);
   await page.getByTestId('camera-shutter').click();
@@ -66,6 +66,6 @@ test('@none says so when the device has no camera', async ({ page }, info) => {
   await expect(page.getByTestId('camera-message')).toHaveText('No camera found on this device.');
   await expect(page.getByTestId('camera-shutter')).toBeDisabled();
   await expect(page.getByTestId('camera-video')).toBeHidden();
-  await page.screenshot({ path: `${shots}${info.project.name}-camera-none.png` });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-camera-none.png` });
   expect(await captures(page)).toEqual([]);
 });

@@ -73,7 +73,7 @@ test('kiosk view: the patient reads large text, with no navigation, Lock or side
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await offscreen(page)).toEqual([]);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-consent-kiosk.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-consent-kiosk.png`, fullPage: true });
   // The Back gesture does nothing in kiosk mode.
   await page.goBack();
   await expect(page.getByTestId('signature-pad')).toBeVisible();
@@ -108,7 +108,7 @@ test('a signature drawn with the mouse is sent as integer strokes, then the PIN 
   const xs = points.map((p) => p.x);
   expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(sig.width * 0.5);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-consent-hand-back.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-consent-hand-back.png`, fullPage: true });
 
   await page.getByTestId('hand-back-pin').fill('246810');
   await page.getByTestId('hand-back-submit').click();

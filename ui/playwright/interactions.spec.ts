@@ -57,7 +57,7 @@ test('PIN unlock, then manual NHS entry checked by core, then confirmation', asy
   await expect(confirm).toBeEnabled();
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-entry.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-entry.png`, fullPage: true });
 
   // Both entries go to core exactly as typed; the patient is shown for confirmation, not yet confirmed.
   await confirm.click();
@@ -68,7 +68,7 @@ test('PIN unlock, then manual NHS entry checked by core, then confirmation', asy
   ]);
   await expect(page.getByTestId('header-patient')).toHaveText('No patient');
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-confirm.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-confirm.png`, fullPage: true });
 
   // Confirming goes to core; core answers with the next state's home screen.
   await page.getByTestId('patient-confirm').click();
@@ -120,7 +120,7 @@ test('wristband text is read by core and the record\'s name is shown before conf
   await expect(page.getByTestId('patient-candidate-record-name')).toHaveText('Smith, John Paul');
   await expect(page.getByTestId('patient-candidate-record')).toContainText("Matches the trust's record.");
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-verified.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-verified.png`, fullPage: true });
   await page.getByTestId('patient-confirm').click();
   await expect(page.getByTestId('screen-consent')).toBeVisible();
   await expect(page.getByTestId('header-patient')).toHaveText('943 476 5919');
@@ -135,7 +135,7 @@ test('a band the record contradicts cannot be confirmed; starting again clears i
   await expect(page.getByTestId('patient-confirm')).toHaveCount(0);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-blocked.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-blocked.png`, fullPage: true });
   // The narrowest phones we support: the NHS number stays on one line and nothing sticks out.
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
@@ -232,7 +232,7 @@ test('taps report activity to core at most once every 5 seconds', async ({ page 
   await page.clock.install();
   await open(page, fixtures.device);
   await expect(page.getByTestId('screen-device')).toBeVisible();
-  const heading = page.getByRole('heading', { name: 'Device' });
+  const heading = page.getByRole('heading', { name: 'Device', exact: true });
   await heading.click();
   await heading.click();
   await page.keyboard.press('Tab');

@@ -59,7 +59,7 @@ test('with no visit open, the Outbox lists an earlier visit\'s photos with patie
   expect(await sent(page, 'outbox_list')).toHaveLength(1);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-no-visit.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-no-visit.png`, fullPage: true });
 });
 
 test('the Outbox lists two visits, the open one marked, and fits the narrowest phone', async ({ page }, info) => {
@@ -76,7 +76,7 @@ test('the Outbox lists two visits, the open one marked, and fits the narrowest p
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await offscreen(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-two-visits.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-two-visits.png`, fullPage: true });
 });
 
 test('withdrawing from a row asks first, then sends that photo\'s id and lists again', async ({ page }, info) => {
@@ -86,7 +86,7 @@ test('withdrawing from a row asks first, then sends that photo\'s id and lists a
   const confirm = page.getByTestId(`outbox-withdraw-confirm-${earlierQueued.id}`);
   await expect(confirm).toContainText('This deletes every photo of this visit not yet sent. Continue?');
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-withdraw-confirm.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-withdraw-confirm.png`, fullPage: true });
   // "No" sends nothing.
   await page.getByTestId(`outbox-withdraw-no-${earlierQueued.id}`).click();
   await expect(confirm).toHaveCount(0);
@@ -165,7 +165,7 @@ test('the Device screen shows the photos waiting, deletions pending and what the
   );
   expect(await sent(page, 'ward_status')).not.toHaveLength(0);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-device-ward.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-device-ward.png`, fullPage: true });
 
   // Nothing pending: no deletion line; a clean start says nothing about recovery.
   await open(page, { ...fixtures.device, ward: { recovery: null, photos: 0, cleanup_pending: 0 } });
@@ -223,7 +223,7 @@ test('a photo being sent shows a progress bar that follows core\'s progress even
   await expect(page.getByRole('progressbar', { name: 'Uploading — 40%' })).toBeVisible();
   await expect(page.getByTestId(`outbox-state-${id}`)).toHaveText('Sending…');
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-sending.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-sending.png`, fullPage: true });
 
   await outboxEvent(page, { kind: 'progress', photo: id, phase: 'uploading', fraction: 0.85 });
   await expect(bar).toHaveJSProperty('value', 0.85);
@@ -254,7 +254,7 @@ test('a failed attempt shows core\'s words and when it will retry, worded again 
   await expect(page.getByTestId('outbox-status-line')).toHaveText('The hospital server did not answer. — will retry in 2 min');
   await expect(page.getByTestId(`outbox-problem-${current.id}`)).toHaveCount(0);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-retry.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-retry.png`, fullPage: true });
 
   await page.clock.fastForward(60_000);
   await expect(problem).toHaveText('The hospital server did not answer. — will retry in 1 min');
@@ -306,7 +306,7 @@ test('a photo core holds shows the alarm with the reason, and the top bar counts
   expect(await badge.evaluate((el) => getComputedStyle(el).color)).toBe(danger.color);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-held.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-held.png`, fullPage: true });
 });
 
 test('a photo held by the server is sent again only when the clinician asks', async ({ page }) => {
@@ -353,7 +353,7 @@ test('a sent event moves the photo from the list to Sent, with where and when it
   await expect(page.getByTestId('outbox-destination')).toHaveText('Hospital server: pacs.example.nhs.uk');
   await expect(page.getByRole('status', { name: '1 photo waiting to send' })).toBeVisible();
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-sent.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-sent.png`, fullPage: true });
 });
 
 test('Send now wakes delivery; so do coming back on screen and the network coming back', async ({ page }) => {
@@ -398,7 +398,7 @@ test('Send now is off while nothing waits, and a phone with no hospital server s
   await expect(page.getByTestId(`outbox-state-${current.id}`)).toHaveText('Waiting to send');
   await expect(page.getByRole('status', { name: '2 photos waiting to send' })).toBeVisible();
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-unconfigured.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-unconfigured.png`, fullPage: true });
 });
 
 test('the top bar counts the photos still to go on every screen, and follows core\'s changes', async ({ page }) => {
@@ -446,7 +446,7 @@ test('the delivery section and a long server name fit the narrowest phone', asyn
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await offscreen(page)).toEqual([]);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-delivery-narrow.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-delivery-narrow.png`, fullPage: true });
 });
 
 test('the patient withdraws consent for a photo already sent: asked first, then what the record team needs', async ({ page }, info) => {
@@ -482,5 +482,5 @@ test('the patient withdraws consent for a photo already sent: asked first, then 
   ]);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-withdrawn-after-sending.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-withdrawn-after-sending.png`, fullPage: true });
 });

@@ -36,7 +36,7 @@ test('an Android phone without a passcode shows only how to set one', async ({ p
   expect(await smallTargets(page)).toEqual([]);
   // The gate is the one question asked: not the session, the patient, the photos or the camera.
   expect(new Set((await sent(page)).map((s) => s.cmd))).toEqual(new Set(['device_passcode']));
-  await page.screenshot({ path: `${shots}${info.project.name}-no-passcode.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-no-passcode.png`, fullPage: true });
 });
 
 test('an iPhone is sent to Face ID & Passcode', async ({ page }) => {

@@ -58,7 +58,7 @@ test('an untrusted record server blocks the patient with core\'s words, and offe
   await expect(page.getByTestId('override-form')).toHaveCount(0);
   await expect(page.getByTestId('patient-candidate-source')).toHaveText('Wristband barcode text');
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-not-trusted.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-not-trusted.png`, fullPage: true });
 });
 
 test('a patient the record does not know needs an override before confirm', async ({ page }, info) => {
@@ -79,7 +79,7 @@ test('a patient the record does not know needs an override before confirm', asyn
   await expect(record).toBeEnabled();
   expect(await smallTargets(page)).toEqual([]);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-needs-override.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-needs-override.png`, fullPage: true });
   await record.click();
   expect(await sent(page, 'patient_override')).toEqual([
     { cmd: 'patient_override', args: { reason: 'new_admission_not_registered', detail: 'Admitted tonight via ED' } },
@@ -92,7 +92,7 @@ test('a patient the record does not know needs an override before confirm', asyn
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await offscreen(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-overridden.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-overridden.png`, fullPage: true });
   await page.getByTestId('patient-confirm').click();
   await expect(page.getByTestId('screen-consent')).toBeVisible();
 });
@@ -136,7 +136,7 @@ test('a bare number in the band-text field moves to the first box and asks for t
   await expect(page.getByTestId('scan-text')).toHaveValue('');
   await expect(page.getByTestId('nhs-second')).toBeFocused();
   await expect(page.getByTestId('patient-identify')).toBeDisabled();
-  await page.screenshot({ path: `${shots}${info.project.name}-patient-second-entry.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-patient-second-entry.png`, fullPage: true });
   await page.getByTestId('nhs-second').fill('943 476 5919');
   await page.getByTestId('patient-identify').click();
   expect(await sent(page, 'patient_identify_manual')).toEqual([
@@ -182,7 +182,7 @@ test('the Outbox re-checks due visits on opening and when the network returns, a
   await page.setViewportSize({ width: 360, height: 740 });
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await offscreen(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-outbox-held.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-outbox-held.png`, fullPage: true });
 
   // The network comes back: core is asked again.
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
@@ -227,7 +227,7 @@ test('the Device screen warns about a missing backup pin and an expiring certifi
   await expect(warnings.nth(1)).toHaveText("The hospital server's certificate expires on 15 Jan 2027: tell IT.");
   expect(await sent(page, 'device_info')).toHaveLength(2);
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: `${shots}${info.project.name}-device-record-warnings.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-device-record-warnings.png`, fullPage: true });
 
   await open(page, {
     ...fixtures.device,

@@ -43,7 +43,7 @@ test('photos are labelled with a searched body site and side, and the blurred on
 
   expect(await overflowX(page)).toBeLessThanOrEqual(0);
   expect(await smallTargets(page)).toEqual([]);
-  await page.screenshot({ path: `${shots}${info.project.name}-review.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-review.png`, fullPage: true });
 });
 
 test('a rectangle dragged over the photo is sent as a solid fill in 0..1 coordinates', async ({ page }, info) => {
@@ -57,7 +57,7 @@ test('a rectangle dragged over the photo is sent as a solid fill in 0..1 coordin
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6, { steps: 5 });
   await page.mouse.up();
   await expect(page.getByTestId('fill')).toHaveCount(1);
-  await page.screenshot({ path: `${shots}${info.project.name}-redact.png`, fullPage: true });
+  await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-redact.png`, fullPage: true });
   await page.getByTestId('redact-apply').click();
   const [call] = await sent(page, 'photo_redact');
   const { redaction } = call!.args as { redaction: { crop: null; fills: { x: number; y: number; width: number; height: number }[] } };

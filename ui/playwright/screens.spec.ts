@@ -45,7 +45,7 @@ for (const scheme of ['light', 'dark'] as const) {
       if (scheme === 'dark') expect(luminance).toBeLessThan(0.3);
       else expect(luminance).toBeGreaterThan(0.7);
 
-      await page.screenshot({ path: `${shots}${info.project.name}-${screen}-${scheme}.png`, fullPage: true });
+      await page.screenshot({ scale: 'css', path: `${shots}${info.project.name}-${screen}-${scheme}.png`, fullPage: true });
     });
   }
 }

@@ -61,6 +61,10 @@ export interface Fixture {
   /** Every photo on the phone not yet delivered, of any visit (`outbox_list`); `photos_list` gives
    * those of the visit open now (`current_visit`). Label, delete, redact and withdraw update it. */
   photos?: PhotoSummary[];
+  /** Phones: what `session_unlock_platform` answers (core's outcome); "use the PIN" when not given. */
+  platformUnlock?: { outcome: string; message?: string };
+  /** Phones: whether the platform kept the key (`session_enrol_platform`); kept when not given. */
+  enrolled?: boolean;
   /** What `ward_status` returns; when not given, the photo count and nothing else. */
   ward?: WardStatus;
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
@@ -293,6 +297,10 @@ mockIPC(
         photos = photos.map((p) => (p.id === id ? { ...p, redacted: true, version: p.version + 1 } : p));
         return { view, photo: photos.find((p) => p.id === id) };
       }
+      case 'session_unlock_platform':
+        return fixture.platformUnlock ?? { outcome: 'use_pin', message: 'The phone cannot check your screen lock now.', re_enrol: false };
+      case 'session_enrol_platform':
+        return fixture.enrolled ?? true;
       case 'session_gate':
         return fixture.gate ?? { set_up: true, failures: 0, wait_ms: 0 };
       case 'clinician_pin_status':

@@ -1,10 +1,12 @@
 //! The crate-wide error: one enum wrapping each module's errors, as rustls does.
 
+use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::consent::ConsentError;
 use crate::delivery::DeliveryError;
 use crate::intake::IntakeError;
 use crate::patient::PatientError;
+use crate::policy::PolicyError;
 use crate::review::ReviewError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
@@ -42,6 +44,12 @@ pub enum Error {
     /// A photo could not be made ready for the record (see [`DeliveryError`]).
     #[error(transparent)]
     Delivery(#[from] DeliveryError),
+    /// The trust's policy refused, or is missing (see [`PolicyError`]).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The audit log could not be read or written (see [`AuditError`]).
+    #[error(transparent)]
+    Audit(#[from] AuditError),
 }
 
 impl Error {
@@ -57,6 +65,8 @@ impl Error {
             Error::Auth(e) => e.code(),
             Error::Visit(e) => e.code(),
             Error::Delivery(e) => e.code(),
+            Error::Policy(e) => e.code(),
+            Error::Audit(e) => e.code(),
         }
     }
 }

@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod audit;
 pub mod auth;
 pub mod consent;
 #[cfg(test)]
@@ -54,6 +55,7 @@ pub mod endpoint;
 mod error;
 pub mod intake;
 pub mod patient;
+pub mod policy;
 pub mod review;
 pub mod session;
 #[cfg(test)]

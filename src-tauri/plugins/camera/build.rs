@@ -22,4 +22,26 @@ fn main() {
         .ios_path("ios")
         .try_build()
         .unwrap_or_else(|e| panic!("tauri-plugin build failed: {e:#}"));
+    ios_data_protection();
 }
+
+/// iOS file protection Complete for every file the app creates (the vault's photos among them):
+/// unreadable while the phone is locked. Tauri 2.12 has no `bundle > iOS > entitlements` setting,
+/// so the entitlement is written into the generated Xcode project's
+/// `<app>_iOS/<app>_iOS.entitlements` by this build script, which `tauri ios build`/`dev` run
+/// with `TAURI_IOS_PROJECT_PATH` and `TAURI_IOS_APP_NAME` set (a no-op otherwise). Only macOS
+/// hosts can build iOS, and the helper exists only there. Asserted by `scripts/check-mobile`.
+/// Moves to the platform-gate plugin (issue 17, item 3) once that exists.
+#[cfg(target_os = "macos")]
+fn ios_data_protection() {
+    tauri_plugin::mobile::update_entitlements(|entitlements| {
+        entitlements.insert(
+            "com.apple.developer.default-data-protection".into(),
+            "NSFileProtectionComplete".into(),
+        );
+    })
+    .unwrap_or_else(|e| panic!("updating the iOS entitlements failed: {e:#}"));
+}
+
+#[cfg(not(target_os = "macos"))]
+fn ios_data_protection() {}

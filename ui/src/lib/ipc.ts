@@ -8,6 +8,7 @@ import type {
   DeclineForm,
   PinStatus,
   DeviceInfo,
+  ProvisionStatus,
   LabelInput,
   PhotoChange,
   Redaction,
@@ -92,7 +93,14 @@ export interface Commands {
   /** With no photo, the open visit's consent; with a photo (from the Outbox), the consent of the
    * visit that took it, whichever visit that was. */
   consent_withdraw: { args: { photo: string | null }; result: SessionView };
-  consent_fhir: { args: undefined; result: unknown };
+  /** Phones: the platform releases the vault's key; core says what came of it. */
+  session_unlock_platform: { args: undefined; result: { outcome: string; message?: string } };
+  /** Phones, after a PIN unlock: hand the key to the platform's keystore; whether it kept it. */
+  session_enrol_platform: { args: { pin: string }; result: boolean };
+  /** A pasted provisioning code (every part, one per line): core checks and keeps it. */
+  provision_apply: { args: { code: string }; result: ProvisionStatus };
+  /** Restarts WardCam so a kept policy takes effect. */
+  provision_restart: { args: undefined; result: null };
 }
 
 export type Command = keyof Commands;

@@ -117,6 +117,26 @@ export interface DeviceInfo {
   record: RecordStatus;
   /** The PACS photos are delivered to, if provisioned (same shape as the record's). */
   pacs: RecordStatus;
+  /** The trust's policy in force, and why nothing may unlock (absent in old fixtures: provisioned). */
+  provision?: ProvisionStatus;
+}
+
+/** What start-up found about the trust's policy (`provision.rs`). */
+export interface ProvisionStatus {
+  provisioned: boolean;
+  trust: string | null;
+  ods_code: string | null;
+  version: number | null;
+  /** `managed` (MDM) or `code` (a signed provisioning code). */
+  source: 'managed' | 'code' | null;
+  /** Why nothing unlocks: no policy, a suspended trust, a too-old app, an unreadable policy. */
+  blocked: ErrorPayload | null;
+  /** Why the policy offered at this start was refused (the one in force stays). */
+  refused: ErrorPayload | null;
+  /** A provisioning code can be pasted (this build trusts a provisioning key). */
+  accepts_codes: boolean;
+  /** A code was kept since start: restart to use it. */
+  restart_needed: boolean;
 }
 
 /** The pinned server certificate's expiry, once a connection has been made. */

@@ -218,6 +218,26 @@ impl KeyGate {
         Ok(Vault::open(dir, &Released::new(&name, master))?)
     }
 
+    /// Opens the vault in `dir` with a master key the platform released (a phone's Keystore key
+    /// needing user authentication, or a Keychain item with `.userPresence`; see
+    /// [`crate::device::ReleaseAction`]). A wrong key does not open it: the vault checks it.
+    pub fn open_released(&self, dir: &Path, master: MasterKey) -> Result<Vault, Error> {
+        let name = Vault::keystore_name_in(dir)?.ok_or(AuthError::NotSetUp)?;
+        Ok(Vault::open(dir, &Released::new(&name, master))?)
+    }
+
+    /// The master key, released with `pin` (same limiter as [`KeyGate::unlock`]), for handing to
+    /// the platform's keystore once the clinician chose to unlock with the phone's own lock.
+    pub fn release_for_enrolment(
+        &self,
+        dir: &Path,
+        pin: &Zeroizing<String>,
+        now: Timestamp,
+    ) -> Result<MasterKey, Error> {
+        let name = Vault::keystore_name_in(dir)?.ok_or(AuthError::NotSetUp)?;
+        self.release(&name, pin, now)
+    }
+
     /// Checks `pin` as [`KeyGate::unlock`] does (same limiter) without opening anything: the
     /// kiosk hand-back.
     pub fn verify(&self, dir: &Path, pin: &Zeroizing<String>, now: Timestamp) -> Result<(), Error> {

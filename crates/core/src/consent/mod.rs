@@ -16,7 +16,7 @@
 //! names, identifiers or typed text. Not done here: sealing the record (the app seals
 //! [`ConsentRecord::canonical_bytes`] in the [`vault`](crate::vault)), and uploading it.
 
-mod canonical;
+pub(crate) mod canonical;
 mod error;
 pub mod fhir;
 mod record;

@@ -116,7 +116,7 @@ impl ConsentText {
         Ok(sha256_hex(&canonical_json(&value)))
     }
 
-    fn check(&self) -> Result<(), ConsentError> {
+    pub(crate) fn check(&self) -> Result<(), ConsentError> {
         let version_ok = !self.version.is_empty()
             && self.version.chars().count() <= MAX_VERSION_CHARS
             && self

@@ -33,6 +33,7 @@ use super::uids::{
     consent_series_uid, consent_sop_instance_uid, implementation_class_uid, study_uid,
 };
 use super::DeliveryError;
+use crate::consent::canonical::sha256_hex;
 use crate::consent::{ConsentRecord, ConsentText};
 use crate::vault::Timestamp;
 use crate::visit::{
@@ -371,10 +372,6 @@ fn append_document(out: &mut Vec<u8>, pdf: &[u8]) -> Result<Range<usize>, Delive
     out.extend_from_slice(&[0x42, 0x00, 0x15, 0x00, b'U', b'L', 4, 0]);
     out.extend_from_slice(&len.to_le_bytes());
     Ok(range)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ impl LockScreenReport {
     }
 }
 
-/// The minimum a phone's lock screen must meet. A default now; provisioning will set it.
+/// The minimum a phone's lock screen must meet: the trust's policy sets `min_complexity`
+/// (`session.passcode_minimum`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasscodePolicy {
     /// The weakest passcode accepted. A secure lock screen is always required, so `None` and `Low`
@@ -82,7 +83,7 @@ pub struct PasscodePolicy {
 }
 
 impl PasscodePolicy {
-    /// Until provisioning: any passcode, and "unknown" only from a development platform.
+    /// Without a policy: any passcode, and "unknown" only from a development platform.
     pub const DEFAULT: PasscodePolicy = PasscodePolicy {
         min_complexity: Complexity::Low,
         allow_unknown_on_development_platform: true,

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::error::EndpointError;
@@ -49,8 +49,8 @@ impl fmt::Debug for SpkiPin {
 
 /// An HTTP credential for the endpoint. Held in memory wiped on drop and never printed: `Debug`
 /// shows only the scheme.
-#[derive(Clone, Deserialize)]
-#[serde(tag = "scheme", rename_all = "snake_case")]
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "scheme", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Credential {
     /// `Authorization: Bearer <token>`.
     Bearer {
@@ -100,7 +100,7 @@ impl fmt::Debug for Credential {
 ///  "client_certificate_pem": "…", "client_key_pem": "…",
 ///  "credential": {"scheme": "bearer", "token": "…"}}
 /// ```
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointConfig {
     /// `https://` base address; requests are made below it.
@@ -110,13 +110,13 @@ pub struct EndpointConfig {
     /// Base64 SHA-256 pins of the keys the server may hold: the current one and a backup.
     pub spki_pins_sha256: Vec<String>,
     /// A client certificate chain (PEM) for mutual TLS.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_certificate_pem: Option<String>,
     /// Its PKCS#8 (or SEC1/PKCS#1) private key, PEM. Wiped on drop.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_pem: Option<Zeroizing<String>>,
     /// An HTTP credential sent with every request.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<Credential>,
 }
 

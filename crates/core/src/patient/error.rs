@@ -169,6 +169,10 @@ pub enum PatientError {
     /// An override needs the clinician's own words, and who they are.
     #[error("Say in your own words why you are going on, and make sure your name is set on the Device screen.")]
     OverrideIncomplete,
+    /// The trust does not allow this way of entering an identifier (typing a number, or typing the
+    /// band's printed text): only a scanned wristband.
+    #[error("Your trust allows only a scanned wristband on this phone, not a typed number or band text. Scan the patient's wristband; if it cannot be scanned, follow your trust's procedure.")]
+    EntryNotAllowed,
 }
 
 impl PatientError {
@@ -211,6 +215,7 @@ impl PatientError {
             PatientError::UnverifiedNotAllowed => "patient.unverified_not_allowed",
             PatientError::OverrideNotAllowed => "patient.override_not_allowed",
             PatientError::OverrideIncomplete => "patient.override_incomplete",
+            PatientError::EntryNotAllowed => "patient.entry_not_allowed",
         }
     }
 }
@@ -284,6 +289,7 @@ impl PatientError {
             PatientError::UnverifiedNotAllowed,
             PatientError::OverrideNotAllowed,
             PatientError::OverrideIncomplete,
+            PatientError::EntryNotAllowed,
         ]
     }
 }
@@ -335,10 +341,11 @@ mod tests {
                 PatientError::UnverifiedNotAllowed => 33,
                 PatientError::OverrideNotAllowed => 34,
                 PatientError::OverrideIncomplete => 35,
+                PatientError::EntryNotAllowed => 36,
             };
             assert_eq!(listed[position], *e);
         }
-        assert_eq!(listed.len(), 36);
+        assert_eq!(listed.len(), 37);
     }
 
     #[test]

@@ -97,6 +97,10 @@ impl fmt::Debug for LocalIdPattern {
 pub struct PatientPolicy {
     gsrn_prefix: String,
     local_id: Option<LocalIdPattern>,
+    /// The band's printed text `(8018)…` may be typed in.
+    allow_band_text: bool,
+    /// An NHS number may be typed (twice).
+    allow_typed_entry: bool,
 }
 
 impl Default for PatientPolicy {
@@ -104,6 +108,8 @@ impl Default for PatientPolicy {
         PatientPolicy {
             gsrn_prefix: DEFAULT_GSRN_PREFIX.to_owned(),
             local_id: None,
+            allow_band_text: true,
+            allow_typed_entry: true,
         }
     }
 }
@@ -132,6 +138,28 @@ impl PatientPolicy {
     ) -> Result<PatientPolicy, PatientError> {
         self.local_id = Some(LocalIdPattern::new(issuer, pattern)?);
         Ok(self)
+    }
+
+    /// Whether the band's printed text and a typed NHS number are accepted (both are, by default).
+    pub fn allowing_entry(mut self, band_text: bool, typed: bool) -> PatientPolicy {
+        self.allow_band_text = band_text;
+        self.allow_typed_entry = typed;
+        self
+    }
+
+    /// Refuses a typed NHS number ([`PatientError::EntryNotAllowed`]) where the trust allows only
+    /// scanned wristbands.
+    pub fn check_typed_entry(&self) -> Result<(), PatientError> {
+        if self.allow_typed_entry {
+            Ok(())
+        } else {
+            Err(PatientError::EntryNotAllowed)
+        }
+    }
+
+    /// Whether the band's printed text may be typed in.
+    pub fn allows_band_text(&self) -> bool {
+        self.allow_band_text
     }
 
     /// The GS1 company prefix NHS wristbands carry.

@@ -317,9 +317,14 @@ pub fn read_scan(
     via_camera: bool,
 ) -> Result<WristbandData, PatientError> {
     let band = parse_scan(input, policy)?;
+    // Printed band text comes from a keyboard whatever field it was typed in.
+    if band.source == ScanSource::Gs1HumanReadable && !policy.allows_band_text() {
+        return Err(PatientError::EntryNotAllowed);
+    }
     if band.source == ScanSource::NhsNumber && !via_camera {
         let trimmed = input.trim_matches([' ', '\t', '\r', '\n']);
         if strip_symbology(trimmed).1.is_none() {
+            policy.check_typed_entry()?;
             return Err(PatientError::SecondEntryNeeded);
         }
     }

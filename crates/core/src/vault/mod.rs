@@ -41,6 +41,7 @@ mod keystore;
 mod model;
 mod retention;
 mod store;
+pub(crate) use store::make_private_dir;
 mod stream;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -67,11 +67,13 @@ pub enum ItemKind {
     /// What remains once a photo (or a visit's consent) has gone to the record: where, under
     /// which identifiers, when it was shredded here (`crate::visit`).
     Receipt,
+    /// The audit log's keys: its chain key, patient-hash key and X25519 secret (`crate::audit`).
+    AuditKey,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 9] = [
+    pub const ALL: [ItemKind; 10] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
@@ -81,6 +83,7 @@ impl ItemKind {
         ItemKind::Visit,
         ItemKind::Withdrawal,
         ItemKind::Receipt,
+        ItemKind::AuditKey,
     ];
 
     /// The name stored in the index.
@@ -95,6 +98,7 @@ impl ItemKind {
             ItemKind::Visit => "visit",
             ItemKind::Withdrawal => "withdrawal",
             ItemKind::Receipt => "receipt",
+            ItemKind::AuditKey => "audit_key",
         }
     }
 

@@ -105,7 +105,7 @@ fn sync_dir(dir: &Path) -> Result<(), VaultError> {
         .map_err(VaultError::io("save changes to the blob folder"))
 }
 
-fn make_private_dir(dir: &Path) -> Result<(), VaultError> {
+pub(crate) fn make_private_dir(dir: &Path) -> Result<(), VaultError> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]

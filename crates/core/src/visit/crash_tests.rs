@@ -263,7 +263,8 @@ fn check_vault(vault: &Vault, listed: &HashMap<PhotoId, PhotoView>, when: &str) 
             | ItemKind::Visit
             | ItemKind::Withdrawal
             | ItemKind::ClinicianPin
-            | ItemKind::Receipt => {}
+            | ItemKind::Receipt
+            | ItemKind::AuditKey => {}
         }
     }
 }

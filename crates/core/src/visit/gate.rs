@@ -18,7 +18,9 @@ use zeroize::Zeroizing;
 
 use super::ward::Ward;
 use crate::auth::{GateStatus, KeyGate};
+use crate::device::{PlatformRelease, ReleaseAction, ReleaseContext};
 use crate::session::{SessionError, SessionView};
+use crate::vault::hazmat::MasterKey;
 use crate::vault::{Vault, VaultError};
 use crate::Error;
 
@@ -47,6 +49,17 @@ impl Ward {
         Ok(())
     }
 
+    /// What every way of unlocking checks first: a phone without a passcode, or without a trust's
+    /// policy, neither spends an attempt nor releases the key; and only a locked session unlocks.
+    fn before_unlock(&self) -> Result<(), Error> {
+        self.check_policy_gate()?;
+        self.check_passcode_gate()?;
+        if !self.is_locked()? {
+            return Err(SessionError::AlreadyUnlocked.into());
+        }
+        Ok(())
+    }
+
     fn slot(&self) -> Result<&GateSlot, Error> {
         self.gate.get().ok_or(misuse("no key gate in this ward"))
     }
@@ -62,11 +75,7 @@ impl Ward {
     pub fn set_up(&self, pin: &Zeroizing<String>, name: &str) -> Result<SessionView, Error> {
         // The name is checked first, so a bad one does not leave a vault without it.
         super::pins::clinician_name(name)?;
-        // A phone without a passcode neither spends an attempt nor releases the key.
-        self.check_passcode_gate()?;
-        if !self.is_locked()? {
-            return Err(SessionError::AlreadyUnlocked.into());
-        }
+        self.before_unlock()?;
         let slot = self.slot()?;
         let vault = Arc::new(slot.gate.set_up(&slot.dir, pin)?);
         self.open_with(vault, |ward, vault| {
@@ -77,13 +86,54 @@ impl Ward {
     /// Unlocks with the clinician's credential: the gate releases the key (or refuses, or says
     /// how long to wait), the vault opens and is read back, and the session unlocks.
     pub fn unlock_with_pin(&self, pin: &Zeroizing<String>) -> Result<SessionView, Error> {
-        self.check_passcode_gate()?;
-        if !self.is_locked()? {
-            return Err(SessionError::AlreadyUnlocked.into());
-        }
+        self.before_unlock()?;
         let slot = self.slot()?;
         let vault = Arc::new(slot.gate.unlock(&slot.dir, pin, self.clock.wall())?);
         self.open_with(vault, |_, _| Ok(()))
+    }
+
+    /// Unlocks with what the platform answered when asked to release the key (phones): core
+    /// decides ([`ReleaseAction::decide`]) whether that unlocks, needs the first set-up, stays
+    /// locked with a word for the clinician, falls back to the PIN, or blocks. The native side
+    /// only answers; a key that does not open the vault is refused by the vault itself.
+    pub fn unlock_with_platform(&self, answer: PlatformRelease) -> Result<PlatformUnlock, Error> {
+        self.before_unlock()?;
+        let slot = self.slot()?;
+        let status = slot.gate.status(&slot.dir, self.clock.wall())?;
+        let context = ReleaseContext {
+            vault_exists: Vault::keystore_name_in(&slot.dir)?.is_some(),
+            // The clinician's PIN stays the way back while the gate holds one.
+            pin_fallback: status.set_up,
+        };
+        Ok(match ReleaseAction::decide(answer, context) {
+            ReleaseAction::Unlock(master) => {
+                let vault = Arc::new(slot.gate.open_released(&slot.dir, master)?);
+                PlatformUnlock::Unlocked(self.open_with(vault, |_, _| Ok(()))?)
+            }
+            ReleaseAction::SetUp => PlatformUnlock::SetUp,
+            ReleaseAction::StayLocked(notice) => PlatformUnlock::StayLocked {
+                message: notice.message(),
+            },
+            ReleaseAction::FallBackToPin { notice, re_enrol } => PlatformUnlock::UsePin {
+                message: notice.message(),
+                re_enrol,
+            },
+            ReleaseAction::Block(notice) => PlatformUnlock::Blocked {
+                message: notice.message(),
+            },
+        })
+    }
+
+    /// The master key, released with the clinician's PIN (the same limiter as an unlock), for the
+    /// shell to hand to the platform's keystore so the phone's own lock can release it next time.
+    /// Only while unlocked: enrolment follows a PIN unlock.
+    pub fn release_for_platform(&self, pin: &Zeroizing<String>) -> Result<MasterKey, Error> {
+        if self.is_locked()? {
+            return Err(SessionError::Locked.into());
+        }
+        let slot = self.slot()?;
+        slot.gate
+            .release_for_enrolment(&slot.dir, pin, self.clock.wall())
     }
 
     /// Attaches the released vault, runs `then` on it, and unlocks the session; on any failure
@@ -105,6 +155,34 @@ impl Ward {
         }
         result
     }
+}
+
+/// What an unlock through the platform came to, for the lock screen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PlatformUnlock {
+    /// The platform released the key and the session is unlocked.
+    Unlocked(SessionView),
+    /// No vault yet: the first start sets the clinician's PIN and name.
+    SetUp,
+    /// Still locked (cancelled, not recognised, paused by the platform): try again.
+    StayLocked {
+        /// What to tell the clinician.
+        message: &'static str,
+    },
+    /// The platform cannot release the key now: unlock with the PIN (and, with `re_enrol`, hand
+    /// the key to the platform again afterwards).
+    UsePin {
+        /// What to tell the clinician.
+        message: &'static str,
+        /// Store the key with the platform again after the PIN unlock.
+        re_enrol: bool,
+    },
+    /// Nothing can unlock this way, and there is no PIN to fall back on.
+    Blocked {
+        /// What to tell the clinician.
+        message: &'static str,
+    },
 }
 
 fn misuse(what: &'static str) -> Error {

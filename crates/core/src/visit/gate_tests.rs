@@ -485,3 +485,94 @@ fn the_session_error_for_a_shut_vault_is_the_lock() {
         Error::Session(SessionError::Locked)
     );
 }
+
+/// What a phone's keystore would release: the vault's master key, read with the PIN (as the shell
+/// does when it hands the key to the platform).
+fn platform_copy(p: &Phone) -> Zeroizing<Vec<u8>> {
+    let key = KeyGate::new(p.keys.clone())
+        .release_for_enrolment(&p.path, &pin(PIN), p.clock.wall())
+        .unwrap();
+    Zeroizing::new(key.expose().to_vec())
+}
+
+#[test]
+fn the_platform_releases_the_key_and_core_decides_what_each_answer_means() {
+    use crate::device::PlatformRelease as R;
+    use crate::visit::PlatformUnlock as U;
+    // No vault yet: whatever the platform says, the first start sets the PIN.
+    let p = phone();
+    assert_eq!(p.ward.unlock_with_platform(R::Missing).unwrap(), U::SetUp);
+    p.ward.set_up(&pin(PIN), "Dr A Jones").unwrap();
+    let copy = platform_copy(&p);
+    p.ward.lock_now(LockReason::User).unwrap();
+
+    // The right key unlocks, and the vault is open again.
+    match p
+        .ward
+        .unlock_with_platform(R::Released(copy.clone()))
+        .unwrap()
+    {
+        U::Unlocked(view) => assert_eq!(view.state, State::Unlocked),
+        other => panic!("{other:?}"),
+    }
+    assert!(p.ward.pin_status().unwrap().set, "the vault was read back");
+    p.ward.lock_now(LockReason::User).unwrap();
+
+    // A key that is not the vault's does not open it, and the session stays locked.
+    let wrong = Zeroizing::new(vec![7u8; 32]);
+    assert!(p.ward.unlock_with_platform(R::Released(wrong)).is_err());
+    assert!(p.ward.is_locked().unwrap());
+    // A key of the wrong length is not tried: the PIN, and enrol again.
+    assert!(matches!(
+        p.ward
+            .unlock_with_platform(R::Released(Zeroizing::new(vec![1; 5])))
+            .unwrap(),
+        U::UsePin { re_enrol: true, .. }
+    ));
+    // Cancelled, not recognised, paused: still locked, with a word for the clinician.
+    for answer in [R::Cancelled, R::Refused, R::LockedOut] {
+        assert!(matches!(
+            p.ward.unlock_with_platform(answer).unwrap(),
+            U::StayLocked { .. }
+        ));
+    }
+    // The platform cannot answer, or its key is gone (screen lock reset): the PIN is the way back.
+    assert!(matches!(
+        p.ward.unlock_with_platform(R::Unavailable).unwrap(),
+        U::UsePin {
+            re_enrol: false,
+            ..
+        }
+    ));
+    assert!(matches!(
+        p.ward.unlock_with_platform(R::Missing).unwrap(),
+        U::UsePin { re_enrol: true, .. }
+    ));
+    assert!(p.ward.is_locked().unwrap());
+    // None of these spent a PIN attempt.
+    assert_eq!(p.ward.gate_status().unwrap().failures, 0);
+}
+
+#[test]
+fn a_phone_without_a_passcode_releases_nothing_through_the_platform() {
+    use crate::device::{LockScreen, LockScreenReport, Platform};
+    let p = phone();
+    p.ward.set_up(&pin(PIN), "Dr A Jones").unwrap();
+    let copy = platform_copy(&p);
+    p.ward.lock_now(LockReason::User).unwrap();
+    p.ward
+        .report_lock_screen(LockScreenReport {
+            platform: Platform::Android,
+            lock_screen: LockScreen::Insecure,
+            complexity: None,
+            development_platform: false,
+        })
+        .unwrap();
+    assert_eq!(
+        code(
+            p.ward
+                .unlock_with_platform(crate::device::PlatformRelease::Released(copy))
+        ),
+        "session.passcode_required"
+    );
+}

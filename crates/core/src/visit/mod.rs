@@ -56,12 +56,16 @@ mod since_boot;
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+mod trust;
+#[cfg(test)]
+mod trust_tests;
 mod views;
 mod ward;
 
 pub use after_delivery::WithdrawnView;
 pub use clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 pub use error::VisitError;
+pub use gate::PlatformUnlock;
 pub use identity::{
     Candidate, DeliveryGate, Demographics, Hold, IdentifiedBy, LocalIdentifier, Override,
     PatientIdentity, Reason, Recheck, RecheckOutcome, Verdict,

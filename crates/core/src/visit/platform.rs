@@ -3,7 +3,7 @@
 //! is refused while the gate blocks.
 
 use super::ward::Ward;
-use crate::device::{LockScreenReport, PasscodePolicy, PasscodeStatus};
+use crate::device::{LockScreenReport, PasscodeStatus};
 use crate::session::LockReason;
 use crate::Error;
 
@@ -18,8 +18,8 @@ impl Ward {
     /// so is everything that needs the session unlocked: the camera, the patient, the vault's
     /// photos. A later report that allows it leaves the session locked: the clinician unlocks.
     pub fn report_lock_screen(&self, report: LockScreenReport) -> Result<PasscodeStatus, Error> {
-        // Provisioning will supply the trust's minimum; the default requires a passcode.
-        let status = PasscodeStatus::decide(report, &PasscodePolicy::DEFAULT);
+        // The trust's minimum (the default requires any passcode).
+        let status = PasscodeStatus::decide(report, &self.passcode_policy);
         self.lock()?.session.report_passcode(status);
         if !status.allows_unlock() {
             // The session is locked already; this clears what the ward keeps beside it.

@@ -498,6 +498,9 @@ fn kiosk_mode_refuses_the_clinicians_commands() {
     );
     let fhir = f.ward.consent_fhir().unwrap().unwrap();
     assert_eq!(fhir["status"], "active");
+    // The signed consent's FHIR form validates against the R4 definitions (the FHIR test server's
+    // validator, as every resource the record receives is checked).
+    crate::delivery::fhir::server_tests::assert_resources_valid_r4(&[&fhir]);
 }
 
 #[test]

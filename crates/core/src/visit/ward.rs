@@ -25,8 +25,12 @@ use crate::consent::{
     fhir, Clinician, ConsentError, ConsentForm, ConsentId, ConsentPatient, ConsentRecord,
     ConsentText, Decision, RecordContext,
 };
+use crate::device::PasscodePolicy;
 use crate::intake::{self, IntakePolicy, Redaction, SealedPhoto};
-use crate::patient::{BirthDate, OverrideReason, PatientError, RecordPolicy, WristbandData};
+use crate::patient::{
+    BirthDate, OverrideReason, PatientError, PatientPolicy, RecordPolicy, WristbandData,
+};
+use crate::policy::PolicyError;
 use crate::review::{check_ready_to_queue, Label};
 use crate::session::{
     Consent, ConsentRef, Event, LockReason, PatientRef, Photo, PhotoRef, Purpose, ResumedVisit,
@@ -58,7 +62,7 @@ pub(super) struct Inner {
     pub(super) receipts: Vec<Stored<ReceiptRecord>>,
     recovery: Option<RecoveryReport>,
     /// What the trust allows when the record cannot vouch for a patient.
-    record_policy: RecordPolicy,
+    pub(super) record_policy: RecordPolicy,
     /// Shreds whose keys are gone but whose files could not be removed; the next open finishes them.
     pub(super) cleanup_pending: usize,
     /// Receipts replaced photos since the index log was last truncated (see `seal_receipt`).
@@ -107,8 +111,13 @@ pub struct Ward {
     pins: Mutex<Pins>,
     pub(super) clock: Arc<dyn Clock>,
     storage: Arc<dyn Storage>,
-    text: Result<Arc<ConsentText>, ConsentError>,
+    pub(super) text: Result<Arc<ConsentText>, ConsentError>,
     intake: IntakePolicy,
+    /// The trust's rules for identifiers, the passcode minimum, and why nothing may unlock (no
+    /// policy, a suspended or refused one): set once from the policy (`trust.rs`).
+    pub(super) patient_policy: PatientPolicy,
+    pub(super) passcode_policy: PasscodePolicy,
+    pub(super) admission: Option<PolicyError>,
     /// The key gate, when the app keeps its key behind one (the shell's product path; see
     /// `gate.rs`). Tests that attach a vault directly have none.
     pub(super) gate: OnceLock<GateSlot>,
@@ -433,9 +442,12 @@ impl Ward {
             pins: Mutex::new(Pins::default()),
             clock,
             storage,
-            // Provisioning will supply the trust's text (`ConsentText::from_provisioned`).
+            // The bundled text until the trust's policy gives its own (`Ward::under_policy`).
             text: ConsentText::default_text().map(Arc::new),
             intake: IntakePolicy::default(),
+            patient_policy: PatientPolicy::default(),
+            passcode_policy: PasscodePolicy::DEFAULT,
+            admission: None,
             gate: OnceLock::new(),
         }
     }

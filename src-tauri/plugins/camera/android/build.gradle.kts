@@ -1,4 +1,6 @@
 // WardCam camera plugin (Android). Never built on the development machines: see ../README.md.
+import org.jetbrains.kotlin.gradle.dsl.JvmTarget
+
 plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
@@ -22,8 +24,13 @@ android {
         sourceCompatibility = JavaVersion.VERSION_1_8
         targetCompatibility = JavaVersion.VERSION_1_8
     }
-    kotlinOptions {
-        jvmTarget = "1.8"
+}
+
+// Kotlin Gradle plugin 2.3+ rejects `android { kotlinOptions }`; this is what Tauri's own Android
+// library and the generated app (src-tauri/gen/android/app) use.
+kotlin {
+    compilerOptions {
+        jvmTarget = JvmTarget.JVM_1_8
     }
 }
 

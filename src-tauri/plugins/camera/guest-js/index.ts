@@ -26,7 +26,10 @@ export interface PreviewOptions {
   facing?: Facing;
 }
 
-/** The codes Kotlin and Swift reject with; the same list as `NativeErrorCode` in src/models.rs. */
+/**
+ * The codes Kotlin and Swift reject with towards Rust, which maps each to a dotted `camera.*` code;
+ * the same list as `NativeErrorCode` in src/error.rs. The WebView never sees these names.
+ */
 export type NativeErrorCode =
   | 'permissionDenied'
   | 'noCamera'
@@ -36,7 +39,10 @@ export type NativeErrorCode =
   | 'usageDescriptionMissing'
   | 'torchUnavailable';
 
-/** What a failed command rejects with (`code` is a dotted `camera.*` code). */
+/**
+ * What a failed command rejects with: `code` is a dotted `camera.*` code, also from the two
+ * permission commands, which Tauri hands straight to Kotlin/Swift (they answer with the dotted code).
+ */
 export interface CameraError {
   code: string;
   message: string;
@@ -78,7 +84,10 @@ export async function checkPermissions(): Promise<PermissionState> {
   return await checkPermissions_<{ camera: PermissionState }>('wardcam-camera').then((r) => r.camera);
 }
 
-/** Asks for the camera permission (shows the OS prompt when it still can). */
+/**
+ * Asks for the camera permission (shows the OS prompt when it still can). On iOS it rejects with
+ * `camera.usage_description_missing` if the build lacks `NSCameraUsageDescription`.
+ */
 export async function requestPermissions(): Promise<PermissionState> {
   return await requestPermissions_<{ camera: PermissionState }>('wardcam-camera').then((r) => r.camera);
 }

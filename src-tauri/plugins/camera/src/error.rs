@@ -183,6 +183,14 @@ impl NativeErrorCode {
         }
     }
 
+    /// The dotted code the UI knows for this native code: [`Error::code`] of its mapping. Swift
+    /// rejects the permission commands with it directly, because Tauri hands
+    /// `check_permissions`/`request_permissions` straight to the native plugin (they have no Rust
+    /// handler), so no mapping runs between the native side and the WebView.
+    pub fn dotted(self) -> &'static str {
+        Error::from_native(Some(self.as_str()), None).code()
+    }
+
     /// The code named `s`, if it is one of ours.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)

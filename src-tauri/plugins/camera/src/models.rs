@@ -1,6 +1,9 @@
 //! What crosses the plugin's boundaries: options from JS and the app, the photo handed back by
 //! Kotlin/Swift, and the error codes the native side rejects with.
 
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -10,6 +13,14 @@ use crate::error::{Error, Result};
 /// The largest photo the native side may hand over, in bytes. A 50 MP JPEG at quality 95 is
 /// about 25 MB; anything far beyond that is a fault, and refusing it bounds the memory spent.
 pub const MAX_PHOTO_BYTES: usize = 64 * 1024 * 1024;
+
+/// Decoding configuration: padding optional (Swift strips it, Kotlin keeps it).
+const ANY_PADDING: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+/// The URL-safe alphabet (`-_`) the native sides send.
+const URL_SAFE_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, ANY_PADDING);
+/// The standard alphabet (`+/`), still accepted.
+const STANDARD_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, ANY_PADDING);
 
 /// Which camera the preview uses. Wound photos are taken with the back camera.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +120,16 @@ pub struct CapturedPhoto {
     pub width: u32,
     /// Height in pixels as the encoder reported it.
     pub height: u32,
+    /// The clockwise rotation, in degrees (0, 90, 180 or 270), that the platform says the JPEG's
+    /// own EXIF Orientation tag already encodes: CameraX's `ImageInfo.rotationDegrees` ("for
+    /// JPEG this value will match the rotation defined in the EXIF"); `None` from iOS, whose
+    /// `fileDataRepresentation()` writes the orientation into the JPEG without reporting it.
+    /// For diagnostics only: orientation travels in the JPEG's EXIF, which intake reads and keeps.
+    pub rotation_degrees: Option<u16>,
 }
 
-/// The native `capture` response. Kotlin and Swift put the JPEG in base64 inside the plugin
-/// response because Tauri's mobile bridge carries JSON only. That text exists only in memory
+/// The native `capture` response. Kotlin and Swift put the JPEG in base64 (URL-safe alphabet)
+/// inside the plugin response because Tauri's mobile bridge carries JSON only. That text exists only in memory
 /// (JNI string / Swift `String`, then serde_json's buffers, which this crate cannot wipe); the
 /// copy we own is a [`Zeroizing`] string, wiped as soon as it is decoded.
 // Used by mobile.rs; built on desktop too so its checks are unit-tested here.
@@ -123,6 +140,9 @@ pub(crate) struct CaptureResponse {
     pub(crate) jpeg_base64: Zeroizing<String>,
     pub(crate) width: u32,
     pub(crate) height: u32,
+    /// Android only (`ImageInfo.rotationDegrees`); iOS leaves it out.
+    #[serde(default)]
+    pub(crate) rotation_degrees: Option<u16>,
 }
 
 #[cfg_attr(desktop, allow(dead_code))]
@@ -143,9 +163,18 @@ impl CaptureResponse {
                 limit: max_bytes,
             });
         }
+        // Both native sides send the URL-safe alphabet (`-_`, which org.json and JSONSerialization
+        // leave alone, unlike `/`); Swift strips the padding, Kotlin keeps it. The standard
+        // alphabet is still accepted: the two differ only in `+/` versus `-_`, so a text holding
+        // `+` or `/` is standard and any other text decodes the same under either.
+        let engine = if text.contains(['+', '/']) {
+            &STANDARD_ANY_PADDING
+        } else {
+            &URL_SAFE_ANY_PADDING
+        };
         // Sized up front so decoding never reallocates and leaves an unwiped copy behind.
         let mut bytes = Zeroizing::new(Vec::with_capacity(estimate));
-        base64::engine::general_purpose::STANDARD
+        engine
             .decode_vec(text, &mut bytes)
             .map_err(|_| Error::BadResponse {
                 what: "the photo data is not valid base64",
@@ -166,10 +195,19 @@ impl CaptureResponse {
                 what: "the photo has no size",
             });
         }
+        if self
+            .rotation_degrees
+            .is_some_and(|r| !matches!(r, 0 | 90 | 180 | 270))
+        {
+            return Err(Error::BadResponse {
+                what: "the photo's rotation is not a quarter turn",
+            });
+        }
         Ok(CapturedPhoto {
             bytes,
             width: self.width,
             height: self.height,
+            rotation_degrees: self.rotation_degrees,
         })
     }
 }

@@ -124,6 +124,92 @@ fn the_decoded_buffer_never_reallocates() {
     }
 }
 
+fn response_with(text: String, rotation: Option<u16>) -> CaptureResponse {
+    CaptureResponse {
+        jpeg_base64: Zeroizing::new(text),
+        width: 4,
+        height: 3,
+        rotation_degrees: rotation,
+    }
+}
+
+#[test]
+fn url_safe_base64_with_or_without_padding_decodes_to_the_exact_bytes() {
+    use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+    // Lengths covering every padding case, with bytes that encode to `-` and `_` (0xFB, 0xFF).
+    for len in [6, 7, 8, 1000, 1001, 1002] {
+        let mut original = jpeg_like(len);
+        original[3..len - 2]
+            .iter_mut()
+            .step_by(3)
+            .for_each(|b| *b = 0xFB);
+        let padded = URL_SAFE.encode(&original);
+        let unpadded = URL_SAFE_NO_PAD.encode(&original);
+        assert!(padded.contains(['-', '_']), "len {len}: {padded}");
+        for text in [padded, unpadded] {
+            let estimate = base64::decoded_len_estimate(text.len());
+            let photo = response_with(text, None)
+                .into_photo(MAX_PHOTO_BYTES)
+                .unwrap();
+            assert_eq!(photo.bytes.as_slice(), original.as_slice(), "len {len}");
+            assert_eq!(photo.bytes.capacity(), estimate, "len {len}");
+        }
+    }
+}
+
+#[test]
+fn base64_mixing_both_alphabets_is_refused() {
+    let mut original = jpeg_like(300);
+    original[2..298].iter_mut().for_each(|b| *b = 0xFB);
+    let standard = base64::engine::general_purpose::STANDARD.encode(&original);
+    assert!(standard.contains('+') || standard.contains('/'));
+    // Half standard, half URL-safe: neither alphabet accepts it.
+    let mid = standard.len() / 2;
+    let mixed = format!(
+        "{}{}",
+        &standard[..mid],
+        standard[mid..].replace('+', "-").replace('/', "_")
+    );
+    assert!(mixed.contains(['+', '/']) && mixed.contains(['-', '_']));
+    assert_eq!(
+        response_with(mixed, None)
+            .into_photo(MAX_PHOTO_BYTES)
+            .unwrap_err(),
+        Error::BadResponse {
+            what: "the photo data is not valid base64"
+        }
+    );
+}
+
+#[test]
+fn the_reported_rotation_is_passed_on_and_must_be_a_quarter_turn() {
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(jpeg_like(50));
+    for rotation in [None, Some(0), Some(90), Some(180), Some(270)] {
+        let photo = response_with(text.clone(), rotation)
+            .into_photo(MAX_PHOTO_BYTES)
+            .unwrap();
+        assert_eq!(photo.rotation_degrees, rotation);
+    }
+    for rotation in [45, 360, 271] {
+        assert_eq!(
+            response_with(text.clone(), Some(rotation))
+                .into_photo(MAX_PHOTO_BYTES)
+                .unwrap_err()
+                .code(),
+            "camera.bad_response",
+            "{rotation}"
+        );
+    }
+    // As Kotlin sends it; iOS leaves the field out.
+    let json =
+        serde_json::json!({"jpegBase64": text, "width": 4, "height": 3, "rotationDegrees": 90});
+    let photo = serde_json::from_value::<CaptureResponse>(json)
+        .unwrap()
+        .into_photo(MAX_PHOTO_BYTES)
+        .unwrap();
+    assert_eq!(photo.rotation_degrees, Some(90));
+}
+
 #[test]
 fn a_photo_over_the_limit_is_refused_before_decoding() {
     let original = jpeg_like(3_000);
@@ -175,6 +261,7 @@ fn a_response_that_is_not_a_usable_jpeg_is_refused() {
         jpeg_base64: Zeroizing::new("/9j/4AAQ*not base64*".into()),
         width: 1,
         height: 1,
+        rotation_degrees: None,
     };
     assert_eq!(
         garbage.into_photo(MAX_PHOTO_BYTES).unwrap_err(),
@@ -186,6 +273,7 @@ fn a_response_that_is_not_a_usable_jpeg_is_refused() {
         jpeg_base64: Zeroizing::new(String::new()),
         width: 1,
         height: 1,
+        rotation_degrees: None,
     };
     assert_eq!(
         empty.into_photo(MAX_PHOTO_BYTES).unwrap_err().code(),
@@ -322,6 +410,30 @@ fn native_error_codes_agree_across_rust_typescript_kotlin_and_swift() {
             "Swift lacks {code}"
         );
     }
+}
+
+#[test]
+fn swift_answers_the_permission_commands_with_the_dotted_codes() {
+    let swift = include_str!("../ios/Sources/CameraPlugin.swift");
+    for code in NativeErrorCode::ALL {
+        let dotted = code.dotted();
+        assert!(
+            dotted.starts_with("camera.") && dotted != "camera.bridge",
+            "{code:?}"
+        );
+        let line = format!("case .{}: return \"{dotted}\"", code.as_str());
+        assert!(swift.contains(&line), "Swift lacks `{line}`");
+    }
+    // The permission commands reject only through `.dotted`, never with the camelCase name.
+    for command in ["func checkPermissions", "func requestPermissions"] {
+        let start = swift.find(command).unwrap();
+        let body = &swift[start..start + swift[start..].find("\n  }\n").unwrap()];
+        assert!(
+            !body.contains("reject(invoke,"),
+            "{command} uses the camelCase reject"
+        );
+    }
+    assert!(swift.contains("code: ErrorCode.usageDescriptionMissing.dotted"));
 }
 
 // --- what the WebView may call -----------------------------------------------------------------

@@ -5,6 +5,11 @@ import type { WardcamError } from '../ipc';
 
 export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
   'session.locked': 'WardCam is locked. Unlock it to continue.',
+  'policy.not_provisioned': 'This phone has not been set up by your trust. Ask the device manager to provision it.',
+  'policy.suspended': 'Your trust has suspended WardCam on this phone. Use the trust\'s other way of recording photos.',
+  'policy.app_too_old': 'Your trust requires a newer WardCam. Update it from the trust\'s app store.',
+  'patient.entry_not_allowed':
+    "Your trust allows only a scanned wristband on this phone. Scan the patient's wristband; if it cannot be scanned, follow your trust's procedure.",
   'session.already_unlocked': 'WardCam is already unlocked.',
   'session.passcode_required':
     "This phone has no screen lock passcode that WardCam accepts. Set one in the phone's Settings, then open WardCam again.",
@@ -84,7 +89,6 @@ export const KNOWN_ERRORS: Readonly<Record<string, string>> = {
     'This photo is already being sent (or was), so it can no longer be redacted. If it must not reach the record, withdraw consent for it and tell IT.',
   'visit.not_held_by_server': 'This photo is not stopped by the hospital server, so there is nothing to send again. Refresh the Outbox.',
   'vault.opening': 'The secure store is still opening. Wait a few seconds and try again.',
-  'app.debug_only': 'This development check is not available in this build.',
   'patient.empty': "Enter the patient's NHS number.",
   'patient.not_digits': 'An NHS number has only digits. Check the wristband and type it again.',
   'patient.wrong_length': 'An NHS number has 10 digits. Check the number and type it again.',

@@ -86,6 +86,19 @@ export class SessionService {
     if (!ok) await this.refreshGate();
     return ok;
   };
+  /** Phones: the phone's own lock releases the key. Core says what came of it; anything but an
+   * unlock is returned as the clinician's words (use the PIN, try again). */
+  unlockWithPhone = async (): Promise<string | null> => {
+    let said: string | null = null;
+    await this.#run(async () => {
+      const outcome = await this.#backend.call('session_unlock_platform');
+      if (outcome.outcome === 'unlocked') return outcome as unknown as SessionView;
+      said = outcome.message ?? null;
+      return this.#backend.call('session_view');
+    });
+    await this.refreshGate();
+    return said;
+  };
   /** The first start: sets the clinician's PIN or passphrase and name, and unlocks. */
   setUp = async (pin: string, name: string) => {
     const ok = await this.#run(() => this.#backend.call('session_set_up', { pin, name }));

@@ -36,6 +36,25 @@ function fakeBackend(answers: Record<string, (args: unknown) => unknown>) {
 const device = () => ({ app_version: '0.1.0', build: 'debug', development_unlock: true, idle_timeout_ms: 120000, platform: 'linux' });
 
 describe('SessionService', () => {
+  it("unlocks with the phone's lock when core says so, and otherwise passes on core's words", async () => {
+    let outcome: unknown = { outcome: 'use_pin', message: 'The phone cannot check your screen lock now.', re_enrol: false };
+    const { backend } = fakeBackend({
+      session_view: () => locked,
+      device_info: device,
+      session_gate: () => ({ set_up: true, failures: 0, wait_ms: 0 }),
+      session_unlock_platform: () => outcome,
+      patient_current: () => null,
+    });
+    const s = new SessionService(backend);
+    await s.start();
+    expect(await s.unlockWithPhone()).toBe('The phone cannot check your screen lock now.');
+    expect(s.view?.state).toBe('locked');
+    outcome = { outcome: 'unlocked', ...unlocked };
+    expect(await s.unlockWithPhone()).toBeNull();
+    expect(s.view?.state).toBe('unlocked');
+    expect(s.screen).toBe('patient');
+  });
+
   it('starts on the Lock screen and does not ask for the patient while locked', async () => {
     const { backend, calls } = fakeBackend({ session_view: () => locked, device_info: device });
     const s = new SessionService(backend);

@@ -196,6 +196,11 @@ fn assert_valid_r4(bundle: &TransactionBundle) {
         .iter()
         .map(|e| &e["resource"])
         .collect();
+    assert_resources_valid_r4(&resources);
+}
+
+/// `resources` through the FHIR test server's validator (`validate.mjs`): no issue at all.
+pub(crate) fn assert_resources_valid_r4(resources: &[&Value]) {
     let mut child = Command::new("node")
         .arg(repo_root().join("tests/servers/fhir/validate.mjs"))
         .current_dir(repo_root())

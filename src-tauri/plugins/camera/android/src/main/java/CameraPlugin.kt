@@ -14,6 +14,9 @@ import android.content.pm.PackageManager
 import android.graphics.Color
 import android.graphics.drawable.Drawable
 import android.util.Base64
+import android.util.Size
+import android.view.OrientationEventListener
+import android.view.Surface
 import android.view.ViewGroup
 import android.webkit.WebView
 import android.widget.FrameLayout
@@ -24,6 +27,9 @@ import androidx.camera.core.ImageCapture
 import androidx.camera.core.ImageCaptureException
 import androidx.camera.core.ImageProxy
 import androidx.camera.core.Preview
+import androidx.camera.core.UseCase
+import androidx.camera.core.resolutionselector.ResolutionSelector
+import androidx.camera.core.resolutionselector.ResolutionStrategy
 import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
 import androidx.core.content.ContextCompat
@@ -40,7 +46,9 @@ import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
 
-/** The codes this side rejects with; the same list as NativeErrorCode in src/models.rs. */
+/** The codes this side rejects with; the same list as NativeErrorCode in src/error.rs (Rust maps
+ *  them to dotted `camera.*` codes). The permission commands are Tauri's base-class ones, which
+ *  resolve a state and never reject with these. */
 private object ErrorCode {
     const val PERMISSION_DENIED = "permissionDenied"
     const val NO_CAMERA = "noCamera"
@@ -52,6 +60,10 @@ private object ErrorCode {
 }
 
 private const val CAMERA = "camera"
+
+/** About 12 MP (4000 x 3000): enough for clinical photos, and a capture's JPEG and its base64 copy stay
+ *  well inside the heap (a 50 MP sensor's would not). CameraX picks the closest size at or below. */
+private val MAX_CAPTURE_SIZE = Size(4000, 3000)
 
 @InvokeArg
 class PreviewArgs {
@@ -86,9 +98,16 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
     private var previewView: PreviewView? = null
     private var camera: Camera? = null
     private var imageCapture: ImageCapture? = null
+    // Our own use cases, so teardown unbinds only them: unbindAll() would also stop the barcode
+    // scanner's CameraX use cases (which share the process-wide ProcessCameraProvider).
+    private var boundUseCases: Array<UseCase> = emptyArray()
     private var provider: ProcessCameraProvider? = null
     private var webViewBackground: Drawable? = null
     private var flashMode = ImageCapture.FLASH_MODE_OFF
+    // Follows how the phone is held while the preview is open (main thread). ImageCapture's target
+    // rotation would otherwise stay what the display's was when the use case was built, and a
+    // portrait-locked app's display never turns.
+    private var orientationListener: OrientationEventListener? = null
     private val capturing = AtomicBoolean(false)
     // Encoding runs off the main thread; the ImageProxy buffer is read there and released.
     private val encoder = Executors.newSingleThreadExecutor()
@@ -121,6 +140,10 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
                 layoutParams = FrameLayout.LayoutParams(
                     ViewGroup.LayoutParams.MATCH_PARENT, ViewGroup.LayoutParams.MATCH_PARENT
                 )
+                // A TextureView: the preview is drawn into the window's own surface, which the
+                // app's FLAG_SECURE keeps out of screenshots, recordings and the app switcher.
+                // (PERFORMANCE would use a SurfaceView, a separate surface.)
+                implementationMode = PreviewView.ImplementationMode.COMPATIBLE
             }
             (webView.parent as ViewGroup).addView(view, 0)
             webViewBackground = webView.background
@@ -137,13 +160,25 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
                         .setFlashMode(flashMode)
                         // Fixed when the preview opens: CameraX has no per-photo quality setting.
                         .setJpegQuality(95)
+                        .setResolutionSelector(
+                            ResolutionSelector.Builder()
+                                .setResolutionStrategy(
+                                    ResolutionStrategy(
+                                        MAX_CAPTURE_SIZE,
+                                        ResolutionStrategy.FALLBACK_RULE_CLOSEST_LOWER_THEN_HIGHER
+                                    )
+                                )
+                                .build()
+                        )
                         .build()
                     val selector = if (args.facing == "front") CameraSelector.DEFAULT_FRONT_CAMERA
                     else CameraSelector.DEFAULT_BACK_CAMERA
-                    provider.unbindAll()
+                    // teardown() above has unbound our previous use cases; nobody else's are touched.
                     camera = provider.bindToLifecycle(activity as LifecycleOwner, selector, preview, capture)
+                    boundUseCases = arrayOf(preview, capture)
                     imageCapture = capture
                     this.provider = provider
+                    followOrientation(capture)
                     invoke.resolve()
                 } catch (e: Exception) {
                     teardown()
@@ -161,11 +196,39 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
         }
     }
 
+    /**
+     * Sets the capture's target rotation from the device's physical orientation (CameraX's
+     * documented OrientationEventListener pattern). CameraX then writes the matching EXIF
+     * Orientation into the JPEG and reports it as `ImageInfo.rotationDegrees`. Face up/down
+     * reports ORIENTATION_UNKNOWN and keeps the last rotation: a photo taken looking straight
+     * down at a wound keeps the way the phone was held while it was tilted into place.
+     */
+    private fun followOrientation(capture: ImageCapture) {
+        orientationListener?.disable()
+        orientationListener = object : OrientationEventListener(activity) {
+            override fun onOrientationChanged(orientation: Int) {
+                if (orientation == OrientationEventListener.ORIENTATION_UNKNOWN) return
+                capture.targetRotation = when (orientation) {
+                    in 45 until 135 -> Surface.ROTATION_270
+                    in 135 until 225 -> Surface.ROTATION_180
+                    in 225 until 315 -> Surface.ROTATION_90
+                    else -> Surface.ROTATION_0
+                }
+            }
+        }.also { if (it.canDetectOrientation()) it.enable() }
+    }
+
     /** Unbinds the camera and puts the WebView back as it was. Main thread only. */
     private fun teardown() {
-        provider?.unbindAll()
+        orientationListener?.disable()
+        orientationListener = null
+        if (boundUseCases.isNotEmpty()) provider?.unbind(*boundUseCases)
+        boundUseCases = emptyArray()
         previewView?.let { (webView.parent as? ViewGroup)?.removeView(it) }
         if (previewView != null) {
+            // setBackgroundColor(TRANSPARENT) changed the WebView's own background colour, which
+            // restoring the View background drawable does not undo: put WebView's default back.
+            webView.setBackgroundColor(Color.WHITE)
             webView.background = webViewBackground
             webViewBackground = null
         }
@@ -215,7 +278,8 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
 
     /**
      * Rust-only: no permission exists for this command, so the WebView cannot call it (Tauri checks
-     * every plugin command against the ACL). Resolves `{ jpegBase64, width, height }`.
+     * every plugin command against the ACL). Resolves `{ jpegBase64, width, height,
+     * rotationDegrees }`, the JPEG in URL-safe base64.
      */
     @Command
     fun capture(invoke: Invoke) {
@@ -225,20 +289,28 @@ class CameraPlugin(private val activity: Activity) : Plugin(activity) {
         args.flash?.let { capture.flashMode = flashFrom(it) }
         capture.takePicture(encoder, object : ImageCapture.OnImageCapturedCallback() {
             override fun onCaptureSuccess(image: ImageProxy) {
+                var bytes: ByteArray? = null
                 try {
                     // ImageCapture's in-memory output is a single-plane JPEG.
                     val buffer = image.planes[0].buffer
-                    val bytes = ByteArray(buffer.remaining())
+                    bytes = ByteArray(buffer.remaining())
                     buffer.get(bytes)
                     val result = JSObject()
-                    result.put("jpegBase64", Base64.encodeToString(bytes, Base64.NO_WRAP))
+                    // URL-safe alphabet: org.json escapes every "/" as "\/"; "-" and "_" pass
+                    // through. Padding is kept; Rust accepts it either way.
+                    result.put("jpegBase64", Base64.encodeToString(bytes, Base64.URL_SAFE or Base64.NO_WRAP))
                     result.put("width", image.width)
                     result.put("height", image.height)
-                    bytes.fill(0)
+                    // What the JPEG's EXIF Orientation says (CameraX: "for JPEG this value will
+                    // match the rotation defined in the EXIF"); the app reads the EXIF itself.
+                    result.put("rotationDegrees", image.imageInfo.rotationDegrees)
                     invoke.resolve(result)
-                } catch (e: Exception) {
-                    invoke.reject("Could not read the photo: ${e.message}", ErrorCode.CAPTURE_FAILED)
+                } catch (e: Throwable) {
+                    // Throwable, not Exception: an OutOfMemoryError while copying or encoding must
+                    // still settle the call (and free the buffers) rather than kill the app.
+                    invoke.reject("Could not read the photo: ${e.javaClass.simpleName}", ErrorCode.CAPTURE_FAILED)
                 } finally {
+                    bytes?.fill(0)
                     image.close()
                     capture.flashMode = flashMode
                     capturing.set(false)
