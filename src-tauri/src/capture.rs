@@ -95,6 +95,7 @@ pub(crate) async fn photos_list(
 pub(crate) async fn outbox_list(
     ward: State<'_, SharedWard>,
 ) -> Result<Vec<PhotoView>, CommandError> {
+    crate::vault::retention_pass(&ward);
     Ok(ward.outbox()?)
 }
 

@@ -47,7 +47,7 @@ pub(crate) async fn session_unlock(
 }
 
 /// The alias the phone's keystore keeps WardCam's master key under, for the platform release.
-const PLATFORM_KEY: &str = "wardcam-master";
+pub(crate) const PLATFORM_KEY: &str = "wardcam-master";
 
 /// Phones: asks the platform to release the vault's key (the phone's own lock: fingerprint, face
 /// or passcode); core decides what the answer means (unlocked, set up first, still locked, use the

@@ -29,7 +29,7 @@ use wardcam_core::endpoint::CertificateStatus;
 use wardcam_core::endpoint::EndpointError;
 use wardcam_core::policy::Policy;
 use wardcam_core::vault::Timestamp;
-use wardcam_core::visit::{PhotoId, Problem, SentView, WithdrawnView};
+use wardcam_core::visit::{PhotoId, Problem, RetentionView, SentView, WithdrawnView};
 
 use crate::error::CommandError;
 use crate::record::{RecordEndpoint, RecordStatus};
@@ -93,6 +93,8 @@ pub(crate) struct OutboxStatus {
     withdrawals: Vec<WithdrawnView>,
     /// The pinned certificate's expiry, once a connection was made.
     certificate: Option<CertificateStatus>,
+    /// Photos waiting too long undelivered, as the last retention pass found them.
+    retention: Option<RetentionView>,
 }
 
 impl Delivery {
@@ -192,6 +194,7 @@ impl Delivery {
             sent: ward.sent_since(since)?,
             withdrawals: ward.withdrawals_after_delivery()?,
             certificate,
+            retention: ward.retention_view()?,
         })
     }
 }

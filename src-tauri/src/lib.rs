@@ -7,6 +7,7 @@ mod capture;
 mod commands;
 mod consent;
 mod delivery;
+mod device_status;
 mod error;
 mod idle;
 mod lifecycle;
@@ -20,6 +21,7 @@ mod vault;
 // Only Linux installs the handler; elsewhere the decision is compiled for its tests alone.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod webview_media;
+mod wipe;
 
 use std::sync::Arc;
 
@@ -82,8 +84,12 @@ pub fn run() {
             commands::record_recheck,
             capture::photos_discard_held,
             commands::device_info,
+            device_status::device_status,
             provision::provision_apply,
             provision::provision_restart,
+            wipe::wipe_status,
+            wipe::wipe_apply,
+            wipe::wipe_acknowledge,
             commands::vault_status,
             commands::ward_status,
             passcode::device_passcode,
@@ -120,6 +126,10 @@ pub fn run() {
                     .under_policy(p, &app.package_info().version.to_string())?,
                 None => Ward::new(Default::default()),
             };
+            // Where the policy in force came from, for the device status (MDM or a code).
+            if let Some(source) = status.source() {
+                ward = ward.policy_came_from(source);
+            }
             if let Some(why) = blocked {
                 ward = ward.refusing(why);
             }
@@ -131,6 +141,8 @@ pub fn run() {
             app.manage(delivery::Delivery::from_policy(policy.as_ref()));
             app.manage(provision::ProvisionSlot::new(status));
             provision::watch_managed(app.handle());
+            // MDM sees the phone's status from its start (locked: what needs no vault key).
+            device_status::report_in_background(app.handle());
             idle::watch(app.handle().clone());
             delivery::wake_in_background(app.handle());
             vault::prepare_in_background(app.handle().clone());

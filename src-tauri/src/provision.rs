@@ -22,7 +22,7 @@ use crate::error::CommandError;
 /// The keystore entry of the policy: one per installation. A phone's app has a keystore of its
 /// own; a desktop's Secret Service is shared by the user's apps, so the entry is named for the
 /// app's private data folder (two installations keep two policies).
-fn entry<R: Runtime>(app: &AppHandle<R>) -> String {
+pub(crate) fn entry<R: Runtime>(app: &AppHandle<R>) -> String {
     let folder = app
         .path()
         .app_local_data_dir()
@@ -92,6 +92,11 @@ impl ProvisionStatus {
                 || p.is_some_and(|p| !p.policy.provisioning.public_keys.is_empty()),
             restart_needed: false,
         }
+    }
+
+    /// Where the policy in force came from, if one is.
+    pub(crate) fn source(&self) -> Option<Source> {
+        self.source
     }
 
     /// A new policy was kept while WardCam runs: the screens name it, say a restart applies it,
@@ -219,6 +224,8 @@ fn managed_changed<R: Runtime>(app: &AppHandle<R>) {
     let Some(values) = managed_config(app) else {
         return;
     };
+    // MDM's `remote_wipe` is not a policy field: a new value wipes now (`wipe.rs`).
+    crate::wipe::managed_changed(app, &values);
     let name = entry(app);
     let outcome = keystore().and_then(|keys| {
         let mut p = Provisioning::kept(&keys, &name)?;

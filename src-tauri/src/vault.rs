@@ -105,6 +105,9 @@ pub(crate) fn prepare_in_background(app: AppHandle) {
             let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
             let keystore = keys.vendor();
             crate::ward(&app).use_key_gate(dir, KeyGate::new(Arc::new(keys)))?;
+            // A wipe killed midway finishes, and MDM's wipe request is applied, before the lock
+            // screen can take a PIN.
+            crate::wipe::at_start(&app);
             Ok(keystore)
         });
         app.state::<VaultSlot>().set(result);
@@ -116,7 +119,20 @@ pub(crate) fn prepare_in_background(app: AppHandle) {
 /// waits in it goes now.
 pub(crate) fn opened(app: &AppHandle) {
     crate::delivery::start(app);
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || retention_pass(&crate::ward(&handle)));
     changed(app);
+}
+
+/// One retention pass (core decides what to warn about and, where the trust's policy says so,
+/// purge: `docs/retention.md`), at unlock and whenever the Outbox is shown. Refused quietly while
+/// locked or in kiosk mode; its view reaches the Outbox through `outbox_status`.
+pub(crate) fn retention_pass(ward: &wardcam_core::visit::Ward) {
+    if let Err(e) = ward.retention() {
+        if !matches!(e.code(), "session.locked" | "session.kiosk_active") {
+            eprintln!("WardCam: the retention pass failed ({})", e.code());
+        }
+    }
 }
 
 fn changed(app: &AppHandle) {

@@ -11,6 +11,7 @@ import type {
   ConsentText,
   PinStatus,
   DeviceInfo,
+  DeviceStatus,
   ErrorPayload,
   LabelInput,
   NhsNumberCheck,
@@ -25,6 +26,7 @@ import type {
   WardStatus,
   WithdrawnView,
   GateStatus,
+  WipeStatus,
 } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
@@ -67,6 +69,9 @@ export interface Fixture {
   enrolled?: boolean;
   /** What `ward_status` returns; when not given, the photo count and nothing else. */
   ward?: WardStatus;
+  /** What `device_status` returns; when not given, an unlocked phone with the listed photos queued,
+   * no policy, nothing delivered and an empty audit chain (locked: core's locked answer). */
+  deviceStatus?: DeviceStatus;
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
   sites?: BodySite[];
   /** The key gate for the lock screen; a PIN set, no failures, when not given. */
@@ -79,6 +84,10 @@ export interface Fixture {
    * set up, nothing is being sent, nothing was sent lately, and the counts are the listed photos'
    * (queued, sending and uploaded ones waiting; held ones held). Fields given replace those. */
   outbox?: Partial<OutboxStatus>;
+  /** What `wipe_status` returns; never wiped, no installation yet, when not given. `wipe_acknowledge`
+   * clears `wiped`; `wipe_apply` answers with `wipeApply` (an error payload is thrown). */
+  wipe?: WipeStatus;
+  wipeApply?: WipeStatus | ErrorPayload;
 }
 
 /** Delivery as a test drives it, in place of core: what it lists and reports, and its events. */
@@ -89,6 +98,36 @@ export interface OutboxScript {
   send: (event: OutboxEvent) => void;
   /** Changes what core lists (`outbox_list`) and its status; send `changed` to tell the UI. */
   update: (change: { photos?: PhotoSummary[]; status?: Partial<OutboxStatus> }) => void;
+}
+
+/** `device_status` when the test does not give one: what core would say of the fixture's photos. */
+function defaultDeviceStatus(): DeviceStatus {
+  const locked = view.state === 'locked';
+  const count = (state: string) => photos.filter((p) => p.state === state).length;
+  return {
+    reported_at: Date.now(),
+    app_version: fixture?.device.app_version ?? '0.1.0',
+    locked,
+    policy: null,
+    passcode: null,
+    queue: locked
+      ? null
+      : {
+          total: photos.length,
+          captured: count('captured'),
+          queued: count('queued'),
+          sending: count('sending'),
+          uploaded: count('uploaded'),
+          held: count('held'),
+          withdrawn: 0,
+        },
+    oldest_undelivered_age_ms: locked || photos.length === 0 ? null : 0,
+    last_delivery_at: null,
+    audit: locked ? null : { entries: 0, seq: 0, hash: '0'.repeat(64), intact: true, lost: 0 },
+    audit_problem: null,
+    wipe: null,
+    wipe_problem: null,
+  };
 }
 
 /** One command the UI sent, as the backend received it. */
@@ -123,6 +162,7 @@ window.__WARDCAM_EMIT__ = (event, payload) => emit(event, payload);
 // Delivery: the newest channel wins, as in core.
 let outboxStatus: Partial<OutboxStatus> = fixture.outbox ?? {};
 let sendOutbox: ((event: OutboxEvent) => void) | null = null;
+let wipe: WipeStatus = fixture.wipe ?? { installation: null, report: null, wiped: false };
 function deliveryStatus(): OutboxStatus {
   return {
     configured: true,
@@ -272,6 +312,20 @@ mockIPC(
       case 'outbox_watch':
         sendOutbox = channelSender((args as { onEvent: Channel<OutboxEvent> }).onEvent);
         return null;
+      case 'device_status':
+        return fixture.deviceStatus ?? defaultDeviceStatus();
+      case 'wipe_status':
+        return wipe;
+      case 'wipe_acknowledge':
+        wipe = { ...wipe, wiped: false, report: wipe.report && { ...wipe.report, acknowledged: true } };
+        return wipe;
+      case 'wipe_apply': {
+        const answer = fixture.wipeApply;
+        if (!answer || 'code' in answer) throw answer ?? { code: 'wipe.malformed', message: 'no answer' };
+        wipe = answer;
+        void emit('wipe://wiped', wipe);
+        return wipe;
+      }
       case 'ward_status':
         return fixture.ward ?? { recovery: null, photos: photos.length, cleanup_pending: 0 };
       case 'body_sites': {

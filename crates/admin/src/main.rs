@@ -14,6 +14,11 @@
 //!   with types `s`, `i`, `b` and nested `B` bundles, as `UserManagerService` and Test DPC use);
 //!   the iOS AppConfig managed-configuration plist (a dict; integers, booleans, strings, nested
 //!   dicts).
+//! - `wipe --key KEY --ods-code ODS (--installation ID | --fleet) --out DIR`: a signed remote-wipe
+//!   command (`WCW1:`, one line and one QR code), valid 24 hours by default, at most 7 days.
+//! - `audit verify FILE [--head SEQ:HASH]`: verifies a phone's exported audit log (`-` for standard
+//!   input) with the phone's own chain check and names the first break by line and sequence
+//!   number; with the head the phone's Device screen shows, entries cut from the end are found too.
 //!
 //! No output quotes a policy value other than the trust, its endpoints' addresses and pins:
 //! values may be credentials. Exit status: 0 on success, 1 when anything is refused, 2 for a
@@ -23,10 +28,12 @@
 // A command-line tool's output is its standard output; nothing printed is patient data or a secret.
 #![allow(clippy::print_stdout)]
 
+mod audit;
 mod keys;
 mod managed;
 mod qr;
 mod source;
+mod wipe;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -93,6 +100,54 @@ enum Command {
     /// Write the policy as MDM managed configuration: Android (JSON or XML) and iOS (AppConfig
     /// plist). The files carry any credential the policy has; they are written mode 0600.
     Managed(ManagedArgs),
+    /// Check a phone's audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Sign a remote-wipe command: DIR/wipe.txt (to paste) and DIR/wipe.png (a QR code to scan).
+    /// The phone crypto-shreds its vault and deletes its key; the policy and the wipe's record stay.
+    Wipe {
+        /// The provisioning private key (provisioning.key from keygen).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// The trust's ODS code (phones of another trust refuse the command).
+        #[arg(long, value_name = "ODS")]
+        ods_code: String,
+        /// The installation id the phone's Device screen shows: wipe that phone only.
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "fleet",
+            conflicts_with = "fleet"
+        )]
+        installation: Option<String>,
+        /// Wipe every phone of the trust that scans or is given the command.
+        #[arg(long)]
+        fleet: bool,
+        /// How long the command stays valid: Nh (hours) or Nd (days), at most 7d.
+        #[arg(long, value_name = "DURATION", default_value = "24h")]
+        valid_for: String,
+        /// Directory to write wipe.txt and wipe.png to (created if missing; must not hold them yet).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also print the QR code in the terminal.
+        #[arg(long)]
+        terminal: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Verify an exported audit log's hash chain and print its head, or the first break (line,
+    /// sequence number and what is wrong).
+    Verify {
+        /// The exported log (one entry per line, JSON), or - for standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The chain head the phone's Device screen shows (SEQ:HASH): entries removed from the
+        /// end of the log are found only against it.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = audit::parse_head)]
+        head: Option<audit::ReportedHead>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +220,28 @@ fn main() -> ExitCode {
         ),
         Command::Show { code, public_key } => show(&code, public_key.as_deref()),
         Command::Managed(args) => managed(&args),
+        Command::Audit(AuditCommand::Verify { file, head }) => audit::verify(&file, head.as_ref()),
+        Command::Wipe {
+            key,
+            ods_code,
+            installation,
+            fleet: _,
+            valid_for,
+            out,
+            terminal,
+        } => now().and_then(|now| {
+            wipe::make(
+                &wipe::Request {
+                    key: &key,
+                    ods_code: &ods_code,
+                    installation: installation.as_deref(),
+                    valid_for: Some(&valid_for),
+                    out: &out,
+                    terminal,
+                },
+                now,
+            )
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

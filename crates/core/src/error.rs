@@ -11,6 +11,7 @@ use crate::review::ReviewError;
 use crate::session::SessionError;
 use crate::vault::VaultError;
 use crate::visit::VisitError;
+use crate::wipe::WipeError;
 
 /// Any error `wardcam-core` returns. Each variant wraps a module's own error; [`Error::code`] gives
 /// a stable dotted code (`session.consent_required`) that the UI maps to advice for the clinician.
@@ -50,6 +51,9 @@ pub enum Error {
     /// The audit log could not be read or written (see [`AuditError`]).
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// A remote wipe was refused or could not finish (see [`WipeError`]).
+    #[error(transparent)]
+    Wipe(#[from] WipeError),
 }
 
 impl Error {
@@ -67,6 +71,7 @@ impl Error {
             Error::Delivery(e) => e.code(),
             Error::Policy(e) => e.code(),
             Error::Audit(e) => e.code(),
+            Error::Wipe(e) => e.code(),
         }
     }
 }

@@ -63,6 +63,7 @@ pub mod session;
 mod test_servers;
 pub mod vault;
 pub mod visit;
+pub mod wipe;
 mod wiping;
 
 pub use error::Error;

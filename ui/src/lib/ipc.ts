@@ -8,7 +8,9 @@ import type {
   DeclineForm,
   PinStatus,
   DeviceInfo,
+  DeviceStatus,
   ProvisionStatus,
+  WipeStatus,
   LabelInput,
   PhotoChange,
   Redaction,
@@ -55,6 +57,9 @@ export interface Commands {
   /** Discards every photo of a held visit (core refuses one not held, or the visit open now). */
   photos_discard_held: { args: { id: string }; result: null };
   device_info: { args: undefined; result: DeviceInfo };
+  /** Queue, oldest photo, last delivery, policy, passcode, audit head and wipe, for the Device
+   * screen (also pushed to iOS managed feedback). */
+  device_status: { args: undefined; result: DeviceStatus };
   vault_status: { args: undefined; result: VaultStatus };
   ward_status: { args: undefined; result: WardStatus };
   /** The passcode gate: whether this phone's lock screen lets WardCam unlock at all. */
@@ -101,6 +106,12 @@ export interface Commands {
   provision_apply: { args: { code: string }; result: ProvisionStatus };
   /** Restarts WardCam so a kept policy takes effect. */
   provision_restart: { args: undefined; result: null };
+  /** Remote wipe: the installation id and the last wipe's report. */
+  wipe_status: { args: undefined; result: WipeStatus };
+  /** A scanned or pasted `WCW1:` command: core checks it and wipes this phone if it is for it. */
+  wipe_apply: { args: { code: string }; result: WipeStatus };
+  /** The wiped screen was dismissed: WardCam may be set up again. */
+  wipe_acknowledge: { args: undefined; result: WipeStatus };
 }
 
 export type Command = keyof Commands;

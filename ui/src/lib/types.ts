@@ -345,6 +345,23 @@ export interface OutboxStatus {
   last_problem: ErrorPayload | null;
   /** Recent deliveries, newest first. */
   sent: SentView[];
+  /** Photos waiting too long, as core's last retention pass found them (optional: none before a
+   * pass, or from an older core). */
+  retention?: RetentionView | null;
+}
+
+/** What core's retention pass says about photos waiting undelivered (docs/retention.md). */
+export interface RetentionView {
+  /** Photos that have waited at least `warn_after_hours` on core's trusted clock. */
+  waiting_too_long: number;
+  /** The age that warns, in hours. */
+  warn_after_hours: number;
+  /** Of those, photos the trust's policy will delete unless they are sent. */
+  to_be_purged: number;
+  /** The age at which the policy deletes an unsent photo, in hours; null: never. */
+  purge_after_hours: number | null;
+  /** When a hospital server last vouched for the time, Unix milliseconds. */
+  last_vouched: number | null;
 }
 
 /** How far a photo's sending has got. */
@@ -512,4 +529,102 @@ export interface PasscodeStatus {
   allowed: boolean;
   /** The weakest passcode the policy accepts. */
   required: PasscodeComplexity;
+}
+
+/** Photos on the phone not yet delivered, by local state (core's `QueueDepth`). */
+export interface QueueDepth {
+  total: number;
+  captured: number;
+  queued: number;
+  sending: number;
+  uploaded: number;
+  held: number;
+  withdrawn: number;
+}
+
+/** The policy the app runs under (core's `PolicyInForce`). */
+export interface PolicyInForce {
+  version: number;
+  trust: string;
+  ods_code: string;
+  /** SHA-256 (hex) of its canonical JSON, as `wardcam-admin show` prints it. */
+  sha256: string | null;
+  /** Null when the app did not say (it always does). */
+  source: 'managed' | 'code' | null;
+}
+
+/** The audit chain's head (core's `AuditHead`). */
+export interface AuditHead {
+  entries: number;
+  seq: number;
+  /** The last entry's hash, hex. */
+  hash: string;
+  /** The chain on the phone verifies up to this entry. */
+  intact: boolean;
+  /** Entries lost since the log opened (recorded in the chain as gaps). */
+  lost: number;
+}
+
+/** The last remote wipe, as the device status carries it (the fields the Device screen uses). */
+export interface DeviceWipe {
+  source: 'mdm' | 'signed_command';
+  started_at: number;
+  /** Null while it is still to finish (it resumes at the next start). */
+  finished_at: number | null;
+  items: number;
+}
+
+/** The device status, from `device_status` (core's `DeviceStatus`). While locked, everything read
+ * from the vault (queue, oldest age, last delivery, audit head) is null: core never opens it. */
+export interface DeviceStatus {
+  /** Wall clock, Unix ms. */
+  reported_at: number;
+  app_version: string;
+  locked: boolean;
+  policy: PolicyInForce | null;
+  passcode: PasscodeStatus | null;
+  queue: QueueDepth | null;
+  /** On core's trusted clock (a lower bound); null while locked or with nothing waiting. */
+  oldest_undelivered_age_ms: number | null;
+  /** Unix ms of the last photo delivered and shredded here; null while locked or if none. */
+  last_delivery_at: number | null;
+  audit: AuditHead | null;
+  /** The audit trail's last failure (a stable code). */
+  audit_problem: string | null;
+  wipe: DeviceWipe | null;
+  /** The wipe record could not be read (a stable code). */
+  wipe_problem: string | null;
+}
+
+/** The audit entry of a wipe, as it joined the chain (no patient data). */
+export interface WipeAuditEntry {
+  seq: number;
+  at: number;
+  event: { type: 'wiped'; source: string; items: number };
+  prev: string;
+}
+
+/** What a remote wipe did (`wardcam_core::wipe::WipeReport`): no patient data. */
+export interface WipeReport {
+  /** `mdm` or `signed_command`. */
+  source: 'mdm' | 'signed_command';
+  /** The command's nonce, or `mdm:` and a digest of MDM's request. */
+  request: string;
+  installation: string | null;
+  /** Unix ms. */
+  started_at: number;
+  finished_at: number | null;
+  items: number;
+  /** Present when the wipe's entry joined the audit chain (the phone was unlocked). */
+  audit: WipeAuditEntry | null;
+  acknowledged: boolean;
+}
+
+/** The wiped and Device screens' view of remote wipe (`wipe.rs`). */
+export interface WipeStatus {
+  /** The id a command for this phone alone names; null before the first set-up. */
+  installation: string | null;
+  report: WipeReport | null;
+  /** Show the wiped screen. */
+  wiped: boolean;
 }

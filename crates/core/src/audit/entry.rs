@@ -59,7 +59,7 @@ pub enum Event {
         visit: String,
         /// The consent record's id.
         consent: String,
-        /// `verbal` or `signed`.
+        /// `verbal` or `signed`; `declined` for a recorded refusal.
         how: String,
     },
     /// Consent was withdrawn; `photos` local copies were shredded with it.
@@ -286,6 +286,19 @@ pub enum BreakKind {
 }
 
 impl BreakKind {
+    /// The stable code (`wardcam-admin audit verify` prints it with the words).
+    pub fn code(self) -> &'static str {
+        match self {
+            BreakKind::Unreadable => "audit.chain.unreadable",
+            BreakKind::NotAtStart => "audit.chain.not_at_start",
+            BreakKind::Gap => "audit.chain.gap",
+            BreakKind::OutOfOrder => "audit.chain.out_of_order",
+            BreakKind::PrevMismatch => "audit.chain.prev_mismatch",
+            BreakKind::Truncated => "audit.chain.truncated",
+            BreakKind::HeadMismatch => "audit.chain.head_mismatch",
+        }
+    }
+
     /// The device manager's words.
     pub fn message(self) -> &'static str {
         match self {

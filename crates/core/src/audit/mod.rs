@@ -6,6 +6,9 @@
 
 mod entry;
 mod error;
+#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
+pub mod fuzzing;
 mod journal;
 mod sealed;
 #[cfg(test)]

@@ -286,3 +286,140 @@ fn a_write_that_fails_is_recorded_as_a_gap_by_the_next() {
     assert_eq!(entries[2].event, ev(2));
     assert_eq!(j.status().lost, 0);
 }
+
+/// Exports made by a real journal, for the `audit_export` fuzz target's seeds and its body's
+/// tests: every kind of field (a keyed patient hash, an entry made while locked, a lost-entries
+/// entry), a short plain chain, and the first with one entry edited.
+fn fuzz_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let (_tmp, v) = vault();
+    let mut j = Journal::open(&v, Timestamp(1_764_000_000_000)).unwrap();
+    let patient = j.patient_hash("https://fhir.nhs.uk/Id/nhs-number", "9434765919");
+    let events = [
+        Event::Unlocked {
+            method: "pin".into(),
+        },
+        Event::PatientIdentified {
+            visit: "v-1a2b".into(),
+            how: "scan_vouched".into(),
+            patient,
+        },
+        Event::ConsentRecorded {
+            visit: "v-1a2b".into(),
+            consent: "c-77".into(),
+            how: "verbal".into(),
+        },
+        ev(1),
+        Event::Delivered {
+            photo: "photo-1".into(),
+            route: "pacs".into(),
+        },
+        Event::ReadBackMatched {
+            photo: "photo-1".into(),
+            route: "pacs".into(),
+        },
+        Event::Shredded {
+            photo: "photo-1".into(),
+        },
+        Event::Locked {
+            reason: "idle".into(),
+        },
+    ];
+    for (i, e) in events.into_iter().enumerate() {
+        j.append(e, Timestamp(1_764_000_000_100 + i as u64))
+            .unwrap();
+    }
+    drop(j);
+    append_locked(
+        v.dir(),
+        Event::UnlockRefused {
+            code: "auth.wrong_pin".into(),
+        },
+        Timestamp(1_764_000_001_000),
+    )
+    .unwrap();
+    let mut j = Journal::open(&v, Timestamp(1_764_000_002_000)).unwrap();
+    j.append(
+        Event::EntriesLost {
+            count: 2,
+            why: "write_failed".into(),
+        },
+        Timestamp(1_764_000_002_001),
+    )
+    .unwrap();
+    let full = write_export(&j.entries().unwrap());
+    let mut edited = j.entries().unwrap();
+    edited[3].event = ev(9);
+    vec![
+        ("journal_all_kinds.jsonl", full.into_bytes()),
+        ("chain_of_three.jsonl", write_export(&chain(3)).into_bytes()),
+        ("edited_entry.jsonl", write_export(&edited).into_bytes()),
+    ]
+}
+
+#[test]
+fn the_fuzz_body_holds_for_the_seeds() {
+    for (name, seed) in fuzz_seeds() {
+        fuzzing::audit_export(&seed);
+        let entries = parse_export(std::str::from_utf8(&seed).unwrap()).unwrap();
+        let verified = verify_chain(&entries, None, None);
+        assert_eq!(verified.is_ok(), name != "edited_entry.jsonl", "{name}");
+    }
+    // The edge cases by hand: nothing, blank lines, one entry, a number that cannot follow.
+    for text in ["", "\n\n  \n", "{}", "[]\n{\"seq\":0}"] {
+        fuzzing::audit_export(text.as_bytes());
+    }
+    let mut last = chain(2);
+    last[1].seq = u64::MAX;
+    fuzzing::audit_export(write_export(&last).as_bytes());
+    last[0].seq = u64::MAX;
+    fuzzing::audit_export(write_export(&last).as_bytes());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn the_fuzz_body_survives_random_input(
+        b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+    ) {
+        fuzzing::audit_export(&b);
+        // Behind a whole entry, random bytes reach the chain check.
+        fuzzing::audit_export(&[write_export(&chain(1)).as_bytes(), &b].concat());
+    }
+
+    #[test]
+    fn the_fuzz_body_survives_damaged_exports(
+        flips in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(), 1u8..=255),
+            0..4,
+        ),
+        swap in proptest::prelude::any::<(proptest::sample::Index, proptest::sample::Index)>(),
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let text = write_export(&chain(5));
+        let mut bytes = text.clone().into_bytes();
+        for (at, x) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= x;
+        }
+        fuzzing::audit_export(&bytes);
+        fuzzing::audit_export(&bytes[..cut.index(bytes.len() + 1)]);
+        let mut lines: Vec<&str> = text.lines().collect();
+        let n = lines.len();
+        lines.swap(swap.0.index(n), swap.1.index(n));
+        fuzzing::audit_export(lines.join("\n").as_bytes());
+    }
+}
+
+/// Writes the `audit_export` fuzz target's seeds:
+/// `cargo test -p wardcam-core --lib audit::tests::write_fuzz_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/audit_export"]
+fn write_fuzz_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/audit_export");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, seed) in fuzz_seeds() {
+        fs::write(dir.join(name), seed).unwrap();
+    }
+}

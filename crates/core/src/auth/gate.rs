@@ -153,6 +153,12 @@ impl KeyGate {
         KeyGate { keys }
     }
 
+    /// The keystore the gate keeps its record in: a remote wipe removes the key from it
+    /// (`crate::wipe`).
+    pub(crate) fn keystore(&self) -> &dyn KeyStore {
+        self.keys.as_ref()
+    }
+
     fn record(&self, name: &str) -> Result<Option<Record>, Error> {
         match self.keys.load_secret(&gate_name(name))? {
             None => Ok(None),

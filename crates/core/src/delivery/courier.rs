@@ -450,7 +450,26 @@ impl Courier {
             // than at the failed photo's retry time.
             report.next_at = Some(Timestamp::now().plus(Duration::from_secs(1)));
         }
+        self.vouch_time(ward)?;
         Ok(report)
+    }
+
+    /// Tells the ward the time the trust's servers last answered with (their `Date`), the clock
+    /// retention measures ages on where the phone's own could be wound forward.
+    fn vouch_time(&self, ward: &Ward) -> Result<(), Error> {
+        let endpoints = [
+            self.pacs.as_ref().map(|p| &p.endpoint),
+            self.record.as_ref().map(|r| &r.endpoint),
+        ];
+        match endpoints
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.server_time())
+            .max()
+        {
+            Some(time) => ward.vouch_time(time),
+            None => Ok(()),
+        }
     }
 
     /// Sends each due visit's consent to the PACS as its own copy (an Encapsulated PDF in the

@@ -428,7 +428,8 @@ fn check(
             | ItemKind::Visit
             | ItemKind::ClinicianPin
             | ItemKind::Receipt
-            | ItemKind::AuditKey => {}
+            | ItemKind::AuditKey
+            | ItemKind::Retention => {}
         }
     }
     seen

@@ -346,9 +346,10 @@ impl Queued {
             .map(|m| m.kind)
             .collect();
         assert!(
-            kinds
-                .iter()
-                .all(|k| matches!(k, ItemKind::Receipt | ItemKind::ClinicianPin)),
+            kinds.iter().all(|k| matches!(
+                k,
+                ItemKind::Receipt | ItemKind::ClinicianPin | ItemKind::AuditKey
+            )),
             "{when}: {kinds:?}"
         );
     }
@@ -389,9 +390,10 @@ fn a_queued_photo_is_delivered_verified_and_shredded() {
     let kinds: Vec<ItemKind> = vault.list().unwrap().iter().map(|m| m.kind).collect();
     // Only receipts remain (two deletions and the consent's), and the clinician's PIN.
     assert!(
-        kinds
-            .iter()
-            .all(|k| matches!(k, ItemKind::Receipt | ItemKind::ClinicianPin)),
+        kinds.iter().all(|k| matches!(
+            k,
+            ItemKind::Receipt | ItemKind::ClinicianPin | ItemKind::AuditKey
+        )),
         "{kinds:?}"
     );
     let receipts = q.ward.receipts().unwrap();

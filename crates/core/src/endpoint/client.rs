@@ -100,12 +100,26 @@ pub fn parse_retry_after(text: &str) -> Option<RetryAfter> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse().ok().map(RetryAfter::Seconds);
     }
+    parse_http_date(text).map(RetryAfter::At)
+}
+
+/// Reads an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix seconds: the form of
+/// `Retry-After` dates and of every `Date` header (RFC 9110 section 5.6.7).
+pub fn parse_http_date(text: &str) -> Option<i64> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    time::PrimitiveDateTime::parse(text, &format)
+    time::PrimitiveDateTime::parse(text.trim(), &format)
         .ok()
-        .map(|t| RetryAfter::At(t.assume_utc().unix_timestamp()))
+        .map(|t| t.assume_utc().unix_timestamp())
+}
+
+/// The time a trust server last vouched for in its `Date` header, and the since-boot reading it
+/// came at. Only a pinned, authenticated server's answer sets it.
+#[derive(Debug, Clone, Copy)]
+struct ServerDate {
+    unix_secs: i64,
+    received: Duration,
 }
 
 /// The pinned certificate's expiry, for the Device screen.
@@ -125,6 +139,8 @@ pub struct Endpoint {
     credential: Option<Credential>,
     seen: Arc<Mutex<Seen>>,
     pins: usize,
+    /// The last server `Date` (shared by clones, as the connection pool is).
+    date: Arc<Mutex<Option<ServerDate>>>,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -206,6 +222,7 @@ impl Endpoint {
             credential: config.credential.clone(),
             seen,
             pins: pins.len(),
+            date: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -226,6 +243,18 @@ impl Endpoint {
             not_after,
             expires_soon: not_after - now_secs <= EXPIRY_WARNING_SECS,
         })
+    }
+
+    /// The time now by the trust server's clock: the `Date` of its last answer (any final status:
+    /// the TLS connection it came on was pinned to the trust's key) plus the since-boot time since
+    /// it came. `None` before any answer carried one. Retention takes it as the time a trust
+    /// server vouched for ([`crate::visit::Ward::vouch_time`]), which the user cannot wind
+    /// forward as they can the phone's clock.
+    pub fn server_time(&self) -> Option<crate::vault::Timestamp> {
+        let date = (*self.date.lock().ok()?)?;
+        let secs = u64::try_from(date.unix_secs).ok()?;
+        let since = crate::visit::since_boot::now().saturating_sub(date.received);
+        Some(crate::vault::Timestamp(secs.saturating_mul(1_000)).plus(since))
     }
 
     /// Sends `request`. `Ok` only for a 2xx reply read in full within the limits; every other
@@ -291,6 +320,18 @@ impl Endpoint {
                 .map(str::to_owned)
         };
         let content_type = header(reqwest::header::CONTENT_TYPE);
+        if let Some(unix_secs) = header(reqwest::header::DATE)
+            .as_deref()
+            .and_then(parse_http_date)
+        {
+            let received = crate::visit::since_boot::now();
+            if let Ok(mut date) = self.date.lock() {
+                *date = Some(ServerDate {
+                    unix_secs,
+                    received,
+                });
+            }
+        }
         let retry_after = header(reqwest::header::RETRY_AFTER)
             .as_deref()
             .and_then(parse_retry_after);

@@ -13,8 +13,8 @@ mod tests;
 mod verifier;
 
 pub use client::{
-    parse_retry_after, Answer, CertificateStatus, Endpoint, Method, Reply, Request, RetryAfter,
-    CONNECT_TIMEOUT, EXPIRY_WARNING_SECS,
+    parse_http_date, parse_retry_after, Answer, CertificateStatus, Endpoint, Method, Reply,
+    Request, RetryAfter, CONNECT_TIMEOUT, EXPIRY_WARNING_SECS,
 };
 pub use config::{Credential, EndpointConfig, SpkiPin};
 pub use error::{EndpointError, TrustProblem};

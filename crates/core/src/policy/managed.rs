@@ -220,6 +220,14 @@ pub const MANAGED_KEYS: &[ManagedKey] = &[
         false,
         "Ed25519 public keys that may sign provisioning codes, one per line",
     ),
+    // Not a policy field: read by `crate::wipe` (`wipe::MANAGED_KEY`), declared here so MDM
+    // consoles offer it and a policy carrying it is not refused as unknown.
+    key(
+        "remote_wipe",
+        Kind::Text,
+        false,
+        "Wipe this phone: each new text crypto-shreds its vault once (the policy stays)",
+    ),
 ];
 
 /// The values of one level, checked against `keys`. MDM consoles send an empty string for a

@@ -220,18 +220,6 @@ impl Index {
         Ok(rows)
     }
 
-    /// Live rows created at or before `cutoff` (Unix ms).
-    pub fn created_before(&self, cutoff: i64) -> Result<Vec<Row>, VaultError> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {ROW_COLUMNS} FROM items
-             WHERE wrapped_key IS NOT NULL AND created_at <= ?1 ORDER BY created_at, id"
-        ))?;
-        let rows = st
-            .query_map([cutoff], row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
     /// Sets an item's state; false if there is no live item `id`.
     pub fn set_state(&mut self, id: ItemId, state: &str) -> Result<bool, VaultError> {
         let n = self.conn.execute(

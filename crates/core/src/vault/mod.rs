@@ -16,8 +16,8 @@
 //!
 //! What it does not do: choose the platform keystore (the app shell does, at start-up, and passes
 //! it to [`KeyringKeyStore::new`]), exclude the folder from backups (the hardening work does), or
-//! decide retention policy ([`Vault::purge_expired`] shreds by age alone, whatever the kind; nothing
-//! calls it until retention is decided per photo state). The format is specified in
+//! decide retention (the ward does, per photo state, on a clock the user cannot wind forward:
+//! `crate::visit`'s `retention.rs`, `docs/retention.md`). The format is specified in
 //! `docs/vault-format.md`.
 //!
 //! ```
@@ -33,19 +33,20 @@
 //! # Ok(()) }
 //! ```
 
+mod erase;
 mod error;
 mod format;
 mod index;
 mod keys;
 mod keystore;
 mod model;
-mod retention;
 mod store;
 pub(crate) use store::make_private_dir;
 mod stream;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use erase::Erased;
 pub use error::VaultError;
 pub use format::ItemId;
 pub use keys::KeyId;

@@ -69,11 +69,15 @@ pub enum ItemKind {
     Receipt,
     /// The audit log's keys: its chain key, patient-hash key and X25519 secret (`crate::audit`).
     AuditKey,
+    /// The retention clock: the time a trust server last vouched for and the since-boot reading
+    /// it came at, a floor no reboot lowers, and each waiting photo's age and warning
+    /// (`crate::visit`). Never purged.
+    Retention,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 10] = [
+    pub const ALL: [ItemKind; 11] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
@@ -84,6 +88,7 @@ impl ItemKind {
         ItemKind::Withdrawal,
         ItemKind::Receipt,
         ItemKind::AuditKey,
+        ItemKind::Retention,
     ];
 
     /// The name stored in the index.
@@ -99,6 +104,7 @@ impl ItemKind {
             ItemKind::Withdrawal => "withdrawal",
             ItemKind::Receipt => "receipt",
             ItemKind::AuditKey => "audit_key",
+            ItemKind::Retention => "retention",
         }
     }
 

@@ -38,11 +38,11 @@ use super::keystore::KeyStore;
 use super::model::{ItemKind, ItemMeta, ItemState, PatientFields, SweepReport, Timestamp};
 use super::stream;
 
-const INDEX_FILE: &str = "index.sqlite";
-const BLOB_DIR: &str = "blobs";
+pub(super) const INDEX_FILE: &str = "index.sqlite";
+pub(super) const BLOB_DIR: &str = "blobs";
 const BLOB_EXT: &str = "wcv";
 const TEMP_EXT: &str = "tmp";
-const META_VAULT_ID: &str = "vault_id";
+pub(super) const META_VAULT_ID: &str = "vault_id";
 const META_MASTER_KEY_ID: &str = "master_key_id";
 
 /// An open vault. `Send + Sync`: share it behind an `Arc`; methods take `&self`.
@@ -88,7 +88,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn keystore_name(vault_id: &[u8; 16]) -> String {
+pub(super) fn keystore_name(vault_id: &[u8; 16]) -> String {
     hex(vault_id)
 }
 
@@ -99,7 +99,7 @@ fn fields_aad(id: ItemId) -> Vec<u8> {
 }
 
 /// fsyncs a directory so a rename or unlink in it is durable.
-fn sync_dir(dir: &Path) -> Result<(), VaultError> {
+pub(super) fn sync_dir(dir: &Path) -> Result<(), VaultError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(VaultError::io("save changes to the blob folder"))

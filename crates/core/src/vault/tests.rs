@@ -673,39 +673,6 @@ fn states_and_listing() {
 }
 
 #[test]
-fn purge_expired_shreds_only_old_items_and_reports_them() {
-    let (_tmp, _keys, vault) = new_vault();
-    let day = 86_400_000;
-    let old = vault
-        .seal(ItemKind::Photo, b"old", None, Timestamp(day))
-        .unwrap();
-    vault.set_state(old, ItemState::Sent).unwrap();
-    let edge = vault
-        .seal(ItemKind::Consent, b"edge", None, Timestamp(2 * day))
-        .unwrap();
-    let fresh = vault
-        .seal(ItemKind::Photo, b"fresh", None, Timestamp(3 * day))
-        .unwrap();
-    let purged = vault
-        .purge_expired(Duration::from_millis(day), Timestamp(3 * day))
-        .unwrap();
-    assert_eq!(
-        purged.iter().map(|m| m.id).collect::<Vec<_>>(),
-        vec![old, edge]
-    );
-    assert_eq!(purged[0].state, ItemState::Sent);
-    assert_eq!(purged[1].kind, ItemKind::Consent);
-    assert_eq!(vault.unseal(old).unwrap_err(), VaultError::NotFound);
-    assert_eq!(&vault.unseal(fresh).unwrap()[..], b"fresh");
-    let blobs = files_under(&vault.dir().join("blobs"));
-    assert_eq!(blobs.len(), 1);
-    assert!(vault
-        .purge_expired(Duration::from_millis(day), Timestamp(3 * day))
-        .unwrap()
-        .is_empty());
-}
-
-#[test]
 fn sweep_removes_orphans_in_both_directions() {
     let (tmp, keys, vault) = new_vault();
     let dir = vault.dir().to_path_buf();

@@ -248,6 +248,11 @@ impl Ward {
                 })
                 .ok_or(SessionError::NoConsentToWithdraw)?;
             inner.seal_receipt(&vault, receipt, &[], now)?;
+            // Every photo already left the phone: nothing more to shred here.
+            inner.audit(crate::audit::Event::ConsentWithdrawn {
+                visit: visit_id.to_string(),
+                photos: 0,
+            });
         }
         self.withdrawn_view(consent_id)?
             .ok_or_else(|| SessionError::NoConsentToWithdraw.into())

@@ -14,6 +14,26 @@ pub trait Clock: Send + Sync + Debug {
     fn session(&self) -> Millis;
     /// The wall clock, for what is recorded (capture and consent times).
     fn wall(&self) -> Timestamp;
+    /// Time since the device booted, counting sleep, and which boot: what retention measures ages
+    /// on (`retention.rs`), since the user cannot wind it forward. The default knows no boot and
+    /// counts from the session clock's start, which only ever makes ages shorter.
+    fn boot(&self) -> BootReading {
+        BootReading {
+            boot_id: None,
+            since_boot_ms: self.session().0,
+        }
+    }
+}
+
+/// A reading of the since-boot clock: which boot (when the platform says) and how long since it.
+/// Only differences within one boot mean anything; across a reboot only the time since the new
+/// boot is known to have passed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BootReading {
+    /// The kernel's random id of this boot (Linux and Android), `None` where it cannot be read.
+    pub boot_id: Option<String>,
+    /// Milliseconds since boot, counting sleep.
+    pub since_boot_ms: u64,
 }
 
 /// The system's clocks: milliseconds since the app started on a monotonic clock that counts the
@@ -46,6 +66,13 @@ impl Clock for SystemClock {
     }
     fn wall(&self) -> Timestamp {
         Timestamp::now()
+    }
+    fn boot(&self) -> BootReading {
+        let since = super::since_boot::now();
+        BootReading {
+            boot_id: super::since_boot::boot_id(),
+            since_boot_ms: u64::try_from(since.as_millis()).unwrap_or(u64::MAX),
+        }
     }
 }
 

@@ -264,7 +264,8 @@ fn check_vault(vault: &Vault, listed: &HashMap<PhotoId, PhotoView>, when: &str) 
             | ItemKind::Withdrawal
             | ItemKind::ClinicianPin
             | ItemKind::Receipt
-            | ItemKind::AuditKey => {}
+            | ItemKind::AuditKey
+            | ItemKind::Retention => {}
         }
     }
 }

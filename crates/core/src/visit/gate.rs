@@ -17,6 +17,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::ward::Ward;
+use crate::audit::Event as AuditEvent;
 use crate::auth::{GateStatus, KeyGate};
 use crate::device::{PlatformRelease, ReleaseAction, ReleaseContext};
 use crate::session::{SessionError, SessionView};
@@ -46,6 +47,10 @@ impl Ward {
             .set(GateSlot { dir, gate })
             .map_err(|_| misuse("the key gate is set once"))?;
         inner.gated = true;
+        // Locked entries (a refused unlock) have somewhere to go before the first unlock.
+        if let Some(slot) = self.gate.get() {
+            inner.trail.set_dir(&slot.dir);
+        }
         Ok(())
     }
 
@@ -53,6 +58,7 @@ impl Ward {
     /// policy, neither spends an attempt nor releases the key; and only a locked session unlocks.
     fn before_unlock(&self) -> Result<(), Error> {
         self.check_policy_gate()?;
+        self.check_wipe_gate()?;
         self.check_passcode_gate()?;
         if !self.is_locked()? {
             return Err(SessionError::AlreadyUnlocked.into());
@@ -78,7 +84,7 @@ impl Ward {
         self.before_unlock()?;
         let slot = self.slot()?;
         let vault = Arc::new(slot.gate.set_up(&slot.dir, pin)?);
-        self.open_with(vault, |ward, vault| {
+        self.open_with(vault, "pin", |ward, vault| {
             ward.pins()?.replace(vault, pin, name, ward.clock.wall())
         })
     }
@@ -88,8 +94,11 @@ impl Ward {
     pub fn unlock_with_pin(&self, pin: &Zeroizing<String>) -> Result<SessionView, Error> {
         self.before_unlock()?;
         let slot = self.slot()?;
-        let vault = Arc::new(slot.gate.unlock(&slot.dir, pin, self.clock.wall())?);
-        self.open_with(vault, |_, _| Ok(()))
+        let vault = slot
+            .gate
+            .unlock(&slot.dir, pin, self.clock.wall())
+            .inspect_err(|e| self.unlock_refused(e))?;
+        self.open_with(Arc::new(vault), "pin", |_, _| Ok(()))
     }
 
     /// Unlocks with what the platform answered when asked to release the key (phones): core
@@ -107,8 +116,13 @@ impl Ward {
         };
         Ok(match ReleaseAction::decide(answer, context) {
             ReleaseAction::Unlock(master) => {
-                let vault = Arc::new(slot.gate.open_released(&slot.dir, master)?);
-                PlatformUnlock::Unlocked(self.open_with(vault, |_, _| Ok(()))?)
+                let vault = slot
+                    .gate
+                    .open_released(&slot.dir, master)
+                    .inspect_err(|e| self.unlock_refused(e))?;
+                PlatformUnlock::Unlocked(
+                    self.open_with(Arc::new(vault), "platform", |_, _| Ok(()))?,
+                )
             }
             ReleaseAction::SetUp => PlatformUnlock::SetUp,
             ReleaseAction::StayLocked(notice) => PlatformUnlock::StayLocked {
@@ -137,10 +151,12 @@ impl Ward {
     }
 
     /// Attaches the released vault, runs `then` on it, and unlocks the session; on any failure
-    /// the vault is shut again.
+    /// the vault is shut again. The unlock is audited as `method` (after the locked entries the
+    /// journal folds in as it opens).
     fn open_with(
         &self,
         vault: Arc<Vault>,
+        method: &'static str,
         then: impl FnOnce(&Ward, &Vault) -> Result<(), Error>,
     ) -> Result<SessionView, Error> {
         let result = self
@@ -148,12 +164,31 @@ impl Ward {
             .and_then(|_| then(self, &vault))
             .and_then(|()| self.unlock_released());
         drop(vault);
-        if result.is_err() {
-            if let Ok(mut inner) = self.inner.lock() {
-                self.forget_if_locked(&mut inner);
+        match &result {
+            Ok(_) => {
+                if let Ok(mut inner) = self.inner.lock() {
+                    inner.audit(AuditEvent::Unlocked {
+                        method: method.to_owned(),
+                    });
+                }
+            }
+            Err(_) => {
+                if let Ok(mut inner) = self.inner.lock() {
+                    self.forget_if_locked(&mut inner);
+                }
             }
         }
         result
+    }
+
+    /// A credential the gate refused (wrong PIN, a wait, a key that does not open the vault):
+    /// recorded by its code, sealed to the audit public key while the vault is shut.
+    fn unlock_refused(&self, e: &Error) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.audit(AuditEvent::UnlockRefused {
+                code: e.code().to_owned(),
+            });
+        }
     }
 }
 

@@ -32,6 +32,9 @@
 //! patient up (the shell calls the record endpoint, then [`Ward::identify`]).
 
 mod after_delivery;
+mod audit;
+#[cfg(test)]
+mod audit_tests;
 mod clock;
 #[cfg(test)]
 mod crash_tests;
@@ -51,7 +54,13 @@ mod platform;
 mod platform_tests;
 mod recheck;
 mod recover;
-mod since_boot;
+mod retention;
+#[cfg(test)]
+mod retention_tests;
+pub(crate) mod since_boot;
+mod status;
+#[cfg(test)]
+mod status_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
@@ -61,9 +70,10 @@ mod trust;
 mod trust_tests;
 mod views;
 mod ward;
+mod wipe;
 
 pub use after_delivery::WithdrawnView;
-pub use clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
+pub use clock::{space_needed, BootReading, Clock, FileSystemStorage, Storage, SystemClock};
 pub use error::VisitError;
 pub use gate::PlatformUnlock;
 pub use identity::{
@@ -82,5 +92,8 @@ pub use outbox::{
 pub use pins::PinStatus;
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
+pub use retention::{PurgedPhoto, RetentionReport, RetentionView};
+pub use status::{AuditHead, DeviceStatus, FeedbackValue, PolicyInForce, QueueDepth, StatusFacts};
 pub use views::{DeliveryView, PatientLine, PhotoView};
 pub use ward::{read_manifest, CandidateOffers, Ward, WardStatus};
+pub use wipe::WipeRequest;

@@ -24,6 +24,7 @@
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use super::audit::route_name;
 use super::error::VisitError;
 use super::identity::DeliveryGate;
 use super::ids::{PhotoId, VisitId};
@@ -34,6 +35,7 @@ use super::manifest::{
 use super::recover::Stored;
 use super::ward::{read_consent, Inner};
 use super::Ward;
+use crate::audit::Event as AuditEvent;
 use crate::delivery::fhir::{self, TransactionBundle};
 use crate::delivery::ConsentVisit;
 use crate::delivery::{self, reply, uids};
@@ -236,6 +238,9 @@ impl Inner {
         // The receipt takes the photo's place (manifest, image, thumbnail) in one commit.
         self.seal_receipt(vault, receipt, &items, now)?;
         self.photos.remove(&photo);
+        self.audit(AuditEvent::Shredded {
+            photo: photo.to_string(),
+        });
         self.retire_if_done(vault, visit, to, now)
     }
 
@@ -612,7 +617,13 @@ impl Ward {
         m.state = LocalState::Uploaded;
         m.delivery.problem = None;
         m.delivery.next_attempt_at = None;
-        inner.save_photo(&vault, m, &[], now)
+        let route = m.delivery.route;
+        inner.save_photo(&vault, m, &[], now)?;
+        inner.audit(AuditEvent::Delivered {
+            photo: photo.to_string(),
+            route: route_name(route),
+        });
+        Ok(())
     }
 
     /// An attempt failed in a way that may pass: the photo waits until `retry_at` with `problem`
@@ -729,6 +740,9 @@ impl Ward {
         if !waiting || m.delivery.route != route || !m.delivery.acknowledged() {
             return Ok(Verified::NotWaiting);
         }
+        // Still sealed as sending: the server's answer was not committed apart (no `Delivered`
+        // entry yet); it is recorded with the read-back.
+        let unrecorded_ack = m.state == LocalState::Sending;
         match ack {
             Some(Ack::Pacs(sent)) if route == Route::Pacs => m.delivery.sent = Some(sent),
             Some(Ack::Record(filed)) if route == Route::Record => m.delivery.filed = Some(filed),
@@ -738,9 +752,24 @@ impl Ward {
         if !m.delivery.is_verified(route) {
             m.delivery.verified.push(route);
         }
+        let matched = |inner: &mut Inner| {
+            if unrecorded_ack {
+                inner.audit(AuditEvent::Delivered {
+                    photo: photo.to_string(),
+                    route: route_name(route),
+                });
+            }
+            inner.audit(AuditEvent::ReadBackMatched {
+                photo: photo.to_string(),
+                route: route_name(route),
+            });
+        };
         if to.required.iter().all(|r| m.delivery.is_verified(*r)) {
             // Sealed as verified in the receipt itself, so no revision in between.
             inner.photos.entry(photo).and_modify(|s| s.record = m);
+            // Recorded before the shred it leads to, in the order they happened; should the
+            // receipt fail, the photo stays and is read back again (one more entry, no gap).
+            matched(&mut inner);
             inner.finish_delivery(&vault, photo, to, now)?;
             return Ok(Verified::Shredded);
         }
@@ -748,6 +777,7 @@ impl Ward {
         m.delivery.problem = None;
         m.delivery.next_attempt_at = None;
         inner.save_photo(&vault, m, &[], now)?;
+        matched(&mut inner);
         Ok(Verified::NextRoute)
     }
 

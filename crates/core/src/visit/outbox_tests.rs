@@ -194,9 +194,10 @@ fn a_verified_photo_leaves_a_receipt_and_the_last_one_retires_the_visit() {
     assert_eq!(delivered.len(), 2);
     let kinds: Vec<ItemKind> = vault.list().unwrap().iter().map(|m| m.kind).collect();
     assert!(
-        kinds
-            .iter()
-            .all(|k| matches!(k, ItemKind::Receipt | ItemKind::ClinicianPin)),
+        kinds.iter().all(|k| matches!(
+            k,
+            ItemKind::Receipt | ItemKind::ClinicianPin | ItemKind::AuditKey
+        )),
         "{kinds:?}"
     );
     let sent = f.ward.sent_since(Timestamp(0)).unwrap();
@@ -351,11 +352,10 @@ fn a_receipt_sealed_before_a_crash_finishes_the_shred_at_the_next_open() {
         assert!(vault.meta(item).is_err());
     }
     assert_eq!(ward.receipts().unwrap().len(), 2);
-    assert!(vault
-        .list()
-        .unwrap()
-        .iter()
-        .all(|i| matches!(i.kind, ItemKind::Receipt | ItemKind::ClinicianPin)));
+    assert!(vault.list().unwrap().iter().all(|i| matches!(
+        i.kind,
+        ItemKind::Receipt | ItemKind::ClinicianPin | ItemKind::AuditKey
+    )));
 }
 
 #[test]

@@ -21,12 +21,12 @@ use std::time::Duration;
 // Never goes back; only differences between readings mean anything.
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(super) fn now() -> Duration {
+pub(crate) fn now() -> Duration {
     from_timespec(rustix::time::clock_gettime(rustix::time::ClockId::Boottime))
 }
 
 #[cfg(any(target_os = "ios", target_os = "macos"))]
-pub(super) fn now() -> Duration {
+pub(crate) fn now() -> Duration {
     from_timespec(rustix::time::clock_gettime(
         rustix::time::ClockId::Monotonic,
     ))
@@ -38,11 +38,33 @@ pub(super) fn now() -> Duration {
     target_os = "ios",
     target_os = "macos"
 )))]
-pub(super) fn now() -> Duration {
+pub(crate) fn now() -> Duration {
     use std::sync::OnceLock;
     use std::time::Instant;
     static FIRST: OnceLock<Instant> = OnceLock::new();
     FIRST.get_or_init(Instant::now).elapsed()
+}
+
+/// The kernel's id of this boot (`/proc/sys/kernel/random/boot_id`, a random UUID made at each
+/// boot), read once. `None` where there is none or it cannot be read: retention then tells a
+/// reboot only by the clock going back, which can only make ages shorter (`retention.rs`).
+pub(crate) fn boot_id() -> Option<String> {
+    use std::sync::OnceLock;
+    static ID: OnceLock<Option<String>> = OnceLock::new();
+    ID.get_or_init(|| {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let text = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+            let id = text.trim();
+            (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+                .then(|| id.to_owned())
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        {
+            None
+        }
+    })
+    .clone()
 }
 
 /// A kernel timespec as a duration. Both fields are non-negative for these clocks; a negative one

@@ -16,6 +16,8 @@ impl Ward {
     pub fn under_policy(mut self, policy: &Policy, running: &str) -> Result<Ward, PolicyError> {
         self.patient_policy = policy.patient_policy()?;
         self.passcode_policy = policy.passcode_policy();
+        self.retention_policy = policy.retention;
+        self.policy_in_force = Some(super::status::PolicyInForce::of(policy));
         if let Some(text) = policy.consent_text() {
             self.text = Ok(text);
         }

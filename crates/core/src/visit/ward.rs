@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use super::audit::{code_of, identified_how, lock_reason, unlock_method};
 use super::clock::{space_needed, Clock, FileSystemStorage, Storage, SystemClock};
 use super::error::VisitError;
 use super::gate::GateSlot;
@@ -21,9 +22,10 @@ use super::manifest::{
 use super::pins::{PinStatus, Pins};
 use super::recover::{recover, RecoveryReport, Stored};
 use super::views::{PatientLine, PhotoView};
+use crate::audit::Event as AuditEvent;
 use crate::consent::{
     fhir, Clinician, ConsentError, ConsentForm, ConsentId, ConsentPatient, ConsentRecord,
-    ConsentText, Decision, RecordContext,
+    ConsentText, Decision, Method, RecordContext,
 };
 use crate::device::PasscodePolicy;
 use crate::intake::{self, IntakePolicy, Redaction, SealedPhoto};
@@ -69,6 +71,13 @@ pub(super) struct Inner {
     pub(super) scrub_due: bool,
     /// The vault is behind a key gate: shut while locked.
     pub(super) gated: bool,
+    /// The audit trail (`audit.rs`): its journal is open while the vault is.
+    pub(super) trail: super::audit::Trail,
+    /// The last time a trust server vouched for, not yet folded into the sealed retention record
+    /// (`retention.rs`): kept while the vault is shut.
+    pub(super) vouched: Option<super::retention::Vouch>,
+    /// What the last retention pass found (counts only), for the Outbox's banner.
+    pub(super) retention_view: Option<super::retention::RetentionView>,
 }
 
 /// The state of the ward's storage, for the Device screen.
@@ -121,6 +130,12 @@ pub struct Ward {
     /// The key gate, when the app keeps its key behind one (the shell's product path; see
     /// `gate.rs`). Tests that attach a vault directly have none.
     pub(super) gate: OnceLock<GateSlot>,
+    /// How long undelivered photos may wait before a warning, and whether the trust lets any be
+    /// purged (`retention.rs`); set from the policy (`trust.rs`).
+    pub(super) retention_policy: crate::policy::RetentionSettings,
+    /// The policy the ward runs under, its version and where it came from, for the device status
+    /// (`status.rs`); set with the policy (`trust.rs`).
+    pub(super) policy_in_force: Option<super::status::PolicyInForce>,
 }
 
 fn patient_ref(id: VisitId) -> PatientRef {
@@ -174,6 +189,7 @@ impl Inner {
             return false;
         }
         self.vault = None;
+        self.trail.close();
         self.candidate = None;
         self.visit = None;
         self.photos.clear();
@@ -181,6 +197,21 @@ impl Inner {
         self.receipts.clear();
         self.scrub_due = false;
         true
+    }
+
+    /// A remote wipe (`wipe.rs`): the vault is shut and everything read from it forgotten,
+    /// behind a key gate or not.
+    pub(super) fn shut_for_wipe(&mut self) {
+        self.vault = None;
+        self.trail.close();
+        self.candidate = None;
+        self.visit = None;
+        self.photos.clear();
+        self.visits.clear();
+        self.receipts.clear();
+        self.recovery = None;
+        self.cleanup_pending = 0;
+        self.scrub_due = false;
     }
 
     pub(super) fn unlocked(&self) -> Result<(), Error> {
@@ -438,6 +469,9 @@ impl Ward {
                 cleanup_pending: 0,
                 scrub_due: false,
                 gated: false,
+                trail: super::audit::Trail::new(Arc::clone(&clock)),
+                vouched: None,
+                retention_view: None,
             }),
             pins: Mutex::new(Pins::default()),
             clock,
@@ -449,6 +483,8 @@ impl Ward {
             passcode_policy: PasscodePolicy::DEFAULT,
             admission: None,
             gate: OnceLock::new(),
+            retention_policy: Default::default(),
+            policy_in_force: None,
         }
     }
 
@@ -456,6 +492,9 @@ impl Ward {
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
         if inner.session.check_idle(self.clock.session()) {
             inner.candidate = None;
+            inner.audit(AuditEvent::Locked {
+                reason: lock_reason(LockReason::Idle).to_owned(),
+            });
             self.forget_if_locked(&mut inner);
         }
         Ok(inner)
@@ -555,6 +594,9 @@ impl Ward {
         inner.visits = recovered.visits;
         inner.receipts = recovered.receipts;
         inner.recovery = Some(recovered.report.clone());
+        // After recovery, so what the journal seals (its key, the first time) is not taken for
+        // a leftover; entries made while locked join the chain now.
+        inner.trail.open(&vault);
         inner.vault = Some(vault);
         Ok(recovered.report)
     }
@@ -593,8 +635,22 @@ impl Ward {
             // Behind the key gate only the credential unlocks ([`Ward::unlock_with_pin`]).
             return Err(SessionError::Locked.into());
         }
+        let was_locked = inner.session.state() == State::Locked;
         inner.session = self.trial(&inner, event)?;
-        if inner.session.state() == State::Locked {
+        let is_locked = inner.session.state() == State::Locked;
+        match event {
+            Event::Unlock(method) if was_locked && !is_locked => {
+                inner.audit(AuditEvent::Unlocked {
+                    method: unlock_method(method).to_owned(),
+                })
+            }
+            // Recorded before the vault shuts, so it joins the chain directly.
+            Event::Lock(reason) if !was_locked => inner.audit(AuditEvent::Locked {
+                reason: lock_reason(reason).to_owned(),
+            }),
+            _ => {}
+        }
+        if is_locked {
             // A patient half-identified when the app locks is forgotten: whoever unlocks scans again.
             inner.candidate = None;
             self.forget_if_locked(&mut inner);
@@ -635,6 +691,9 @@ impl Ward {
         let locked = inner.session.check_idle(self.clock.session());
         if locked {
             inner.candidate = None;
+            inner.audit(AuditEvent::Locked {
+                reason: lock_reason(LockReason::Idle).to_owned(),
+            });
             self.forget_if_locked(&mut inner);
         }
         Ok(locked.then(|| inner.session.view()))
@@ -682,6 +741,20 @@ impl Ward {
             .confirmable(candidate.identity.override_.is_some(), &inner.record_policy)?;
         let id = VisitId::random()?;
         let next = self.trial(&inner, Event::ConfirmPatient(patient_ref(id)))?;
+        let identified = AuditEvent::PatientIdentified {
+            visit: id.to_string(),
+            how: identified_how(&candidate.identity),
+            patient: inner.patient_in_trail(&candidate.identity),
+        };
+        let overridden =
+            candidate
+                .identity
+                .override_
+                .as_ref()
+                .map(|o| AuditEvent::RecordCheckOverridden {
+                    visit: id.to_string(),
+                    reason: code_of(&o.reason),
+                });
         let record = VisitRecord {
             visit_id: id,
             revision: 0,
@@ -697,6 +770,10 @@ impl Ward {
         inner.session = next;
         inner.candidate = None;
         inner.visit = Some(OpenVisit { id, consent: None });
+        inner.audit(identified);
+        if let Some(overridden) = overridden {
+            inner.audit(overridden);
+        }
         Ok(inner.session.view())
     }
 
@@ -816,6 +893,9 @@ impl Ward {
         let photos: Vec<PhotoId> = inner.photos_of(visit).map(|m| m.photo_id).collect();
         for id in photos {
             inner.shred_photo(&vault, id)?;
+            inner.audit(AuditEvent::Discarded {
+                photo: id.to_string(),
+            });
         }
         inner.end_visit_record(&vault, visit, self.clock.wall())
     }
@@ -886,6 +966,16 @@ impl Ward {
             },
         )?;
         let permit = record.decision == Decision::Permit;
+        let recorded = AuditEvent::ConsentRecorded {
+            visit: visit_id.to_string(),
+            consent: record.id.to_string(),
+            how: match (&record.method, permit) {
+                (_, false) => "declined",
+                (Method::Signature { .. }, true) => "signed",
+                (_, true) => "verbal",
+            }
+            .to_owned(),
+        };
         let event = if permit {
             Event::RecordConsent(
                 record.session_consent(consent_ref(&record.id), patient_ref(visit_id))?,
@@ -907,6 +997,7 @@ impl Ward {
             return Err(e);
         }
         inner.session = next;
+        inner.audit(recorded);
         if let Some(open) = inner.visit.as_mut() {
             open.consent = permit.then_some((record, false));
         }
@@ -946,13 +1037,19 @@ impl Ward {
             }
         };
         if let Some(pin) = pin {
-            if let Some(slot) = self.gate.get() {
+            let checked = if let Some(slot) = self.gate.get() {
                 // The app lock's own credential and limiter (`auth::gate`).
-                slot.gate.verify(&slot.dir, pin, self.clock.wall())?;
+                slot.gate.verify(&slot.dir, pin, self.clock.wall())
             } else {
                 let vault = self.lock()?.vault()?;
                 self.pins()?
-                    .attempt(&vault, pin, self.clock.session(), self.clock.wall())?;
+                    .attempt(&vault, pin, self.clock.session(), self.clock.wall())
+            };
+            if let Err(e) = checked {
+                self.lock()?.audit(AuditEvent::UnlockRefused {
+                    code: e.code().to_owned(),
+                });
+                return Err(e);
             }
         }
         let mut inner = self.lock()?;
@@ -964,6 +1061,9 @@ impl Ward {
             inner.visit = None;
         }
         inner.session = next;
+        inner.audit(AuditEvent::Unlocked {
+            method: "kiosk_hand_back".to_owned(),
+        });
         Ok(inner.session.view())
     }
 
@@ -1047,9 +1147,14 @@ impl Ward {
         updated.consent = None;
         updated.withdrawn.push(link);
         inner.save_visit(&vault, updated, wall)?;
+        let shredded = photos.len() as u64;
         for id in photos {
             inner.shred_photo(&vault, id)?;
         }
+        inner.audit(AuditEvent::ConsentWithdrawn {
+            visit: visit_id.to_string(),
+            photos: shredded,
+        });
         if let Some(next) = next {
             inner.session = next;
             if let Some((_, withdrawn)) = inner.visit.as_mut().and_then(|v| v.consent.as_mut()) {
@@ -1245,6 +1350,10 @@ impl Ward {
             return Err(e);
         }
         inner.session = next;
+        inner.audit(AuditEvent::Captured {
+            visit: ticket.visit_id.to_string(),
+            photo: ticket.photo_id.to_string(),
+        });
         inner.view_of(ticket.photo_id)
     }
 
@@ -1316,6 +1425,9 @@ impl Ward {
         let next = self.trial(&inner, Event::DiscardPhoto(photo_ref(photo)))?;
         inner.shred_photo(&vault, photo)?;
         inner.session = next;
+        inner.audit(AuditEvent::Discarded {
+            photo: photo.to_string(),
+        });
         Ok(inner.session.view())
     }
 
@@ -1372,6 +1484,9 @@ impl Ward {
             inner.shred(&vault, &[sealed.image, sealed.thumbnail])?;
             return Err(e);
         }
+        inner.audit(AuditEvent::Redacted {
+            photo: photo.to_string(),
+        });
         inner.view_of(photo)
     }
 
@@ -1395,7 +1510,11 @@ impl Ward {
         let wall = self.clock.wall();
         for mut m in pending {
             m.state = LocalState::Queued;
+            let photo = m.photo_id;
             inner.save_photo(&vault, m, &[], wall)?;
+            inner.audit(AuditEvent::Queued {
+                photo: photo.to_string(),
+            });
         }
         inner.session = next;
         Ok(inner.session.view())

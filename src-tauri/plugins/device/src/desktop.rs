@@ -2,12 +2,14 @@
 //! release (the PIN gate releases the vault's key), no lock task mode and no background wake; it
 //! answers that, in core's terms, as the desktop build always has.
 
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use tauri::{plugin::PluginApi, AppHandle, Runtime};
 use wardcam_core::device::{LockScreenReport, PinAnswer, Platform, PlatformRelease};
+use wardcam_core::visit::FeedbackValue;
 
 use crate::answers::check_alias;
 use crate::error::Result;
@@ -66,6 +68,11 @@ impl<R: Runtime> Device<R> {
 
     /// Nothing to do: desktop backups are the machine owner's business.
     pub fn exclude_from_backup(&self, _path: &Path) -> Result<()> {
+        Ok(())
+    }
+
+    /// Nothing to do: a desktop has no MDM to read a status.
+    pub fn report_status(&self, _feedback: &BTreeMap<&'static str, FeedbackValue>) -> Result<()> {
         Ok(())
     }
 

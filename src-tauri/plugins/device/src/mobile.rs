@@ -9,6 +9,7 @@
 // The iOS binding macro declares the Swift entry point as an `extern "C"` function.
 #![cfg_attr(target_os = "ios", allow(unsafe_code))]
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -18,6 +19,7 @@ use tauri::{
     AppHandle, Runtime,
 };
 use wardcam_core::device::{LockScreenReport, PinAnswer, Platform, PlatformRelease};
+use wardcam_core::visit::FeedbackValue;
 use zeroize::Zeroizing;
 
 use crate::answers::{
@@ -77,6 +79,11 @@ struct PathArgs<'a> {
 #[derive(Serialize)]
 struct DoneArgs {
     ok: bool,
+}
+
+#[derive(Serialize)]
+struct StatusArgs<'a> {
+    values: &'a BTreeMap<&'static str, FeedbackValue>,
 }
 
 /// The payload of the `registerListener` command every Tauri mobile plugin inherits.
@@ -192,6 +199,15 @@ impl<R: Runtime> Device<R> {
         })?;
         self.0
             .run_mobile_plugin::<AnswerResponse>("excludeFromBackup", PathArgs { path })?;
+        Ok(())
+    }
+
+    /// Writes `feedback` (`DeviceStatus::feedback`) where MDM reads it: on iOS managed app
+    /// feedback (`com.apple.feedback.managed`), merged; on Android nothing (keyed app states need
+    /// a library the project cannot fetch; the Kotlin side answers "unavailable").
+    pub fn report_status(&self, feedback: &BTreeMap<&'static str, FeedbackValue>) -> Result<()> {
+        self.0
+            .run_mobile_plugin::<AnswerResponse>("reportStatus", StatusArgs { values: feedback })?;
         Ok(())
     }
 

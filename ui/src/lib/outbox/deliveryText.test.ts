@@ -7,6 +7,7 @@ import {
   NOT_SENT,
   problemText,
   progressBar,
+  retentionText,
   retryText,
   sentText,
   sentTimeText,
@@ -205,5 +206,30 @@ describe('delivery as a whole', () => {
     expect(heldText(status)).toBeNull();
     expect(heldText({ ...status, held: 1 })).toBe('1 photo is held and will not be sent until someone looks at it');
     expect(heldText({ ...status, held: 2 })).toMatch(/^2 photos are held/);
+  });
+});
+
+describe('retentionText', () => {
+  const view = { waiting_too_long: 0, warn_after_hours: 24, to_be_purged: 0, purge_after_hours: null, last_vouched: null };
+
+  it('says nothing when no photo waits too long, or before core made a pass', () => {
+    expect(retentionText(view)).toBeNull();
+    expect(retentionText(null)).toBeNull();
+    expect(retentionText(undefined)).toBeNull();
+  });
+
+  it('counts the photos waiting longer than core\'s warning age and says what to do', () => {
+    expect(retentionText({ ...view, waiting_too_long: 3 })).toBe(
+      '3 photos waiting longer than 24 hours — connect to the trust network to send them.',
+    );
+    expect(retentionText({ ...view, waiting_too_long: 1 })).toBe(
+      '1 photo waiting longer than 24 hours — connect to the trust network to send it.',
+    );
+  });
+
+  it('says which will be deleted only when the trust\'s policy deletes unsent photos', () => {
+    expect(retentionText({ ...view, waiting_too_long: 2, to_be_purged: 1, purge_after_hours: 48 })).toBe(
+      '2 photos waiting longer than 24 hours — connect to the trust network to send them. The trust deletes unsent photos after 48 hours: 1 photo will be deleted from this phone unless sent.',
+    );
   });
 });

@@ -2,7 +2,7 @@
 // core will try again, what was sent and where. Core decides every state, problem and retry time;
 // this only words them, and says how long it is until a time core gave.
 import { LATERALITY_LABELS } from '../review/laterality';
-import type { BodySite, Delivery, DeliveryPhase, DeliveryRoute, ErrorPayload, Laterality, OutboxStatus, PhotoSummary, SentView } from '../types';
+import type { BodySite, Delivery, DeliveryPhase, DeliveryRoute, ErrorPayload, Laterality, OutboxStatus, PhotoSummary, RetentionView, SentView } from '../types';
 
 /** A photo's delivery before its first attempt. */
 export const NOT_SENT: Delivery = { attempts: 0, retry_at: null, problem: null, hold: null };
@@ -208,4 +208,18 @@ export function heldText(status: OutboxStatus): string | null {
   return status.held === 1
     ? '1 photo is held and will not be sent until someone looks at it'
     : `${status.held} photos are held and will not be sent until someone looks at them`;
+}
+
+/** The Outbox's warning about photos waiting too long, in words; null when none do. Core decides
+ * which photos and whether any will be deleted; this only words it. */
+export function retentionText(view: RetentionView | null | undefined): string | null {
+  if (!view || view.waiting_too_long === 0) return null;
+  const n = view.waiting_too_long;
+  const photos = n === 1 ? '1 photo' : `${n} photos`;
+  let text = `${photos} waiting longer than ${view.warn_after_hours} hours — connect to the trust network to send ${n === 1 ? 'it' : 'them'}.`;
+  if (view.to_be_purged > 0 && view.purge_after_hours !== null) {
+    const which = view.to_be_purged === 1 ? '1 photo' : `${view.to_be_purged} photos`;
+    text += ` The trust deletes unsent photos after ${view.purge_after_hours} hours: ${which} will be deleted from this phone unless sent.`;
+  }
+  return text;
 }

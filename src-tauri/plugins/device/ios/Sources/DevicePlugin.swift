@@ -23,6 +23,8 @@ let deliveryTaskId = "org.wardcam.app.delivery"
 let keychainService = "org.wardcam.device"
 /// How long a background wake waits for Rust's backgroundWakeDone (iOS may expire it sooner).
 let wakeBudgetSeconds = 25.0
+/// Where iOS managed app feedback lives: MDM reads this dictionary from the app's defaults.
+let managedFeedbackKey = "com.apple.feedback.managed"
 
 struct KeyArgs: Decodable {
   let alias: String
@@ -184,6 +186,32 @@ class DevicePlugin: Plugin {
     } else {
       invoke.reject("the folder could not be excluded from backup")
     }
+  }
+
+  // MARK: Managed feedback
+
+  /// Writes the device status (wardcam-core's DeviceStatus::feedback: counts, times, versions
+  /// and hashes, no patient data; keys in docs/provisioning.md) into managed app feedback,
+  /// merged over what is there: keys reported only while unlocked keep their last values, and
+  /// other keys are left alone. Only strings, numbers and booleans are taken. Resolves
+  /// `{ "answer": "stored" }`.
+  @objc public func reportStatus(_ invoke: Invoke) throws {
+    let args = try invoke.getArgs()
+    guard let values = args.getObject("values") else {
+      invoke.reject("no status values")
+      return
+    }
+    let defaults = UserDefaults.standard
+    var feedback = defaults.dictionary(forKey: managedFeedbackKey) ?? [:]
+    for (key, value) in values {
+      if let text = value as? String {
+        feedback[key] = text
+      } else if let number = value as? NSNumber {
+        feedback[key] = number
+      }
+    }
+    defaults.set(feedback, forKey: managedFeedbackKey)
+    answer(invoke, "stored")
   }
 
   // MARK: The passcode gate

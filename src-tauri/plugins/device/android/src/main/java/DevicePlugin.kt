@@ -436,6 +436,16 @@ class DevicePlugin(private val activity: Activity) : Plugin(activity) {
         answer(invoke, "unavailable")
     }
 
+    /** The device status for MDM (DeviceStatus::feedback in wardcam-core). iOS writes it into
+     *  managed app feedback. Android's counterpart, keyed app states, needs
+     *  androidx.enterprise:enterprise-feedback, which is not in the package registries the
+     *  development machines can reach, so nothing is reported here (docs/provisioning.md, "Device
+     *  status"). Resolves { "answer": "unavailable" }; never rejects, so the shell goes on. */
+    @Command
+    fun reportStatus(invoke: Invoke) {
+        answer(invoke, "unavailable")
+    }
+
     // ---- Background delivery -----------------------------------------------------------------
 
     /** Called by DeliveryWakeWorker on its own thread: asks Rust to drain, waits for its answer. */
