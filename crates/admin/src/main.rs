@@ -306,13 +306,19 @@ const MAX_VALID_SECONDS: u64 = 90 * 86_400;
 
 /// `14d`, `36h`: seconds, at most 90 days.
 fn parse_valid_for(text: &str) -> Result<u64, Failure> {
-    let bad = || {
-        Failure::refused(format!(
-            "--valid-for: must be a number of days (14d) or hours (36h), at most 90d; got {text:?}"
-        ))
-    };
-    let text = text.trim();
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    parse_period(
+        text,
+        MAX_VALID_SECONDS,
+        "a number of days (14d) or hours (36h), at most 90d",
+    )
+}
+
+/// `--valid-for`'s reader for every command: `N` days (`Nd`) or hours (`Nh`), more than nothing
+/// and at most `max` seconds; `expected` says what it wants in the refusal.
+pub(crate) fn parse_period(text: &str, max: u64, expected: &str) -> Result<u64, Failure> {
+    let bad = || Failure::refused(format!("--valid-for: must be {expected}; got {text:?}"));
+    let trimmed = text.trim();
+    let (number, unit) = trimmed.split_at(trimmed.len().saturating_sub(1));
     let per = match unit {
         "d" => 86_400,
         "h" => 3_600,
@@ -320,7 +326,7 @@ fn parse_valid_for(text: &str) -> Result<u64, Failure> {
     };
     let n: u64 = number.parse().map_err(|_| bad())?;
     match n.checked_mul(per) {
-        Some(s) if s > 0 && s <= MAX_VALID_SECONDS => Ok(s),
+        Some(s) if s > 0 && s <= max => Ok(s),
         _ => Err(bad()),
     }
 }

@@ -29,25 +29,13 @@ pub struct Request<'a> {
 
 /// `36h`, `2d`: seconds, at most [`MAX_VALIDITY_SECS`].
 fn parse_valid_for(text: Option<&str>) -> Result<u64, Failure> {
-    let Some(text) = text else {
-        return Ok(DEFAULT_VALIDITY_SECS);
-    };
-    let bad = || {
-        Failure::refused(format!(
-            "--valid-for: must be a number of hours (24h) or days (2d), at most 7d; got {text:?}"
-        ))
-    };
-    let text = text.trim();
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let per = match unit {
-        "d" => 86_400,
-        "h" => 3_600,
-        _ => return Err(bad()),
-    };
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    match n.checked_mul(per) {
-        Some(s) if s > 0 && s <= MAX_VALIDITY_SECS => Ok(s),
-        _ => Err(bad()),
+    match text {
+        None => Ok(DEFAULT_VALIDITY_SECS),
+        Some(text) => crate::parse_period(
+            text,
+            MAX_VALIDITY_SECS,
+            "a number of hours (24h) or days (2d), at most 7d",
+        ),
     }
 }
 

@@ -14,7 +14,7 @@ use std::path::Path;
 use super::error::VaultError;
 use super::format::ItemId;
 use super::index::Index;
-use super::store::{keystore_name, INDEX_FILE, META_VAULT_ID};
+use super::store::{keystore_name_of, INDEX_FILE};
 use super::Vault;
 
 /// What [`Vault::erase_keys_in`] destroyed.
@@ -32,18 +32,6 @@ fn open_index(dir: &Path) -> Result<Option<Index>, VaultError> {
         return Ok(None);
     }
     Index::open(&path).map(Some)
-}
-
-fn name_of(index: &Index) -> Result<Option<String>, VaultError> {
-    match index.meta(META_VAULT_ID)? {
-        None => Ok(None),
-        Some(v) => {
-            let id: [u8; 16] = v.as_slice().try_into().map_err(|_| VaultError::Index {
-                detail: "the vault id is damaged".into(),
-            })?;
-            Ok(Some(keystore_name(&id)))
-        }
-    }
 }
 
 impl Vault {
@@ -69,7 +57,7 @@ impl Vault {
                 items: 0,
             });
         };
-        let keystore_name = name_of(&index)?;
+        let keystore_name = keystore_name_of(&index)?;
         let ids: Vec<ItemId> = index.rows(true)?.iter().map(|r| r.id).collect();
         let items = index.shred(&ids)?;
         // A reader elsewhere (a delivery step finishing on an open vault) can keep the log from

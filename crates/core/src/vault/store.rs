@@ -206,16 +206,7 @@ impl Vault {
         if !index_path.is_file() {
             return Ok(None);
         }
-        let index = Index::open(&index_path)?;
-        match index.meta(META_VAULT_ID)? {
-            None => Ok(None),
-            Some(v) => {
-                let id: [u8; 16] = v.as_slice().try_into().map_err(|_| VaultError::Index {
-                    detail: "the vault id is damaged".into(),
-                })?;
-                Ok(Some(keystore_name(&id)))
-            }
-        }
+        keystore_name_of(&Index::open(&index_path)?)
     }
 
     /// Opens the vault in `dir`, creating it if there is none. A vault whose key is missing is an
@@ -545,5 +536,19 @@ impl Vault {
         // Always: this also clears a WAL left holding destroyed keys by a crash mid-delete.
         index.checkpoint_truncate()?;
         Ok(report)
+    }
+}
+
+/// The keystore name of the vault whose index is `index`, read without any key; `None` before
+/// the vault has an id.
+pub(super) fn keystore_name_of(index: &Index) -> Result<Option<String>, VaultError> {
+    match index.meta(META_VAULT_ID)? {
+        None => Ok(None),
+        Some(v) => {
+            let id: [u8; 16] = v.as_slice().try_into().map_err(|_| VaultError::Index {
+                detail: "the vault id is damaged".into(),
+            })?;
+            Ok(Some(keystore_name(&id)))
+        }
     }
 }

@@ -188,6 +188,12 @@ impl Inner {
         if !gated || self.session.state() != State::Locked || self.vault.is_none() {
             return false;
         }
+        self.forget_vault();
+        true
+    }
+
+    /// Shuts the vault and forgets everything read from it (the next open reads it again).
+    fn forget_vault(&mut self) {
         self.vault = None;
         self.trail.close();
         self.candidate = None;
@@ -196,22 +202,15 @@ impl Inner {
         self.visits.clear();
         self.receipts.clear();
         self.scrub_due = false;
-        true
     }
 
     /// A remote wipe (`wipe.rs`): the vault is shut and everything read from it forgotten,
     /// behind a key gate or not.
     pub(super) fn shut_for_wipe(&mut self) {
-        self.vault = None;
-        self.trail.close();
-        self.candidate = None;
-        self.visit = None;
-        self.photos.clear();
-        self.visits.clear();
-        self.receipts.clear();
+        self.forget_vault();
+        // What the last open recovered and left to clean up concerned the vault now gone.
         self.recovery = None;
         self.cleanup_pending = 0;
-        self.scrub_due = false;
     }
 
     pub(super) fn unlocked(&self) -> Result<(), Error> {
