@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "photos_discard_held",
     "device_info",
     "device_status",
+    "audit_export",
     "provision_apply",
     "provision_restart",
     "wipe_status",

@@ -2,6 +2,7 @@
 //! nothing itself. Every command translates its arguments for core's [`Ward`], the one owner of the
 //! session, the patient, the consent and the photos; the shell keeps no clinical state of its own.
 
+mod audit_export;
 mod background;
 mod capture;
 mod commands;
@@ -85,6 +86,7 @@ pub fn run() {
             capture::photos_discard_held,
             commands::device_info,
             device_status::device_status,
+            audit_export::audit_export,
             provision::provision_apply,
             provision::provision_restart,
             wipe::wipe_status,
@@ -120,7 +122,7 @@ pub fn run() {
         .setup(|app| {
             // The trust's policy decides the ward, the record look-up and the courier; without
             // one the ward refuses every unlock and the lock screen offers provisioning.
-            let (policy, blocked, status) = provision::at_launch(app.handle());
+            let (policy, blocked, status, offered) = provision::at_launch(app.handle());
             let mut ward = match &policy {
                 Some(p) => Ward::new(p.session_policy())
                     .under_policy(p, &app.package_info().version.to_string())?,
@@ -132,6 +134,11 @@ pub fn run() {
             }
             if let Some(why) = blocked {
                 ward = ward.refusing(why);
+            }
+            // A policy that came into force at this start is audited (once per version; the entry
+            // waits for the log until the key gate's folder is known).
+            if let Some(offered) = offered {
+                offered.audit(&ward);
             }
             // The passcode gate is judged before the window exists, so no command ever meets a
             // session that could unlock on a phone without a passcode.

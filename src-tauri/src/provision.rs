@@ -15,6 +15,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use wardcam_core::policy::{
     Policy, PolicyError, Provisioned, Provisioning, ProvisioningKey, Source,
 };
+use wardcam_core::visit::{PolicyOrigin, Ward};
 
 use crate::background::blocking;
 use crate::error::CommandError;
@@ -153,11 +154,43 @@ fn code_from_args(args: impl Iterator<Item = String>) -> Result<Option<String>, 
         })
 }
 
+/// What an offer did to the version in force, for the audit trail: core decides from it whether
+/// a new policy came into force ([`Ward::policy_applied`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Offered {
+    before: Option<u64>,
+    now: Option<u64>,
+    origin: PolicyOrigin,
+}
+
+impl Offered {
+    fn of(p: &Provisioning, origin: PolicyOrigin) -> Offered {
+        Offered {
+            before: p.kept_version,
+            now: p.version(),
+            origin,
+        }
+    }
+
+    /// Has core record the policy if it is new; a failed write is counted in the chain as a gap.
+    pub(crate) fn audit(self, ward: &Ward) {
+        if let Err(e) = ward.policy_applied(self.before, self.now, self.origin) {
+            eprintln!("WardCam: the policy change was not written to the audit log: {e}");
+        }
+    }
+}
+
 /// Decides the policy at start: MDM's values (phones), else a code given at start, else the kept
-/// policy. Returns the policy in force (if any), why nothing may unlock (if so) and the status.
+/// policy. Returns the policy in force (if any), why nothing may unlock (if so), the status and
+/// what the start did to the version in force (for the audit trail).
 pub(crate) fn at_launch<R: Runtime>(
     app: &AppHandle<R>,
-) -> (Option<Policy>, Option<PolicyError>, ProvisionStatus) {
+) -> (
+    Option<Policy>,
+    Option<PolicyError>,
+    ProvisionStatus,
+    Option<Offered>,
+) {
     let managed = managed_config(app);
     let name = entry(app);
     let outcome = keystore().and_then(|keys| {
@@ -178,7 +211,7 @@ pub(crate) fn at_launch<R: Runtime>(
     match outcome {
         Err(e) => {
             let status = ProvisionStatus::of(None, Some(&e), None);
-            (None, Some(e), status)
+            (None, Some(e), status, None)
         }
         Ok(p) => {
             let running = app.package_info().version.to_string();
@@ -188,7 +221,16 @@ pub(crate) fn at_launch<R: Runtime>(
             };
             let status =
                 ProvisionStatus::of(p.in_force.as_ref(), blocked.as_ref(), p.refused.as_ref());
-            (p.in_force.map(|k| k.policy), blocked, status)
+            // At start a new code comes only from the file named on the command line; a kept
+            // one may have been pasted.
+            let from_file = std::env::args().any(|a| a.starts_with(CODE_FLAG));
+            let origin = match p.in_force.as_ref().map(|k| k.source) {
+                Some(Source::Managed) => PolicyOrigin::Mdm,
+                _ if from_file => PolicyOrigin::File,
+                _ => PolicyOrigin::Code,
+            };
+            let offered = Offered::of(&p, origin);
+            (p.in_force.map(|k| k.policy), blocked, status, Some(offered))
         }
     }
 }
@@ -231,15 +273,19 @@ fn managed_changed<R: Runtime>(app: &AppHandle<R>) {
         let mut p = Provisioning::kept(&keys, &name)?;
         let before = p.in_force.as_ref().map(|k| k.sha256.clone());
         let taken = p.take_managed(&keys, &name, &values)?.clone();
-        Ok((before != Some(taken.sha256.clone()), taken))
+        let offered = Offered::of(&p, PolicyOrigin::Mdm);
+        Ok((before != Some(taken.sha256.clone()), taken, offered))
     });
+    if let Ok((_, _, offered)) = &outcome {
+        offered.audit(&crate::ward(app));
+    }
     let slot = app.state::<ProvisionSlot>();
     let Ok(mut status) = slot.lock() else {
         return;
     };
     match outcome {
-        Ok((true, taken)) => status.kept_until_restart(&taken),
-        Ok((false, _)) => {}
+        Ok((true, taken, _)) => status.kept_until_restart(&taken),
+        Ok((false, _, _)) => {}
         Err(e) => status.refused = Some(wardcam_core::Error::from(e).into()),
     }
 }
@@ -252,6 +298,7 @@ pub(crate) async fn provision_apply(
     code: String,
 ) -> Result<ProvisionStatus, CommandError> {
     let name = entry(&app);
+    let ward = crate::ward(&app).inner().clone();
     let accepted = blocking(move || {
         let keys = keystore().map_err(wardcam_core::Error::from)?;
         let mut p = Provisioning::kept(&keys, &name).map_err(wardcam_core::Error::from)?;
@@ -259,6 +306,7 @@ pub(crate) async fn provision_apply(
             .take_code(&keys, &name, &code, &built_in_keys(), now_secs())
             .map_err(wardcam_core::Error::from)?
             .clone();
+        Offered::of(&p, PolicyOrigin::Code).audit(&ward);
         Ok(taken)
     })
     .await?;

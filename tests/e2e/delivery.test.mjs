@@ -3,9 +3,17 @@
 // the pinned TLS front, basic auth) and files it in the FHIR record (a transaction), reads both
 // copies back, and only then shreds it. The Outbox says "Sent" to both, the photo is gone from the
 // phone (listing, thumbnail), Orthanc holds exactly one instance of it with the patient, site and
-// side, and the record was posted one transaction and read the Binary back.
+// side, and the record was posted one transaction and read the Binary back. The phone's audit trail
+// reached the record too, as AuditEvents that validate against R4, name the patient as the photo's
+// DocumentReference does, and whose chain `wardcam-admin audit verify` checks against the head the
+// Device screen shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   startApp,
   quitApp,
@@ -27,6 +35,29 @@ import {
 } from './support.mjs';
 
 const NHS = '9434765919';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const admin = process.env.WARDCAM_ADMIN ?? join(root, 'target', 'debug', 'wardcam-admin');
+
+/** A search of the record (`search` below its base), as the Bundle it answers. */
+function recordSearch(search) {
+  const out = execFileSync('curl', ['-sS', '--fail', '--cacert', fhir.ca, `${fhir.base}/${search}`]);
+  return JSON.parse(out.toString('utf8'));
+}
+
+/** The record's AuditEvents, as a FHIR search Bundle (the way a trust would export them). */
+const recordAuditEvents = () => recordSearch('AuditEvent?_count=1000');
+
+/** `wardcam-admin audit verify` on `bundle` against the phone's `head` (`SEQ:HASH`). */
+function adminVerify(bundle, head) {
+  const dir = mkdtempSync(join(tmpdir(), 'wardcam-e2e-audit-'));
+  try {
+    const file = join(dir, 'audit-events.json');
+    writeFileSync(file, JSON.stringify(bundle));
+    return spawnSync(admin, ['audit', 'verify', file, '--head', head], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 let fhir;
 let pacs;
 
@@ -106,11 +137,53 @@ test('a queued photo is delivered to Orthanc and the record, verified, shredded 
     const log = pacs.requests();
     assert.ok(log.some((r) => r.method === 'POST' && r.url === '/dicom-web/studies'), JSON.stringify(log));
     assert.ok(log.some((r) => r.method === 'GET' && r.url.endsWith(`/instances/${sent.sop_uid}`)), JSON.stringify(log));
-    // The record was posted one transaction for it, and its Binary read back.
+    // The record filed it once (the server is this file's alone; the other transactions posted
+    // are the audit trail's), and its Binary was read back.
     const record = fhir.requests();
     const basePath = new URL(fhir.base).pathname;
-    assert.equal(record.filter((r) => r.method === 'POST' && (r.url === basePath || r.url === `${basePath}/`)).length, 1, JSON.stringify(record));
+    assert.ok(record.some((r) => r.method === 'POST' && (r.url === basePath || r.url === `${basePath}/`)), JSON.stringify(record));
+    const documents = recordSearch('DocumentReference?_count=100');
+    assert.equal(documents.entry?.length, 1, JSON.stringify(documents));
+    assert.equal(`DocumentReference/${documents.entry[0].resource.id}`, sent.document_reference.split('/_history')[0]);
     assert.ok(record.some((r) => r.method === 'GET' && r.url.startsWith(`${basePath}/Binary/`)), JSON.stringify(record));
+
+    // The audit trail is on the record: its chain verifies up to the head the Device screen shows
+    // (waiting for the drain that carries the last entries).
+    let verified;
+    let head;
+    let bundle;
+    for (let tries = 0; tries < 30; tries += 1) {
+      const device = (await invoke(driver, 'device_status')).ok;
+      assert.ok(device?.audit, JSON.stringify(device));
+      assert.equal(device.audit.intact, true, JSON.stringify(device.audit));
+      head = `${device.audit.seq}:${device.audit.hash}`;
+      bundle = recordAuditEvents();
+      verified = adminVerify(bundle, head);
+      if (verified.status === 0) break;
+      await invoke(driver, 'outbox_send_now');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.equal(verified.status, 0, `${verified.stdout}\n${verified.stderr}`);
+    assert.match(verified.stdout, new RegExp(`head ${head}`));
+    const events = bundle.entry.map((e) => e.resource);
+    const kinds = events.map((e) => e.subtype?.[0]?.code);
+    for (const kind of ['unlocked', 'patient_identified', 'consent_recorded', 'captured', 'queued', 'delivered', 'read_back_matched', 'shredded']) {
+      assert.ok(kinds.includes(kind), `${kind} not among ${kinds}`);
+    }
+    // Each validates against R4 with the server's own validator (the server also checked them
+    // when it filed them), and the shredded photo's names the patient as its DocumentReference.
+    const validated = spawnSync('node', [join(root, 'tests/servers/fhir/validate.mjs')], {
+      input: JSON.stringify(events),
+      encoding: 'utf8',
+    });
+    assert.equal(validated.status, 0, validated.stdout);
+    const shredded = events.find((e) => e.subtype?.[0]?.code === 'shredded');
+    const patient = shredded.entity.find((x) => x.role?.code === '1');
+    assert.deepEqual(patient?.what?.identifier, { system: 'https://fhir.nhs.uk/Id/nhs-number', value: NHS });
+    // On the phone the log names no patient: the export the Device screen saves holds no NHS number.
+    const exported = (await invoke(driver, 'audit_export')).ok;
+    assert.ok(exported?.jsonl?.includes('"shredded"'), JSON.stringify(exported));
+    assert.equal(exported.jsonl.includes(NHS), false, 'an NHS number in the export');
   } catch (e) {
     console.error(await failureEvidence(driver, '79-delivery-failure'));
     throw e;

@@ -27,6 +27,7 @@ import type {
   WithdrawnView,
   GateStatus,
   WipeStatus,
+  AuditExport,
 } from './lib/types';
 
 /** What the backend holds after a command: the view it returns and the patient it then reports. */
@@ -88,6 +89,9 @@ export interface Fixture {
    * clears `wiped`; `wipe_apply` answers with `wipeApply` (an error payload is thrown). */
   wipe?: WipeStatus;
   wipeApply?: WipeStatus | ErrorPayload;
+  /** What `audit_export` returns; when not given, a two-line log (core's locked refusal while
+   * locked). Use `errors` for a failure. */
+  auditExport?: AuditExport;
 }
 
 /** Delivery as a test drives it, in place of core: what it lists and reports, and its events. */
@@ -314,6 +318,16 @@ mockIPC(
         return null;
       case 'device_status':
         return fixture.deviceStatus ?? defaultDeviceStatus();
+      case 'audit_export':
+        if (view.state === 'locked') throw { code: 'session.locked', message: 'WardCam is locked. Unlock to continue.' };
+        return (
+          fixture.auditExport ?? {
+            entries: 2,
+            seq: 1,
+            hash: 'ab'.repeat(32),
+            jsonl: '{"at":1,"event":{"type":"unlocked"},"prev":"00","seq":0}\n{"at":2,"event":{"type":"locked"},"prev":"cd","seq":1}\n',
+          }
+        );
       case 'wipe_status':
         return wipe;
       case 'wipe_acknowledge':

@@ -6,11 +6,18 @@
 //!
 //! A line that is not UTF-8 or not an entry is a break at that line, but only after everything
 //! before it has been checked: the first break in the file is the one reported.
+//!
+//! The file may instead be a FHIR search result (a `Bundle`) of the AuditEvents the phones sent
+//! the trust's record (`GET [base]/AuditEvent?_count=1000`): each carries its chain entry, so the
+//! same check runs on the record's copy. The entries of one phone's chain are taken in sequence
+//! order (a search answers in any order) and checked as an export is, line N being the Nth entry;
+//! with several phones' chains in the Bundle, `--head` picks the one it ends.
 
 use std::io::Read;
 use std::path::Path;
 
-use wardcam_core::audit::{parse_export, verify_chain, BreakKind, ChainBreak, Entry};
+use wardcam_core::audit::{parse_export, verify_chain, write_export, BreakKind, ChainBreak, Entry};
+use wardcam_core::delivery::fhir::entries_in_bundle;
 
 use crate::Failure;
 
@@ -123,6 +130,10 @@ pub fn verify(file: &Path, head: Option<&ReportedHead>) -> Result<(), Failure> {
             "{name}: longer than 1 GiB, far longer than a phone's audit log [audit.chain.too_long]"
         )));
     }
+    let (name, bytes) = match from_record(&name, &bytes, head)? {
+        Some(chain) => chain,
+        None => (name, bytes),
+    };
     let log = read_log(&bytes);
     // Past an unreadable line nothing is read, so the phone's head cannot be compared.
     let expected = match (&log.unreadable, head) {
@@ -157,6 +168,54 @@ pub fn verify(file: &Path, head: Option<&ReportedHead>) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// When `bytes` is a FHIR Bundle, the entries of the chain it holds (or of the one `head` ends)
+/// as an export, and the name to report them under; `None` for anything else (an export).
+fn from_record(
+    name: &str,
+    bytes: &[u8],
+    head: Option<&ReportedHead>,
+) -> Result<Option<(String, Vec<u8>)>, Failure> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(None);
+    };
+    if value.get("resourceType").and_then(|v| v.as_str()) != Some("Bundle") {
+        return Ok(None);
+    }
+    let chains = entries_in_bundle(&value).map_err(|i| {
+        Failure::refused(format!(
+            "{name}: Bundle.entry[{i}] is a WardCam AuditEvent whose audit entry cannot be read \
+             (damaged or edited) [{}]",
+            BreakKind::Unreadable.code()
+        ))
+    })?;
+    let ends = |entries: &Vec<Entry>| {
+        head.is_some_and(|h| entries.iter().any(|e| e.seq == h.seq && e.hash() == h.hash))
+    };
+    let (chain, entries) = match chains.len() {
+        0 => {
+            return Err(Failure::refused(format!(
+                "{name}: a FHIR Bundle with no WardCam AuditEvent in it: nothing to verify \
+                 (search the record for AuditEvent) [audit.chain.empty]"
+            )))
+        }
+        1 => chains.into_iter().next(),
+        _ => chains.into_iter().find(|(_, entries)| ends(entries)),
+    }
+    .ok_or_else(|| {
+        Failure::refused(format!(
+            "{name}: holds the audit logs of several phones; give --head SEQ:HASH as the \
+             phone's Device screen shows it to pick one [audit.chain.several]"
+        ))
+    })?;
+    Ok(Some((
+        format!(
+            "{name} (phone {}, AuditEvents in sequence order)",
+            short(&chain)
+        ),
+        write_export(&entries).into_bytes(),
+    )))
 }
 
 /// The words for a break.

@@ -19,6 +19,8 @@
 //! - `audit verify FILE [--head SEQ:HASH]`: verifies a phone's exported audit log (`-` for standard
 //!   input) with the phone's own chain check and names the first break by line and sequence
 //!   number; with the head the phone's Device screen shows, entries cut from the end are found too.
+//!   FILE may also be the trust record's AuditEvents (a FHIR search Bundle): the same check runs
+//!   on the entries they carry.
 //!
 //! No output quotes a policy value other than the trust, its endpoints' addresses and pins:
 //! values may be credentials. Exit status: 0 on success, 1 when anything is refused, 2 for a
@@ -140,7 +142,8 @@ enum AuditCommand {
     /// Verify an exported audit log's hash chain and print its head, or the first break (line,
     /// sequence number and what is wrong).
     Verify {
-        /// The exported log (one entry per line, JSON), or - for standard input.
+        /// The exported log (one entry per line, JSON), or a FHIR Bundle of the record's
+        /// AuditEvents, or - for standard input.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The chain head the phone's Device screen shows (SEQ:HASH): entries removed from the

@@ -304,3 +304,76 @@ fn command_line_mistakes_exit_2() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("absent.jsonl"), "{}", stderr(&o));
 }
+
+/// A FHIR search result holding the AuditEvents of `chains` (each a chain id and its entries), in
+/// reverse order as a search may answer.
+fn record_bundle(chains: &[(&str, &[Entry])]) -> String {
+    use wardcam_core::delivery::fhir::{audit_event, AuditContext};
+    let mut resources = Vec::new();
+    for (chain, entries) in chains {
+        let ctx = AuditContext {
+            chain: (*chain).to_owned(),
+            ..AuditContext::default()
+        };
+        resources.extend(
+            entries
+                .iter()
+                .map(|e| serde_json::json!({ "resource": audit_event(e, &ctx) })),
+        );
+    }
+    resources.reverse();
+    serde_json::json!({ "resourceType": "Bundle", "type": "searchset", "entry": resources })
+        .to_string()
+}
+
+#[test]
+fn the_records_audit_events_verify_as_the_export_does_and_a_removed_one_is_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let entries = journal_entries();
+    let head = head_of(&entries);
+    let chain = "ab".repeat(32);
+    let o = verify(
+        tmp.path(),
+        &record_bundle(&[(&chain, &entries)]),
+        &["--head", &head],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("chain verified: 6 entries, head {head}\n")),
+        "{}",
+        stdout(&o)
+    );
+    // One AuditEvent deleted from the record: a gap at the entry after it.
+    let mut cut = entries.clone();
+    cut.remove(2);
+    let o = verify(
+        tmp.path(),
+        &record_bundle(&[(&chain, &cut)]),
+        &["--head", &head],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.lines().next().unwrap().contains("seq 3: "), "{err}");
+    assert!(err.contains("[audit.chain.gap]"), "{err}");
+    // Two phones: --head picks the one it ends; without it the tool asks.
+    let other = journal_entries();
+    let both = record_bundle(&[(&chain, &entries), (&"cd".repeat(32), &other)]);
+    let o = verify(tmp.path(), &both, &["--head", &head_of(&other)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&head_of(&other)), "{}", stdout(&o));
+    let o = verify(tmp.path(), &both, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("[audit.chain.several]"),
+        "{}",
+        stderr(&o)
+    );
+    // A Bundle with no WardCam AuditEvent.
+    let o = verify(
+        tmp.path(),
+        r#"{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Patient"}}]}"#,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("[audit.chain.empty]"), "{}", stderr(&o));
+}

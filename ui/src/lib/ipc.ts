@@ -2,6 +2,7 @@
 // back as a WardcamError with a stable code.
 import { invoke, type Channel } from '@tauri-apps/api/core';
 import type {
+  AuditExport,
   BodySite,
   ConsentForm,
   ConsentText,
@@ -60,6 +61,8 @@ export interface Commands {
   /** Queue, oldest photo, last delivery, policy, passcode, audit head and wipe, for the Device
    * screen (also pushed to iOS managed feedback). */
   device_status: { args: undefined; result: DeviceStatus };
+  /** The audit log as JSON lines, for `wardcam-admin audit verify`; refused while locked. */
+  audit_export: { args: undefined; result: AuditExport };
   vault_status: { args: undefined; result: VaultStatus };
   ward_status: { args: undefined; result: WardStatus };
   /** The passcode gate: whether this phone's lock screen lets WardCam unlock at all. */

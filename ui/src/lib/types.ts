@@ -565,6 +565,18 @@ export interface AuditHead {
   lost: number;
 }
 
+/** The audit log exported for `wardcam-admin audit verify` (`audit_export`): JSON lines and the
+ * head they end at. No entry holds a patient identifier (core's promise). */
+export interface AuditExport {
+  entries: number;
+  /** The last entry's sequence number (0 for an empty log). */
+  seq: number;
+  /** The last entry's hash, hex. */
+  hash: string;
+  /** One entry per line, canonical JSON. */
+  jsonl: string;
+}
+
 /** The last remote wipe, as the device status carries it (the fields the Device screen uses). */
 export interface DeviceWipe {
   source: 'mdm' | 'signed_command';

@@ -1,7 +1,62 @@
-//! The body of the `audit_export` fuzz target (`fuzz/fuzz_targets/audit_export.rs`), kept here so
-//! a unit test runs it over random and damaged exports too (`audit::tests::the_fuzz_body_*`).
+//! The bodies of the `audit_export` and `audit_record_bundle` fuzz targets
+//! (`fuzz/fuzz_targets/`), kept here so unit tests run them over random and damaged inputs too
+//! (`audit::tests::the_fuzz_body_*`, `delivery::audit_tests`).
+
+use serde_json::{json, Value};
 
 use super::entry::{parse_export, verify_chain, write_export, BreakKind};
+use crate::delivery::fhir::{audit_event, entries_in_bundle, AuditContext};
+
+/// Reads `data` as a FHIR Bundle of the record's AuditEvents, as `wardcam-admin audit verify`
+/// does with a search result. Panics only if an invariant breaks:
+///
+/// - a refusal names an entry of the Bundle;
+/// - every chain read is in sequence order;
+/// - the entries of each chain, sent again as AuditEvents, read back as the same chains, and the
+///   chain check reads them as it reads them from an export.
+pub fn audit_record_bundle(data: &[u8]) {
+    let Ok(bundle) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    let chains = match entries_in_bundle(&bundle) {
+        Ok(chains) => chains,
+        Err(index) => {
+            let n = bundle
+                .get("entry")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            assert!(index < n, "a refusal past the Bundle's end");
+            return;
+        }
+    };
+    let mut again = Vec::new();
+    for (chain, entries) in &chains {
+        assert!(
+            entries.windows(2).all(|w| w[0].seq <= w[1].seq),
+            "a chain out of sequence order"
+        );
+        let ctx = AuditContext {
+            chain: chain.clone(),
+            ..AuditContext::default()
+        };
+        again.extend(
+            entries
+                .iter()
+                .map(|e| json!({ "resource": audit_event(e, &ctx) })),
+        );
+        let export = parse_export(&write_export(entries));
+        assert!(
+            export.as_ref().map(|x| verify_chain(x, None, None))
+                == Ok(verify_chain(entries, None, None)),
+            "the record's chain reads otherwise as an export"
+        );
+    }
+    let rebuilt = json!({ "resourceType": "Bundle", "type": "searchset", "entry": again });
+    assert!(
+        entries_in_bundle(&rebuilt).as_ref() == Ok(&chains),
+        "AuditEvents sent again read back otherwise"
+    );
+}
 
 /// Reads `data` as an exported audit log and verifies its chain, as `wardcam-admin audit verify`
 /// does. Panics only if an invariant breaks:

@@ -7,14 +7,20 @@
 //! - `locked.log`: entries made while the app was locked, sealed to the audit public key; folded
 //!   into the chain, in order, at the next unlock, then removed. Each carries a random id, so a
 //!   crash mid-fold never folds one twice.
+//! - `subjects.log`: for the trust's AuditEvents only, how its record names the patient of each
+//!   visit (a FHIR reference by NHS number or local number), sealed under the chain key with its
+//!   own associated data; a line is forgotten once every entry about its visit is on the trust's
+//!   record and the phone holds nothing more of the visit ([`Journal::keep_subjects`]).
+//! - `sent`: how far the trust's record holds the chain (sequence number and hash), sealed; lost or
+//!   damaged, everything is sent again, which the record takes as the same resources.
 //! - `public.key`: the audit public key (hex; not a secret). If someone swaps it, the entries sealed
 //!   to their key cannot be folded: the chain records them as lost rather than dropping them.
 //!
 //! The keys (chain key, patient-hash key, X25519 secret) are one sealed vault item of kind
 //! [`ItemKind::AuditKey`]; a wipe shreds it, and with it every line.
 
-use std::collections::HashSet;
-use std::fs::{self, File, OpenOptions};
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -27,12 +33,17 @@ use zeroize::Zeroizing;
 
 use super::entry::{verify_chain, ChainBreak, Entry, Event, Head, GENESIS};
 use super::error::AuditError;
-use super::sealed::{fresh_key, open_line, open_sealed, seal_line, seal_to};
+use super::sealed::{
+    fresh_key, open_for, open_line, open_sealed, seal_for, seal_line, seal_to, SENT_AAD,
+    SUBJECT_AAD,
+};
 use crate::vault::{make_private_dir, ItemKind, Timestamp, Vault};
 
 const CHAIN: &str = "chain.log";
 const LOCKED: &str = "locked.log";
 const PUBLIC: &str = "public.key";
+const SUBJECTS: &str = "subjects.log";
+const SENT: &str = "sent";
 
 /// The audit folder of the vault in `vault_dir`.
 pub fn audit_dir(vault_dir: &Path) -> PathBuf {
@@ -126,6 +137,22 @@ pub struct AuditStatus {
     pub lost: u64,
 }
 
+/// How the trust's record names a visit's patient, as `subjects.log` holds it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectRecord {
+    visit: String,
+    reference: serde_json::Value,
+}
+
+/// The last entry the trust's record holds.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SentRecord {
+    seq: u64,
+    hash: String,
+}
+
 /// A locked entry, before it joins the chain.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -197,7 +224,7 @@ impl Journal {
         let public_hex = hex::encode(keys.public);
         let public_path = dir.join(PUBLIC);
         if fs::read_to_string(&public_path).ok().as_deref() != Some(public_hex.as_str()) {
-            write_atomically(&public_path, public_hex.as_bytes())?;
+            write_atomically(&public_path, public_hex.as_bytes(), "write its public key")?;
         }
         let mut journal = Journal {
             dir,
@@ -354,15 +381,115 @@ impl Journal {
         msg.extend_from_slice(value.as_bytes());
         hex::encode(hmac::sign(&self.keys.patient, &msg).as_ref())
     }
+
+    /// Names this phone's chain among others on the trust's record: the audit public key, hex
+    /// (not a secret; it changes only with a new vault).
+    pub fn chain_id(&self) -> String {
+        hex::encode(self.keys.public)
+    }
+
+    /// Keeps, sealed, how the trust's record names the patient of `visit` (`reference`, a FHIR
+    /// reference by identifier), so the AuditEvents about the visit can name them as the record
+    /// does after the visit itself has left the phone.
+    pub fn note_subject(
+        &self,
+        visit: &str,
+        reference: &serde_json::Value,
+    ) -> Result<(), AuditError> {
+        let record = SubjectRecord {
+            visit: visit.to_owned(),
+            reference: reference.clone(),
+        };
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&record).map_err(|_| AuditError::Crypto("encode a subject"))?,
+        );
+        let sealed = seal_for(&self.keys.chain, SUBJECT_AAD, &plain)?;
+        append_line(&self.dir.join(SUBJECTS), &sealed)
+    }
+
+    /// The patients noted, by visit. A line that cannot be opened is passed over: its visit's
+    /// AuditEvents then go without the patient, never with another's.
+    pub fn subjects(&self) -> Result<BTreeMap<String, serde_json::Value>, AuditError> {
+        let mut out = BTreeMap::new();
+        for line in read_lines(&self.dir.join(SUBJECTS))? {
+            let record = open_for(&self.keys.chain, SUBJECT_AAD, &line)
+                .and_then(|plain| serde_json::from_slice::<SubjectRecord>(&plain).ok());
+            if let Some(r) = record {
+                out.insert(r.visit, r.reference);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Forgets every noted patient whose visit `keep` does not want any more (rewritten whole,
+    /// atomically).
+    pub fn keep_subjects(&self, keep: impl Fn(&str) -> bool) -> Result<(), AuditError> {
+        let path = self.dir.join(SUBJECTS);
+        let lines = read_lines(&path)?;
+        let mut kept = Vec::new();
+        let mut dropped = false;
+        for line in lines {
+            let visit = open_for(&self.keys.chain, SUBJECT_AAD, &line)
+                .and_then(|plain| serde_json::from_slice::<SubjectRecord>(&plain).ok())
+                .map(|r| r.visit);
+            match visit {
+                Some(v) if keep(&v) => {
+                    kept.extend_from_slice(STANDARD_NO_PAD.encode(&line).as_bytes());
+                    kept.push(b'\n');
+                }
+                // Unreadable lines go too: nothing can use them.
+                _ => dropped = true,
+            }
+        }
+        if !dropped {
+            return Ok(());
+        }
+        if kept.is_empty() {
+            return match fs::remove_file(&path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(AuditError::Io("forget delivered subjects", e.kind())),
+            };
+        }
+        write_atomically(&path, &kept, "forget delivered subjects")
+    }
+
+    /// The last entry the trust's record is known to hold (sequence number and hash); `None`
+    /// when nothing was sent or the record of it cannot be read (everything goes again).
+    pub fn sent(&self) -> Option<(u64, String)> {
+        let bytes = fs::read(self.dir.join(SENT)).ok()?;
+        let plain = open_for(&self.keys.chain, SENT_AAD, &bytes)?;
+        let r: SentRecord = serde_json::from_slice(&plain).ok()?;
+        Some((r.seq, r.hash))
+    }
+
+    /// Records that the trust's record holds every entry up to `seq` (whose hash is `hash`).
+    pub fn mark_sent(&self, seq: u64, hash: &str) -> Result<(), AuditError> {
+        let record = SentRecord {
+            seq,
+            hash: hash.to_owned(),
+        };
+        let plain =
+            serde_json::to_vec(&record).map_err(|_| AuditError::Crypto("encode the sent mark"))?;
+        let sealed = seal_for(&self.keys.chain, SENT_AAD, &plain)?;
+        write_atomically(&self.dir.join(SENT), &sealed, "record what the trust holds")
+    }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
+fn write_atomically(path: &Path, bytes: &[u8], what: &'static str) -> Result<(), AuditError> {
     let tmp = path.with_extension("tmp");
-    let mut f = File::create(&tmp).map_err(AuditError::io("write its public key"))?;
+    let mut o = OpenOptions::new();
+    o.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(&tmp).map_err(AuditError::io(what))?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .and_then(|()| fs::rename(&tmp, path))
-        .map_err(AuditError::io("write its public key"))
+        .map_err(AuditError::io(what))
 }
 
 /// Records `event` while the app is locked (no chain key in memory): sealed to the public key in

@@ -17,7 +17,13 @@ use zeroize::Zeroizing;
 
 use super::error::AuditError;
 
-const CHAIN_AAD: &[u8] = b"wardcam audit chain v1";
+/// What a sealed line is for, bound into its tag so that a line of one file cannot pass for a
+/// line of another (a subject moved into the chain, a cursor moved back).
+pub(super) const CHAIN_AAD: &[u8] = b"wardcam audit chain v1";
+/// A patient reference kept for the trust's AuditEvents (`subjects.log`).
+pub(super) const SUBJECT_AAD: &[u8] = b"wardcam audit subject v1";
+/// How far the trust's record holds the chain (`sent`).
+pub(super) const SENT_AAD: &[u8] = b"wardcam audit sent v1";
 const LOCKED_INFO: &[u8] = b"wardcam audit locked entry v1";
 /// Ephemeral public key, nonce, tag.
 const LOCKED_OVERHEAD: usize = 32 + NONCE_LEN + 16;
@@ -42,13 +48,19 @@ pub(super) fn fresh_key() -> Result<Zeroizing<[u8; 32]>, AuditError> {
 
 /// `plain` sealed under the chain key: nonce, then ciphertext and tag.
 pub(super) fn seal_line(key: &[u8; 32], plain: &[u8]) -> Result<Vec<u8>, AuditError> {
+    seal_for(key, CHAIN_AAD, plain)
+}
+
+/// `plain` sealed under the chain key for the file `aad` names.
+pub(super) fn seal_for(key: &[u8; 32], aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, AuditError> {
     let nonce = random::<NONCE_LEN>(&SystemRandom::new())?;
-    let mut buf = plain.to_vec();
+    // Sealed in place: once sealed the buffer holds ciphertext only; wiped should sealing fail.
+    let mut buf = Zeroizing::new(plain.to_vec());
     aes(key)?
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
-            Aad::from(CHAIN_AAD),
-            &mut buf,
+            Aad::from(aad),
+            &mut *buf,
         )
         .map_err(|_| AuditError::Crypto("seal an audit entry"))?;
     let mut out = nonce.to_vec();
@@ -58,6 +70,11 @@ pub(super) fn seal_line(key: &[u8; 32], plain: &[u8]) -> Result<Vec<u8>, AuditEr
 
 /// Opens [`seal_line`]'s output; `None` if it is not one (damaged, edited, another key).
 pub(super) fn open_line(key: &[u8; 32], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    open_for(key, CHAIN_AAD, sealed)
+}
+
+/// Opens [`seal_for`]'s output for the same `aad`; `None` otherwise.
+pub(super) fn open_for(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     if sealed.len() < NONCE_LEN + 16 {
         return None;
     }
@@ -66,7 +83,7 @@ pub(super) fn open_line(key: &[u8; 32], sealed: &[u8]) -> Option<Zeroizing<Vec<u
     let mut buf = Zeroizing::new(body.to_vec());
     let len = aes(key)
         .ok()?
-        .open_in_place(nonce, Aad::from(CHAIN_AAD), &mut buf)
+        .open_in_place(nonce, Aad::from(aad), &mut buf)
         .ok()?
         .len();
     buf.truncate(len);

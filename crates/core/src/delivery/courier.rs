@@ -23,7 +23,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
-use super::fhir::{FhirRecord, Filed, SentBinary};
+use super::fhir::{FhirRecord, Filed, SentBinary, MAX_AUDIT_ENTRIES};
 use super::outcome::Outcome;
 use super::pacs::Pacs;
 use crate::endpoint::RetryAfter;
@@ -47,6 +47,9 @@ pub const BACKOFF_BASE: Duration = Duration::from_secs(15);
 pub const BACKOFF_CAP: Duration = Duration::from_secs(10 * 60);
 /// The longest `Retry-After` honoured.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60 * 60);
+/// Bundles of AuditEvents per drain: a long offline spell's entries go over a few drains rather
+/// than holding one up.
+pub const AUDIT_BUNDLES_PER_DRAIN: usize = 10;
 
 /// Where a photo is in a drain, for the Outbox's progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,6 +103,10 @@ pub struct DrainReport {
     pub consents_copied: usize,
     /// Withdrawn consents the FHIR record now shows as inactive.
     pub consents_withdrawn: usize,
+    /// Audit entries the FHIR record now holds as AuditEvents.
+    pub audit_sent: usize,
+    /// Why the audit log could not go this time, if it could not (it never holds a photo).
+    pub audit_problem: Option<Problem>,
     /// A problem every photo would meet, which stopped the drain.
     pub server_problem: Option<Problem>,
     /// When the courier will try again, if anything waits.
@@ -425,6 +432,8 @@ impl Courier {
             .await?;
         self.withdraw_in_record(ward, plan_at, &mut report, events)
             .await?;
+        // Last: the entries of this drain's own deliveries and shreds go with it.
+        self.send_audit(ward, &mut report).await;
         // One truncation of the vault's index log for every photo shredded by this drain.
         let w = Arc::clone(ward);
         blocking(move || w.scrub_delivered()).await?;
@@ -588,6 +597,69 @@ impl Courier {
             events(OutboxEvent::Changed);
         }
         Ok(())
+    }
+
+    /// Sends the audit entries the FHIR record does not hold yet as AuditEvents, a Bundle at a
+    /// time, while the record is not paused. Never fails the drain nor holds a photo: a problem is
+    /// reported and the entries wait on the phone for the next drain.
+    async fn send_audit(&self, ward: &Arc<Ward>, report: &mut DrainReport) {
+        let Some(record) = &self.record else {
+            return;
+        };
+        for _ in 0..AUDIT_BUNDLES_PER_DRAIN {
+            if self
+                .lane(Route::Record)
+                .is_some_and(|l| l.paused_at(Timestamp::now()))
+            {
+                return;
+            }
+            let w = Arc::clone(ward);
+            let bundle = match blocking(move || w.audit_due(MAX_AUDIT_ENTRIES)).await {
+                Ok(Some(bundle)) => bundle,
+                Ok(None) => return,
+                Err(e) => {
+                    report.audit_problem = Some(Problem {
+                        code: e.code().to_owned(),
+                        message: e.to_string(),
+                    });
+                    return;
+                }
+            };
+            let (seq, hash) = bundle.last.clone();
+            let count = bundle.count;
+            match record.post_audit(bundle).await {
+                Outcome::Done(()) => {
+                    self.clear_pause(Route::Record);
+                    let w = Arc::clone(ward);
+                    if let Err(e) = blocking(move || w.audit_sent(seq, &hash)).await {
+                        // The record holds them; without the mark they go again, as the same
+                        // resources.
+                        report.audit_problem = Some(Problem {
+                            code: e.code().to_owned(),
+                            message: e.to_string(),
+                        });
+                        return;
+                    }
+                    report.audit_sent += count;
+                }
+                Outcome::Retry {
+                    problem,
+                    after,
+                    server_wide,
+                } => {
+                    if server_wide {
+                        self.retry_at(Route::Record, true, after, 1, &problem);
+                    }
+                    report.audit_problem = Some(problem);
+                    return;
+                }
+                Outcome::Hold(problem) => {
+                    report.audit_problem = Some(problem);
+                    return;
+                }
+                Outcome::NotOnServer => return,
+            }
+        }
     }
 
     /// Seals what a failed step of a consent copy means; `true` when the PACS is paused now (a

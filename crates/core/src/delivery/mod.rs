@@ -30,6 +30,8 @@
 //! Nothing about where a photo was taken is written: intake already dropped the EXIF (and its GPS),
 //! and no geolocation attribute is set here.
 
+#[cfg(test)]
+mod audit_tests;
 mod consent_dicom;
 mod consent_pdf;
 #[cfg(test)]

@@ -1065,6 +1065,16 @@ fn a_deletion_receipt_sealed_before_a_crash_shreds_the_photo_at_the_next_open() 
 
     let report = q.reopen();
     assert_eq!(report.delivered_photos_shredded, 1, "{report:?}");
+    // The shred recovery finished is in the audit trail, once.
+    let shredded = crate::audit::Event::Shredded {
+        photo: p.to_string(),
+    };
+    let entries = q.ward.audit_entries().unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e.event == shredded).count(),
+        1,
+        "{entries:?}"
+    );
     // The visit stays: its consent has not reached the PACS as its own copy yet.
     assert_eq!(report.visits_retired, 0, "{report:?}");
     assert_eq!(report.photos, 0, "{report:?}");

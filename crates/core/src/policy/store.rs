@@ -94,16 +94,26 @@ pub struct Provisioning {
     pub in_force: Option<Provisioned>,
     /// Why the policy offered at this start (MDM's, or a code's) was not taken.
     pub refused: Option<PolicyError>,
+    /// The version kept before anything was offered (`None`: the phone had none): with
+    /// [`Provisioning::version`], what `Ward::policy_applied` compares to audit a new policy.
+    pub kept_version: Option<u64>,
 }
 
 impl Provisioning {
     /// The kept policy and nothing offered: what a later offer (a pasted code, MDM's change while
     /// running) is judged against.
     pub fn kept(keys: &dyn KeyStore, name: &str) -> Result<Provisioning, PolicyError> {
+        let in_force = load(keys, name)?;
         Ok(Provisioning {
-            in_force: load(keys, name)?,
+            kept_version: in_force.as_ref().map(|p| p.policy.version),
+            in_force,
             refused: None,
         })
+    }
+
+    /// The version in force now, if one is.
+    pub fn version(&self) -> Option<u64> {
+        self.in_force.as_ref().map(|p| p.policy.version)
     }
 
     /// Decides the policy at start. `managed` is MDM's raw values (`None` without MDM); `code` a

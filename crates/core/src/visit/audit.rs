@@ -19,12 +19,17 @@ use std::sync::Arc;
 use super::clock::Clock;
 use super::identity::{IdentifiedBy, PatientIdentity, Verdict};
 use super::manifest::Route;
+use super::policy_applied::PolicyOrigin;
 use super::ward::{Inner, Ward};
 use crate::audit::{append_locked, write_export, AuditError, AuditStatus, Entry, Event, Journal};
+use crate::delivery::fhir::{audit_bundle, patient_reference, AuditBundle, AuditContext};
 use crate::patient::NHS_NUMBER_SYSTEM;
 use crate::session::{LockReason, SessionError, UnlockMethod};
 use crate::vault::Vault;
 use crate::Error;
+
+/// At most this many entries wait for a phone's first log ([`Trail::wait`]).
+const MAX_WAITING: usize = 64;
 
 /// The audit log as the ward holds it.
 #[derive(Debug)]
@@ -39,6 +44,14 @@ pub(super) struct Trail {
     lost: u64,
     /// The last failure, until a write succeeds again.
     last_error: Option<AuditError>,
+    /// Entries made before this phone had a log to take them (no vault folder known yet, or no
+    /// vault yet: the policy that provisions a new phone comes before its first set-up), with
+    /// when they happened. Sealed to the log as soon as one exists, or written when it opens.
+    waiting: Vec<(Event, crate::vault::Timestamp)>,
+    /// The policy in force and how it came (`Ward::policy_applied`): a new log begins by naming
+    /// it, so a policy that came before the phone's first vault is not lost if WardCam stopped
+    /// before its entry could join a log (or a wipe took the log it was in).
+    policy: Option<(u64, PolicyOrigin)>,
 }
 
 impl Trail {
@@ -49,12 +62,73 @@ impl Trail {
             clock,
             lost: 0,
             last_error: None,
+            waiting: Vec::new(),
+            policy: None,
+        }
+    }
+
+    /// Notes the policy in force, for the next new log ([`Trail::open`]).
+    pub(super) fn note_policy(&mut self, version: u64, origin: PolicyOrigin) {
+        self.policy = Some((version, origin));
+    }
+
+    /// A new log (no entry yet) begins with the policy in force, unless its entry is waiting.
+    fn name_policy_in_new_log(&mut self, journal: &Journal) {
+        let Some((version, origin)) = self.policy else {
+            return;
+        };
+        let waiting = self
+            .waiting
+            .iter()
+            .any(|(e, _)| matches!(e, Event::PolicyApplied { version: v, .. } if *v == version));
+        if journal.status().head.entries == 0 && !waiting {
+            let event = Event::PolicyApplied {
+                version,
+                source: origin.as_str().to_owned(),
+            };
+            self.waiting.insert(0, (event, self.clock.wall()));
         }
     }
 
     /// Where locked entries go before any vault was opened in this run (the key gate's folder).
+    /// What was waiting for it is sealed there now, if the log exists.
     pub(super) fn set_dir(&mut self, dir: &Path) {
         self.dir = Some(dir.to_path_buf());
+        self.flush_waiting();
+    }
+
+    /// Keeps `event` until a log exists; past [`MAX_WAITING`] it is counted as lost instead (a
+    /// phone left unprovisioned must not grow this without bound).
+    fn wait(&mut self, event: Event, at: crate::vault::Timestamp) {
+        if self.waiting.len() < MAX_WAITING {
+            self.waiting.push((event, at));
+        } else {
+            self.lost += 1;
+        }
+    }
+
+    /// Moves the waiting entries to the journal, or seals them to the log's public key; those
+    /// that still have nowhere to go keep waiting. A failure counts them as lost (a gap).
+    fn flush_waiting(&mut self) {
+        for (event, at) in std::mem::take(&mut self.waiting) {
+            let written = match (self.journal.as_mut(), &self.dir) {
+                (Some(journal), _) => journal.append(event, at).map(|_| None),
+                (None, Some(dir)) => match append_locked(dir, event.clone(), at) {
+                    Ok(true) => Ok(None),
+                    Ok(false) => Ok(Some((event, at))),
+                    Err(e) => {
+                        self.lost += 1;
+                        Err(e)
+                    }
+                },
+                (None, None) => Ok(Some((event, at))),
+            };
+            match written {
+                Ok(Some(still)) => self.waiting.push(still),
+                Ok(None) => {}
+                Err(e) => self.last_error = Some(e),
+            }
+        }
     }
 
     /// Opens the journal with the vault (folding in what was recorded while locked). A failure
@@ -63,12 +137,14 @@ impl Trail {
         self.dir = Some(vault.dir().to_path_buf());
         match Journal::open(vault, self.clock.wall()) {
             Ok(journal) => {
+                self.name_policy_in_new_log(&journal);
                 self.journal = Some(journal);
                 self.last_error = None;
                 if self.lost > 0 {
                     // Written now so the gap sits where it happened, not at the next event.
                     self.record_gap();
                 }
+                self.flush_waiting();
             }
             Err(e) => {
                 self.journal = None;
@@ -119,11 +195,23 @@ impl Trail {
             // A journal's failure is counted by the journal itself (its status's `lost`).
             Some(journal) => journal.append(event, now).map(drop),
             None => match &self.dir {
-                Some(dir) => append_locked(dir, event, now).map(drop).inspect_err(|_| {
-                    self.lost += 1;
-                }),
-                // No vault on this phone yet: there is no log to add to.
-                None => Ok(()),
+                Some(dir) => match append_locked(dir, event.clone(), now) {
+                    Ok(true) => Ok(()),
+                    // No vault on this phone yet: it waits for the first log.
+                    Ok(false) => {
+                        self.wait(event, now);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.lost += 1;
+                        Err(e)
+                    }
+                },
+                // The key gate's folder is not known yet (start): it waits for it.
+                None => {
+                    self.wait(event, now);
+                    Ok(())
+                }
             },
         };
         match &result {
@@ -192,6 +280,48 @@ impl Ward {
         Ok(inner.trail.journal()?.entries()?)
     }
 
+    /// The next entries the trust's record does not hold yet (at most `max`), as a Bundle of
+    /// AuditEvents ([`crate::delivery::fhir::audit_bundle`]); `None` when it holds them all, or
+    /// while the journal is shut (locked: nothing is sent then).
+    pub fn audit_due(&self, max: usize) -> Result<Option<AuditBundle>, Error> {
+        let clinician = self.clinician_name().ok().flatten();
+        let site = self.policy_in_force.as_ref().map(|p| p.ods_code.clone());
+        let inner = self.lock()?;
+        let Some(journal) = inner.trail.journal.as_ref() else {
+            return Ok(None);
+        };
+        let entries = journal.entries()?;
+        let start = unsent_from(&entries, journal.sent());
+        let due = &entries[start..];
+        if due.is_empty() {
+            // Visits may have left the phone since the last entries went.
+            inner.forget_subjects(journal, &entries, start)?;
+            return Ok(None);
+        }
+        let mut ctx = AuditContext {
+            chain: journal.chain_id(),
+            site,
+            clinician,
+            subjects: journal.subjects()?,
+            photo_visits: Default::default(),
+        };
+        ctx.learn(&entries);
+        Ok(audit_bundle(&due[..due.len().min(max.max(1))], &ctx))
+    }
+
+    /// The trust's record holds every entry up to `seq` (hash `hash`): recorded, and the patients
+    /// of visits nothing more will be said about are forgotten.
+    pub fn audit_sent(&self, seq: u64, hash: &str) -> Result<(), Error> {
+        let inner = self.lock()?;
+        let Some(journal) = inner.trail.journal.as_ref() else {
+            return Err(SessionError::Locked.into());
+        };
+        journal.mark_sent(seq, hash)?;
+        let entries = journal.entries()?;
+        let start = unsent_from(&entries, journal.sent());
+        inner.forget_subjects(journal, &entries, start)
+    }
+
     /// The chain exported as JSON lines ([`write_export`]), for `wardcam-admin audit verify`.
     /// Refused while locked.
     pub fn audit_export(&self) -> Result<String, Error> {
@@ -250,7 +380,52 @@ pub(super) fn route_name(route: Route) -> String {
     code_of(&route)
 }
 
+/// Where the entries the record does not hold begin: after the `sent` mark when the chain still
+/// holds that entry, else at the start (everything goes again; the record files the same ids).
+fn unsent_from(entries: &[Entry], sent: Option<(u64, String)>) -> usize {
+    sent.and_then(|(seq, hash)| {
+        entries
+            .iter()
+            .position(|e| e.seq == seq && e.hash() == hash)
+            .map(|i| i + 1)
+    })
+    .unwrap_or(0)
+}
+
 impl Inner {
+    /// Forgets the patients of visits nothing more will be said about: a visit is still spoken
+    /// of while the phone holds it or any of its photos, or while an entry about it (from
+    /// `start` in `entries`) has not reached the record.
+    fn forget_subjects(
+        &self,
+        journal: &Journal,
+        entries: &[Entry],
+        start: usize,
+    ) -> Result<(), Error> {
+        let mut ctx = AuditContext::default();
+        ctx.learn(entries);
+        let mut keep: std::collections::BTreeSet<String> =
+            self.visits.keys().map(ToString::to_string).collect();
+        keep.extend(self.photos.values().map(|p| p.record.visit_id.to_string()));
+        keep.extend(
+            entries[start..]
+                .iter()
+                .filter_map(|e| ctx.visit_of(&e.event))
+                .map(str::to_owned),
+        );
+        Ok(journal.keep_subjects(|v| keep.contains(v))?)
+    }
+
+    /// Keeps, sealed, how the record names the patient of `visit`, for the AuditEvents about it.
+    /// Like every audit step it never refuses the clinical one: without it those AuditEvents go
+    /// without the patient.
+    pub(super) fn note_subject(&self, visit: &str, p: &PatientIdentity) {
+        if let (Some(journal), Ok(reference)) = (self.trail.journal.as_ref(), patient_reference(p))
+        {
+            let _ = journal.note_subject(visit, &reference);
+        }
+    }
+
     /// The keyed hash naming `p` in the trail: of the NHS number, else of the local hospital
     /// number under its issuer; `unavailable` while the journal is shut or when the patient has
     /// neither. Never the identifier itself.

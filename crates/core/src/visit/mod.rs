@@ -52,6 +52,9 @@ mod pins;
 mod platform;
 #[cfg(test)]
 mod platform_tests;
+mod policy_applied;
+#[cfg(test)]
+mod policy_applied_tests;
 mod recheck;
 mod recover;
 mod retention;
@@ -90,6 +93,7 @@ pub use outbox::{
     Ack, ConsentCopyJob, DeliveryJob, DeliveryPlan, Destinations, SentView, Verified,
 };
 pub use pins::PinStatus;
+pub use policy_applied::{newly_in_force, PolicyOrigin};
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
 pub use retention::{PurgedPhoto, RetentionReport, RetentionView};

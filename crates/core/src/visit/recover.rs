@@ -73,6 +73,9 @@ pub(crate) struct Recovered {
     pub(crate) open_visit: Option<VisitId>,
     pub(crate) pins: Pins,
     pub(crate) report: RecoveryReport,
+    /// What recovery finished that the audit trail must hear of (recorded once the journal
+    /// opens): photos shredded after their delivery, withdrawals completed.
+    pub(crate) audit: Vec<crate::audit::Event>,
 }
 
 fn read<T: Record>(vault: &Vault, item: ItemId) -> Result<T, Error> {
@@ -116,17 +119,34 @@ fn drop_photos(
     photos: &mut BTreeMap<PhotoId, Stored<PhotoManifest>>,
     shred: &mut Vec<ItemId>,
     gone: impl Fn(&PhotoManifest) -> bool,
-) -> usize {
-    let before = photos.len();
+) -> Vec<(PhotoId, VisitId)> {
+    let mut dropped = Vec::new();
     photos.retain(|_, s| {
         let goes = gone(&s.record);
         if goes {
             shred.push(s.item);
             shred.extend(s.record.items());
+            dropped.push((s.record.photo_id, s.record.visit_id));
         }
         !goes
     });
-    before - photos.len()
+    dropped
+}
+
+/// The audit entries of photos shredded to finish withdrawals: one per visit, as a withdrawal
+/// made without a crash records it.
+fn withdrawals_finished(dropped: &[(PhotoId, VisitId)]) -> Vec<crate::audit::Event> {
+    let mut per_visit: BTreeMap<VisitId, u64> = BTreeMap::new();
+    for (_, visit) in dropped {
+        *per_visit.entry(*visit).or_default() += 1;
+    }
+    per_visit
+        .into_iter()
+        .map(|(visit, photos)| crate::audit::Event::ConsentWithdrawn {
+            visit: visit.to_string(),
+            photos,
+        })
+        .collect()
 }
 
 /// Rebuilds the visit state from `vault` and shreds what the rules above say. `now` dates the
@@ -137,6 +157,7 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         |kind: ItemKind| -> Vec<&ItemMeta> { items.iter().filter(|m| m.kind == kind).collect() };
     let mut report = RecoveryReport::default();
     let mut shred: Vec<ItemId> = Vec::new();
+    let mut audit = Vec::new();
 
     // Manifests, newest revision per photo.
     let mut stale = Vec::new();
@@ -178,9 +199,11 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
             continue;
         };
         withdrawal_items.push(m.id);
-        report.withdrawn_photos_shredded += drop_photos(&mut photos, &mut shred, |m| {
+        let dropped = drop_photos(&mut photos, &mut shred, |m| {
             m.visit_id == w.visit_id && m.consent.consent_id == w.consent_id
         });
+        report.withdrawn_photos_shredded += dropped.len();
+        audit.extend(withdrawals_finished(&dropped));
         if let Some(v) = visits.get_mut(&w.visit_id) {
             if v.record
                 .consent
@@ -209,13 +232,22 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
             ReceiptRecord::Consent { .. } | ReceiptRecord::Withdrawn { .. } => None,
         })
         .collect();
-    report.delivered_photos_shredded +=
-        drop_photos(&mut photos, &mut shred, |m| delivered.contains(&m.photo_id));
+    let dropped = drop_photos(&mut photos, &mut shred, |m| delivered.contains(&m.photo_id));
+    report.delivered_photos_shredded += dropped.len();
+    audit.extend(
+        dropped
+            .iter()
+            .map(|(photo, _)| crate::audit::Event::Shredded {
+                photo: photo.to_string(),
+            }),
+    );
 
     // A manifest left marked withdrawn is as good as shredded.
-    report.withdrawn_photos_shredded += drop_photos(&mut photos, &mut shred, |m| {
+    let dropped = drop_photos(&mut photos, &mut shred, |m| {
         m.state == LocalState::Withdrawn
     });
+    report.withdrawn_photos_shredded += dropped.len();
+    audit.extend(withdrawals_finished(&dropped));
 
     // A refusal made in kiosk mode ends its visit at hand-back; if the app died before the
     // hand-back, the visit ends now, so the refusal can never be followed by photos.
@@ -351,5 +383,6 @@ pub(crate) fn recover(vault: &Vault, now: Timestamp) -> Result<Recovered, Error>
         open_visit,
         pins,
         report,
+        audit,
     })
 }

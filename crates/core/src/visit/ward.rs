@@ -597,6 +597,11 @@ impl Ward {
         // a leftover; entries made while locked join the chain now.
         inner.trail.open(&vault);
         inner.vault = Some(vault);
+        // What recovery finished, now that the journal is open (or, failing that, sealed for
+        // the next unlock).
+        for event in std::mem::take(&mut recovered.audit) {
+            inner.audit(event);
+        }
         Ok(recovered.report)
     }
 
@@ -754,6 +759,7 @@ impl Ward {
                     visit: id.to_string(),
                     reason: code_of(&o.reason),
                 });
+        let record_patient = candidate.identity.clone();
         let record = VisitRecord {
             visit_id: id,
             revision: 0,
@@ -769,6 +775,7 @@ impl Ward {
         inner.session = next;
         inner.candidate = None;
         inner.visit = Some(OpenVisit { id, consent: None });
+        inner.note_subject(&id.to_string(), &record_patient);
         inner.audit(identified);
         if let Some(overridden) = overridden {
             inner.audit(overridden);

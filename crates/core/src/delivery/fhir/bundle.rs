@@ -519,7 +519,7 @@ fn write_body(
 
 /// `subject` (and the BodyStructure's `patient`): a logical reference by NHS number, or by
 /// hospital number with its issuing organisation, as the `Consent` names the patient.
-fn patient_reference(p: &PatientIdentity) -> Result<Value, FhirError> {
+pub(crate) fn patient_reference(p: &PatientIdentity) -> Result<Value, FhirError> {
     if let Some(nhs) = p.band.nhs() {
         return Ok(json!({ "identifier": { "system": NHS_NUMBER_SYSTEM, "value": nhs.digits() } }));
     }

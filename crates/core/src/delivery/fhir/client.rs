@@ -15,6 +15,7 @@
 //! - **408, 429, 5xx**, a stall, a reset, an untrusted server, a redirect: wait, server-wide,
 //!   honouring `Retry-After`.
 
+use super::audit_event::AuditBundle;
 use super::bundle::{EntryKind, SentBinary, TransactionBundle, CONTENT_TYPE};
 use super::reply::{
     decoded_digest, parse_binary, parse_operation_outcome, parse_transaction_response,
@@ -102,7 +103,77 @@ fn refused<T>(status: u16, what: &str, outcome: Option<&OperationOutcome>) -> Ou
     ))
 }
 
+/// The audit entries held on the phone: the record refused them and will again until IT acts.
+fn audit_refused<T>(status: u16, outcome: Option<&OperationOutcome>) -> Outcome<T> {
+    Outcome::Hold(problem(
+        "delivery.fhir_audit_refused",
+        format_args!(
+            "The hospital record refused this phone's audit log (HTTP {status}{}). Nothing was lost: the log stays on the phone and photos still go. Tell IT.",
+            outcome_words(outcome)
+        ),
+    ))
+}
+
 impl Destination<Fhir> {
+    /// Posts a Bundle of the phone's AuditEvents ([`super::audit_bundle`]). `Done` means the
+    /// record holds every one (each `PUT` answered `200` or `201`).
+    pub async fn post_audit(&self, bundle: AuditBundle) -> Outcome<()> {
+        let AuditBundle { body, count, .. } = bundle;
+        let max_reply = body
+            .len()
+            .saturating_mul(2)
+            .saturating_add(SLACK)
+            .min(MAX_REPLY_BYTES);
+        let answer = match self.post("", FHIR_JSON, FHIR_JSON, body, max_reply).await {
+            Ok(answer) => answer,
+            Err(wait) => return wait,
+        };
+        match answer.status {
+            200..=299 => {}
+            400..=499 => {
+                let outcome = parse_operation_outcome(&answer.body).ok();
+                return audit_refused(answer.status, outcome.as_ref());
+            }
+            status => return endpoint_retry(EndpointError::from_status(status), None),
+        }
+        let response = match parse_transaction_response(&answer.body) {
+            Ok(r) => r,
+            Err(e) => return reply_problem(e),
+        };
+        if response.entries.len() != count {
+            return unreadable(
+                "delivery.fhir_reply_mismatch",
+                format_args!(
+                    "it answered {} entries where {count} audit events were sent",
+                    response.entries.len()
+                ),
+            );
+        }
+        for entry in &response.entries {
+            match entry.status {
+                200 | 201 => {}
+                429 | 500..=599 => {
+                    return Outcome::Retry {
+                        problem: problem(
+                            "delivery.fhir_busy",
+                            format_args!("The hospital record could not file this phone's audit log now (HTTP {}). WardCam will try again.", entry.status),
+                        ),
+                        after: None,
+                        server_wide: false,
+                    }
+                }
+                400..=499 => return audit_refused(entry.status, entry.outcome.as_ref()),
+                other => {
+                    return unreadable(
+                        "delivery.fhir_reply_status",
+                        format_args!("HTTP {other} for an audit event"),
+                    )
+                }
+            }
+        }
+        Outcome::Done(())
+    }
+
     /// Posts one transaction Bundle (`POST {base}`, `application/fhir+json`). `Done` means every
     /// entry was filed (created, or matched by its condition); the read-back still has to prove
     /// the Binary.

@@ -35,6 +35,7 @@
 //!
 //! [`Outcome`]: crate::delivery::Outcome
 
+mod audit_event;
 mod bundle;
 mod client;
 mod error;
@@ -46,6 +47,11 @@ pub(crate) mod server_tests;
 mod tests;
 mod withdraw;
 
+pub use audit_event::{
+    audit_bundle, audit_event, audit_event_id, entries_in_bundle, AuditBundle, AuditContext,
+    AUDIT_ENTRY_TYPE, AUDIT_SUBTYPE_SYSTEM, MAX_AUDIT_ENTRIES,
+};
+pub(crate) use bundle::patient_reference;
 pub use bundle::{
     identification_method, override_reason, record_check, transaction_bundle, EntryKind,
     SentBinary, TransactionBundle, BODY_SITE_EXTENSION, CONTENT_TYPE, DEVICE_NAME,
