@@ -104,12 +104,19 @@ pub fn parse_retry_after(text: &str) -> Option<RetryAfter> {
 }
 
 /// Reads an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix seconds: the form of
-/// `Retry-After` dates and of every `Date` header (RFC 9110 section 5.6.7).
+/// `Retry-After` dates and of every `Date` header (RFC 9110 section 5.6.7). Its year is four
+/// digits, so years 0000 to 9999 only.
 pub fn parse_http_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    // `time`'s `[year]` takes an optional sign (`-1994` is 1995 BC, which the `http_date` fuzz
+    // target found); an IMF-fixdate has no sign anywhere.
+    if text.contains(['+', '-']) {
+        return None;
+    }
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    time::PrimitiveDateTime::parse(text.trim(), &format)
+    time::PrimitiveDateTime::parse(text, &format)
         .ok()
         .map(|t| t.assume_utc().unix_timestamp())
 }

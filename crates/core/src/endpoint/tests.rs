@@ -273,3 +273,85 @@ fn the_fuzz_body_holds_for_random_and_near_valid_inputs() {
         )
         .unwrap();
 }
+
+#[test]
+fn the_http_date_fuzz_body_holds_for_real_odd_and_random_dates() {
+    use proptest::prelude::*;
+    assert_eq!(
+        fuzzing::imf_fixdate(784_111_777).as_deref(),
+        Some("Sun, 06 Nov 1994 08:49:37 GMT")
+    );
+    let (first, last) = (
+        *fuzzing::HTTP_DATE_RANGE.start(),
+        *fuzzing::HTTP_DATE_RANGE.end(),
+    );
+    assert_eq!(
+        fuzzing::imf_fixdate(first).as_deref(),
+        Some("Sat, 01 Jan 0000 00:00:00 GMT")
+    );
+    assert_eq!(
+        fuzzing::imf_fixdate(last).as_deref(),
+        Some("Fri, 31 Dec 9999 23:59:59 GMT")
+    );
+    assert_eq!(fuzzing::imf_fixdate(first - 1), None);
+    assert_eq!(fuzzing::imf_fixdate(last + 1), None);
+    for text in fuzz_http_dates() {
+        fuzzing::http_date(text.as_bytes());
+    }
+    // Inputs the fuzzer found, kept as vectors: a signed year, which `time` read as 1995 BC.
+    let found = include_bytes!("../../tests/vectors/http_date_signed_year.txt");
+    fuzzing::http_date(found);
+    assert_eq!(parse_http_date(std::str::from_utf8(found).unwrap()), None);
+    for signed in [
+        "Sun, 06 Nov +1994 08:49:37 GMT",
+        "Sun, 06 Nov -001 08:49:37 GMT",
+    ] {
+        assert_eq!(parse_http_date(signed), None, "{signed}");
+    }
+    let mut runner = proptest::test_runner::TestRunner::default();
+    runner
+        .run(
+            &(
+                proptest::collection::vec(any::<u8>(), 0..40),
+                0usize..29,
+                any::<u8>(),
+            ),
+            |(noise, at, byte)| {
+                fuzzing::http_date(&noise);
+                let mut near = b"Sun, 06 Nov 1994 08:49:37 GMT".to_vec();
+                near[at] = byte;
+                fuzzing::http_date(&near);
+                Ok(())
+            },
+        )
+        .unwrap();
+}
+
+/// The `http_date` fuzz target's seeds: RFC 9110's example and its obsolete forms, the range's
+/// ends, a leap day, a wrong weekday, a leap second, surrounding space.
+fn fuzz_http_dates() -> [&'static str; 10] {
+    [
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994",
+        "Sat, 01 Jan 0000 00:00:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Thu, 29 Feb 2024 12:00:00 GMT",
+        "Mon, 06 Nov 1994 08:49:37 GMT",
+        "Sat, 31 Dec 2016 23:59:60 GMT",
+        " Tue, 01 Dec 2026 03:14:56 GMT ",
+        "Tue, 01 Dec 2026 03:14:56 UTC",
+    ]
+}
+
+/// Writes the `http_date` fuzz target's seeds:
+/// `cargo test -p wardcam-core --lib endpoint::tests::write_http_date_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/http_date"]
+fn write_http_date_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/http_date");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, text) in fuzz_http_dates().iter().enumerate() {
+        std::fs::write(dir.join(format!("date_{i}.txt")), text).unwrap();
+    }
+}

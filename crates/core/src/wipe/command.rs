@@ -213,3 +213,9 @@ pub fn read_order(code: &str) -> Result<Order, WipeError> {
     serde_json::from_slice(&json)
         .map_err(|_| WipeError::malformed("the order is not a WardCam wipe order"))
 }
+
+/// The `wipe_command` fuzz target's body, here (a child of the reader) so it can sign raw order
+/// bytes in the command's signing context; unit tests run it too.
+#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
+pub mod fuzzing;

@@ -220,6 +220,105 @@ fn a_command_valid_for_more_than_a_week_is_never_made() {
     assert_eq!(sign(&order, &s.pkcs8).unwrap_err().code(), "wipe.malformed");
 }
 
+// ---- the fuzz target's body ----------------------------------------------------------------------
+
+/// The `wipe_command` fuzz target's seeds: commands signed with the fuzz body's test key (valid at
+/// its `NOW`, so the fuzzer starts past the signature), one expired, and a signed order's JSON.
+fn fuzz_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use super::command::fuzzing::{key_of, NOW, TEST_SEED};
+    let (pkcs8, key) = key_of(&TEST_SEED).unwrap();
+    let order = |target, issued_at, expires_at| Order {
+        ods_code: "RX1".into(),
+        target,
+        nonce: "0123456789abcdef0123456789abcdef".into(),
+        issued_at,
+        expires_at,
+        key: String::new(),
+    };
+    let fleet = order(Target::Fleet, NOW - 3_600, NOW + DEFAULT_VALIDITY_SECS);
+    let one = order(
+        Target::Installation("fedcba9876543210fedcba9876543210".into()),
+        NOW - 60,
+        NOW - 60 + MAX_VALIDITY_SECS,
+    );
+    let expired = order(Target::Fleet, NOW - 7_200, NOW - 1);
+    let json = serde_json::to_vec(&Order {
+        key: key.to_base64(),
+        ..fleet.clone()
+    })
+    .unwrap();
+    vec![
+        ("fleet.txt", sign(&fleet, &pkcs8).unwrap().into_bytes()),
+        ("installation.txt", sign(&one, &pkcs8).unwrap().into_bytes()),
+        ("expired.txt", sign(&expired, &pkcs8).unwrap().into_bytes()),
+        ("order.json", json),
+    ]
+}
+
+#[test]
+fn the_fuzz_body_holds_for_the_seeds() {
+    use super::command::fuzzing::{key_of, wipe_command, NOW, TEST_SEED};
+    let (_, key) = key_of(&TEST_SEED).unwrap();
+    for (name, seed) in fuzz_seeds() {
+        wipe_command(&seed);
+        let text = String::from_utf8(seed).unwrap();
+        let verdict = verify(&text, &[key], NOW);
+        match name {
+            "expired.txt" => assert_eq!(verdict, Err(WipeError::Expired)),
+            "order.json" => assert!(verdict.is_err()),
+            _ => assert_eq!(verdict.unwrap().key, key.to_base64(), "{name}"),
+        }
+    }
+    for text in ["", "WCW1:", "WCW1:.", " WCW1:e30.AA ", "{}", "\u{0}"] {
+        wipe_command(text.as_bytes());
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_fuzz_body_survives_random_input(
+        b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+    ) {
+        super::command::fuzzing::wipe_command(&b);
+        // Behind the prefix, random bytes reach the base64 and signature checks.
+        super::command::fuzzing::wipe_command(&[CODE_PREFIX.as_bytes(), &b].concat());
+    }
+
+    #[test]
+    fn the_fuzz_body_survives_damaged_seeds(
+        which in proptest::prelude::any::<proptest::sample::Index>(),
+        flips in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(), 1u8..=255),
+            0..4,
+        ),
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let seeds = fuzz_seeds();
+        let mut bytes = seeds[which.index(seeds.len())].1.clone();
+        for (at, x) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= x;
+        }
+        super::command::fuzzing::wipe_command(&bytes);
+        super::command::fuzzing::wipe_command(&bytes[..cut.index(bytes.len() + 1)]);
+    }
+}
+
+/// Writes the `wipe_command` fuzz target's seeds:
+/// `cargo test -p wardcam-core --lib wipe::tests::write_fuzz_corpus -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/corpus/wipe_command"]
+fn write_fuzz_corpus() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/wipe_command");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, seed) in fuzz_seeds() {
+        fs::write(dir.join(name), seed).unwrap();
+    }
+}
+
 // ---- admission: refused commands wipe nothing -----------------------------------------------------
 
 #[test]
@@ -785,4 +884,15 @@ fn the_mdm_key_is_declared_and_a_policy_carrying_it_is_not_refused() {
     // The request is not part of the policy: the kept policy never carries it.
     let json = String::from_utf8(policy.canonical_json().unwrap()).unwrap();
     assert!(!json.contains("lost-2026"));
+    // The `policy_managed` fuzz body holds with the key (its seed `managed_remote_wipe.json`).
+    crate::policy::fuzzing::managed_config(&serde_json::to_vec(&values).unwrap());
+    let seed = fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/policy_managed/managed_remote_wipe.json"),
+    )
+    .unwrap();
+    let seeded: serde_json::Value = serde_json::from_slice(&seed).unwrap();
+    assert!(seeded.get(MANAGED_KEY).is_some());
+    assert!(crate::policy::Policy::from_managed(&seeded).is_ok());
+    crate::policy::fuzzing::managed_config(&seed);
 }
