@@ -4,21 +4,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::testing::{candidate, jpeg, verbal, BAND};
+use super::testing::{candidate, jpeg, verbal, FixedSpace, TestClock, BAND};
 use super::*;
 use crate::audit::{audit_dir, parse_export, verify_chain, BreakKind, Entry, Event as AuditEvent};
 use crate::auth::KeyGate;
 use crate::intake::{Rect, Redaction};
 use crate::patient::NHS_NUMBER_SYSTEM;
 use crate::review::{Label, Laterality};
-use crate::session::{LockReason, Millis, Purpose, SessionPolicy};
+use crate::session::{LockReason, Purpose, SessionPolicy};
 use crate::vault::danger::MemoryKeyStore;
-use crate::vault::Timestamp;
 
 const PIN: &str = "482916";
 const PACS: &str = "https://pacs/dicom-web/";
@@ -33,27 +31,6 @@ const IDENTIFIERS: &[&str] = &[
     "1980-01-18",
     "18/01/1980",
 ];
-
-#[derive(Debug, Default)]
-struct TestClock(AtomicU64);
-
-impl Clock for TestClock {
-    fn session(&self) -> Millis {
-        Millis(self.0.load(Ordering::SeqCst))
-    }
-    fn wall(&self) -> Timestamp {
-        Timestamp(1_790_000_000_000 + self.0.fetch_add(1, Ordering::SeqCst))
-    }
-}
-
-#[derive(Debug)]
-struct Space;
-
-impl Storage for Space {
-    fn available(&self, _: &Path) -> Option<u64> {
-        None
-    }
-}
 
 struct Phone {
     _dir: tempfile::TempDir,
@@ -75,7 +52,7 @@ fn phone() -> Phone {
             allow_development_unlock: false,
         },
         Arc::new(TestClock::default()),
-        Arc::new(Space),
+        Arc::new(FixedSpace(None)),
     );
     ward.use_key_gate(path.clone(), KeyGate::new(Arc::new(MemoryKeyStore::new())))
         .unwrap();

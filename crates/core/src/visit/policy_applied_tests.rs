@@ -4,42 +4,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::testing::{FixedSpace, TestClock};
 use super::*;
 use crate::audit::{audit_dir, verify_chain, Entry, Event as AuditEvent};
 use crate::auth::KeyGate;
 use crate::policy::{store, Policy, Provisioning};
-use crate::session::{LockReason, Millis, SessionPolicy};
+use crate::session::{LockReason, SessionPolicy};
 use crate::vault::danger::MemoryKeyStore;
-use crate::vault::{KeyStore, Timestamp};
+use crate::vault::KeyStore;
 
 const PIN: &str = "482916";
-
-#[derive(Debug, Default)]
-struct TestClock(AtomicU64);
-
-impl Clock for TestClock {
-    fn session(&self) -> Millis {
-        Millis(self.0.load(Ordering::SeqCst))
-    }
-    fn wall(&self) -> Timestamp {
-        Timestamp(1_790_000_000_000 + self.0.fetch_add(1, Ordering::SeqCst))
-    }
-}
-
-#[derive(Debug)]
-struct Space;
-
-impl Storage for Space {
-    fn available(&self, _: &Path) -> Option<u64> {
-        None
-    }
-}
 
 fn pin() -> Zeroizing<String> {
     Zeroizing::new(PIN.to_owned())
@@ -52,7 +31,7 @@ fn ward() -> Ward {
             allow_development_unlock: false,
         },
         Arc::new(TestClock::default()),
-        Arc::new(Space),
+        Arc::new(FixedSpace(None)),
     )
 }
 

@@ -2,10 +2,46 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::Candidate;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Candidate, Clock, Storage};
 use crate::consent::{ConsentForm, ConsentText, ConsentedBy, Decision, Method};
 use crate::patient::{parse_scan, PatientPolicy, Verification};
+use crate::session::Millis;
 use crate::session::Purpose;
+use crate::vault::Timestamp;
+
+/// A clock the tests move: the session clock reads the counter, and each wall-clock reading is a
+/// millisecond later than the last, so records made one after another are ordered.
+#[derive(Debug, Default)]
+pub(crate) struct TestClock(AtomicU64);
+
+impl TestClock {
+    /// Moves both clocks on by `ms`.
+    pub(crate) fn advance(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn session(&self) -> Millis {
+        Millis(self.0.load(Ordering::SeqCst))
+    }
+    fn wall(&self) -> Timestamp {
+        Timestamp(1_790_000_000_000 + self.0.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+/// Free space as the tests set it (`None`: the platform cannot say).
+#[derive(Debug)]
+pub(crate) struct FixedSpace(pub(crate) Option<u64>);
+
+impl Storage for FixedSpace {
+    fn available(&self, _dir: &Path) -> Option<u64> {
+        self.0
+    }
+}
 
 /// A DCB1077 wristband: NHS number 943 476 5919, SMITH JOHN, born 18 January 1980.
 pub(crate) const BAND: &str = "]d2801850000009434765919493SMITH/JOHN/19800118";

@@ -1,51 +1,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::testing::{self, candidate, verbal, BAND};
+use super::testing::{self, candidate, verbal, FixedSpace, TestClock, BAND};
 use super::*;
 use crate::consent::{ConsentForm, Decision, Method, Point, Signature};
 use crate::intake::{Rect, Redaction};
 use crate::patient::{PatientError, Verification};
 use crate::review::{Label, Laterality};
-use crate::session::{LockReason, Millis, Purpose, SessionPolicy, State, UnlockMethod};
+use crate::session::{LockReason, Purpose, SessionPolicy, State, UnlockMethod};
 use crate::vault::danger::MemoryKeyStore;
 use crate::vault::{ItemKind, Timestamp, Vault};
 use crate::Error;
 
 const ARM: &str = "14975008"; // Forearm structure (paired)
-
-#[derive(Debug, Default)]
-struct TestClock(AtomicU64);
-
-impl TestClock {
-    fn advance(&self, ms: u64) {
-        self.0.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for TestClock {
-    fn session(&self) -> Millis {
-        Millis(self.0.load(Ordering::SeqCst))
-    }
-    /// Each reading is a millisecond later, so records made one after another are ordered.
-    fn wall(&self) -> Timestamp {
-        Timestamp(1_790_000_000_000 + self.0.fetch_add(1, Ordering::SeqCst))
-    }
-}
-
-#[derive(Debug)]
-struct FixedSpace(Option<u64>);
-
-impl Storage for FixedSpace {
-    fn available(&self, _dir: &Path) -> Option<u64> {
-        self.0
-    }
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -115,40 +115,51 @@ fn audit_refused<T>(status: u16, outcome: Option<&OperationOutcome>) -> Outcome<
 }
 
 impl Destination<Fhir> {
-    /// Posts a Bundle of the phone's AuditEvents ([`super::audit_bundle`]). `Done` means the
-    /// record holds every one (each `PUT` answered `200` or `201`).
-    pub async fn post_audit(&self, bundle: AuditBundle) -> Outcome<()> {
-        let AuditBundle { body, count, .. } = bundle;
+    /// Posts a transaction Bundle of `sent` entries (`POST {base}`, `application/fhir+json`) and
+    /// reads its transaction-response, which must answer each entry; what to do otherwise is the
+    /// `Err`: a refusal of the whole Bundle (4xx) is `refused`'s to word, the rest waits.
+    async fn transaction<T>(
+        &self,
+        body: zeroize::Zeroizing<Vec<u8>>,
+        sent: usize,
+        refused: impl FnOnce(u16, Option<&OperationOutcome>) -> Outcome<T>,
+    ) -> Result<super::TransactionResponse, Outcome<T>> {
+        // The reply carries the resources back (a photo's included).
         let max_reply = body
             .len()
             .saturating_mul(2)
             .saturating_add(SLACK)
             .min(MAX_REPLY_BYTES);
-        let answer = match self.post("", FHIR_JSON, FHIR_JSON, body, max_reply).await {
-            Ok(answer) => answer,
-            Err(wait) => return wait,
-        };
+        let answer = self.post("", FHIR_JSON, FHIR_JSON, body, max_reply).await?;
         match answer.status {
             200..=299 => {}
-            400..=499 => {
+            status @ 400..=499 => {
                 let outcome = parse_operation_outcome(&answer.body).ok();
-                return audit_refused(answer.status, outcome.as_ref());
+                return Err(refused(status, outcome.as_ref()));
             }
-            status => return endpoint_retry(EndpointError::from_status(status), None),
+            status => return Err(endpoint_retry(EndpointError::from_status(status), None)),
         }
-        let response = match parse_transaction_response(&answer.body) {
-            Ok(r) => r,
-            Err(e) => return reply_problem(e),
-        };
-        if response.entries.len() != count {
-            return unreadable(
+        let response = parse_transaction_response(&answer.body).map_err(reply_problem)?;
+        if response.entries.len() != sent {
+            return Err(unreadable(
                 "delivery.fhir_reply_mismatch",
                 format_args!(
-                    "it answered {} entries where {count} audit events were sent",
+                    "it answered {} entries where {sent} were sent",
                     response.entries.len()
                 ),
-            );
+            ));
         }
+        Ok(response)
+    }
+
+    /// Posts a Bundle of the phone's AuditEvents ([`super::audit_bundle`]). `Done` means the
+    /// record holds every one (each `PUT` answered `200` or `201`).
+    pub async fn post_audit(&self, bundle: AuditBundle) -> Outcome<()> {
+        let AuditBundle { body, count, .. } = bundle;
+        let response = match self.transaction(body, count, audit_refused).await {
+            Ok(response) => response,
+            Err(wait) => return wait,
+        };
         for entry in &response.entries {
             match entry.status {
                 200 | 201 => {}
@@ -184,39 +195,12 @@ impl Destination<Fhir> {
             binary,
             ..
         } = bundle;
-        // The reply carries the resources back, the photo included.
-        let max_reply = body
-            .len()
-            .saturating_mul(2)
-            .saturating_add(SLACK)
-            .min(MAX_REPLY_BYTES);
-        let answer = match self.post("", FHIR_JSON, FHIR_JSON, body, max_reply).await {
-            Ok(answer) => answer,
+        let refused_entry =
+            |status, outcome: Option<&OperationOutcome>| refused(status, "record entry", outcome);
+        let response = match self.transaction(body, entries.len(), refused_entry).await {
+            Ok(response) => response,
             Err(wait) => return wait,
         };
-        let status = answer.status;
-        match status {
-            200..=299 => {}
-            400..=499 => {
-                let outcome = parse_operation_outcome(&answer.body).ok();
-                return refused(status, "record entry", outcome.as_ref());
-            }
-            _ => return endpoint_retry(EndpointError::from_status(status), None),
-        }
-        let response = match parse_transaction_response(&answer.body) {
-            Ok(r) => r,
-            Err(e) => return reply_problem(e),
-        };
-        if response.entries.len() != entries.len() {
-            return unreadable(
-                "delivery.fhir_reply_mismatch",
-                format_args!(
-                    "it answered {} entries where {} were sent",
-                    response.entries.len(),
-                    entries.len()
-                ),
-            );
-        }
         let mut filed = Vec::with_capacity(entries.len());
         for (kind, entry) in entries.iter().zip(&response.entries) {
             match entry.status {
