@@ -13,6 +13,11 @@
 //!   record and the phone holds nothing more of the visit ([`Journal::keep_subjects`]).
 //! - `sent`: how far the trust's record holds the chain (sequence number and hash), sealed; lost or
 //!   damaged, everything is sent again, which the record takes as the same resources.
+//! - `checkpoint`: how many lines of `chain.log` were verified as one unbroken chain, and its head
+//!   then, sealed; written at each open and lock. An open verifies only the lines after it (and
+//!   that the line it names still opens to that head), so unlocking does not grow slower as the
+//!   log grows; without a usable checkpoint it verifies the whole chain. The export, and so
+//!   `wardcam-admin` and the trust's record, always carry and check every entry.
 //! - `public.key`: the audit public key (hex; not a secret). If someone swaps it, the entries sealed
 //!   to their key cannot be folded: the chain records them as lost rather than dropping them.
 //!
@@ -34,8 +39,8 @@ use zeroize::Zeroizing;
 use super::entry::{verify_chain, ChainBreak, Entry, Event, Head, GENESIS};
 use super::error::AuditError;
 use super::sealed::{
-    fresh_key, open_for, open_line, open_sealed, seal_for, seal_line, seal_to, SENT_AAD,
-    SUBJECT_AAD,
+    fresh_key, open_for, open_line, open_sealed, seal_for, seal_line, seal_to, CHECKPOINT_AAD,
+    SENT_AAD, SUBJECT_AAD,
 };
 use crate::vault::{make_private_dir, ItemKind, Timestamp, Vault};
 
@@ -44,6 +49,7 @@ const LOCKED: &str = "locked.log";
 const PUBLIC: &str = "public.key";
 const SUBJECTS: &str = "subjects.log";
 const SENT: &str = "sent";
+const CHECKPOINT: &str = "checkpoint";
 
 /// The audit folder of the vault in `vault_dir`.
 pub fn audit_dir(vault_dir: &Path) -> PathBuf {
@@ -153,6 +159,29 @@ struct SentRecord {
     hash: String,
 }
 
+/// The chain's first `lines` lines verified as one unbroken chain ending at `seq`/`hash`, and
+/// the SHA-256 of those lines as they were ([`prefix_digest`]): any change to them since (a line
+/// edited, damaged, removed, moved or added) sends the next open back to verifying everything.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Checkpoint {
+    lines: u64,
+    digest: String,
+    seq: u64,
+    hash: String,
+}
+
+/// SHA-256 over `lines` (each length-prefixed), hex. Hashing the sealed bytes is far cheaper than
+/// opening, parsing and re-hashing each entry, which is what a full verification does.
+fn prefix_digest(lines: &[Vec<u8>]) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for line in lines {
+        ctx.update(&(line.len() as u64).to_le_bytes());
+        ctx.update(line);
+    }
+    hex::encode(ctx.finish().as_ref())
+}
+
 /// A locked entry, before it joins the chain.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +198,10 @@ pub struct Journal {
     keys: Keys,
     head: Option<(u64, String)>,
     entries: u64,
+    /// Complete lines in `chain.log` (readable or not).
+    lines: u64,
+    /// The line the last open verified from (after its checkpoint), 0 for the whole chain.
+    checked_from: u64,
     broken: Option<ChainBreak>,
     lost: u64,
 }
@@ -231,33 +264,135 @@ impl Journal {
             keys,
             head: None,
             entries: 0,
+            lines: 0,
+            checked_from: 0,
             broken: None,
             lost: 0,
         };
-        let (entries, broken) = journal.read_chain()?;
-        journal.entries = entries.len() as u64;
-        journal.head = entries.last().map(|e| (e.seq, e.hash()));
+        let lines = read_lines(&journal.dir.join(CHAIN))?;
+        journal.lines = lines.len() as u64;
+        // From the checkpoint when it still holds, else from the start.
+        let (entries, broken, before) = match journal.after_checkpoint(&lines) {
+            Some((cp, entries, broken)) => (entries, broken, Some(cp)),
+            None => {
+                let (entries, broken) = journal.chain_of(&lines, 0, None);
+                (entries, broken, None)
+            }
+        };
+        journal.checked_from = before.as_ref().map_or(0, |cp| cp.lines);
+        journal.entries = journal.checked_from + entries.len() as u64;
+        journal.head = entries
+            .last()
+            .map(|e| (e.seq, e.hash()))
+            .or_else(|| before.as_ref().map(|cp| (cp.seq, cp.hash.clone())));
         journal.broken = broken;
-        let folded: HashSet<String> = entries
-            .iter()
-            .filter_map(|e| e.made_while_locked.as_ref().map(|l| l.id.clone()))
-            .collect();
+        let ids = |entries: &[Entry]| -> Vec<String> {
+            entries
+                .iter()
+                .filter_map(|e| e.made_while_locked.as_ref().map(|l| l.id.clone()))
+                .collect()
+        };
+        let mut folded: HashSet<String> = ids(&entries).into_iter().collect();
+        // A fold is finished (its file removed) before a checkpoint is written, so ids before it
+        // should not come back; should they (a file put back), the whole chain is asked.
+        if before.is_some() && journal.dir.join(LOCKED).exists() {
+            folded.extend(ids(&journal.read_chain()?.0));
+        }
         journal.fold_locked(&folded, now)?;
+        if journal.lines != journal.checked_from {
+            journal.save_checkpoint();
+        }
         Ok(journal)
+    }
+
+    /// The entries after a usable checkpoint, and the first break among them: `None` when there
+    /// is no checkpoint, it cannot be opened, the chain is shorter than it says, or the line it
+    /// names no longer opens to its head (the file was cut or changed before it).
+    fn after_checkpoint(
+        &self,
+        lines: &[Vec<u8>],
+    ) -> Option<(Checkpoint, Vec<Entry>, Option<ChainBreak>)> {
+        let sealed = fs::read(self.dir.join(CHECKPOINT)).ok()?;
+        let plain = open_for(&self.keys.chain, CHECKPOINT_AAD, &sealed)?;
+        let cp: Checkpoint = serde_json::from_slice(&plain).ok()?;
+        let last = usize::try_from(cp.lines).ok()?.checked_sub(1)?;
+        if prefix_digest(lines.get(..=last)?) != cp.digest {
+            return None;
+        }
+        let at = open_line(&self.keys.chain, &lines[last])
+            .and_then(|plain| serde_json::from_slice::<Entry>(&plain).ok())?;
+        if at.seq != cp.seq || at.hash() != cp.hash {
+            return None;
+        }
+        let (entries, broken) = self.chain_of(
+            &lines[last + 1..],
+            last + 1,
+            Some((cp.seq, cp.hash.as_str())),
+        );
+        Some((cp, entries, broken))
+    }
+
+    /// The line the last open verified from (0: the whole chain).
+    #[cfg(test)]
+    pub(super) fn checked_from(&self) -> u64 {
+        self.checked_from
+    }
+
+    /// Records how far the chain is verified, when it is unbroken (a broken chain is verified
+    /// whole at every open, so its break stays in the status). Best effort: without it the next
+    /// open verifies everything.
+    pub(crate) fn save_checkpoint(&self) {
+        let (Some((seq, hash)), None) = (&self.head, &self.broken) else {
+            return;
+        };
+        let Ok(lines) = read_lines(&self.dir.join(CHAIN)) else {
+            return;
+        };
+        // The head is the last line: this journal is the only writer while it is open.
+        if lines.len() as u64 != self.lines {
+            return;
+        }
+        let cp = Checkpoint {
+            lines: self.lines,
+            digest: prefix_digest(&lines),
+            seq: *seq,
+            hash: hash.clone(),
+        };
+        let sealed = serde_json::to_vec(&cp)
+            .ok()
+            .and_then(|plain| seal_for(&self.keys.chain, CHECKPOINT_AAD, &plain).ok());
+        if let Some(sealed) = sealed {
+            let _ = write_atomically(
+                &self.dir.join(CHECKPOINT),
+                &sealed,
+                "record how far it is verified",
+            );
+        }
     }
 
     /// Every readable entry in order, and the first break (unreadable line or broken link).
     fn read_chain(&self) -> Result<(Vec<Entry>, Option<ChainBreak>), AuditError> {
+        Ok(self.chain_of(&read_lines(&self.dir.join(CHAIN))?, 0, None))
+    }
+
+    /// The readable entries of `lines` (the file's lines from `first`), and their first break,
+    /// checked from `start` (the entry before them) or from the chain's start.
+    fn chain_of(
+        &self,
+        lines: &[Vec<u8>],
+        first: usize,
+        start: Option<(u64, &str)>,
+    ) -> (Vec<Entry>, Option<ChainBreak>) {
         let mut entries = Vec::new();
         let mut broken = None;
-        for (index, line) in read_lines(&self.dir.join(CHAIN))?.iter().enumerate() {
+        for (index, line) in lines.iter().enumerate() {
             let entry = open_line(&self.keys.chain, line)
                 .and_then(|plain| serde_json::from_slice::<Entry>(&plain).ok());
             match entry {
                 Some(e) => entries.push(e),
                 None => {
                     broken.get_or_insert(ChainBreak {
-                        index,
+                        index: first + index,
                         seq: None,
                         what: super::entry::BreakKind::Unreadable,
                     });
@@ -265,9 +400,14 @@ impl Journal {
             }
         }
         if broken.is_none() {
-            broken = verify_chain(&entries, None, None).err();
+            broken = verify_chain(&entries, start, None)
+                .err()
+                .map(|b| ChainBreak {
+                    index: first + b.index,
+                    ..b
+                });
         }
-        Ok((entries, broken))
+        (entries, broken)
     }
 
     fn fold_locked(&mut self, folded: &HashSet<String>, now: Timestamp) -> Result<(), AuditError> {
@@ -324,6 +464,7 @@ impl Journal {
         append_line(&self.dir.join(CHAIN), &sealed)?;
         self.head = Some((seq, entry.hash()));
         self.entries += 1;
+        self.lines += 1;
         Ok(entry)
     }
 

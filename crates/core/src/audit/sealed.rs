@@ -24,6 +24,8 @@ pub(super) const CHAIN_AAD: &[u8] = b"wardcam audit chain v1";
 pub(super) const SUBJECT_AAD: &[u8] = b"wardcam audit subject v1";
 /// How far the trust's record holds the chain (`sent`).
 pub(super) const SENT_AAD: &[u8] = b"wardcam audit sent v1";
+/// How far the chain was verified (`checkpoint`).
+pub(super) const CHECKPOINT_AAD: &[u8] = b"wardcam audit checkpoint v1";
 const LOCKED_INFO: &[u8] = b"wardcam audit locked entry v1";
 /// Ephemeral public key, nonce, tag.
 const LOCKED_OVERHEAD: usize = 32 + NONCE_LEN + 16;

@@ -257,6 +257,86 @@ fn entries_made_while_locked_join_the_chain_at_unlock_once() {
 }
 
 #[test]
+fn an_open_checks_what_follows_its_checkpoint_and_everything_when_a_line_before_changed() {
+    let (_tmp, v) = vault();
+    let path = audit_dir(v.dir()).join("chain.log");
+    let cp_path = audit_dir(v.dir()).join("checkpoint");
+    let mut j = Journal::open(&v, Timestamp(1)).unwrap();
+    assert_eq!(j.checked_from(), 0);
+    for i in 0..6 {
+        j.append(ev(i), Timestamp(10 + i)).unwrap();
+    }
+    j.save_checkpoint();
+    let status = j.status();
+    drop(j);
+    // From the checkpoint: the same head, and new entries chain on.
+    let mut j = Journal::open(&v, Timestamp(20)).unwrap();
+    assert_eq!(j.checked_from(), 6);
+    assert_eq!(j.status(), status);
+    j.append(ev(6), Timestamp(21)).unwrap();
+    verify_chain(&j.entries().unwrap(), None, None).unwrap();
+    drop(j);
+    let good = fs::read(&path).unwrap();
+    let lines = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8(bytes.to_vec())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let damage = |lines: &mut Vec<String>, i: usize| {
+        let mut b = lines[i].clone().into_bytes();
+        b[20] = if b[20] == b'A' { b'B' } else { b'A' };
+        lines[i] = String::from_utf8(b).unwrap();
+    };
+    // A line after the checkpoint damaged: found where it is, from the checkpoint.
+    let mut after = lines(&good);
+    damage(&mut after, 6);
+    fs::write(&path, after.join("\n") + "\n").unwrap();
+    let j = Journal::open(&v, Timestamp(30)).unwrap();
+    assert_eq!(j.checked_from(), 6);
+    let broken = j.status().broken.unwrap();
+    assert_eq!((broken.index, broken.what), (6, BreakKind::Unreadable));
+    drop(j);
+    // A line before it damaged, removed, or two swapped: the whole chain is checked again.
+    let mut before = lines(&good);
+    damage(&mut before, 2);
+    let mut removed = lines(&good);
+    removed.remove(2);
+    let mut swapped = lines(&good);
+    swapped.swap(1, 2);
+    for (changed, index, what) in [
+        (before, 2, BreakKind::Unreadable),
+        (removed, 2, BreakKind::Gap),
+        (swapped, 1, BreakKind::Gap),
+    ] {
+        fs::write(&path, changed.join("\n") + "\n").unwrap();
+        let j = Journal::open(&v, Timestamp(40)).unwrap();
+        assert_eq!(j.checked_from(), 0);
+        let broken = j.status().broken.unwrap();
+        assert_eq!((broken.index, broken.what), (index, what));
+    }
+    // The lines put back as they were: the checkpoint holds again (broken opens left it).
+    fs::write(&path, &good).unwrap();
+    let whole = Journal::open(&v, Timestamp(50)).unwrap();
+    assert_eq!(whole.checked_from(), 6);
+    let status = whole.status();
+    assert!(status.broken.is_none());
+    drop(whole);
+    // A damaged or missing checkpoint: everything is checked, and the status is the same.
+    let mut sealed = fs::read(&cp_path).unwrap();
+    sealed[5] ^= 1;
+    fs::write(&cp_path, &sealed).unwrap();
+    let j = Journal::open(&v, Timestamp(60)).unwrap();
+    assert_eq!(j.checked_from(), 0);
+    assert_eq!(j.status(), status);
+    drop(j);
+    fs::remove_file(&cp_path).unwrap();
+    let j = Journal::open(&v, Timestamp(70)).unwrap();
+    assert_eq!((j.checked_from(), j.status()), (0, status));
+}
+
+#[test]
 fn a_write_that_fails_is_recorded_as_a_gap_by_the_next() {
     let (_tmp, v) = vault();
     let mut j = Journal::open(&v, Timestamp(1)).unwrap();

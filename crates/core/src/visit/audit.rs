@@ -153,9 +153,12 @@ impl Trail {
         }
     }
 
-    /// The vault shut: the journal's keys leave memory with it.
+    /// The vault shut: the journal's keys leave memory with it (after it notes how far its chain
+    /// is verified, so the next open checks only what comes after).
     pub(super) fn close(&mut self) {
-        self.journal = None;
+        if let Some(journal) = self.journal.take() {
+            journal.save_checkpoint();
+        }
     }
 
     /// Writes the pending gap entry; `false` if it could not be.
