@@ -50,6 +50,8 @@ const COMMANDS: &[&str] = &[
     "photo_redact",
     "session_review",
     "session_queue",
+    "photo_send",
+    "label_suggestions",
     "consent_text",
     "clinician_pin_status",
     "clinician_pin_set",

@@ -8,8 +8,8 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Manager, State};
 use wardcam_core::intake::Redaction;
 use wardcam_core::review::{self, BodySite, Label, Laterality};
-use wardcam_core::session::{Purpose, SessionView};
-use wardcam_core::visit::{PhotoId, PhotoView};
+use wardcam_core::session::{Purpose, SessionView, State as SessionState};
+use wardcam_core::visit::{LabelSuggestions, PhotoId, PhotoView};
 use zeroize::Zeroizing;
 
 use crate::background::blocking;
@@ -124,6 +124,33 @@ pub(crate) async fn photo_label(
     let id = photo_id(&id)?;
     let label = Label::new(&label.body_site, label.laterality, &label.description)?;
     blocking(move || Ok(crate::ward(&app).label(id, label)?)).await
+}
+
+/// Labels a photo and sends it from the camera in one step; core queues it with every photo of the
+/// visit when none is left without a label, or moves to Review when one is.
+#[tauri::command]
+pub(crate) async fn photo_send(
+    app: AppHandle,
+    id: String,
+    label: LabelInput,
+) -> Result<SessionView, CommandError> {
+    let id = photo_id(&id)?;
+    let label = Label::new(&label.body_site, label.laterality, &label.description)?;
+    let sending = app.clone();
+    let view = blocking(move || Ok(crate::ward(&sending).send(id, label)?)).await?;
+    if view.state == SessionState::Queued {
+        // Queued photos go at once if they can.
+        app.state::<crate::delivery::Delivery>().nudge(false);
+    }
+    Ok(view)
+}
+
+/// The body sites offered one tap away under the camera's preview.
+#[tauri::command]
+pub(crate) async fn label_suggestions(
+    ward: State<'_, SharedWard>,
+) -> Result<LabelSuggestions, CommandError> {
+    Ok(ward.label_suggestions()?)
 }
 
 /// Deletes a photo before it is queued: it is crypto-shredded.

@@ -101,6 +101,8 @@ pub fn run() {
             capture::outbox_list,
             capture::body_sites,
             capture::photo_label,
+            capture::photo_send,
+            capture::label_suggestions,
             capture::photo_delete,
             capture::photo_redact,
             capture::session_review,

@@ -79,6 +79,31 @@ export async function screenshot(driver, name) {
   writeFileSync(join(shots, `${name}.png`), png, 'base64');
 }
 
+/** A screenshot for the README's guides: saved like any other, and also to docs/guide/<name>.png
+ * when WARDCAM_GUIDE_SHOTS=1 (so a normal test run never changes a committed file). */
+export async function guideShot(driver, name) {
+  const png = await driver.takeScreenshot();
+  writeFileSync(join(shots, `guide-${name}.png`), png, 'base64');
+  if (process.env.WARDCAM_GUIDE_SHOTS === '1') {
+    const guide = join(root, 'docs', 'guide');
+    mkdirSync(guide, { recursive: true });
+    writeFileSync(join(guide, `${name}.png`), png, 'base64');
+  }
+}
+
+/** Draws a zigzag across the signature pad with WebDriver pointer actions, as a finger would. */
+export async function drawSignature(driver) {
+  const pad = await visible(driver, 'signature-pad');
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", pad);
+  const rect = await pad.getRect();
+  const half = Math.floor(rect.width / 2) - 20;
+  let actions = driver.actions({ async: true }).move({ origin: pad, x: -half, y: -25 }).press();
+  for (let i = 1; i <= 12; i++) {
+    actions = actions.move({ origin: pad, x: -half + Math.floor((2 * half * i) / 12), y: i % 2 ? 25 : -25, duration: 30 });
+  }
+  await actions.release().perform();
+}
+
 /** Saves a screenshot named `name` and returns what the error banner says, if anything: for a
  * test's catch block, so a failure shows the screen and core's refusal. */
 export async function failureEvidence(driver, name) {
@@ -304,7 +329,19 @@ export async function unlockByCommand(driver) {
  * deliver its first frame (the app must run with `--dev-mock-camera`): the stream goes live a
  * moment before the first frame, and a shutter pressed in between is refused (`camera.no_frame`). */
 export async function openMockCamera(driver) {
-  await tap(driver, 'open-camera');
+  // The camera opens by itself once consent is recorded; after a lock or in a queued visit the
+  // Capture screen offers "Open camera" instead.
+  let shown;
+  await driver.wait(async () => {
+    for (const id of ['camera-view', 'open-camera']) {
+      if (await present(driver, id)) {
+        shown = id;
+        return true;
+      }
+    }
+    return false;
+  }, 15000, 'neither the camera nor "Open camera" appeared');
+  if (shown === 'open-camera') await tap(driver, 'open-camera');
   const camera = await visible(driver, 'camera-view');
   await driver.wait(async () => (await camera.getAttribute('data-state')) === 'live', 15000, 'mock camera never went live');
   const video = await driver.findElement(byTestId('camera-video'));

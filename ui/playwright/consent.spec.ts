@@ -1,9 +1,9 @@
 // The consent screen at phone sizes over the mocked backend: the clinician's choices, the kiosk
 // view the patient reads and signs (readable, nothing to escape through), and what is sent to core.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { Fixture } from '../src/harness';
 import type { ConsentForm, SessionView } from '../src/lib/types';
-import { device, fixtures, offscreen, open, overflowX, patient, sent, shots, smallTargets, consentText } from './fixtures';
+import { device, drawSignature, fixtures, handOver, offscreen, open, overflowX, patient, sent, shots, smallTargets, consentText } from './fixtures';
 
 const confirmed = fixtures.consent.view;
 const kiosk: SessionView = { ...confirmed, kiosk: true, screens: ['consent'], home: 'consent' };
@@ -29,28 +29,6 @@ function fixture(extra: Partial<Fixture> = {}): Fixture {
     },
     ...extra,
   };
-}
-
-/** Chooses care + teaching and hands the phone over. */
-async function handOver(page: Page) {
-  await expect(page.getByTestId('screen-consent')).toBeVisible();
-  await page.getByTestId('consent-purpose-teaching').click();
-  await expect(page.getByTestId('consent-purpose-care')).toHaveAttribute('aria-pressed', 'true');
-  await page.getByTestId('consent-hand-to-patient').click();
-  await expect(page.getByTestId('signature-pad')).toBeVisible();
-}
-
-/** Draws a zigzag across the pad with the mouse. */
-async function drawSignature(page: Page) {
-  // The pad sits below the text: bring it into view, or the mouse lands outside the window.
-  await page.getByTestId('signature-pad').scrollIntoViewIfNeeded();
-  const box = (await page.getByTestId('signature-pad').boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.3);
-  await page.mouse.down();
-  for (let i = 1; i <= 12; i++) {
-    await page.mouse.move(box.x + box.width * (0.1 + i * 0.06), box.y + box.height * (i % 2 ? 0.7 : 0.3), { steps: 3 });
-  }
-  await page.mouse.up();
 }
 
 test('kiosk view: the patient reads large text, with no navigation, Lock or sideways scrolling', async ({ page }, info) => {
@@ -112,9 +90,12 @@ test('a signature drawn with the mouse is sent as integer strokes, then the PIN 
 
   await page.getByTestId('hand-back-pin').fill('246810');
   await page.getByTestId('hand-back-submit').click();
-  await expect(page.getByTestId('consent-recorded')).toContainText('their own care and teaching');
+  // Taken back: on to Capture, where the camera opens by itself (core's answer decides).
+  await expect(page.getByTestId('screen-capture')).toBeVisible();
   expect(await sent(page, 'consent_hand_back')).toEqual([{ cmd: 'consent_hand_back', args: { pin: '246810' } }]);
-  await expect(page.getByTestId('nav-capture')).toBeVisible();
+  await expect.poll(async () => (await sent(page, 'session_start_capture')).length).toBe(1);
+  await page.getByTestId('nav-consent').click();
+  await expect(page.getByTestId('consent-recorded')).toContainText('their own care and teaching');
   await expect(page.getByTestId('consent-withdraw')).toBeVisible();
 });
 

@@ -1,5 +1,5 @@
 // Shared fixtures for the Playwright tests: the views core would return, and page helpers.
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import type { Fixture, OutboxScript, Sent } from '../src/harness';
@@ -181,4 +181,26 @@ export async function outboxEvent(page: Page, event: OutboxEvent) {
 /** Changes what core lists and reports about delivery; follow with a `changed` event, as core does. */
 export async function outboxUpdate(page: Page, change: Parameters<OutboxScript['update']>[0]) {
   await page.evaluate((c) => window.__WARDCAM_OUTBOX__!.update(c), change);
+}
+
+/** Consent: chooses care + teaching and hands the phone over (the kiosk view with its pad). */
+export async function handOver(page: Page) {
+  await expect(page.getByTestId('screen-consent')).toBeVisible();
+  await page.getByTestId('consent-purpose-teaching').click();
+  await expect(page.getByTestId('consent-purpose-care')).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('consent-hand-to-patient').click();
+  await expect(page.getByTestId('signature-pad')).toBeVisible();
+}
+
+/** Draws a zigzag across the pad with the mouse. */
+export async function drawSignature(page: Page) {
+  // The pad sits below the text: bring it into view, or the mouse lands outside the window.
+  await page.getByTestId('signature-pad').scrollIntoViewIfNeeded();
+  const box = (await page.getByTestId('signature-pad').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.3);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) {
+    await page.mouse.move(box.x + box.width * (0.1 + i * 0.06), box.y + box.height * (i % 2 ? 0.7 : 0.3), { steps: 3 });
+  }
+  await page.mouse.up();
 }

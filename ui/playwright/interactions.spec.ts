@@ -176,12 +176,12 @@ test('the navigation opens only the screens core lists, and follows home when th
   await expect(page.getByTestId('nav-capture')).toBeVisible();
 });
 
-test('opening the camera goes through core and shows the in-app camera, never a file picker', async ({ page }) => {
+test('once consent is recorded the camera opens by itself, through core, and never a file picker', async ({ page }) => {
   await open(page, {
     ...fixtures.capture,
     answers: { session_start_capture: { view: { ...fixtures.capture.view, state: 'capturing' } } },
   });
-  await page.getByTestId('open-camera').click();
+  // No tap: the Capture screen in the consented state asks core to open the camera.
   await expect(page.getByTestId('camera-view')).toBeVisible();
   await expect(page.getByTestId('open-camera')).toHaveCount(0);
   await expect(page.getByTestId('go-review')).toBeDisabled();

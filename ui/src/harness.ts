@@ -14,6 +14,7 @@ import type {
   DeviceStatus,
   ErrorPayload,
   LabelInput,
+  LabelSuggestions,
   NhsNumberCheck,
   PasscodeStatus,
   OutboxEvent,
@@ -75,6 +76,8 @@ export interface Fixture {
   deviceStatus?: DeviceStatus;
   /** The body-site list `body_sites` searches (by display name, as a stand-in for core's search). */
   sites?: BodySite[];
+  /** What `label_suggestions` returns; the listed `sites`, nothing to repeat, when not given. */
+  suggestions?: LabelSuggestions;
   /** The key gate for the lock screen; a PIN set, no failures, when not given. */
   gate?: GateStatus;
   /** The clinician PIN's status; a PIN set by "Dr Test" (development unlock allowed) when not given. */
@@ -267,6 +270,24 @@ mockIPC(
       photos = photos.filter((p) => p.visit_id !== held.visit_id);
       return null;
     }
+    if (cmd === 'photo_send') {
+      // A stand-in for core: the photo takes its label; the view returned is the fixture's answer
+      // (queued, or reviewing when the test has another photo unlabelled), and a queued answer
+      // queues the visit's photos.
+      const { id, label } = (args ?? {}) as { id?: string; label?: LabelInput };
+      if (!label || !photos.some((p) => p.id === id)) throw { code: 'visit.unknown_photo', message: 'That photo is no longer in this session.' };
+      const site = (fixture.sites ?? []).find((s) => s.code === label.body_site) ?? null;
+      const queued = fixture.answers?.[cmd]?.view.state === 'queued';
+      photos = photos.map((p) =>
+        p.id === id || (queued && p.current_visit && p.state === 'captured')
+          ? {
+              ...p,
+              ...(p.id === id ? { body_site: site, laterality: label.laterality, description: label.description } : {}),
+              state: queued ? 'queued' : p.state,
+            }
+          : p,
+      );
+    }
     const answer = fixture.answers?.[cmd];
     if (answer) {
       view = answer.view;
@@ -346,6 +367,14 @@ mockIPC(
         const query = String((args as { query?: unknown }).query ?? '').toLowerCase();
         return (fixture.sites ?? []).filter((s) => s.display.toLowerCase().includes(query));
       }
+      case 'session_start_capture':
+        // A stand-in for core: the camera opens only under a recorded consent.
+        if (view.state === 'locked') throw { code: 'session.locked', message: 'WardCam is locked.' };
+        if (!view.consented_purposes) throw { code: 'session.consent_required', message: 'Record consent first.' };
+        view = { ...view, state: 'capturing', home: 'capture', screens: ['patient', 'consent', 'capture', 'outbox', 'device'] };
+        return view;
+      case 'label_suggestions':
+        return fixture.suggestions ?? { same: null, sites: fixture.sites ?? [] };
       case 'photo_label': {
         const { id, label } = args as { id: string; label: LabelInput };
         const site = (fixture.sites ?? []).find((s) => s.code === label.body_site) ?? null;

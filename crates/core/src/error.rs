@@ -75,3 +75,33 @@ impl Error {
         }
     }
 }
+
+impl Error {
+    /// Every code [`Error::code`] can return, sorted and without repeats: what the shell sends the
+    /// UI from core, checked against `ui/src/lib/errors/codes.ts` by the shell's test. Each module's
+    /// `CODES` is proven complete by `error_codes_tests`.
+    pub fn all_codes() -> Vec<&'static str> {
+        let mut codes = [
+            SessionError::CODES,
+            PatientError::CODES,
+            VaultError::CODES,
+            IntakeError::CODES,
+            ReviewError::CODES,
+            ConsentError::CODES,
+            AuthError::CODES,
+            VisitError::CODES,
+            DeliveryError::CODES,
+            PolicyError::CODES,
+            AuditError::CODES,
+            WipeError::CODES,
+        ]
+        .concat();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+}
+
+#[cfg(test)]
+#[path = "error_codes_tests.rs"]
+mod codes_tests;

@@ -13,6 +13,7 @@ import type {
   ProvisionStatus,
   WipeStatus,
   LabelInput,
+  LabelSuggestions,
   PhotoChange,
   Redaction,
   ErrorPayload,
@@ -86,6 +87,10 @@ export interface Commands {
   capture_native: { args: { purpose: Purpose }; result: PhotoChange };
   body_sites: { args: { query: string }; result: BodySite[] };
   photo_label: { args: { id: string; label: LabelInput }; result: PhotoSummary };
+  /** Labels a photo and sends it from the camera: core queues the visit's photos when none is left
+   * without a label, or moves to Review. */
+  photo_send: { args: { id: string; label: LabelInput }; result: SessionView };
+  label_suggestions: { args: undefined; result: LabelSuggestions };
   photo_delete: { args: { id: string }; result: PhotoChange };
   photo_redact: { args: { id: string; redaction: Redaction }; result: PhotoChange };
   session_review: { args: undefined; result: SessionView };

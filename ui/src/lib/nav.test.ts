@@ -36,6 +36,13 @@ describe('nextScreen', () => {
     expect(nextScreen('device', view({}), view({}))).toBe('device');
   });
 
+  it('goes on to the home screen when the phone is handed back in the same state', () => {
+    const consented = { state: 'consented' as const, consented_purposes: ['care' as const] };
+    const withPatient = view({ ...consented, kiosk: true, screens: ['consent'], home: 'consent' });
+    const handedBack = view({ ...consented, screens: ['patient', 'consent', 'capture', 'outbox', 'device'], home: 'capture' });
+    expect(nextScreen('consent', withPatient, handedBack)).toBe('capture');
+  });
+
   it('leaves a screen that is no longer reachable', () => {
     const locked = view({ state: 'locked', screens: ['lock'], home: 'lock' });
     expect(nextScreen('device', view({}), locked)).toBe('lock');

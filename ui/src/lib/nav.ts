@@ -30,10 +30,12 @@ export function navItems(view: SessionView | null): { screen: Screen; label: str
   }));
 }
 
-/** The screen to show after a new view arrives: stay where the user is if still reachable and the
- * state did not change; otherwise go to the state's home screen. */
+/** The screen to show after a new view arrives: stay where the user is if still reachable and
+ * neither the state nor kiosk mode changed; otherwise go to the state's home screen (so the phone
+ * handed back after consent goes on to the camera). */
 export function nextScreen(current: Screen, previous: SessionView | null, view: SessionView): Screen {
-  if (previous && previous.state === view.state && view.screens.includes(current)) return current;
+  const same = previous && previous.state === view.state && previous.kiosk === view.kiosk;
+  if (same && view.screens.includes(current)) return current;
   return view.home;
 }
 

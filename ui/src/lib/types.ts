@@ -240,6 +240,14 @@ export interface BodySite {
 
 export type Laterality = 'left' | 'right' | 'bilateral' | 'not_applicable';
 
+/** What the label under the camera's preview offers one tap away (core's `LabelSuggestions`). */
+export interface LabelSuggestions {
+  /** The site and side of this visit's last labelled photo, for "the same wound again". */
+  same: { site: BodySite; laterality: Laterality } | null;
+  /** Sites used lately on this phone, then the common ones; at most eight. */
+  sites: BodySite[];
+}
+
 /** A patient as one line of the Outbox shows them (core's `PatientLine`). */
 export interface PatientLine {
   /** `SMITH, John Paul`, or null when nothing gives a name. */

@@ -31,6 +31,11 @@ impl AuditError {
         }
     }
 
+    /// Every code [`Self::code`] returns itself, for the list the shell sends the UI (checked
+    /// against `ui/src/lib/errors/codes.ts`); the vault's codes come from
+    /// [`crate::vault::VaultError::CODES`].
+    pub const CODES: &'static [&'static str] = &["audit.io", "audit.crypto", "audit.key_damaged"];
+
     pub(super) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> AuditError {
         move |e| AuditError::Io(what, e.kind())
     }

@@ -62,4 +62,18 @@ impl AuthError {
             AuthError::Random => "auth.random",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "auth.pin_too_short",
+        "auth.pin_too_simple",
+        "auth.wrong_pin",
+        "auth.try_later",
+        "auth.pin_disabled",
+        "auth.hash_invalid",
+        "auth.not_set_up",
+        "auth.already_set_up",
+        "auth.random",
+    ];
 }

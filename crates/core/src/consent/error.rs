@@ -131,4 +131,33 @@ impl ConsentError {
             ConsentError::Encoding => "consent.encoding",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "consent.no_purpose",
+        "consent.care_required",
+        "consent.no_patient_identifier",
+        "consent.no_patient_name",
+        "consent.representative_name_missing",
+        "consent.representative_relationship_missing",
+        "consent.best_interests_reason_missing",
+        "consent.witness_missing",
+        "consent.clinician_missing",
+        "consent.field_too_long",
+        "consent.text_version_mismatch",
+        "consent.signature_empty",
+        "consent.signature_too_small",
+        "consent.signature_too_large",
+        "consent.signature_malformed",
+        "consent.signature_render",
+        "consent.method_mismatch",
+        "consent.refused",
+        "consent.text_invalid",
+        "consent.text_purpose_missing",
+        "consent.text_markup",
+        "consent.text_too_long",
+        "consent.random",
+        "consent.encoding",
+    ];
 }

@@ -84,4 +84,21 @@ impl DeliveryError {
             DeliveryError::ConsentPdfEncode { .. } => "delivery.consent_pdf_encode_failed",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "delivery.unlabelled",
+        "delivery.withdrawn",
+        "delivery.no_patient_id",
+        "delivery.unsupported_jpeg",
+        "delivery.image_too_large",
+        "delivery.image_damaged",
+        "delivery.encode_failed",
+        "delivery.consent_pdf_consent_mismatch",
+        "delivery.consent_pdf_wrong_patient",
+        "delivery.consent_pdf_text_mismatch",
+        "delivery.consent_pdf_signature_unreadable",
+        "delivery.consent_pdf_encode_failed",
+    ];
 }

@@ -110,6 +110,19 @@ impl EndpointError {
         }
     }
 
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "endpoint.unreachable",
+        "endpoint.not_trusted",
+        "endpoint.pin_mismatch",
+        "endpoint.unavailable",
+        "endpoint.malformed",
+        "endpoint.rejected",
+        "endpoint.redirected",
+        "endpoint.config_invalid",
+    ];
+
     /// Sorts a non-2xx HTTP status.
     pub(crate) fn from_status(status: u16) -> EndpointError {
         match status {

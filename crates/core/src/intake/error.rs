@@ -98,6 +98,22 @@ impl IntakeError {
         }
     }
 
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "intake.empty",
+        "intake.not_an_image",
+        "intake.unsupported_format",
+        "intake.too_large",
+        "intake.too_many_pixels",
+        "intake.decompression_bomb",
+        "intake.truncated",
+        "intake.malformed",
+        "intake.unsupported_encoding",
+        "intake.bad_redaction",
+        "intake.encode_failed",
+    ];
+
     pub(crate) fn malformed(reason: impl Into<String>) -> Self {
         IntakeError::Malformed {
             reason: reason.into(),

@@ -218,6 +218,48 @@ impl PatientError {
             PatientError::EntryNotAllowed => "patient.entry_not_allowed",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "patient.empty",
+        "patient.not_digits",
+        "patient.wrong_length",
+        "patient.check_digit_impossible",
+        "patient.check_digit_wrong",
+        "patient.entries_differ",
+        "patient.too_long",
+        "patient.not_ascii",
+        "patient.not_recognised",
+        "patient.not_a_wristband",
+        "patient.not_nhs_wristband",
+        "patient.gsrn_check_digit_wrong",
+        "patient.truncated",
+        "patient.field_invalid",
+        "patient.duplicate_field",
+        "patient.unreadable",
+        "patient.no_identifier",
+        "patient.missing_issuer",
+        "patient.local_id_invalid",
+        "patient.policy_invalid",
+        "patient.second_entry_needed",
+        "patient.record_unreachable",
+        "patient.record_not_trusted",
+        "patient.record_pin_mismatch",
+        "patient.record_unavailable",
+        "patient.record_malformed",
+        "patient.record_rejected",
+        "patient.record_redirected",
+        "patient.record_mismatch",
+        "patient.record_not_found",
+        "patient.record_ambiguous",
+        "patient.lookup_needs_nhs_number",
+        "patient.lookup_config_invalid",
+        "patient.unverified_not_allowed",
+        "patient.override_not_allowed",
+        "patient.override_incomplete",
+        "patient.entry_not_allowed",
+    ];
 }
 
 impl From<EndpointError> for PatientError {

@@ -98,6 +98,20 @@ pub const BODY_SITES: &[BodySite] = &[
     site("29707007", "Toe", true, &["hallux", "big toe", "nail"]),
 ];
 
+/// The sites ward photos show most, offered one tap away before anything is typed: pressure
+/// ulcers (sacrum, heel, buttock), leg and foot ulcers, surgical wounds of the abdomen, and the
+/// hands and face that injuries and rashes favour.
+pub const COMMON_SITES: &[&str] = &[
+    "54735007",  // Sacral region
+    "76853006",  // Heel
+    "30021000",  // Lower leg
+    "56459004",  // Foot
+    "46862004",  // Buttock
+    "113345001", // Abdomen
+    "85562004",  // Hand
+    "89545001",  // Face
+];
+
 /// The site with SNOMED CT `code`, if it is on the list.
 pub fn find(code: &str) -> Option<&'static BodySite> {
     BODY_SITES.iter().find(|s| s.code == code)
@@ -170,6 +184,15 @@ mod tests {
                 "{} is not a concept id",
                 s.code
             );
+        }
+    }
+
+    #[test]
+    fn every_common_site_is_on_the_list_once() {
+        let mut seen = std::collections::HashSet::new();
+        for code in COMMON_SITES {
+            assert!(find(code).is_some(), "{code} is not a body site");
+            assert!(seen.insert(code), "{code} twice");
         }
     }
 

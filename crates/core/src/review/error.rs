@@ -38,4 +38,14 @@ impl ReviewError {
             ReviewError::LabelMissing { .. } => "review.label_missing",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "review.unknown_body_site",
+        "review.laterality_required",
+        "review.laterality_not_applicable",
+        "review.description_invalid",
+        "review.label_missing",
+    ];
 }

@@ -6,6 +6,6 @@ mod body_site;
 mod error;
 mod label;
 
-pub use body_site::{find, search, BodySite, BODY_SITES};
+pub use body_site::{find, search, BodySite, BODY_SITES, COMMON_SITES};
 pub use error::ReviewError;
 pub use label::{check_ready_to_queue, Label, Laterality, MAX_DESCRIPTION_CHARS};

@@ -111,4 +111,30 @@ impl SessionError {
             SessionError::NoConsentToWithdraw => "session.no_consent_to_withdraw",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "session.locked",
+        "session.already_unlocked",
+        "session.passcode_required",
+        "session.development_unlock_refused",
+        "session.no_patient",
+        "session.patient_in_session",
+        "session.wrong_patient",
+        "session.consent_required",
+        "session.consent_already_recorded",
+        "session.no_purpose",
+        "session.purpose_not_covered",
+        "session.not_capturing",
+        "session.duplicate_photo",
+        "session.no_photos",
+        "session.not_reviewing",
+        "session.unknown_photo",
+        "session.photos_not_queued",
+        "session.kiosk_active",
+        "session.not_in_kiosk",
+        "session.consent_declined",
+        "session.no_consent_to_withdraw",
+    ];
 }

@@ -100,6 +100,25 @@ impl VaultError {
         }
     }
 
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "vault.tampered",
+        "vault.truncated",
+        "vault.unknown_version",
+        "vault.not_a_vault",
+        "vault.key_unavailable",
+        "vault.keystore_missing",
+        "vault.keystore_locked",
+        "vault.keystore_corrupt",
+        "vault.not_found",
+        "vault.already_exists",
+        "vault.no_vault",
+        "vault.io",
+        "vault.index",
+        "vault.api_misuse",
+    ];
+
     /// An I/O failure while doing `action`.
     pub(crate) fn io(action: &'static str) -> impl FnOnce(io::Error) -> VaultError {
         move |e| VaultError::Io {

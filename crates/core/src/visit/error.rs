@@ -81,4 +81,23 @@ impl VisitError {
             VisitError::NotHeldByServer => "visit.not_held_by_server",
         }
     }
+
+    /// Every code [`Self::code`] returns, for the list the shell sends the UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "vault.opening",
+        "visit.unknown_photo",
+        "visit.photo_queued",
+        "visit.patient_changed",
+        "visit.storage_full",
+        "auth.pin_not_set",
+        "auth.old_pin_required",
+        "visit.manifest_invalid",
+        "visit.manifest_version",
+        "visit.random",
+        "visit.not_held",
+        "visit.held_in_open_visit",
+        "visit.photo_sending",
+        "visit.not_held_by_server",
+    ];
 }

@@ -363,6 +363,10 @@ pub struct VisitRecord {
     /// (version 4; none before anything of the visit was sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_copy: Option<ConsentCopy>,
+    /// The label given last to a photo of this visit, offered as one tap for the next photo of
+    /// the same wound; kept after the photos themselves are delivered and shredded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_label: Option<LabelRecord>,
 }
 
 /// The consent as an Encapsulated PDF instance in the visit's study, for a trust that delivers to

@@ -60,6 +60,9 @@ mod recover;
 mod retention;
 #[cfg(test)]
 mod retention_tests;
+mod send;
+#[cfg(test)]
+mod send_tests;
 pub(crate) mod since_boot;
 mod status;
 #[cfg(test)]
@@ -97,6 +100,7 @@ pub use policy_applied::{newly_in_force, PolicyOrigin};
 pub use recheck::recheck_due_visits;
 pub use recover::RecoveryReport;
 pub use retention::{PurgedPhoto, RetentionReport, RetentionView};
+pub use send::{suggested_sites, LabelSuggestions, SiteAndSide, MAX_SUGGESTED_SITES};
 pub use status::{AuditHead, DeviceStatus, FeedbackValue, PolicyInForce, QueueDepth, StatusFacts};
 pub use views::{DeliveryView, PatientLine, PhotoView};
 pub use ward::{read_manifest, CandidateOffers, Ward, WardStatus};

@@ -229,7 +229,7 @@ impl Inner {
         Ok(())
     }
 
-    fn open_visit(&self) -> Result<(VisitId, &VisitRecord), Error> {
+    pub(super) fn open_visit(&self) -> Result<(VisitId, &VisitRecord), Error> {
         let id = self.visit.as_ref().ok_or(SessionError::NoPatient)?.id;
         let record = &self.visits.get(&id).ok_or(SessionError::NoPatient)?.record;
         Ok((id, record))
@@ -770,6 +770,7 @@ impl Ward {
             declined: None,
             ended: false,
             consent_copy: None,
+            last_label: None,
         };
         inner.save_visit(&vault, record, self.clock.wall())?;
         inner.session = next;
@@ -1410,8 +1411,10 @@ impl Ward {
         if record.state != LocalState::Captured {
             return Err(VisitError::PhotoQueued.into());
         }
+        let visit = record.visit_id;
         record.label = Some(LabelRecord::from(&label));
         inner.save_photo(&vault, record, &[], self.clock.wall())?;
+        inner.remember_label(&vault, visit, &label, self.clock.wall())?;
         inner.view_of(photo)
     }
 

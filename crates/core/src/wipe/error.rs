@@ -79,6 +79,24 @@ impl WipeError {
         }
     }
 
+    /// Every code [`Self::code`] returns itself, for the list the shell sends the UI (checked
+    /// against `ui/src/lib/errors/codes.ts`); the vault's codes come from [`VaultError::CODES`].
+    pub const CODES: &'static [&'static str] = &[
+        "wipe.malformed",
+        "wipe.unknown_key",
+        "wipe.bad_signature",
+        "wipe.expired",
+        "wipe.other_trust",
+        "wipe.not_this_phone",
+        "wipe.replayed",
+        "wipe.no_provisioning_keys",
+        "wipe.not_provisioned",
+        "wipe.unfinished",
+        "wipe.wiped",
+        "wipe.record_damaged",
+        "wipe.io",
+    ];
+
     pub(super) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> WipeError {
         move |e| WipeError::Io(what, e.kind())
     }

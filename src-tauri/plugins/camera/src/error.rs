@@ -85,6 +85,23 @@ impl Error {
         }
     }
 
+    /// Every code [`Error::code`] returns, for the list the app sends its UI (checked against
+    /// `ui/src/lib/errors/codes.ts`); a test builds every variant and finds its code here.
+    pub const CODES: &'static [&'static str] = &[
+        "camera.native_unavailable",
+        "camera.permission_denied",
+        "camera.no_camera",
+        "camera.preview_not_open",
+        "camera.busy",
+        "camera.torch_unavailable",
+        "camera.capture_failed",
+        "camera.usage_description_missing",
+        "camera.photo_too_large",
+        "camera.bad_response",
+        "camera.invalid_argument",
+        "camera.bridge",
+    ];
+
     /// Maps a native rejection (`invoke.reject(message, code)`) onto a typed error, so the UI
     /// gets a stable code instead of the platform's free text.
     pub fn from_native(code: Option<&str>, message: Option<&str>) -> Self {

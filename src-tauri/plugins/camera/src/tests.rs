@@ -320,6 +320,35 @@ fn error_codes_are_unique_dotted_camera_codes() {
 }
 
 #[test]
+fn every_error_code_is_listed() {
+    // No wildcard: a new variant stops this compiling until `every_error` builds it too.
+    for e in every_error() {
+        match e {
+            Error::Unsupported
+            | Error::PermissionDenied
+            | Error::NoCamera
+            | Error::PreviewNotOpen
+            | Error::Busy
+            | Error::TorchUnavailable
+            | Error::CaptureFailed { .. }
+            | Error::UsageDescriptionMissing
+            | Error::PhotoTooLarge { .. }
+            | Error::BadResponse { .. }
+            | Error::InvalidArgument { .. }
+            | Error::Bridge { .. } => {}
+        }
+    }
+    let mut built: Vec<&str> = every_error().iter().map(Error::code).collect();
+    built.sort_unstable();
+    let mut listed = Error::CODES.to_vec();
+    listed.sort_unstable();
+    assert_eq!(
+        built, listed,
+        "Error::CODES differs from the codes the variants return"
+    );
+}
+
+#[test]
 fn errors_serialize_as_code_and_message_for_the_ui() {
     let json = serde_json::to_value(Error::NoCamera).unwrap();
     assert_eq!(

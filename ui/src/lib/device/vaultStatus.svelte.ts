@@ -44,5 +44,8 @@ export function vaultSummary(status: VaultStatus | null): string {
       ? `Locked: the key is wrapped under your PIN in ${status.keystore}`
       : `No PIN set yet: the vault opens when one is set (${status.keystore})`;
   }
-  return `Unavailable: ${describeError(toWardcamError(status.error))}`;
+  // The vault's own refusal carries what the keystore said, which the device manager needs on
+  // this screen; anything else (asking for the status failed) gets the usual advice.
+  const error = toWardcamError(status.error);
+  return `Unavailable: ${error.code.startsWith('vault.') ? error.message : describeError(error)}`;
 }

@@ -25,6 +25,8 @@ export class Photos {
   readonly pending = $derived(this.list.filter((p) => p.state === 'captured'));
   readonly queued = $derived(this.list.filter((p) => p.state === 'queued'));
   readonly unlabelled = $derived(this.pending.filter((p) => p.body_site === null).length);
+  /** The newest photo still without a label: the one the camera's label asks about. */
+  readonly toLabel = $derived(this.pending.filter((p) => p.body_site === null).at(-1) ?? null);
 
   readonly #backend: PhotosBackend;
 
@@ -48,6 +50,15 @@ export class Photos {
 
   label = (id: string, label: LabelInput) =>
     this.#act(async () => this.#put(await this.#backend.call('photo_label', { id, label })));
+
+  /** Labels a photo and sends it (the camera's short path); the session follows where core goes
+   * next: the Outbox once queued, or Review while another photo needs its label. */
+  send = (id: string, label: LabelInput) =>
+    this.#act(async () => {
+      const view = await this.#backend.call('photo_send', { id, label });
+      this.list = await this.#backend.call('photos_list');
+      await this.#backend.follow(view);
+    });
 
   remove = (id: string) =>
     this.#act(async () => {
