@@ -312,17 +312,16 @@ impl Ward {
         Ok(audit_bundle(&due[..due.len().min(max.max(1))], &ctx))
     }
 
-    /// The trust's record holds every entry up to `seq` (hash `hash`): recorded, and the patients
-    /// of visits nothing more will be said about are forgotten.
+    /// The trust's record holds every entry up to `seq` (hash `hash`): recorded. The patients of
+    /// visits nothing more will be said about are forgotten by the next [`Ward::audit_due`] that
+    /// finds nothing due (the courier asks again straight after, in the same drain), so the chain
+    /// is read once per bundle, not twice.
     pub fn audit_sent(&self, seq: u64, hash: &str) -> Result<(), Error> {
         let inner = self.lock()?;
         let Some(journal) = inner.trail.journal.as_ref() else {
             return Err(SessionError::Locked.into());
         };
-        journal.mark_sent(seq, hash)?;
-        let entries = journal.entries()?;
-        let start = unsent_from(&entries, journal.sent());
-        inner.forget_subjects(journal, &entries, start)
+        Ok(journal.mark_sent(seq, hash)?)
     }
 
     /// The chain exported as JSON lines ([`write_export`]), for `wardcam-admin audit verify`.
