@@ -110,7 +110,7 @@ test('verbal consent: scan to queued in at most 8 taps, then sent without anothe
   try {
     await unlockWithPin(driver);
     await visible(driver, 'screen-patient');
-    await guideShot(driver, '02-patient');
+    await guideShot(driver, '02-identify');
     const c = counter(driver);
     c.start();
     await type(driver, 'scan-text', wristband(NHS, 'SMITH/JOHN/19800118'));
