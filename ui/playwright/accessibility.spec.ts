@@ -8,7 +8,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import type { Fixture } from '../src/harness';
-import type { DeviceStatus, ErrorPayload, PasscodeStatus, PhotoSummary, SentView, SessionView, WipeStatus } from '../src/lib/types';
+import type { DeviceStatus, ErrorPayload, PasscodeStatus, PhotoSummary, SentView, WipeStatus } from '../src/lib/types';
 import { HEEL, SACRUM, photo, sharp } from '../src/lib/testing/views';
 import {
   blockedPatient,
@@ -22,6 +22,7 @@ import {
   overflowX,
   patient,
   verifiedPatient,
+  consentViews,
 } from './fixtures';
 
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -198,16 +199,7 @@ test('the patient screen passes axe in every state, in both themes', async ({ pa
   noProblems(problems);
 });
 
-const confirmed = fixtures.consent.view;
-const kiosk: SessionView = { ...confirmed, kiosk: true, screens: ['consent'], home: 'consent' };
-const signedInKiosk: SessionView = { ...kiosk, state: 'consented', consented_purposes: ['care', 'teaching'] };
-const consented: SessionView = {
-  ...confirmed,
-  state: 'consented',
-  consented_purposes: ['care', 'teaching'],
-  screens: ['patient', 'consent', 'capture', 'outbox', 'device'],
-  home: 'capture',
-};
+const { kiosk, signedInKiosk, consented } = consentViews;
 const consentFlow: Fixture = {
   ...fixtures.consent,
   answers: {

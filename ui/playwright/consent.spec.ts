@@ -2,19 +2,10 @@
 // view the patient reads and signs (readable, nothing to escape through), and what is sent to core.
 import { expect, test } from '@playwright/test';
 import type { Fixture } from '../src/harness';
-import type { ConsentForm, SessionView } from '../src/lib/types';
-import { device, drawSignature, fixtures, handOver, offscreen, open, overflowX, patient, sent, shots, smallTargets, consentText } from './fixtures';
+import type { ConsentForm } from '../src/lib/types';
+import { consentViews, device, drawSignature, fixtures, handOver, offscreen, open, overflowX, patient, sent, shots, smallTargets, consentText } from './fixtures';
 
-const confirmed = fixtures.consent.view;
-const kiosk: SessionView = { ...confirmed, kiosk: true, screens: ['consent'], home: 'consent' };
-const signedInKiosk: SessionView = { ...kiosk, state: 'consented', consented_purposes: ['care', 'teaching'] };
-const consented: SessionView = {
-  ...confirmed,
-  state: 'consented',
-  consented_purposes: ['care', 'teaching'],
-  screens: ['patient', 'consent', 'capture', 'outbox', 'device'],
-  home: 'capture',
-};
+const { confirmed, kiosk, signedInKiosk, consented } = consentViews;
 
 function fixture(extra: Partial<Fixture> = {}): Fixture {
   return {

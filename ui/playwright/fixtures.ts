@@ -118,6 +118,22 @@ export const fixtures: Record<Screen, Fixture> = {
   device: { view: { ...base, home: 'device' }, patient: null, device },
 };
 
+/** The consent screen's views, as core gives them: the patient confirmed, the phone handed to the
+ * patient, signed in kiosk mode (care and teaching), and taken back consented. */
+export const consentViews = (() => {
+  const confirmed = fixtures.consent.view;
+  const kiosk: SessionView = { ...confirmed, kiosk: true, screens: ['consent'], home: 'consent' };
+  const signedInKiosk: SessionView = { ...kiosk, state: 'consented', consented_purposes: ['care', 'teaching'] };
+  const consented: SessionView = {
+    ...confirmed,
+    state: 'consented',
+    consented_purposes: ['care', 'teaching'],
+    screens: ['patient', 'consent', 'capture', 'outbox', 'device'],
+    home: 'capture',
+  };
+  return { confirmed, kiosk, signedInKiosk, consented };
+})();
+
 export async function open(page: Page, fixture: Fixture) {
   await page.addInitScript((f) => {
     (window as unknown as { __WARDCAM_FIXTURE__: unknown }).__WARDCAM_FIXTURE__ = f;
