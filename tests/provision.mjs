@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The test trust's policy for one start of the app: `--e2e-record=FILE` and `--e2e-pacs=FILE` name the test
- * servers' endpoint files, `--e2e-record-delivery` files photos in the record too, and
+ * servers' endpoint files, `--e2e-record-delivery` files photos in the record too, `--e2e-send-while-locked` lets photos go
+ * while the app is locked, and
  * `--e2e-idle-seconds=N` sets the idle lock. These never reach the app: they become one policy,
  * signed by `wardcam-admin` with the run's test provisioning key (the key this build trusts, as a
  * trust's own build trusts its key), handed to the app as `--provision=FILE`, the product path. Each
@@ -25,7 +26,8 @@ export function provisionFor(args, { trust = 'WardCam Test Trust' } = {}) {
     const [flag, value] = arg.split(/=(.*)/s);
     if (flag === '--e2e-record') policy.record = JSON.parse(readFileSync(value, 'utf8'));
     else if (flag === '--e2e-pacs') policy.pacs = JSON.parse(readFileSync(value, 'utf8'));
-    else if (flag === '--e2e-record-delivery') policy.delivery = { file_photos_in_record: true };
+    else if (flag === '--e2e-record-delivery') policy.delivery = { ...policy.delivery, file_photos_in_record: true };
+    else if (flag === '--e2e-send-while-locked') policy.delivery = { ...policy.delivery, send_while_locked: true };
     else if (flag === '--e2e-idle-seconds') policy.session = { idle_lock_seconds: Number(value) };
     else rest.push(arg);
   }

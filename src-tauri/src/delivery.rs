@@ -10,10 +10,12 @@
 //! on the phone. A configured endpoint core refuses keeps them too, and the Outbox and Device
 //! screens say why.
 //!
-//! Delivery pauses while the app is locked: the key gate shuts the vault at every lock (its key
-//! leaves memory), so the courier finds it shut and waits; a photo in flight finishes the step it
-//! is in and resumes from its sealed state after the next unlock, which wakes the courier
-//! (`wardcam_core::visit` gate module).
+//! While the app is locked the key gate has shut the vault (its key leaves memory). Unless the
+//! trust's policy says `delivery.send_while_locked`, the courier then waits for the next unlock,
+//! which wakes it; with it, the courier sends what core packed for that while unlocked (the
+//! outbound store, under a delivery key of its own: docs/delivery.md "While locked"), and a
+//! background wake from the platform waits for that drain before it tells the platform it is
+//! done.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -59,6 +61,8 @@ enum Configured {
 pub(crate) struct Delivery {
     configured: Configured,
     wake: tokio::sync::Notify,
+    /// Told after every drain (a background wake waits for one).
+    drained: tokio::sync::Notify,
     force: AtomicBool,
     active: AtomicBool,
     started: AtomicBool,
@@ -103,6 +107,7 @@ impl Delivery {
         Delivery {
             configured: policy.map_or(Configured::None, configured_from),
             wake: tokio::sync::Notify::new(),
+            drained: tokio::sync::Notify::new(),
             force: AtomicBool::new(false),
             active: AtomicBool::new(false),
             started: AtomicBool::new(false),
@@ -240,7 +245,9 @@ fn configured_from(policy: &Policy) -> Configured {
     if pacs.is_none() && record.is_none() {
         return Configured::None;
     }
-    Configured::Usable(Arc::new(Courier::with_routes(pacs, record)))
+    Configured::Usable(Arc::new(
+        Courier::with_routes(pacs, record).sending_while_locked(policy.delivery.send_while_locked),
+    ))
 }
 
 fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
@@ -250,24 +257,43 @@ fn unusable(base_url: Option<String>, problem: EndpointError) -> Configured {
     }
 }
 
+/// How long a background wake waits for the drain it started: inside iOS's budget for a
+/// `BGProcessingTask` (the plugin's `wakeBudgetSeconds`, 25 s) and WorkManager's.
+const WAKE_BUDGET: Duration = Duration::from_secs(20);
+
 /// A background wake from the platform (Android WorkManager, iOS `BGProcessingTask`, network
-/// required) wakes the courier as "Send now" would. While the app is locked the key gate has shut
-/// the vault and the courier waits (docs/session-lock.md): the wake then does nothing, and the
-/// platform is told so.
+/// required) wakes the courier as "Send now" would and waits (within [`WAKE_BUDGET`]) for that
+/// drain to end before it tells the platform whether it could send. Core decides what a drain
+/// does while locked: nothing, or the parcels the trust allowed (docs/delivery.md, "While
+/// locked").
 pub(crate) fn wake_in_background<R: Runtime>(app: &AppHandle<R>) {
     use tauri_plugin_wardcam_device::DeviceExt;
     let handle = app.clone();
     let watched = app.device().on_background_wake(move |wake| {
-        let delivery = handle.state::<Delivery>();
-        let can_send = delivery.courier().is_some();
-        if can_send {
-            delivery.nudge(false);
-        }
-        wake.done(can_send);
+        let handle = handle.clone();
+        tauri::async_runtime::spawn(async move {
+            let delivery = handle.state::<Delivery>();
+            let sent = wake_and_wait(&delivery, WAKE_BUDGET).await;
+            wake.done(sent);
+        });
     });
     if let Err(e) = watched {
         eprintln!("WardCam: cannot take background wakes: {e}");
     }
+}
+
+/// Nudges the courier and waits up to `budget` for the next drain to end. `false` without a
+/// courier, or when no drain ended in time (the platform then reschedules).
+async fn wake_and_wait(delivery: &Delivery, budget: Duration) -> bool {
+    if delivery.courier().is_none() {
+        return false;
+    }
+    // Registered before the nudge, so a drain that ends at once is not missed.
+    let drained = delivery.drained.notified();
+    tokio::pin!(drained);
+    drained.as_mut().enable();
+    delivery.nudge(false);
+    tokio::time::timeout(budget, drained).await.is_ok()
 }
 
 /// Starts the delivery task once (after the vault is open). Without a usable endpoint there is
@@ -294,6 +320,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
                 .drain(&ward, record.lookup(), force, &|e| delivery.emit(e))
                 .await;
             delivery.active.store(false, Ordering::Relaxed);
+            delivery.drained.notify_waiters();
             delivery.emit(OutboxEvent::Changed);
             let next_at = match report {
                 Ok(r) => r.next_at,
@@ -412,6 +439,31 @@ mod tests {
                 .unwrap()
                 .to_owned()
         })
+    }
+
+    #[test]
+    fn a_background_wake_waits_for_the_drain_it_started() {
+        let p = policy(false, true, false, "https://127.0.0.1:1/dicom-web");
+        tauri::async_runtime::block_on(async {
+            // No drain ends within the budget: the platform is told nothing was done.
+            let idle = Delivery::from_policy(Some(&p));
+            assert!(!wake_and_wait(&idle, Duration::from_millis(100)).await);
+            // The courier's loop ends a drain after the nudge: the wake says so.
+            let d = Arc::new(Delivery::from_policy(Some(&p)));
+            let courier = Arc::clone(&d);
+            let drain = tokio::spawn(async move {
+                courier.wake.notified().await;
+                courier.drained.notify_waiters();
+            });
+            assert!(wake_and_wait(&d, Duration::from_secs(10)).await);
+            drain.await.unwrap();
+        });
+        // Without a courier there is nothing to wait for.
+        let none = Delivery::from_policy(None);
+        assert!(!tauri::async_runtime::block_on(wake_and_wait(
+            &none,
+            Duration::from_secs(10)
+        )));
     }
 
     #[test]

@@ -102,9 +102,27 @@ pub(crate) fn prepare_in_background(app: AppHandle) {
                     eprintln!("WardCam: could not exclude the vault from backup: {e}");
                 }
             }
+            // iOS: the outbound store and the audit log's locked entries must be readable by a
+            // background wake on a locked phone (after its first unlock); all they hold is sealed.
+            {
+                use tauri_plugin_wardcam_device::DeviceExt;
+                let audit = wardcam_core::audit::audit_dir(&dir);
+                for folder in [dir.join(wardcam_core::visit::OUTBOUND_DIR), audit] {
+                    if let Err(e) = app.device().protect_until_first_unlock(&folder) {
+                        eprintln!("WardCam: could not set a folder's file protection: {e}");
+                    }
+                }
+            }
             let keys = platform_keystore().map_err(wardcam_core::Error::from)?;
             let keystore = keys.vendor();
-            crate::ward(&app).use_key_gate(dir, KeyGate::new(Arc::new(keys)))?;
+            crate::ward(&app).use_key_gate(dir.clone(), KeyGate::new(Arc::new(keys)))?;
+            // The outbound store (delivery while locked, when the trust allows it): its own key,
+            // released without the clinician once the phone has been unlocked since it started.
+            let delivery_keys = delivery_keystore().map_err(wardcam_core::Error::from)?;
+            crate::ward(&app).use_outbound(
+                dir.join(wardcam_core::visit::OUTBOUND_DIR),
+                Arc::new(delivery_keys),
+            )?;
             // A wipe killed midway finishes, and MDM's wipe request is applied, before the lock
             // screen can take a PIN.
             crate::wipe::at_start(&app);
@@ -170,6 +188,28 @@ pub(crate) fn platform_keystore() -> Result<KeyringKeyStore, VaultError> {
         KeyringKeyStore::new(store)?
             .with_modifier("access-policy", "WhenPasscodeSetThisDeviceOnly"),
     )
+}
+
+/// The keystore of the outbound store's delivery key (`wardcam_core::visit` outbound module):
+/// readable while the app is locked, so a background wake can send what was packed. Desktop:
+/// the same Secret Service (unlocked with the user's session).
+#[cfg(not(target_os = "ios"))]
+pub(crate) fn delivery_keystore() -> Result<KeyringKeyStore, VaultError> {
+    platform_keystore()
+}
+
+/// iOS: the Keychain's protected store, readable after the phone's first unlock since it started
+/// (so a `BGProcessingTask` on a locked phone can read it; before the first unlock after a
+/// reboot it cannot, and nothing is sent). Never synced to iCloud.
+#[cfg(target_os = "ios")]
+pub(crate) fn delivery_keystore() -> Result<KeyringKeyStore, VaultError> {
+    let store = apple_native_keyring_store::protected::Store::new().map_err(|e| {
+        VaultError::KeystoreMissing {
+            reason: e.to_string(),
+        }
+    })?;
+    Ok(KeyringKeyStore::new(store)?
+        .with_modifier("access-policy", "AfterFirstUnlockThisDeviceOnly"))
 }
 
 /// Android: the Android Keystore (via SharedPreferences sealed by a Keystore key). The store needs

@@ -3,7 +3,8 @@
 //! Info.plist.
 //!
 //! The plugin has no commands for the WebView: every native command (`lockScreen`, `storeKey`,
-//! `releaseKey`, `forgetKey`, `lockTask`, `excludeFromBackup`, `backgroundWakeDone`) is called
+//! `releaseKey`, `forgetKey`, `lockTask`, `excludeFromBackup`, `protectUntilFirstUnlock`,
+//! `backgroundWakeDone`) is called
 //! from the app's Rust code only (`DeviceExt::device()`), so no key and no lock-task switch is
 //! reachable from JavaScript. The two commands listed are the listener commands every Tauri mobile
 //! plugin inherits; Rust uses them to hear `backgroundWake`.

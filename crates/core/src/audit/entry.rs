@@ -98,6 +98,15 @@ pub enum Event {
         /// Where.
         route: String,
     },
+    /// A sealed copy of a waiting photo was packed for `route`, to be sent while the app is
+    /// locked (`delivery.send_while_locked`): the trail shows a second copy exists until the
+    /// next unlock destroys it.
+    Packed {
+        /// The photo.
+        photo: String,
+        /// Where it will go.
+        route: String,
+    },
     /// The server's copy was read back and matched the bytes sent.
     ReadBackMatched {
         /// The photo.
@@ -163,6 +172,7 @@ impl Event {
             Event::Queued { .. } => "queued",
             Event::Discarded { .. } => "discarded",
             Event::Delivered { .. } => "delivered",
+            Event::Packed { .. } => "packed",
             Event::ReadBackMatched { .. } => "read_back_matched",
             Event::Shredded { .. } => "shredded",
             Event::Purged { .. } => "purged",
@@ -181,6 +191,7 @@ impl Event {
             | Event::Queued { photo }
             | Event::Discarded { photo }
             | Event::Delivered { photo, .. }
+            | Event::Packed { photo, .. }
             | Event::ReadBackMatched { photo, .. }
             | Event::Shredded { photo }
             | Event::Purged { photo, .. } => Some(photo),

@@ -23,17 +23,18 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 
-use super::fhir::{FhirRecord, Filed, SentBinary, MAX_AUDIT_ENTRIES};
+use super::fhir::{FhirRecord, Filed, SentBinary, TransactionBundle, MAX_AUDIT_ENTRIES};
 use super::outcome::Outcome;
 use super::pacs::Pacs;
 use crate::endpoint::RetryAfter;
 use crate::patient::PatientLookup;
 use crate::vault::{Timestamp, VaultError};
 use crate::visit::{
-    recheck_due_visits, Ack, ConsentCopyJob, DeliveryJob, Destinations, FiledRecord, PhotoId,
-    Problem, Route, Verified, VisitId, Ward,
+    recheck_due_visits, Ack, ConsentCopyJob, DeliveryJob, Destinations, FiledRecord, ParcelState,
+    ParcelStep, PhotoId, Problem, Route, Verified, VisitId, Ward,
 };
 use crate::Error;
+use zeroize::Zeroizing;
 
 /// Photos in flight at once: enough that one photo's local steps (unseal, build, the vault's
 /// fsynced transactions) and read-back overlap others' uploads, few enough not to starve a
@@ -109,6 +110,13 @@ pub struct DrainReport {
     pub audit_problem: Option<Problem>,
     /// A problem every photo would meet, which stopped the drain.
     pub server_problem: Option<Problem>,
+    /// The app was locked: only parcels could go (`delivery.send_while_locked`), or nothing.
+    pub locked: bool,
+    /// Parcels packed at the end of this drain, to be sent while locked.
+    pub packed: usize,
+    /// Why nothing could be packed for sending while locked, if so (the photos wait for the
+    /// next unlock; nothing is lost).
+    pub outbound_problem: Option<Problem>,
     /// When the courier will try again, if anything waits.
     pub next_at: Option<Timestamp>,
 }
@@ -153,6 +161,8 @@ pub struct Courier {
     pacs: Option<Pacs>,
     record: Option<FhirRecord>,
     lanes: Vec<Lane>,
+    /// The trust's `delivery.send_while_locked`: pack parcels while unlocked, send them locked.
+    while_locked: bool,
 }
 
 /// What became of one photo.
@@ -268,7 +278,24 @@ impl Courier {
             pacs,
             record,
             lanes,
+            while_locked: false,
         }
+    }
+
+    /// The trust's `delivery.send_while_locked`: with it, each drain while unlocked ends by
+    /// packing what still waits, and a drain while locked sends those parcels
+    /// (`crate::visit`'s outbound store). Without it a locked drain does nothing.
+    pub fn sending_while_locked(mut self, on: bool) -> Courier {
+        self.while_locked = on;
+        self
+    }
+
+    /// Every configured route with its server, in the order a photo takes them.
+    fn configured(&self) -> Vec<(Route, String)> {
+        self.lanes
+            .iter()
+            .filter_map(|l| self.server(l.route).map(|s| (l.route, s.to_owned())))
+            .collect()
     }
 
     /// The PACS it delivers to, if any.
@@ -397,6 +424,15 @@ impl Courier {
     ) -> Result<DrainReport, Error> {
         let now = Timestamp::now();
         let mut report = DrainReport::default();
+        if ward.is_locked()? {
+            // The vault is shut: only what was packed for this can go, and only if the trust
+            // said so. Nothing else is tried (no error: the next unlock wakes the courier).
+            report.locked = true;
+            if self.while_locked {
+                self.drain_parcels(ward, &mut report, events).await?;
+            }
+            return Ok(report);
+        }
         if !force && self.all_paused(now) {
             let (until, problem) = self.paused();
             report.server_problem = problem;
@@ -460,7 +496,175 @@ impl Courier {
             report.next_at = Some(Timestamp::now().plus(Duration::from_secs(1)));
         }
         self.vouch_time(ward)?;
+        if self.while_locked {
+            // Last, so only what this drain could not deliver is packed.
+            let w = Arc::clone(ward);
+            let routes = self.configured();
+            match blocking(move || w.pack_parcels(&routes)).await {
+                Ok(n) => report.packed = n,
+                // Locked during the drain: what waits was packed by an earlier drain, or goes
+                // after the unlock.
+                Err(e) if e.code() == "session.locked" => {}
+                Err(e) => {
+                    report.outbound_problem = Some(Problem {
+                        code: e.code().to_owned(),
+                        message: format!(
+                            "WardCam could not prepare the waiting photos to go while locked \
+                             ({e}). They will go once WardCam is unlocked."
+                        ),
+                    })
+                }
+            }
+        }
         Ok(report)
+    }
+
+    /// A drain while locked: each parcel due (`Ward::parcels_due`) is marked begun, sent, read
+    /// back and, when its copy matched, marked verified with its parcel shredded in the same
+    /// commit. A failure that may pass waits (a server-wide one pauses the route and ends the
+    /// drain, as unlocked); any other stops the parcel and leaves the photo to the unlocked
+    /// courier, which classifies it with every rule it has. Stops at once if the app is unlocked
+    /// meanwhile (the unlock takes the store over).
+    async fn drain_parcels(
+        &self,
+        ward: &Arc<Ward>,
+        report: &mut DrainReport,
+        events: &(dyn Fn(OutboxEvent) + Send + Sync),
+    ) -> Result<(), Error> {
+        let w = Arc::clone(ward);
+        let now = Timestamp::now();
+        let Some(batch) = blocking(move || w.parcels_due(now)).await? else {
+            return Ok(());
+        };
+        let batch = Arc::new(batch);
+        let mut next_at = batch.next_at;
+        for parcel in batch.due.clone() {
+            let route = parcel.state.route;
+            // Built for another server (the policy changed): the next unlock packs it afresh.
+            if self.server(route) != Some(parcel.state.server.as_str()) {
+                continue;
+            }
+            if self
+                .lane(route)
+                .is_some_and(|l| l.paused_at(Timestamp::now()))
+            {
+                report.not_tried += 1;
+                continue;
+            }
+            let (w, b) = (Arc::clone(ward), Arc::clone(&batch));
+            let begun = blocking(move || w.parcel_step(&b, &parcel, ParcelStep::Begun, None));
+            let Some(begun) = begun.await? else {
+                return Ok(());
+            };
+            let b = Arc::clone(&batch);
+            let state = begun.state.clone();
+            let body = blocking(move || b.body(&state)).await;
+            let sent = match body {
+                Ok(body) => self.send_parcel(&begun.state, body).await,
+                Err(e) => Outcome::Hold(Problem {
+                    code: e.code().to_owned(),
+                    message: format!("The copy prepared to go while locked did not open ({e})."),
+                }),
+            };
+            let outcome = match sent {
+                Outcome::Done(proof) => match self.verify(&proof).await {
+                    Outcome::Done(true) => Outcome::Done(proof),
+                    Outcome::Done(false) => Outcome::Hold(readback_mismatch(route)),
+                    other => other.map(|_| proof),
+                },
+                other => other,
+            };
+            let (step, proof, server_wide) = match outcome {
+                Outcome::Done(proof) => {
+                    self.clear_pause(route);
+                    report.delivered += 1;
+                    (ParcelStep::Verified, Some(proof), false)
+                }
+                Outcome::Retry {
+                    problem,
+                    after,
+                    server_wide,
+                } => {
+                    let attempts = begun.state.attempts;
+                    let at = self.retry_at(route, server_wide, after, attempts, &problem);
+                    next_at = Some(next_at.map_or(at, |n| n.min(at)));
+                    report.waiting += 1;
+                    let step = ParcelStep::Waiting {
+                        problem,
+                        retry_at: at,
+                    };
+                    (step, None, server_wide)
+                }
+                // Refused, a copy that differs, or one the server no longer has: not for a
+                // locked phone to judge. The unlocked courier sends it again and decides.
+                Outcome::Hold(problem) => {
+                    report.held += 1;
+                    (ParcelStep::Stopped { problem }, None, false)
+                }
+                Outcome::NotOnServer => {
+                    let problem = Problem {
+                        code: "delivery.not_on_server".to_owned(),
+                        message: format!(
+                            "The {} did not have this photo after all. WardCam will send it again \
+                             once unlocked.",
+                            route.words()
+                        ),
+                    };
+                    (ParcelStep::Stopped { problem }, None, false)
+                }
+            };
+            let (w, b) = (Arc::clone(ward), Arc::clone(&batch));
+            let done = blocking(move || w.parcel_step(&b, &begun, step, proof)).await?;
+            if done.is_none() {
+                return Ok(());
+            }
+            events(OutboxEvent::Changed);
+            if server_wide {
+                break;
+            }
+        }
+        let (until, problem) = self.paused();
+        report.server_problem = problem;
+        report.next_at = match (until, next_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(())
+    }
+
+    /// Sends one parcel's body on its route: its proof once the server answered.
+    async fn send_parcel(&self, state: &ParcelState, body: Zeroizing<Vec<u8>>) -> Outcome<Ack> {
+        let damaged = || {
+            Outcome::Hold(Problem {
+                code: "delivery.parcel_damaged".to_owned(),
+                message: "The copy prepared to go while locked is incomplete. WardCam will send \
+                          the photo once unlocked."
+                    .to_owned(),
+            })
+        };
+        match state.route {
+            Route::Pacs => {
+                let (Some(pacs), Some(sent)) = (&self.pacs, state.sent.clone()) else {
+                    return damaged();
+                };
+                pacs.store(body, &sent.sop_uid)
+                    .await
+                    .map(|()| Ack::Pacs(sent))
+            }
+            Route::Record => {
+                let (Some(record), Some(filed)) = (&self.record, state.filed.clone()) else {
+                    return damaged();
+                };
+                let Some(binary) = sent_binary(&filed) else {
+                    return damaged();
+                };
+                let bundle = TransactionBundle::from_parts(body, state.entries.clone(), binary);
+                record
+                    .post_bundle(bundle)
+                    .await
+                    .map(|answer| Ack::Record(with_locations(filed, &answer)))
+            }
+        }
     }
 
     /// Tells the ward the time the trust's servers last answered with (their `Date`), the clock

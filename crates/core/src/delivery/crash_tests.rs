@@ -430,12 +430,16 @@ fn check(
             | ItemKind::Receipt
             | ItemKind::AuditKey
             | ItemKind::Retention => {}
+            // Parcels live only in the outbound vault, never beside the photos.
+            ItemKind::Parcel | ItemKind::ParcelState => {
+                panic!("a {:?} item in the main vault", meta.kind)
+            }
         }
     }
     seen
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(super) fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -77,6 +77,10 @@ mod dicom;
 mod error;
 pub mod fhir;
 mod jpeg_frame;
+#[cfg(test)]
+mod locked_crash_tests;
+#[cfg(test)]
+mod locked_tests;
 mod outcome;
 mod pacs;
 mod pixels;

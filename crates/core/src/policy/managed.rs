@@ -137,6 +137,12 @@ pub const MANAGED_KEYS: &[ManagedKey] = &[
         "File photos in the FHIR record as well as the PACS",
     ),
     key(
+        "send_while_locked",
+        Kind::Bool,
+        false,
+        "Send waiting photos while the app is locked (keeps a sealed copy under a delivery key)",
+    ),
+    key(
         "gsrn_prefix",
         Kind::Text,
         false,
@@ -472,6 +478,7 @@ impl Policy {
         };
         let delivery = DeliverySettings {
             file_photos_in_record: l.boolean("file_photos_in_record").unwrap_or(false),
+            send_while_locked: l.boolean("send_while_locked").unwrap_or(false),
         };
         let record = values
             .get("record_endpoint")
@@ -528,6 +535,7 @@ impl Policy {
             "file_photos_in_record",
             self.delivery.file_photos_in_record.into(),
         );
+        put("send_while_locked", self.delivery.send_while_locked.into());
         let w = &self.wristband;
         put("gsrn_prefix", w.gsrn_prefix.clone().into());
         if let Some(p) = &w.local_id_pattern {

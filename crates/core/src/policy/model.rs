@@ -103,6 +103,12 @@ pub struct DeliverySettings {
     /// File photos in the FHIR record (as `Media`) as well as, or instead of, the PACS.
     #[serde(default)]
     pub file_photos_in_record: bool,
+    /// Send waiting photos while the app is locked (a background wake with the phone in a
+    /// pocket). Off unless the trust opts in: it keeps a second, sealed copy of each waiting
+    /// photo under a delivery key the phone releases without the clinician's PIN once the phone
+    /// itself has been unlocked since it started (docs/delivery.md, "While locked").
+    #[serde(default)]
+    pub send_while_locked: bool,
 }
 
 /// How patients are identified.

@@ -73,11 +73,18 @@ pub enum ItemKind {
     /// it came at, a floor no reboot lowers, and each waiting photo's age and warning
     /// (`crate::visit`). Never purged.
     Retention,
+    /// The exact bytes one route will receive for one waiting photo (a DICOM Part-10 file or a
+    /// FHIR transaction Bundle), built while unlocked so the courier can send them while the app
+    /// is locked. Kept only in the outbound vault, under the delivery key (`crate::visit`).
+    Parcel,
+    /// Where a parcel's delivery stands (packed, begun, waiting, stopped, verified), in the
+    /// outbound vault beside it (`crate::visit`).
+    ParcelState,
 }
 
 impl ItemKind {
     /// Every kind.
-    pub const ALL: [ItemKind; 11] = [
+    pub const ALL: [ItemKind; 13] = [
         ItemKind::Photo,
         ItemKind::Thumbnail,
         ItemKind::Consent,
@@ -89,6 +96,8 @@ impl ItemKind {
         ItemKind::Receipt,
         ItemKind::AuditKey,
         ItemKind::Retention,
+        ItemKind::Parcel,
+        ItemKind::ParcelState,
     ];
 
     /// The name stored in the index.
@@ -105,6 +114,8 @@ impl ItemKind {
             ItemKind::Receipt => "receipt",
             ItemKind::AuditKey => "audit_key",
             ItemKind::Retention => "retention",
+            ItemKind::Parcel => "parcel",
+            ItemKind::ParcelState => "parcel_state",
         }
     }
 

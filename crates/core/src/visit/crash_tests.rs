@@ -266,6 +266,10 @@ fn check_vault(vault: &Vault, listed: &HashMap<PhotoId, PhotoView>, when: &str) 
             | ItemKind::Receipt
             | ItemKind::AuditKey
             | ItemKind::Retention => {}
+            // Parcels live only in the outbound vault, never beside the photos.
+            ItemKind::Parcel | ItemKind::ParcelState => {
+                panic!("a {:?} item in the main vault", meta.kind)
+            }
         }
     }
 }

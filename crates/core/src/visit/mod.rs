@@ -45,6 +45,9 @@ mod gate_tests;
 mod identity;
 mod ids;
 mod manifest;
+mod outbound;
+#[cfg(test)]
+mod outbound_tests;
 mod outbox;
 #[cfg(test)]
 mod outbox_tests;
@@ -91,6 +94,9 @@ pub use manifest::{
     decode, encode, ConsentCopy, ConsentLink, DeliveryRecord, FiledRecord, LabelRecord, LocalState,
     PhotoManifest, Problem, ReceiptRecord, Record, RecordUpdate, RedactionStep, Route, SentFile,
     SentRecord, VisitRecord, WithdrawalRecord, MANIFEST_VERSION,
+};
+pub use outbound::{
+    outbound_store_gone, DueParcel, LockedBatch, ParcelState, ParcelStep, OUTBOUND_DIR,
 };
 pub use outbox::{
     Ack, ConsentCopyJob, DeliveryJob, DeliveryPlan, Destinations, SentView, Verified,

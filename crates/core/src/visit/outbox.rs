@@ -235,6 +235,7 @@ impl Inner {
         };
         let items = [s.item, m.image, m.thumbnail];
         let visit = m.visit_id;
+        self.unparcel(photo)?;
         // The receipt takes the photo's place (manifest, image, thumbnail) in one commit.
         self.seal_receipt(vault, receipt, &items, now)?;
         self.photos.remove(&photo);
@@ -347,7 +348,90 @@ pub(super) fn consent_receipt(
     })
 }
 
-fn problem_of(code: &str, message: impl std::fmt::Display) -> Problem {
+/// What `route` at `server` will receive for the photo `manifest` describes: its DICOM object or
+/// its transaction Bundle, with the digests to seal with the attempt. Built the same way for the
+/// courier ([`Ward::begin_delivery_to`]) and for a parcel sent while locked (`outbound.rs`). A
+/// photo whose image no longer opens or whose object cannot be built gives the problem to hold
+/// it with.
+pub(super) fn build_job(
+    vault: &Vault,
+    manifest: &PhotoManifest,
+    route: Route,
+    server: &str,
+    now: Timestamp,
+) -> Result<DeliveryJob, Problem> {
+    let photo = manifest.photo_id;
+    let image = vault
+        .unseal(manifest.image)
+        .map_err(|e| problem_of(e.code(), &e))?;
+    match route {
+        Route::Pacs => pacs_job(manifest, &image, server, now),
+        Route::Record => {
+            let consent = read_consent(vault, manifest.consent.record_item)
+                .map_err(|e| problem_of(e.code(), &e))?;
+            let bundle = fhir::transaction_bundle(manifest, &image, &consent, now)
+                .map_err(|e| problem_of(e.code(), &e))?;
+            drop(image);
+            let binary = bundle.binary();
+            let filed = FiledRecord {
+                server: server.to_owned(),
+                binary_id: binary.id.clone(),
+                sha256: hex::encode(binary.sha256),
+                len: binary.len,
+                document_identifier: fhir::document_identifier(photo),
+                document_reference: None,
+                consent: None,
+                at: now,
+            };
+            Ok(DeliveryJob::File {
+                photo,
+                bundle,
+                filed,
+            })
+        }
+    }
+}
+
+fn pacs_job(
+    manifest: &PhotoManifest,
+    image: &[u8],
+    server: &str,
+    now: Timestamp,
+) -> Result<DeliveryJob, Problem> {
+    let photo = manifest.photo_id;
+    let built = delivery::vl_photographic_image_with(manifest, image, now)
+        .map_err(|e| problem_of(e.code(), &e))?;
+    // The frame digested is the very bytes sent, where the builder put them (the tests read
+    // them back with dicom-rs and dcmdump), without the pad byte DICOM adds to an odd length:
+    // a server may return it with or without.
+    let range = built.frame.clone();
+    let part10 = Zeroizing::new(built.part10);
+    let Some(frame) = part10.get(range).filter(|f| f.len() == built.frame_len) else {
+        // A bug, not the photo's fault; hold it so a person sees it rather than retrying.
+        let e = reply::ReplyError::DicomDamaged;
+        return Err(problem_of(e.code(), e));
+    };
+    let sent = SentRecord {
+        server: server.to_owned(),
+        study_uid: uids::study_uid(manifest.visit_id),
+        series_uid: uids::series_uid(manifest.visit_id),
+        sop_uid: uids::sop_instance_uid(photo),
+        frame_sha256: hex::encode(reply::frame_digest(frame)),
+        frame_len: frame.len() as u64,
+        file: Some(SentFile {
+            sha256: hex::encode(reply::frame_digest(&part10)),
+            len: part10.len() as u64,
+        }),
+        at: now,
+    };
+    Ok(DeliveryJob::Send {
+        photo,
+        part10,
+        sent,
+    })
+}
+
+pub(super) fn problem_of(code: &str, message: impl std::fmt::Display) -> Problem {
     Problem {
         code: code.to_owned(),
         message: message.to_string(),
@@ -459,53 +543,14 @@ impl Ward {
         };
         // The slow part, outside the lock: unseal, build, digest.
         let now = self.clock.wall();
-        let image = match vault.unseal(manifest.image) {
-            Ok(image) => image,
-            Err(e) => {
-                // A sealed image that no longer opens (damaged or tampered storage) will not
-                // open on a retry either.
-                self.delivery_hold(photo, problem_of(e.code(), &e))?;
+        let job = match build_job(&vault, &manifest, route, &server, now) {
+            Ok(job) => job,
+            Err(problem) => {
+                // A sealed image that no longer opens (damaged or tampered storage), or an object
+                // that cannot be built, will not do better on a retry: a person sees it.
+                self.delivery_hold(photo, problem)?;
                 return Ok(None);
             }
-        };
-        let job = match route {
-            Route::Pacs => self.build_pacs_job(photo, &manifest, &image, &server, now)?,
-            Route::Record => {
-                let consent = match read_consent(&vault, manifest.consent.record_item) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        self.delivery_hold(photo, problem_of(e.code(), &e))?;
-                        return Ok(None);
-                    }
-                };
-                let bundle = match fhir::transaction_bundle(&manifest, &image, &consent, now) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        self.delivery_hold(photo, problem_of(e.code(), &e))?;
-                        return Ok(None);
-                    }
-                };
-                drop(image);
-                let binary = bundle.binary();
-                let filed = FiledRecord {
-                    server,
-                    binary_id: binary.id.clone(),
-                    sha256: hex::encode(binary.sha256),
-                    len: binary.len,
-                    document_identifier: fhir::document_identifier(photo),
-                    document_reference: None,
-                    consent: None,
-                    at: now,
-                };
-                Some(DeliveryJob::File {
-                    photo,
-                    bundle,
-                    filed,
-                })
-            }
-        };
-        let Some(job) = job else {
-            return Ok(None);
         };
         // The attempt, with what will be sent (its digest), is sealed before the request: a
         // crash after it resends (the identifiers make that replace), and the read-back that
@@ -537,52 +582,6 @@ impl Ward {
         }
         inner.save_photo(&vault, m, &[], self.clock.wall())?;
         Ok(Some(job))
-    }
-
-    fn build_pacs_job(
-        &self,
-        photo: PhotoId,
-        manifest: &PhotoManifest,
-        image: &[u8],
-        server: &str,
-        now: Timestamp,
-    ) -> Result<Option<DeliveryJob>, Error> {
-        let built = match delivery::vl_photographic_image_with(manifest, image, now) {
-            Ok(built) => built,
-            Err(e) => {
-                self.delivery_hold(photo, problem_of(e.code(), &e))?;
-                return Ok(None);
-            }
-        };
-        // The frame digested is the very bytes sent, where the builder put them (the tests read
-        // them back with dicom-rs and dcmdump), without the pad byte DICOM adds to an odd length:
-        // a server may return it with or without.
-        let range = built.frame.clone();
-        let part10 = Zeroizing::new(built.part10);
-        let Some(frame) = part10.get(range).filter(|f| f.len() == built.frame_len) else {
-            // A bug, not the photo's fault; hold it so a person sees it rather than retrying.
-            let e = reply::ReplyError::DicomDamaged;
-            self.delivery_hold(photo, problem_of(e.code(), e))?;
-            return Ok(None);
-        };
-        let sent = SentRecord {
-            server: server.to_owned(),
-            study_uid: uids::study_uid(manifest.visit_id),
-            series_uid: uids::series_uid(manifest.visit_id),
-            sop_uid: uids::sop_instance_uid(photo),
-            frame_sha256: hex::encode(reply::frame_digest(frame)),
-            frame_len: frame.len() as u64,
-            file: Some(SentFile {
-                sha256: hex::encode(reply::frame_digest(&part10)),
-                len: part10.len() as u64,
-            }),
-            at: now,
-        };
-        Ok(Some(DeliveryJob::Send {
-            photo,
-            part10,
-            sent,
-        }))
     }
 
     /// The PACS acknowledged `sent`: the photo is uploaded, its digest sealed for read-back.

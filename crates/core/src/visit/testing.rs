@@ -86,3 +86,66 @@ pub(crate) fn jpeg(seed: u64) -> Vec<u8> {
         .unwrap();
     out
 }
+
+/// The clinician's PIN the gated fixtures set.
+pub(crate) const GATED_PIN: &str = "482916";
+
+/// A ward behind the key gate as a release build runs it (no development unlock), its vault in
+/// `vault_dir` with its key in `keys`, the outbound store in `vault_dir/outbound` with its delivery
+/// key in `delivery`: locked, not yet set up.
+pub(crate) fn gated_ward(
+    vault_dir: &Path,
+    keys: std::sync::Arc<dyn crate::vault::KeyStore>,
+    delivery: std::sync::Arc<dyn crate::vault::KeyStore>,
+    clock: std::sync::Arc<dyn Clock>,
+    storage: std::sync::Arc<dyn Storage>,
+) -> super::Ward {
+    let ward = super::Ward::with(
+        crate::session::SessionPolicy {
+            idle_timeout_ms: 600_000,
+            allow_development_unlock: false,
+        },
+        clock,
+        storage,
+    );
+    ward.use_key_gate(vault_dir.to_path_buf(), crate::auth::KeyGate::new(keys))
+        .unwrap();
+    ward.use_outbound(vault_dir.join(super::OUTBOUND_DIR), delivery)
+        .unwrap();
+    ward
+}
+
+/// Unlocks `ward` with [`GATED_PIN`] (setting it up the first time), then takes `n` photos
+/// (`jpeg(seed + i)`) of the band's patient under verbal consent, labels them forearm, left, and
+/// queues them; the visit is ended if `end`. Returns the photos.
+pub(crate) fn queue_photos(
+    ward: &super::Ward,
+    n: usize,
+    seed: u64,
+    end: bool,
+) -> Vec<super::PhotoId> {
+    use crate::review::{Label, Laterality};
+    let pin = zeroize::Zeroizing::new(GATED_PIN.to_owned());
+    if ward.gate_status().unwrap().set_up {
+        ward.unlock_with_pin(&pin).unwrap();
+    } else {
+        ward.set_up(&pin, "Dr A Jones").unwrap();
+    }
+    ward.identify(candidate(BAND)).unwrap();
+    ward.confirm().unwrap();
+    ward.record_consent(verbal()).unwrap();
+    ward.start_capture().unwrap();
+    let mut photos = Vec::new();
+    for i in 0..n as u64 {
+        let p = ward.capture(&jpeg(seed + i), Purpose::Care).unwrap();
+        ward.label(p.id, Label::new("14975008", Laterality::Left, "").unwrap())
+            .unwrap();
+        photos.push(p.id);
+    }
+    ward.review().unwrap();
+    ward.queue().unwrap();
+    if end {
+        ward.end_visit().unwrap();
+    }
+    photos
+}

@@ -78,6 +78,15 @@ pub(super) struct Inner {
     pub(super) vouched: Option<super::retention::Vouch>,
     /// What the last retention pass found (counts only), for the Outbox's banner.
     pub(super) retention_view: Option<super::retention::RetentionView>,
+    /// The outbound store's folder and delivery keystore, when the shell gave them
+    /// (`outbound.rs`).
+    pub(super) outbound: Option<super::outbound::OutboundSlot>,
+    /// The outbound store, open while unlocked once something was packed or unpacked.
+    pub(super) outbound_vault: Option<Arc<Vault>>,
+    /// The parcels packed since the last unlock, by photo (every unlock empties the store).
+    pub(super) parceled: BTreeMap<PhotoId, Vec<super::outbound::DueParcel>>,
+    /// Bumped at every unlock: a locked drain that began before it may seal no further step.
+    pub(super) outbound_generation: u64,
 }
 
 /// The state of the ward's storage, for the Device screen.
@@ -202,6 +211,9 @@ impl Inner {
         self.visits.clear();
         self.receipts.clear();
         self.scrub_due = false;
+        // The delivery key leaves memory with the store; what was packed stays sealed in it.
+        self.outbound_vault = None;
+        self.parceled.clear();
     }
 
     /// A remote wipe (`wipe.rs`): the vault is shut and everything read from it forgotten,
@@ -286,6 +298,11 @@ impl Inner {
         also: &[ItemId],
         now: Timestamp,
     ) -> Result<(), Error> {
+        // Parcels this change makes stale go first: a crash after it leaves the photo as it
+        // was, with no parcel, never a parcel for a photo that may no longer be sent so.
+        if self.parcels_stale_after(&record)? {
+            self.unparcel(record.photo_id)?;
+        }
         let old = self
             .photos
             .get(&record.photo_id)
@@ -383,6 +400,7 @@ impl Inner {
             return Ok(());
         };
         let items = [s.item, s.record.image, s.record.thumbnail];
+        self.unparcel(id)?;
         self.shred(vault, &items)?;
         self.photos.remove(&id);
         Ok(())
@@ -471,6 +489,10 @@ impl Ward {
                 trail: super::audit::Trail::new(Arc::clone(&clock)),
                 vouched: None,
                 retention_view: None,
+                outbound: None,
+                outbound_vault: None,
+                parceled: BTreeMap::new(),
+                outbound_generation: 0,
             }),
             pins: Mutex::new(Pins::default()),
             clock,
@@ -499,8 +521,9 @@ impl Ward {
         Ok(inner)
     }
 
-    /// Whether the session is locked (without idling it out first).
-    pub(super) fn is_locked(&self) -> Result<bool, Error> {
+    /// Whether the session is locked (an idle session is locked first): the courier sends only
+    /// parcels then (`outbound.rs`).
+    pub fn is_locked(&self) -> Result<bool, Error> {
         Ok(self.lock()?.session.state() == State::Locked)
     }
 
@@ -596,12 +619,15 @@ impl Ward {
         // After recovery, so what the journal seals (its key, the first time) is not taken for
         // a leftover; entries made while locked join the chain now.
         inner.trail.open(&vault);
-        inner.vault = Some(vault);
+        inner.vault = Some(Arc::clone(&vault));
         // What recovery finished, now that the journal is open (or, failing that, sealed for
         // the next unlock).
         for event in std::mem::take(&mut recovered.audit) {
             inner.audit(event);
         }
+        // What the courier sent while locked joins the photos' manifests before anything else
+        // reads them (`outbound.rs`).
+        inner.reconcile_outbound(&vault, self.clock.wall());
         Ok(recovered.report)
     }
 
@@ -646,7 +672,12 @@ impl Ward {
             Event::Unlock(method) if was_locked && !is_locked => {
                 inner.audit(AuditEvent::Unlocked {
                     method: unlock_method(method).to_owned(),
-                })
+                });
+                // A vault not behind the gate stayed open while locked: what the courier sent
+                // meanwhile is applied now (behind the gate, `attach_vault` did it).
+                if let Some(vault) = inner.vault.clone() {
+                    inner.reconcile_outbound(&vault, self.clock.wall());
+                }
             }
             // Recorded before the vault shuts, so it joins the chain directly.
             Event::Lock(reason) if !was_locked => inner.audit(AuditEvent::Locked {
@@ -657,6 +688,8 @@ impl Ward {
         if is_locked {
             // A patient half-identified when the app locks is forgotten: whoever unlocks scans again.
             inner.candidate = None;
+            // The delivery key leaves memory too; a locked drain opens the store for itself.
+            inner.outbound_vault = None;
             self.forget_if_locked(&mut inner);
         }
         Ok(inner.session.view())
@@ -1136,6 +1169,10 @@ impl Ward {
             clinician: self.pins()?.clinician(),
             photos: photos.clone(),
         };
+        // No parcel of a withdrawn photo may outlive the withdrawal, whatever crashes.
+        for id in &photos {
+            inner.unparcel(*id)?;
+        }
         vault.seal(ItemKind::Withdrawal, &encode(&withdrawal)?, None, wall)?;
         if inner.delivered_any(visit_id) {
             // Sealed before the consent leaves the visit record: what reached the record is named

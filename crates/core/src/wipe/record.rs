@@ -307,6 +307,13 @@ pub fn finish(
     if last.finished() {
         return Ok(Some(last.clone()));
     }
+    // The outbound store first (parcels of waiting photos under the delivery key, docs/delivery.md
+    // "While locked"): its items' keys, then its key. Run again on a resume, it finds the same
+    // name in its index until the folder goes below.
+    let outbound = Vault::erase_keys_in(&dir.join(crate::visit::OUTBOUND_DIR))?;
+    if let Some(name) = &outbound.keystore_name {
+        keys.remove(name)?;
+    }
     let erased = Vault::erase_keys_in(dir)?;
     // Both names: the one recorded at the start (the index may already be gone on a resume) and
     // the one the index names now.

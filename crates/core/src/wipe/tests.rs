@@ -469,6 +469,35 @@ fn a_wipe_leaves_no_openable_item_no_key_and_keeps_the_policy() {
 }
 
 #[test]
+fn a_wipe_destroys_the_outbound_store_and_its_delivery_key() {
+    // Parcels packed to go while locked (delivery.send_while_locked): sealed under their own
+    // delivery key in `outbound/`, which a wipe must leave as unreadable as the vault.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let keys = MemoryKeyStore::new();
+    let name = vault_with_items(&dir, &keys, 2);
+    let outbound = dir.join(crate::visit::OUTBOUND_DIR);
+    let delivery = vault_with_items(&outbound, &keys, 3);
+    let copy = tmp.path().join("copy");
+    copy_dir(&dir, &copy);
+
+    let admitted = admit_managed(&dir, Some("lost-outbound")).unwrap().unwrap();
+    let report = wipe(&dir, &keys, &admitted, Timestamp(5_000)).unwrap();
+    assert!(report.finished());
+    only_the_record_left(&dir);
+    assert!(keys.load(&name).unwrap().is_none());
+    assert!(
+        keys.load(&delivery).unwrap().is_none(),
+        "the delivery key outlived the wipe"
+    );
+    // What a thief copied before the wipe opens no parcel either.
+    assert_eq!(
+        Vault::open(&copy.join(crate::visit::OUTBOUND_DIR), &keys).unwrap_err(),
+        VaultError::KeyUnavailable
+    );
+}
+
+#[test]
 fn a_wipe_on_a_phone_never_set_up_records_nothing_shredded() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("vault");

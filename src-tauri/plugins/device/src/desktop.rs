@@ -71,6 +71,11 @@ impl<R: Runtime> Device<R> {
         Ok(())
     }
 
+    /// Nothing to do: a desktop has no file protection classes.
+    pub fn protect_until_first_unlock(&self, _path: &Path) -> Result<()> {
+        Ok(())
+    }
+
     /// Nothing to do: a desktop has no MDM to read a status.
     pub fn report_status(&self, _feedback: &BTreeMap<&'static str, FeedbackValue>) -> Result<()> {
         Ok(())

@@ -6,6 +6,7 @@
 //! | [`Device::store_key`] / [`Device::release_key`] / [`Device::forget_key`] | AES-256-GCM Keystore key needing user authentication, `BiometricPrompt` allowing the device credential; the wrapped key in `noBackupFilesDir` | Keychain item, `WhenPasscodeSetThisDeviceOnly` + `.userPresence` | `ReleaseAction::decide` |
 //! | [`Device::start_lock_task`] / [`Device::stop_lock_task`] | `Activity.startLockTask` / `stopLockTask` | `UIAccessibility.requestGuidedAccessSession` | `KioskPinning::decide` |
 //! | [`Device::exclude_from_backup`] | (the app manifest's backup rules) | `isExcludedFromBackup` (Application Support is excluded at load too) | - |
+//! | [`Device::protect_until_first_unlock`] | (credential-encrypted storage: readable after the first unlock) | `FileProtectionType.completeUntilFirstUserAuthentication` on the folder | - |
 //! | [`Device::report_status`] | nothing (keyed app states need `androidx.enterprise`, not reachable here) | `UserDefaults` `com.apple.feedback.managed`, merged | `Ward::device_status` |
 //! | [`Device::on_background_wake`] | WorkManager periodic work, network required | `BGProcessingTask`, network required | the courier's drain |
 //!

@@ -202,6 +202,24 @@ impl<R: Runtime> Device<R> {
         Ok(())
     }
 
+    /// Makes `path` (created if absent) a folder whose files a locked phone can read once it has
+    /// been unlocked since it started: iOS `completeUntilFirstUserAuthentication`, inherited by
+    /// the files created in it (the app's default class is Complete, which a locked iPhone cannot
+    /// read). For the outbound store and the audit log's locked entries, whose contents are all
+    /// sealed. On Android credential-encrypted storage is readable after the first unlock
+    /// already, so nothing is asked.
+    pub fn protect_until_first_unlock(&self, path: &Path) -> Result<()> {
+        if cfg!(target_os = "android") {
+            return Ok(());
+        }
+        let path = path.to_str().ok_or(crate::Error::Bridge {
+            detail: "the folder's name is not UTF-8".into(),
+        })?;
+        self.0
+            .run_mobile_plugin::<AnswerResponse>("protectUntilFirstUnlock", PathArgs { path })?;
+        Ok(())
+    }
+
     /// Writes `feedback` (`DeviceStatus::feedback`) where MDM reads it: on iOS managed app
     /// feedback (`com.apple.feedback.managed`), merged; on Android nothing (keyed app states need
     /// a library the project cannot fetch; the Kotlin side answers "unavailable").

@@ -241,6 +241,8 @@ fn desktop_answers_as_a_development_machine() {
     block_on(d.stop_lock_task());
 
     d.exclude_from_backup(std::path::Path::new("/tmp")).unwrap();
+    d.protect_until_first_unlock(std::path::Path::new("/tmp"))
+        .unwrap();
     d.on_background_wake(|wake| wake.done(true)).unwrap();
 }
 
@@ -259,6 +261,7 @@ fn native_names_agree() {
         "forgetKey",
         "lockTask",
         "excludeFromBackup",
+        "protectUntilFirstUnlock",
         "backgroundWakeDone",
     ] {
         assert!(
@@ -311,4 +314,10 @@ fn native_names_agree() {
     // The background task identifier build.rs declares is the one Swift registers.
     assert!(build_rs.contains("const DELIVERY_TASK: &str = \"org.wardcam.app.delivery\";"));
     assert!(swift.contains("deliveryTaskId = \"org.wardcam.app.delivery\""));
+    // Delivery while locked: the folder a background wake reads gets the after-first-unlock
+    // class on iOS (the app's default, Complete, is unreadable on a locked iPhone).
+    assert!(
+        swift.contains("FileProtectionType.completeUntilFirstUserAuthentication"),
+        "Swift protectUntilFirstUnlock"
+    );
 }

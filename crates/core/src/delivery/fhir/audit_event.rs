@@ -124,7 +124,9 @@ fn classify(event: &Event) -> ((&'static str, &'static str), &'static str, bool)
         Event::UnlockRefused { .. } => (AUTH, "E", true),
         Event::PatientIdentified { .. } => (RECORD, "R", false),
         Event::RecordCheckOverridden { .. } => (ALERT, "E", false),
-        Event::ConsentRecorded { .. } | Event::Captured { .. } => (RECORD, "C", false),
+        Event::ConsentRecorded { .. } | Event::Captured { .. } | Event::Packed { .. } => {
+            (RECORD, "C", false)
+        }
         Event::ConsentWithdrawn { .. } | Event::Redacted { .. } | Event::Queued { .. } => {
             (RECORD, "U", false)
         }

@@ -69,7 +69,8 @@ pub struct SentBinary {
 }
 
 /// What an entry of the Bundle holds, for the words about its answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// The `Consent`.
     Consent,
@@ -152,6 +153,27 @@ impl TransactionBundle {
     /// coefficients (as they are, or turned losslessly).
     pub fn reencoded(&self) -> bool {
         self.reencoded
+    }
+
+    /// The body and the entries' kinds, which a parcel keeps to send this Bundle while the app is
+    /// locked (`crate::visit`'s outbound store); the Binary's digest is sealed beside them.
+    pub(crate) fn into_parts(self) -> (Zeroizing<Vec<u8>>, Vec<EntryKind>) {
+        (self.body, self.entries)
+    }
+
+    /// A Bundle built earlier, from what a parcel kept ([`TransactionBundle::into_parts`]).
+    pub(crate) fn from_parts(
+        body: Zeroizing<Vec<u8>>,
+        entries: Vec<EntryKind>,
+        binary: SentBinary,
+    ) -> TransactionBundle {
+        TransactionBundle {
+            body,
+            entries,
+            binary,
+            document_identifier: None,
+            reencoded: false,
+        }
     }
 
     /// The Bundle parsed back into JSON (tests, tools).

@@ -188,6 +188,27 @@ class DevicePlugin: Plugin {
     }
   }
 
+  /// Creates a folder (the outbound store's, the audit log's) whose new files a locked phone can
+  /// read once it has been unlocked since it started (`completeUntilFirstUserAuthentication`),
+  /// where the app's default class (Complete) would leave a background wake unable to read them.
+  /// Everything written there is sealed by wardcam-core. Resolves `{ "answer": "stored" }`, or
+  /// rejects when the class could not be set.
+  @objc public func protectUntilFirstUnlock(_ invoke: Invoke) throws {
+    let args = try invoke.parseArgs(PathArgs.self)
+    let manager = FileManager.default
+    do {
+      try manager.createDirectory(
+        atPath: args.path, withIntermediateDirectories: true,
+        attributes: [.protectionKey: FileProtectionType.completeUntilFirstUserAuthentication])
+      try manager.setAttributes(
+        [.protectionKey: FileProtectionType.completeUntilFirstUserAuthentication],
+        ofItemAtPath: args.path)
+      answer(invoke, "stored")
+    } catch {
+      invoke.reject("the folder's file protection could not be set")
+    }
+  }
+
   // MARK: Managed feedback
 
   /// Writes the device status (wardcam-core's DeviceStatus::feedback: counts, times, versions

@@ -436,6 +436,13 @@ class DevicePlugin(private val activity: Activity) : Plugin(activity) {
         answer(invoke, "unavailable")
     }
 
+    /** Credential-encrypted storage (the app's files) is readable once the phone has been
+     *  unlocked since it started, which is what delivery while locked needs: nothing to do. */
+    @Command
+    fun protectUntilFirstUnlock(invoke: Invoke) {
+        answer(invoke, "unavailable")
+    }
+
     /** The device status for MDM (DeviceStatus::feedback in wardcam-core). iOS writes it into
      *  managed app feedback. Android's counterpart, keyed app states, needs
      *  androidx.enterprise:enterprise-feedback, which is not in the package registries the
