@@ -25,6 +25,7 @@ import {
   wristband,
   startFhirServer,
   startPacsServer,
+  byTestId,
   CLINICIAN_PIN,
 } from './support.mjs';
 
@@ -68,6 +69,14 @@ function counter(driver) {
 async function cameraLive(driver) {
   const camera = await visible(driver, 'camera-view');
   await driver.wait(async () => (await camera.getAttribute('data-state')) === 'live', 15000, 'the camera never went live');
+  // Live means the stream started; a clinician shoots once the preview shows a picture (a shutter
+  // before the first frame is refused with camera.no_frame, which a loaded machine can reach).
+  const video = await driver.findElement(byTestId('camera-video'));
+  await driver.wait(
+    async () => (await driver.executeScript('return arguments[0].videoWidth', video)) > 0,
+    15000,
+    'the camera never delivered a frame',
+  );
 }
 
 /** Scan, confirm: the patient's consent screen. */
