@@ -8,9 +8,9 @@
 //!   (with its fsyncs). The peers are whole processes reading the file and writing a thumbnail file
 //!   (their process start-up is part of their cost, as it is how they would be used). Our side
 //!   starts from the file's bytes in memory, as the camera delivers them. Ours is measured with 1
-//!   and with 2 threads decoding coefficients (`IntakePolicy::decode_threads`; only files with
-//!   restart markers can be split); the ratio to the peers is the 2-thread figure, the default on
-//!   this 2-core machine.
+//!   and with 2 threads decoding coefficients (`IntakePolicy::decode_threads`; split at restart
+//!   markers, or without them where the Huffman codes fall into step); the ratio to the peers is
+//!   the 2-thread figure, the default on this 2-core machine.
 //! - **peak memory of intake of the generated 48 MP JPEG**: peak RSS (`VmHWM`) of a child process
 //!   (this binary re-run) that reads the file and runs intake once, so nothing else this bench
 //!   allocated counts. Issue 4's limit is 2x file size + 64 MiB; issue 20 asks for no more than

@@ -556,8 +556,9 @@ pub mod fuzzing {
     }
 
     /// The body of the `intake_dc_split` fuzz target: the first byte picks 2 to 8 threads, the
-    /// rest is a JPEG. Decoding it split at restart markers must give exactly what one thread
-    /// gives: the same pixels and blur estimate, or the same refusal. Panics otherwise.
+    /// rest is a JPEG. Decoding it split (at restart markers, or without them where the codes
+    /// fall into step, however small the image) must give exactly what one thread gives: the
+    /// same pixels and blur estimate, or the same refusal. Panics otherwise.
     pub fn dc_split(data: &[u8]) {
         let Some((&pick, jpeg)) = data.split_first() else {
             return;

@@ -181,9 +181,12 @@ impl Huffman {
 
 /// Bits of entropy-coded data, most significant first, with stuffed bytes removed. Past the end
 /// (or a marker) it feeds zero bytes, and counts them so a scan that needed them is refused.
+#[derive(Clone)]
 pub(super) struct Bits<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Stuffed zero bytes skipped so far (for [`Bits::consumed`]).
+    stuffed: usize,
     /// Left-aligned bit buffer holding `count` bits.
     acc: u64,
     count: u32,
@@ -197,6 +200,7 @@ impl<'a> Bits<'a> {
         Bits {
             data,
             pos: 0,
+            stuffed: 0,
             acc: 0,
             count: 0,
             padding: 0,
@@ -240,6 +244,7 @@ impl<'a> Bits<'a> {
             match self.data.get(self.pos) {
                 Some(0xFF) if self.data.get(self.pos + 1) == Some(&0) => {
                     self.pos += 2;
+                    self.stuffed += 1;
                     return 0xFF;
                 }
                 Some(0xFF) | None => self.at_marker = true,
@@ -277,6 +282,21 @@ impl<'a> Bits<'a> {
         } else {
             v
         }
+    }
+
+    /// Bits consumed since the start of the data, stuffed bytes not counted (and zero bytes fed
+    /// past the end counted): two readers of the same data at the same count read the same bits
+    /// from there on, whatever byte each started at, as long as both started at a data byte (not
+    /// the zero of a stuffed pair) and counts are taken from the same byte (see `sync.rs`).
+    #[inline(always)]
+    pub(super) fn consumed(&self) -> u64 {
+        let bytes = self.pos - self.stuffed + self.padding as usize;
+        bytes as u64 * 8 - u64::from(self.count)
+    }
+
+    /// Bytes of the data read into the bit buffer so far (stuffed pairs counted as two).
+    pub(super) fn bytes_read(&self) -> usize {
+        self.pos
     }
 
     /// True while no bit consumed so far was one of the zero bytes fed past the data. Once false

@@ -17,6 +17,7 @@
 mod blur;
 mod coefficients;
 mod entropy;
+mod sync;
 #[cfg(test)]
 mod tests;
 
@@ -50,8 +51,8 @@ struct Component {
 
 /// The 1/8-scale picture (see the module doc) in RGB or grey, and the blur estimate made from the
 /// coefficients on the way ([`blur::estimate`]); or `None` to use `jpeg-decoder`. `parts` is the
-/// file as [`crate::intake::jpeg::walk`] split it; `decoding` says on how many threads scans with
-/// restart markers are decoded, and whether AC codes are looked up two at a time.
+/// file as [`crate::intake::jpeg::walk`] split it; `decoding` says on how many threads scans are
+/// decoded, and whether AC codes are looked up two at a time.
 pub(crate) fn eighth(parts: &[Part<'_>], decoding: Decoding) -> Option<(Pixels, Sharpness)> {
     let mut decoded = decode_parts(parts, decoding)?;
     let sharpness = decoded.sharpness();
@@ -357,9 +358,10 @@ impl Decoding {
 }
 
 /// Decodes one scan; returns the planes of the components in `order`, the scan's order, and the
-/// luma plane's fine detail if luma is in this scan. With restart markers and more than one thread
-/// in `decoding`, the scan is split at restart markers and decoded on up to that many threads; the
-/// result is the one-thread result, byte for byte, refusals included (see [`split`]).
+/// luma plane's fine detail if luma is in this scan. With more than one thread in `decoding`, the
+/// scan is split at restart markers (see [`split`]) or, without them, where the Huffman codes fall
+/// into step (`sync.rs`), and decoded on up to that many threads; the result is the one-thread
+/// result, byte for byte, refusals included.
 fn decode(
     data: &[u8],
     frame: &Frame,
@@ -422,6 +424,7 @@ fn decode(
                 let mut levels: Vec<_> = run.levels.iter().map(|l| l.iter()).collect();
                 let mut fines = run.fine.iter();
                 for mcu in chunk.mcus.clone() {
+                    let at = (mcu % mcus_x, mcu / mcus_x);
                     for (s, c) in scan.iter().enumerate() {
                         for v in 0..c.blocks.1 {
                             for h in 0..c.blocks.0 {
@@ -431,13 +434,26 @@ fn decode(
                                 } else {
                                     [0; 2]
                                 };
-                                sink.put(s, c.blocks, mcu, (h, v), level, f);
+                                sink.put(s, c.blocks, at, (h, v), level, f);
                             }
                         }
                     }
                 }
             }
         }
+        // No restart markers: split where the codes fall into step (`sync.rs`), unless it gives
+        // up, which leaves the scan to one thread.
+        None if restart_interval == 0
+            && threads_for(mcus, decoding) >= 2
+            && sync::decode(
+                data,
+                &scan,
+                mcus,
+                threads_for(mcus, decoding),
+                decoding.pairs,
+                &mut sink,
+            )
+            .is_some() => {}
         // One thread: straight into the planes, with no copy to hold.
         None => {
             let whole = Chunk {
@@ -448,6 +464,7 @@ fn decode(
             decode_run(
                 data,
                 &scan,
+                mcus_x,
                 &whole,
                 restart_interval,
                 decoding.pairs,
@@ -460,13 +477,14 @@ fn decode(
 
 /// Where decoded blocks go.
 trait Sink {
-    /// Block `(h, v)` of MCU `mcu` of scan component `s`, which has `blocks` blocks per MCU
-    /// across and down; `fine` is the block's fine detail if `s` is luma. Called in coding order.
+    /// Block `(h, v)` of the MCU at column and row `mcu` of scan component `s`, which has `blocks`
+    /// blocks per MCU across and down; `fine` is the block's fine detail if `s` is luma. Called in
+    /// coding order.
     fn put(
         &mut self,
         s: usize,
         blocks: (usize, usize),
-        mcu: usize,
+        mcu: (usize, usize),
         at: (usize, usize),
         level: u8,
         fine: Fine,
@@ -487,12 +505,11 @@ impl Sink for PlaneSink<'_> {
         &mut self,
         s: usize,
         (bh, bv): (usize, usize),
-        mcu: usize,
+        (mx, my): (usize, usize),
         (h, v): (usize, usize),
         level: u8,
         fine: Fine,
     ) {
-        let (mx, my) = (mcu % self.mcus_x, mcu / self.mcus_x);
         let Some((plane, stride)) = self.planes.get_mut(s) else {
             return;
         };
@@ -515,7 +532,7 @@ impl Sink for Run {
         &mut self,
         s: usize,
         _: (usize, usize),
-        _: usize,
+        _: (usize, usize),
         _: (usize, usize),
         level: u8,
         fine: Fine,
@@ -540,6 +557,12 @@ struct Chunk {
     last: bool,
 }
 
+/// Threads for a scan of `mcus` MCUs: at most `decoding.threads`, each with at least
+/// `decoding.min_mcus` MCUs.
+fn threads_for(mcus: usize, decoding: Decoding) -> usize {
+    decoding.threads.min(mcus / decoding.min_mcus.max(1))
+}
+
 /// Splits a scan into chunks at restart markers, one per thread, or `None` to decode it on one
 /// thread (no restart markers, one thread asked for, a small image, or fewer markers than the
 /// scan needs, which the one-thread decoder then refuses in its own words).
@@ -558,10 +581,7 @@ fn split(
         return None;
     }
     let intervals = mcus.div_ceil(restart_interval);
-    let threads = decoding
-        .threads
-        .min(mcus / decoding.min_mcus.max(1))
-        .min(intervals);
+    let threads = threads_for(mcus, decoding).min(intervals);
     if threads < 2 {
         return None;
     }
@@ -638,7 +658,8 @@ fn run_chunk(
         fine: Zeroizing::new(Vec::with_capacity(count * luma_blocks)),
         luma,
     };
-    decode_run(data, scan, chunk, restart_interval, pairs, &mut run)?;
+    // A run keeps blocks in coding order, not by place: one MCU per row will do.
+    decode_run(data, scan, 1, chunk, restart_interval, pairs, &mut run)?;
     Some(run)
 }
 
@@ -647,6 +668,7 @@ fn run_chunk(
 fn decode_run<S: Sink>(
     data: &[u8],
     scan: &[ScanComponent<'_>],
+    mcus_x: usize,
     chunk: &Chunk,
     restart_interval: usize,
     pairs: bool,
@@ -656,6 +678,9 @@ fn decode_run<S: Sink>(
     let mut bits = Bits::new(data.get(chunk.from..)?);
     let restart_before =
         |mcu: usize| restart_interval > 0 && mcu > 0 && mcu.is_multiple_of(restart_interval);
+    // The MCU's column and row, kept up to date without a division per block.
+    let mcus_x = mcus_x.max(1);
+    let (mut mx, mut my) = (chunk.mcus.start % mcus_x, chunk.mcus.start / mcus_x);
     for mcu in chunk.mcus.clone() {
         if mcu > chunk.mcus.start && restart_before(mcu) {
             bits.restart(((mcu / restart_interval - 1) % 8) as u8)?;
@@ -674,9 +699,21 @@ fn decode_run<S: Sink>(
                     // order) over 8, shifted to 0..255.
                     let level = (i64::from(predictors[s]) * i64::from(c.quant[0]) + 1024) >> 3;
                     let fine = detail.map(|d| d.min(255) as u8);
-                    sink.put(s, c.blocks, mcu, (h, v), level.clamp(0, 255) as u8, fine);
+                    sink.put(
+                        s,
+                        c.blocks,
+                        (mx, my),
+                        (h, v),
+                        level.clamp(0, 255) as u8,
+                        fine,
+                    );
                 }
             }
+        }
+        mx += 1;
+        if mx == mcus_x {
+            mx = 0;
+            my += 1;
         }
         // Bits past the end of the data were used: the scan will be refused at its end (or at
         // the next restart marker) whatever follows, so stop now. Without this a small file

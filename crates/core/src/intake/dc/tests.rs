@@ -563,6 +563,44 @@ proptest! {
         prop_assert!(output(&parts, Decoding::new(1)) == output(&parts, Decoding::eager(threads)));
     }
 
+    /// Damaged data without restart markers decodes (or is refused) split where the codes fall
+    /// into step exactly as on one thread, whatever the layout and the number of threads.
+    #[test]
+    fn damaged_data_self_synchronising_split_equals_one_thread(
+        layout in 0usize..4,
+        threads in 2usize..9,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        let (size, sampling, grey) = [
+            ((520, 360), SamplingFactor::F_2_2, false),
+            ((301, 177), SamplingFactor::F_2_1, false),
+            ((173, 91), SamplingFactor::F_1_1, false),
+            ((333, 250), SamplingFactor::F_1_1, true),
+        ][layout];
+        let jpeg = with_restart(size, sampling, 0, grey);
+        let damaged = with_entropy(&jpeg, |d| {
+            let mut d = d.to_vec();
+            for (at, byte) in &edits {
+                let at = at.index(d.len());
+                // Markers too: a stray one must be refused alike.
+                d[at] = *byte;
+            }
+            if let Some(cut) = cut {
+                d.truncate(cut.index(d.len()).max(1));
+            }
+            d
+        });
+        // The `intake_dc_split` fuzz target's body, on the same input.
+        crate::intake::fuzzing::dc_split(&[&[threads as u8 - 2][..], &damaged].concat());
+        let Ok(parts) = walk(&damaged, false) else {
+            return Ok(());
+        };
+        let one = output(&parts, Decoding::new(1));
+        prop_assert!(one == output(&parts, Decoding::eager(threads)));
+        prop_assert!(one == output(&parts, Decoding::eager(threads).one_code_at_a_time()));
+    }
+
     /// Damaged entropy-coded data never panics; what decodes has the right size.
     #[test]
     fn damaged_data_never_panics(
@@ -645,7 +683,8 @@ fn write_dc_pairs_corpus() {
 }
 
 /// Writes the seeds of the `intake_dc_split` fuzz target (a thread-count byte, then a small JPEG
-/// with restart markers): `cargo test -p wardcam-core --lib write_dc_split_corpus -- --ignored`.
+/// with restart markers, or without, which is split where the codes fall into step): `cargo test
+/// -p wardcam-core --lib write_dc_split_corpus -- --ignored`.
 #[test]
 #[ignore = "writes fuzz/corpus/intake_dc_split"]
 fn write_dc_split_corpus() {
@@ -657,8 +696,173 @@ fn write_dc_split_corpus() {
         ("ycc444_restart_2", SamplingFactor::F_1_1, false, 2),
         ("ycc422_restart_5", SamplingFactor::F_2_1, false, 5),
         ("grey_restart_3", SamplingFactor::F_1_1, true, 3),
+        ("ycc420_no_restart", SamplingFactor::F_2_2, false, 0),
+        ("ycc444_no_restart", SamplingFactor::F_1_1, false, 0),
+        ("ycc422_no_restart", SamplingFactor::F_2_1, false, 0),
+        ("ycc24_no_restart", SamplingFactor::F_2_4, false, 0),
+        ("grey_no_restart", SamplingFactor::F_1_1, true, 0),
     ] {
         let jpeg = with_restart((64, 40), sampling, restart, grey);
         std::fs::write(dir.join(name), [&[1u8][..], &jpeg].concat()).unwrap();
     }
+}
+
+/// Scans decoded split by self-synchronisation and scans where it gave up, on this thread, while
+/// `f` runs.
+fn sync_outcomes<T>(f: impl FnOnce() -> T) -> (T, (usize, usize)) {
+    use super::sync::OUTCOMES;
+    let before = OUTCOMES.with(|o| o.get());
+    let out = f();
+    let after = OUTCOMES.with(|o| o.get());
+    (out, (after.0 - before.0, after.1 - before.1))
+}
+
+/// The whole result: pixels and blur estimate.
+fn eighth_of(jpeg: &[u8], decoding: Decoding) -> Option<(Vec<u8>, super::Sharpness)> {
+    eighth(&walk(jpeg, false).unwrap(), decoding).map(|(p, s)| (p.data.to_vec(), s))
+}
+
+/// Without restart markers, split where the codes fall into step on 2, 3, 4 and 7 threads (chunks
+/// of any size forced), every sampling layout, qualities, optimised tables and greyscale give the
+/// one-thread result byte for byte: block averages, fine detail, pixels and blur estimate; and
+/// the split is taken, not given up.
+#[test]
+fn self_synchronising_split_equals_one_thread() {
+    let mut taken = 0;
+    for c in cases().into_iter().filter(|c| c.restart == 0) {
+        let jpeg = encode(&c);
+        let l = label(&c);
+        let one = decoded(&jpeg, Decoding::new(1));
+        let one_eighth = eighth_of(&jpeg, Decoding::new(1));
+        assert!(one.is_some(), "{l}: refused");
+        for threads in [2, 3, 4, 7] {
+            for decoding in [
+                Decoding::eager(threads),
+                Decoding::eager(threads).one_code_at_a_time(),
+            ] {
+                let (split, (ok, gave_up)) = sync_outcomes(|| decoded(&jpeg, decoding));
+                assert!(split == one, "{l} on {threads} threads differs");
+                // One split per scan (optimised tables come one scan per component).
+                assert!(
+                    ok >= 1 && gave_up == 0,
+                    "{l} on {threads} threads: split not taken"
+                );
+                taken += ok;
+                assert!(
+                    eighth_of(&jpeg, decoding) == one_eighth,
+                    "{l}: pixels or blur differ"
+                );
+            }
+        }
+    }
+    assert!(taken >= 100, "{taken} splits");
+}
+
+/// Larger pictures, where chunks are tens of thousands of blocks long (202,500 blocks in the
+/// largest), on as many threads as a phone has.
+#[test]
+fn self_synchronising_split_of_larger_pictures() {
+    for (size, sampling, grey) in [
+        ((2400, 1800), SamplingFactor::F_1_1, false),
+        ((1600, 1200), SamplingFactor::F_2_2, false),
+        ((1301, 977), SamplingFactor::F_2_1, false),
+        ((1333, 1250), SamplingFactor::F_1_1, true),
+    ] {
+        let jpeg = with_restart(size, sampling, 0, grey);
+        let one = decoded(&jpeg, Decoding::new(1));
+        for threads in [2, 3, 8] {
+            let (split, outcome) = sync_outcomes(|| decoded(&jpeg, Decoding::eager(threads)));
+            assert_eq!(outcome, (1, 0), "{size:?} on {threads} threads");
+            assert!(
+                split == one,
+                "{size:?} {sampling:?} on {threads} threads differs"
+            );
+        }
+    }
+}
+
+/// Small images stay on one thread unless a test forces the split: each thread must have
+/// `MIN_MCUS_PER_THREAD` MCUs.
+#[test]
+fn small_images_are_not_split() {
+    let jpeg = with_restart((520, 360), SamplingFactor::F_2_2, 0, false);
+    let (_, outcome) = sync_outcomes(|| decoded(&jpeg, Decoding::new(8)));
+    assert_eq!(outcome, (0, 0));
+    // 2400 MCUs of 16x16 px: two threads.
+    let jpeg = with_restart((960, 640), SamplingFactor::F_2_2, 0, false);
+    let (_, outcome) = sync_outcomes(|| decoded(&jpeg, Decoding::new(8)));
+    assert_eq!(outcome, (1, 0));
+}
+
+/// The damage the split must refuse exactly as one thread does, in every chunk: data cut short,
+/// bytes flipped, a stray marker (restart or other), a stuffed byte unstuffed.
+#[test]
+fn self_synchronising_split_refuses_what_one_thread_refuses() {
+    let jpeg = with_restart((520, 360), SamplingFactor::F_2_2, 0, false);
+    let at = |d: &[u8], f: f64| (d.len() as f64 * f) as usize;
+    let mut damaged: Vec<(String, Vec<u8>)> = Vec::new();
+    for f in [0.1, 0.3, 0.5, 0.7, 0.9, 0.99] {
+        damaged.push((
+            format!("cut at {f}"),
+            with_entropy(&jpeg, |d| d[..at(d, f)].to_vec()),
+        ));
+        damaged.push((
+            format!("flipped at {f}"),
+            with_entropy(&jpeg, |d| {
+                let mut d = d.to_vec();
+                let i = at(&d, f);
+                for b in &mut d[i..i + 3] {
+                    if *b != 0xFF && *b != 0 {
+                        *b ^= 0x5A;
+                    }
+                }
+                d
+            }),
+        ));
+        for marker in [0xD0, 0xD9, 0xC4] {
+            damaged.push((
+                format!("marker {marker:02X} at {f}"),
+                with_entropy(&jpeg, |d| {
+                    let i = at(d, f);
+                    let i = if d[i - 1] == 0xFF { i + 1 } else { i };
+                    [&d[..i], &[0xFF, marker][..], &d[i..]].concat()
+                }),
+            ));
+        }
+    }
+    // The last block short of a few bits: it is the chunk's last too, and the only one to read
+    // past the end.
+    for short in 1..=4 {
+        damaged.push((
+            format!("last {short} bytes cut"),
+            with_entropy(&jpeg, |d| d[..d.len() - short].to_vec()),
+        ));
+    }
+    damaged.push((
+        "a stuffed byte unstuffed".into(),
+        with_entropy(&jpeg, |d| {
+            let i = d.windows(2).rposition(|w| w == [0xFF, 0]).unwrap();
+            [&d[..i + 1], &d[i + 2..]].concat()
+        }),
+    ));
+    let mut refused = 0;
+    for (what, bytes) in &damaged {
+        let Ok(parts) = walk(bytes, false) else {
+            continue;
+        };
+        let one = output(&parts, Decoding::new(1));
+        refused += usize::from(one.is_none());
+        for threads in [2, 3, 4, 7] {
+            for decoding in [
+                Decoding::eager(threads),
+                Decoding::eager(threads).one_code_at_a_time(),
+            ] {
+                assert!(
+                    output(&parts, decoding) == one,
+                    "{what} on {threads} threads"
+                );
+            }
+        }
+    }
+    assert!(refused >= 20, "only {refused} damaged files refused");
 }
