@@ -69,3 +69,15 @@ pub(crate) fn kill_at_random_moment(
         ready: ready || text.contains(ready_marker),
     }
 }
+
+/// The campaigns' random stream (xorshift64 from `seed`): reproducible, so a failing round can be
+/// run again.
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}

@@ -433,13 +433,7 @@ fn seeds() -> Vec<Vec<u8>> {
 #[test]
 fn the_fuzz_body_holds_on_real_bundles_and_on_damaged_ones() {
     use crate::audit::fuzzing::audit_record_bundle;
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = crate::crash_child::xorshift(0x2545_f491_4f6c_dd1du64);
     for seed in seeds() {
         audit_record_bundle(&seed);
         for _ in 0..300 {

@@ -608,13 +608,7 @@ fn campaign(s: &Server, record: Option<&fhir_server::Server>, min_kills: usize, 
     let dir = root.join("vault");
     let copy = root.join("check");
     let endpoint = s.ready["endpoint"].as_str().unwrap().to_owned();
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = crate::crash_child::xorshift(0x9e37_79b9_7f4a_7c15u64);
     let started = Instant::now();
     let mut stats = Stats::default();
     // Every photo ever created, with its visit; those delivered and those on the server as of the

@@ -197,13 +197,7 @@ fn delivery_while_locked_survives_kills_at_random_points() {
     fs::create_dir_all(&root).unwrap();
     let endpoint = s.ready["endpoint"].as_str().unwrap().to_owned();
     let base = s.pacs("good").base_url().to_owned();
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = crate::crash_child::xorshift(0x2545_f491_4f6c_dd1du64);
     let started = Instant::now();
     let mut stats = Stats::default();
     let mut created: Vec<PhotoId> = Vec::new();

@@ -1177,13 +1177,7 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
     let blobs = dir.join("blobs");
     let exe = std::env::current_exe().unwrap();
     let mut stats = CrashStats::default();
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = crate::crash_child::xorshift(0x2545_f491_4f6c_dd1du64);
     let started = Instant::now();
     // id -> (seed, len) of every acknowledged item; ids whose delete began.
     let mut acked: HashMap<ItemId, (u64, usize)> = HashMap::new();
@@ -1206,7 +1200,7 @@ fn crash_at_random_points_leaves_nothing_or_complete_items() {
             .spawn()
             .unwrap();
         let r = next();
-        if r % 5 == 0 {
+        if r.is_multiple_of(5) {
             // Anywhere from start-up (opening, sweeping) on.
             std::thread::sleep(Duration::from_micros(r % 30_000));
         } else {

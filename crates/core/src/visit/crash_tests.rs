@@ -645,13 +645,7 @@ fn crash_at_random_points_loses_no_acknowledged_photo() {
     let check = root.join("check");
     let log_path = root.join("log");
     let mut stats = CrashStats::default();
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = crate::crash_child::xorshift(0x2545_f491_4f6c_dd1du64);
     let started = Instant::now();
     // Every photo the parent knows is there, as it expects it.
     let mut model: HashMap<PhotoId, Expect> = HashMap::new();

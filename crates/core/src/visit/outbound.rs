@@ -217,20 +217,10 @@ pub(super) fn destroy_store(dir: &Path, keys: &dyn KeyStore) -> Result<usize, Er
     }
     // The folder itself stays: on iOS the shell gives it a file protection class a locked phone
     // can read (after first unlock), which the files created in it later inherit.
-    empty_folder(dir).map_err(|e| VaultError::Io {
-        action: "remove the outbound store",
-        kind: e.kind(),
-    })?;
+    empty_folder(dir).map_err(VaultError::io("remove the outbound store"))?;
     match fs::remove_file(stale_marker(dir)) {
-        Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(VaultError::Io {
-                action: "remove the outbound store's marker",
-                kind: e.kind(),
-            }
-            .into())
-        }
+        done => done.map_err(VaultError::io("remove the outbound store's marker"))?,
     }
     Ok(erased.items)
 }

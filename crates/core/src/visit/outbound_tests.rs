@@ -101,6 +101,14 @@ impl Phone {
         Vault::live_items_in(&self.outbound).unwrap()
     }
 
+    /// The locked courier's first step on `due`: begun, attempts counted.
+    fn begin(&self, batch: &LockedBatch, due: &DueParcel) -> DueParcel {
+        self.ward
+            .parcel_step(batch, due, ParcelStep::Begun, None)
+            .unwrap()
+            .expect("a locked phone seals the step")
+    }
+
     fn batch(&self) -> LockedBatch {
         self.ward
             .parcels_due(Timestamp::now())
@@ -169,11 +177,7 @@ fn a_parcel_verified_while_locked_is_shredded_there_and_its_photo_at_the_next_un
     p.lock();
     let batch = p.batch();
     let due = batch.due[0].clone();
-    let begun = p
-        .ward
-        .parcel_step(&batch, &due, ParcelStep::Begun, None)
-        .unwrap()
-        .unwrap();
+    let begun = p.begin(&batch, &due);
     assert_eq!(begun.state.attempts, 2);
     assert!(begun.state.parcel.is_some(), "kept until it is read back");
     let mut sent = begun.state.sent.clone().unwrap();
@@ -246,11 +250,7 @@ fn an_unlock_takes_the_store_over_and_a_locked_drain_in_flight_seals_nothing_mor
     p.lock();
     let batch = p.batch();
     let due = batch.due[0].clone();
-    let begun = p
-        .ward
-        .parcel_step(&batch, &due, ParcelStep::Begun, None)
-        .unwrap()
-        .unwrap();
+    let begun = p.begin(&batch, &due);
     p.unlock();
     let sent = begun.state.sent.clone().unwrap();
     let late = p
@@ -285,11 +285,7 @@ fn waiting_and_stopped_parcels_reach_their_photos_at_the_unlock_and_nothing_is_l
     let batch = p.batch();
     let retry_at = Timestamp::now().plus(std::time::Duration::from_secs(900));
     for due in batch.due.clone() {
-        let begun = p
-            .ward
-            .parcel_step(&batch, &due, ParcelStep::Begun, None)
-            .unwrap()
-            .unwrap();
+        let begun = p.begin(&batch, &due);
         let step = if due.state.photo == a {
             ParcelStep::Waiting {
                 problem: problem("delivery.unreachable"),
@@ -426,11 +422,7 @@ fn with_two_routes_a_route_verified_while_locked_is_recorded_and_the_other_waits
         .find(|d| d.state.route == Route::Pacs)
         .unwrap()
         .clone();
-    let begun = p
-        .ward
-        .parcel_step(&batch, &pacs, ParcelStep::Begun, None)
-        .unwrap()
-        .unwrap();
+    let begun = p.begin(&batch, &pacs);
     let sent = begun.state.sent.clone().unwrap();
     p.ward
         .parcel_step(

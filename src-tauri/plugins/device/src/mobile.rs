@@ -191,15 +191,7 @@ impl<R: Runtime> Device<R> {
     /// Excludes `path` (the vault's folder) from iCloud backup and device transfer. On Android
     /// the app manifest's backup rules exclude every domain already, so nothing is asked.
     pub fn exclude_from_backup(&self, path: &Path) -> Result<()> {
-        if cfg!(target_os = "android") {
-            return Ok(());
-        }
-        let path = path.to_str().ok_or(crate::Error::Bridge {
-            detail: "the folder's name is not UTF-8".into(),
-        })?;
-        self.0
-            .run_mobile_plugin::<AnswerResponse>("excludeFromBackup", PathArgs { path })?;
-        Ok(())
+        self.on_ios_folder("excludeFromBackup", path)
     }
 
     /// Makes `path` (created if absent) a folder whose files a locked phone can read once it has
@@ -209,6 +201,12 @@ impl<R: Runtime> Device<R> {
     /// sealed. On Android credential-encrypted storage is readable after the first unlock
     /// already, so nothing is asked.
     pub fn protect_until_first_unlock(&self, path: &Path) -> Result<()> {
+        self.on_ios_folder("protectUntilFirstUnlock", path)
+    }
+
+    /// Runs the iOS `command` on the folder `path`; on Android nothing is asked (the manifest and
+    /// credential-encrypted storage already do what iOS must be told).
+    fn on_ios_folder(&self, command: &str, path: &Path) -> Result<()> {
         if cfg!(target_os = "android") {
             return Ok(());
         }
@@ -216,7 +214,7 @@ impl<R: Runtime> Device<R> {
             detail: "the folder's name is not UTF-8".into(),
         })?;
         self.0
-            .run_mobile_plugin::<AnswerResponse>("protectUntilFirstUnlock", PathArgs { path })?;
+            .run_mobile_plugin::<AnswerResponse>(command, PathArgs { path })?;
         Ok(())
     }
 
