@@ -346,21 +346,106 @@ impl Stripped<'_> {
     /// half of [`intake`]).
     fn thumbnail(&self, policy: &IntakePolicy) -> Result<Thumbnail, IntakeError> {
         let info = &self.info;
-        let (thumb, decoded_size, icc, sharpness) = match &self.source {
-            Source::Jpeg(parts) => jpeg_thumbnail(&self.image, parts, info, policy)?,
+        let scaled = match &self.source {
+            Source::Jpeg(parts) => jpeg_thumbnail(
+                &self.image,
+                Whole::Stripped(&self.image),
+                parts,
+                info,
+                policy,
+            )?,
             Source::Png(header) => {
                 let target = fit(info.width, info.height, policy.thumbnail_edge);
                 let thumb = png::thumbnail(&self.image, header, target, decode_limit(policy))?;
                 (thumb, (info.width, info.height), None, None)
             }
         };
-        let thumb = thumb.oriented(info.orientation);
-        let quality = quality::assess(&thumb, sharpness, policy);
-        Ok(Thumbnail {
-            jpeg: thumb.encode_jpeg(THUMBNAIL_QUALITY, icc.as_deref())?,
-            decoded_size,
-            quality,
-        })
+        finish_thumbnail(scaled, info, policy)
+    }
+}
+
+/// Turns a thumbnail upright, judges its quality and encodes it.
+fn finish_thumbnail(
+    (thumb, decoded_size, icc, sharpness): ScaledThumbnail,
+    info: &ImageInfo,
+    policy: &IntakePolicy,
+) -> Result<Thumbnail, IntakeError> {
+    let thumb = thumb.oriented(info.orientation);
+    let quality = quality::assess(&thumb, sharpness, policy);
+    Ok(Thumbnail {
+        jpeg: thumb.encode_jpeg(THUMBNAIL_QUALITY, icc.as_deref())?,
+        decoded_size,
+        quality,
+    })
+}
+
+/// An image checked as [`strip`] checks it, a JPEG not yet copied: [`seal_photo`] copies and
+/// seals it on one thread while the thumbnail is decoded from the input on another, so the copy
+/// (a few milliseconds at 48 MP, more when its pages are new) does not delay the thumbnail.
+enum Checked<'a> {
+    Jpeg {
+        info: ImageInfo,
+        bytes: &'a [u8],
+        parts: Vec<jpeg::Part<'a>>,
+        /// The stripped image's headers ([`jpeg::stripped_headers`]).
+        headers: Zeroizing<Vec<u8>>,
+    },
+    Stripped(Stripped<'a>),
+}
+
+/// Checks `bytes` as [`strip`] does, refusing what it refuses, without copying a JPEG.
+fn check<'a>(bytes: &'a [u8], policy: &IntakePolicy) -> Result<Checked<'a>, IntakeError> {
+    let info = probe(bytes, policy)?;
+    Ok(match info.format {
+        ImageFormat::Jpeg => {
+            let parts = jpeg::walk(bytes, false)?;
+            // What makes the strip fail makes this fail: the copy cannot fail later.
+            let headers = Zeroizing::new(jpeg::stripped_headers(&parts)?);
+            Checked::Jpeg {
+                info,
+                bytes,
+                parts,
+                headers,
+            }
+        }
+        ImageFormat::Png => Checked::Stripped(strip(bytes, policy)?),
+    })
+}
+
+impl Checked<'_> {
+    fn info(&self) -> ImageInfo {
+        match self {
+            Checked::Jpeg { info, .. } => *info,
+            Checked::Stripped(s) => s.info,
+        }
+    }
+
+    /// Calls `f` with the stripped image, copied now for a JPEG (and wiped after).
+    fn with_image<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, IntakeError> {
+        match self {
+            Checked::Jpeg { bytes, parts, .. } => {
+                let image = Zeroizing::new(jpeg::strip(parts, bytes.len())?.0);
+                Ok(f(&image))
+            }
+            Checked::Stripped(s) => Ok(f(&s.image)),
+        }
+    }
+
+    /// As [`Stripped::thumbnail`], a JPEG decoded from the input's parts.
+    fn thumbnail(&self, policy: &IntakePolicy) -> Result<Thumbnail, IntakeError> {
+        match self {
+            Checked::Jpeg {
+                info,
+                bytes,
+                parts,
+                headers,
+            } => {
+                let whole = Whole::Parts(parts, bytes.len());
+                let scaled = jpeg_thumbnail(headers, whole, parts, info, policy)?;
+                finish_thumbnail(scaled, info, policy)
+            }
+            Checked::Stripped(s) => s.thumbnail(policy),
+        }
     }
 }
 
@@ -379,6 +464,13 @@ fn decode_limit(policy: &IntakePolicy) -> usize {
         .saturating_add(16 << 20)
 }
 
+/// The whole stripped image, for `jpeg-decoder`: made already, or to be made from the input's
+/// parts (and its length) only if needed.
+enum Whole<'i, 'a> {
+    Stripped(&'i [u8]),
+    Parts(&'i [jpeg::Part<'a>], usize),
+}
+
 /// A thumbnail in stored orientation, the size it was decoded at, the ICC profile, and the blur
 /// estimate from the coefficients when the DC-only decoder made it.
 type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>, Option<dc::Sharpness>);
@@ -387,27 +479,38 @@ type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>, Option<dc::Sharpnes
 /// 1/8 scale, the usual one for photos, the DC-only decoder ([`dc`]) does the decode when it can;
 /// otherwise `jpeg-decoder` decodes at the smallest of 1/8, 1/4, 1/2 or 1 that is no smaller than
 /// the thumbnail, which is the same rule.
+///
+/// `headers` is the stripped image, or its start to the frame header ([`jpeg::stripped_headers`]):
+/// `jpeg-decoder` reads no further to check it and find its ICC profile. `whole` is the stripped
+/// image for `jpeg-decoder` to decode when the DC-only decoder cannot.
 fn jpeg_thumbnail(
-    image: &[u8],
+    headers: &[u8],
+    whole: Whole<'_, '_>,
     parts: &[jpeg::Part<'_>],
     info: &ImageInfo,
     policy: &IntakePolicy,
 ) -> Result<ScaledThumbnail, IntakeError> {
     let target = fit(info.width, info.height, policy.thumbnail_edge);
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(image));
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(headers));
     decoder.set_max_decoding_buffer_size(decode_limit(policy));
     decoder.read_info()?;
     let eighth = (info.width.div_ceil(8), info.height.div_ceil(8));
     if eighth.0 >= target.0 || eighth.1 >= target.1 {
-        if let Some((scaled, sharpness)) = dc::eighth(parts, decode_threads(policy)) {
-            return Ok((
-                shrink(&scaled, target),
-                eighth,
-                decoder.icc_profile(),
-                Some(sharpness),
-            ));
+        if let Some((thumb, sharpness)) = dc::eighth_shrunk(parts, decode_threads(policy), target) {
+            return Ok((thumb, eighth, decoder.icc_profile(), Some(sharpness)));
         }
     }
+    let copy;
+    let image = match whole {
+        Whole::Stripped(image) => image,
+        Whole::Parts(parts, len) => {
+            copy = Zeroizing::new(jpeg::strip(parts, len)?.0);
+            &copy[..]
+        }
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(image));
+    decoder.set_max_decoding_buffer_size(decode_limit(policy));
+    decoder.read_info()?;
     // `fit` never exceeds the stored size, which the header holds as u16.
     let (sw, sh) = decoder.scale(
         u16::try_from(target.0).unwrap_or(u16::MAX),

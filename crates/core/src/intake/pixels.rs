@@ -185,14 +185,40 @@ impl Shrink {
         }
     }
 
-    /// Adds source row `y`.
+    /// Adds source row `y`: as [`Shrink::add`] for each of its pixels, a run of source columns
+    /// at a time (those falling in one target column), with no division per pixel.
     pub fn add_row(&mut self, y: u32, row: &[u8]) {
-        for (x, px) in row
-            .chunks_exact(self.channels)
-            .enumerate()
-            .take(self.src.0 as usize)
-        {
-            self.add(x as u32, y, px);
+        if y >= self.src.1 || self.channels == 0 {
+            return;
+        }
+        let c = self.channels;
+        let target_row = self.bin(0, y);
+        let (src_w, dst_w) = (u64::from(self.src.0.max(1)), u64::from(self.dst.0));
+        let width = (row.len() / c).min(self.src.0 as usize);
+        let mut x = 0;
+        for tx in 0..dst_w {
+            // Target column tx holds source columns up to ceil((tx + 1) * src / dst).
+            let end = (((tx + 1) * src_w).div_ceil(dst_w.max(1)) as usize).min(width);
+            if end <= x {
+                continue;
+            }
+            let mut sum = [0u32; 4];
+            for px in row.get(x * c..end * c).unwrap_or_default().chunks_exact(c) {
+                for (s, &v) in sum.iter_mut().zip(px) {
+                    *s += u32::from(v);
+                }
+            }
+            let b = target_row + tx as usize;
+            if let (Some(n), Some(sums)) = (
+                self.counts.get_mut(b),
+                self.sums.get_mut(b * c..(b + 1) * c),
+            ) {
+                *n += (end - x) as u32;
+                for (s, v) in sums.iter_mut().zip(sum) {
+                    *s += v;
+                }
+            }
+            x = end;
         }
     }
 
@@ -262,4 +288,39 @@ pub(crate) fn from_jpeg(
         channels: channels as u8,
         data,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Shrink;
+
+    proptest! {
+        /// A row added at once lands in the same target pixels as its pixels added one by one,
+        /// shrinking or (in one axis) stretching, rows short or long.
+        #[test]
+        fn a_row_adds_what_its_pixels_add(
+            src in (1u32..300, 1u32..40),
+            dst in (1u32..80, 1u32..20),
+            channels in 1u8..=3,
+            extra in 0usize..5,
+            seed in any::<u8>(),
+        ) {
+            let mut by_row = Shrink::new(src, dst, channels);
+            let mut by_pixel = Shrink::new(src, dst, channels);
+            let c = usize::from(channels);
+            for y in 0..src.1 + 1 {
+                let row: Vec<u8> = (0..(src.0 as usize + extra) * c)
+                    .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed).wrapping_add(y as u8))
+                    .collect();
+                by_row.add_row(y, &row);
+                for (x, px) in row.chunks_exact(c).enumerate() {
+                    by_pixel.add(x as u32, y, px);
+                }
+            }
+            prop_assert_eq!(&by_row.counts, &by_pixel.counts);
+            prop_assert_eq!(&by_row.sums[..], &by_pixel.sums[..]);
+        }
+    }
 }

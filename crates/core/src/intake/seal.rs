@@ -1,11 +1,11 @@
 //! Intake and sealing of one photo as one step: the app takes every photo this way, and
-//! `bench/intake` measures it. The stripped image is sealed (encrypted, written, synced) on a
-//! second thread while this one decodes the thumbnail: the two take similar time and neither
-//! needs the other, so a photo is in the vault sooner.
+//! `bench/intake` measures it. The image is stripped (copied without its metadata) and sealed
+//! (encrypted, written, synced) on a second thread while this one decodes the thumbnail from the
+//! input: neither needs the other, so a photo is in the vault sooner.
 
 use std::{panic, thread};
 
-use super::{strip, ImageInfo, Intake, IntakePolicy, Quality};
+use super::{check, ImageInfo, Intake, IntakePolicy, Quality};
 use crate::vault::{ItemId, ItemKind, PatientFields, Timestamp, Vault};
 use crate::Error;
 
@@ -32,10 +32,15 @@ pub fn seal_photo(
     patient: Option<&PatientFields>,
     now: Timestamp,
 ) -> Result<SealedPhoto, Error> {
-    let stripped = strip(bytes, policy)?;
+    let checked = check(bytes, policy)?;
     let (image, thumbnail) = thread::scope(|scope| {
-        let sealing = scope.spawn(|| vault.seal(ItemKind::Photo, &stripped.image, patient, now));
-        let thumbnail = stripped.thumbnail(policy);
+        // A JPEG is copied (stripped) on this thread too, while the thumbnail is decoded.
+        let sealing = scope.spawn(|| -> Result<ItemId, Error> {
+            let sealed =
+                checked.with_image(|image| vault.seal(ItemKind::Photo, image, patient, now))?;
+            Ok(sealed?)
+        });
+        let thumbnail = checked.thumbnail(policy);
         // A panic while sealing carries on here, as it would without the thread.
         let image = sealing.join().unwrap_or_else(|p| panic::resume_unwind(p));
         (image, thumbnail)
@@ -52,7 +57,7 @@ pub fn seal_photo(
     Ok(SealedPhoto {
         image,
         thumbnail: seal_thumbnail(vault, image, &thumbnail.jpeg, now)?,
-        info: stripped.info,
+        info: checked.info(),
         quality: thumbnail.quality,
     })
 }

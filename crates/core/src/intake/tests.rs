@@ -200,8 +200,10 @@ fn dc_only_and_dct_scaled_thumbnails_agree() {
         dc::eighth(&parts, dc::Decoding::new(1)).is_some(),
         "the DC-only decoder must take this file"
     );
-    let (fast, fast_size, _, _) = jpeg_thumbnail(&jpeg, &parts, &info, &policy).unwrap();
-    let (slow, slow_size, _, _) = jpeg_thumbnail(&jpeg, &[], &info, &policy).unwrap();
+    let (fast, fast_size, _, _) =
+        jpeg_thumbnail(&jpeg, Whole::Stripped(&jpeg), &parts, &info, &policy).unwrap();
+    let (slow, slow_size, _, _) =
+        jpeg_thumbnail(&jpeg, Whole::Stripped(&jpeg), &[], &info, &policy).unwrap();
     assert_eq!(fast_size, (150, 100));
     assert_eq!(fast_size, slow_size);
     assert_eq!((fast.width, fast.height), (slow.width, slow.height));
@@ -298,6 +300,79 @@ mod sealing {
             );
         }
         assert_eq!(vault.list().unwrap().len(), 4);
+    }
+
+    /// A photo large enough for the DC-only decoder, with an EXIF orientation, a vendor segment
+    /// and a two-chunk ICC profile, sequential or progressive (which `jpeg-decoder` decodes).
+    fn photo_jpeg(progressive: bool) -> Vec<u8> {
+        let (w, h) = (2600u16, 1700u16);
+        let rgb: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+            .map(|i| ((i / 3 % 2600) / 9 + (i / 7800) / 13 + i % 3 * 40) as u8)
+            .collect();
+        let mut out = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut out, 85);
+        enc.set_progressive(progressive);
+        enc.add_icc_profile(&[0x5a; 70_000]).unwrap();
+        enc.add_app_segment(1, &exif::minimal_exif(8)).unwrap();
+        enc.add_app_segment(12, b"Ducky-ish vendor data").unwrap();
+        enc.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        out
+    }
+
+    /// `seal_photo` strips on the sealing thread and decodes the thumbnail from the input (with
+    /// only the stripped headers for `jpeg-decoder`'s checks and ICC profile), where `intake`
+    /// strips first: both give the same image, thumbnail (its ICC profile included), info and
+    /// quality, or the same refusal, for photos the DC-only decoder takes, ones it leaves to
+    /// `jpeg-decoder` (progressive, small) and damaged ones; a refusal leaves nothing sealed.
+    #[test]
+    fn sealing_while_thumbnailing_gives_what_intake_gives() {
+        let (_dir, vault) = vault();
+        let policy = IntakePolicy::default();
+        let sequential = photo_jpeg(false);
+        let scan = sequential.len() / 2;
+        let mut damaged = sequential.clone();
+        damaged.truncate(scan);
+        let mut flipped = sequential.clone();
+        for b in &mut flipped[scan..scan + 64] {
+            if *b != 0xFF && *b != 0 {
+                *b ^= 0x5A;
+            }
+        }
+        let inputs = [
+            ("sequential", sequential),
+            ("progressive", photo_jpeg(true)),
+            ("small", small_jpeg(3)),
+            ("cut short", damaged),
+            ("bits flipped", flipped),
+        ];
+        let mut sealed_items = 0;
+        for (label, input) in inputs {
+            let expected = intake(&input, &policy);
+            match seal_photo(&vault, &input, &policy, None, Timestamp(1)) {
+                Ok(sealed) => {
+                    let expected = expected.unwrap_or_else(|e| panic!("{label}: intake: {e}"));
+                    assert!(
+                        *vault.unseal(sealed.image).unwrap() == *expected.image,
+                        "{label}"
+                    );
+                    let thumbnail = vault.unseal(sealed.thumbnail).unwrap();
+                    assert!(*thumbnail == *expected.thumbnail, "{label}: thumbnail");
+                    assert!(thumbnail.windows(16).any(|w| w == [0x5a; 16]) || label == "small");
+                    assert_eq!(sealed.info, expected.info, "{label}");
+                    assert_eq!(sealed.quality, expected.quality, "{label}");
+                    sealed_items += 2;
+                }
+                Err(e) => {
+                    let expected = expected
+                        .err()
+                        .unwrap_or_else(|| panic!("{label}: only sealing failed: {e}"));
+                    assert_eq!(e.code(), crate::Error::from(expected).code(), "{label}");
+                }
+            }
+            assert_eq!(vault.list().unwrap().len(), sealed_items, "{label}");
+        }
+        assert!(sealed_items >= 6, "the photos that can be sealed are");
     }
 
     #[test]

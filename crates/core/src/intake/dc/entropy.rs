@@ -19,7 +19,7 @@ pub(super) const FINE_FROM: u32 = 10;
 /// For each zigzag index, which way the coefficient's wave varies more: 1 across (horizontal
 /// frequency above vertical: it shows vertical edges), 2 down (horizontal edges), 0 neither (the
 /// diagonal, which motion blur at 45 degrees leaves standing).
-const ORIENTATION: [u8; 64] = [
+pub(super) const ORIENTATION: [u8; 64] = [
     0, 1, 2, 2, 0, 1, 1, 1, 2, 2, 2, 2, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 2, 2, 0, 1, 1, 1, 1, 1, 1, 0,
     0, 2, 2, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 0, 0, 2, 2, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ];
@@ -318,10 +318,35 @@ impl<'a> Bits<'a> {
     }
 }
 
+/// What fine detail a coefficient shows, per index, for [`dc_of_block`]: built once per scan
+/// component from its quantisers so that noting a coefficient is two multiplications and two
+/// maxima, with no branch (a branch per coefficient on its index and size was a sixth of the walk).
+pub(super) struct FineWeights(Box<[u32; 256]>);
+
+impl FineWeights {
+    /// For zigzag index `i` from [`FINE_FROM`] to 63: its quantiser in the low 16 bits if its
+    /// [`ORIENTATION`] is across, in the high 16 bits if down; 0 elsewhere (lower indices, the
+    /// diagonal, and 64..=255, which `dc_of_block` reaches only past the end of a block, where
+    /// the size is 0 anyway).
+    pub(super) fn new(quant: &[u16; 64]) -> FineWeights {
+        let mut w = Box::new([0u32; 256]);
+        for (i, (&q, &o)) in quant.iter().zip(&ORIENTATION).enumerate() {
+            if i >= FINE_FROM as usize {
+                w[i] = match o {
+                    1 => u32::from(q),
+                    2 => u32::from(q) << 16,
+                    _ => 0,
+                };
+            }
+        }
+        FineWeights(w)
+    }
+}
+
 /// Decodes one block's DC difference and skips its AC coefficients; returns the difference and
 /// the block's fine detail across and down: the largest amplitude among its coefficients from
 /// [`FINE_FROM`] on of each [`ORIENTATION`], at least, from each one's magnitude category and its
-/// quantiser in `quant` (zigzag order).
+/// quantiser (in `weights`).
 ///
 /// With `PAIRS`, AC codes are looked up two at a time ([`Huffman::pairs`]); without, one at a
 /// time ([`Huffman::skip`]), the reference the tests and the `intake_dc_pairs` fuzz target
@@ -331,11 +356,11 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
     bits: &mut Bits<'_>,
     dc: &Huffman,
     ac: &Huffman,
-    quant: &[u16; 64],
+    weights: &FineWeights,
 ) -> Option<(i32, [u32; 2])> {
     let diff = dc_difference(bits, dc)?;
     let mut k = 1u32;
-    let mut fine = [0u32; 3];
+    let mut fine = [0u32; 2];
     while k < 64 {
         bits.fill();
         if PAIRS {
@@ -344,19 +369,14 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
                 let first = entry & 0xFF;
                 let size1 = (entry >> 24) & 0xF;
                 k += first;
-                if size1 > 0 && k > FINE_FROM {
-                    note_fine(&mut fine, size1, quant, k - 1);
-                }
+                note_fine(&mut fine, size1, weights, k);
                 let second = (entry >> 8) & 0xFF;
                 // The second code belongs to this block only if the first left it unfinished;
                 // an end of block as the first code leaves k past 64, so it stops here.
                 if second != 0 && k < 64 {
                     bits.consume((entry >> 20) & 0xF);
                     k += second;
-                    let size2 = entry >> 28;
-                    if size2 > 0 && k > FINE_FROM {
-                        note_fine(&mut fine, size2, quant, k - 1);
-                    }
+                    note_fine(&mut fine, entry >> 28, weights, k);
                 } else {
                     bits.consume((entry >> 16) & 0xF);
                 }
@@ -367,10 +387,7 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
         if entry & SKIP_RESOLVED != 0 {
             bits.consume((entry >> 8) & 0x1F);
             k += entry & 0xFF;
-            let size = (entry >> 16) & 0xF;
-            if size > 0 && k > FINE_FROM {
-                note_fine(&mut fine, size, quant, k - 1);
-            }
+            note_fine(&mut fine, (entry >> 16) & 0xF, weights, k);
             continue;
         }
         let (len, symbol) = ac.peek(bits)?;
@@ -380,12 +397,10 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
             break; // end of block
         }
         k += run + 1;
-        if size > 0 && k > FINE_FROM {
-            note_fine(&mut fine, size, quant, k - 1);
-        }
+        note_fine(&mut fine, size, weights, k);
     }
     // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
-    (k <= 64 || k >= SKIP_END).then_some((diff, [fine[1], fine[2]]))
+    (k <= 64 || k >= SKIP_END).then_some((diff, fine))
 }
 
 /// One block's DC difference: its code and extra bits.
@@ -400,17 +415,17 @@ fn dc_difference(bits: &mut Bits<'_>, dc: &Huffman) -> Option<i32> {
     Some(bits.signed(u32::from(size)))
 }
 
-/// Keeps the largest fine detail per orientation: the least dequantised amplitude of a
-/// coefficient of magnitude category `size` (1..=15) at zigzag index `k` is `2^(size - 1)` times
-/// its quantiser.
+/// Keeps the largest fine detail across and down for a coefficient of magnitude category `size`
+/// (0..=15; 0 for a zero run or the end of the block, which notes nothing) just passed, so at
+/// zigzag index `k - 1`: its least dequantised amplitude is `2^(size - 1)` times its quantiser.
 #[inline(always)]
-fn note_fine(fine: &mut [u32; 3], size: u32, quant: &[u16; 64], k: u32) {
-    let (Some(&q), Some(&o)) = (quant.get(k as usize), ORIENTATION.get(k as usize)) else {
-        return;
-    };
-    let amplitude = (1u32 << (size - 1).min(15)) * u32::from(q);
-    let f = &mut fine[usize::from(o)];
-    *f = (*f).max(amplitude);
+fn note_fine(fine: &mut [u32; 2], size: u32, weights: &FineWeights, k: u32) {
+    // k is at least 1 here and below 256 (at most 63 + SKIP_END), so the byte is the index.
+    let w = weights.0[usize::from(k.wrapping_sub(1) as u8)];
+    // At most 2^14 times a 16-bit quantiser: no overflow.
+    let amplitude = (1u32 << (size & 15)) >> 1;
+    fine[0] = fine[0].max(amplitude * (w & 0xFFFF));
+    fine[1] = fine[1].max(amplitude * (w >> 16));
 }
 
 /// Decodes one whole block: its DC difference (returned) and its AC coefficients into `out`

@@ -22,13 +22,14 @@ mod sync;
 mod tests;
 
 pub(crate) use blur::Sharpness;
+use blur::{EdgeCounter, Fine};
 pub(crate) use coefficients::{coefficients, CoefficientPlane, Coefficients};
 
 use zeroize::Zeroizing;
 
 use crate::intake::jpeg::Part;
-use crate::intake::pixels::Pixels;
-use entropy::{dc_of_block, Bits, Huffman};
+use crate::intake::pixels::{Pixels, Shrink};
+use entropy::{dc_of_block, Bits, FineWeights, Huffman};
 
 const DHT: u8 = 0xC4;
 const DQT: u8 = 0xDB;
@@ -50,22 +51,36 @@ struct Component {
 }
 
 /// The 1/8-scale picture (see the module doc) in RGB or grey, and the blur estimate made from the
-/// coefficients on the way ([`blur::estimate`]); or `None` to use `jpeg-decoder`. `parts` is the
+/// coefficients on the way ([`EdgeCounter`]); or `None` to use `jpeg-decoder`. `parts` is the
 /// file as [`crate::intake::jpeg::walk`] split it; `decoding` says on how many threads scans are
 /// decoded, and whether AC codes are looked up two at a time.
+#[cfg(any(test, feature = "test-support"))]
 pub(crate) fn eighth(parts: &[Part<'_>], decoding: Decoding) -> Option<(Pixels, Sharpness)> {
-    let mut decoded = decode_parts(parts, decoding)?;
-    let sharpness = decoded.sharpness();
-    // The fine detail is no longer needed: wiped and freed before the picture is made, so the two
-    // never take memory at once (1.4 MiB at 48 MP; intake's peak is here).
-    decoded.fine = (Zeroizing::new(Vec::new()), 0);
-    Some((decoded.pixels(true), sharpness))
+    let decoded = decode_parts(parts, decoding)?;
+    Some((decoded.pixels(true), decoded.edges.sharpness()))
 }
 
-/// A decoded image: each component's block averages, and the luma blocks' fine detail.
+/// [`eighth`] box-filtered down to `target` as its rows are made (as
+/// [`crate::intake::pixels::Shrink`] does with a whole picture), and the blur estimate: what
+/// intake's thumbnail needs. The 1/8-scale picture is never held whole (2.2 MiB in RGB at 48 MP,
+/// next to the planes it is made from: that moment was intake's peak memory).
+pub(crate) fn eighth_shrunk(
+    parts: &[Part<'_>],
+    decoding: Decoding,
+    target: (u32, u32),
+) -> Option<(Pixels, Sharpness)> {
+    let decoded = decode_parts(parts, decoding)?;
+    let (w, h) = decoded.size();
+    let channels = decoded.frame.components.len() as u8;
+    let mut shrink = Shrink::new((w as u32, h as u32), target, channels);
+    decoded.rows(true, |y, row| shrink.add_row(y as u32, row));
+    Some((shrink.finish(), decoded.edges.sharpness()))
+}
+
+/// A decoded image: each component's block averages, and the luma blocks' edges counted.
 struct Decoded {
     planes: Vec<Plane>,
-    fine: FinePlane,
+    edges: EdgeCounter,
     frame: Frame,
 }
 
@@ -105,13 +120,13 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
     let mut frame: Option<Frame> = None;
     let mut planes: Vec<Option<Plane>> = Vec::new();
     let mut scan: Option<Vec<usize>> = None;
-    let mut fine: Option<FinePlane> = None;
+    let mut edges: Option<EdgeCounter> = None;
     for part in parts {
         match *part {
             Part::Entropy(data) => {
                 let f = frame.as_ref()?;
                 let order = scan.take()?;
-                let (coded, luma_fine) = decode(
+                let (coded, luma_edges) = decode(
                     data,
                     f,
                     &order,
@@ -123,7 +138,7 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
                 for (i, plane) in order.into_iter().zip(coded) {
                     planes[i] = Some(plane);
                 }
-                fine = fine.or(luma_fine);
+                edges = edges.or(luma_edges);
             }
             Part::Segment {
                 marker, payload, ..
@@ -159,7 +174,7 @@ fn decode_parts(parts: &[Part<'_>], decoding: Decoding) -> Option<Decoded> {
     }
     Some(Decoded {
         planes: planes.into_iter().collect::<Option<Vec<_>>>()?,
-        fine: fine?,
+        edges: edges?,
         frame: frame?,
     })
 }
@@ -293,6 +308,8 @@ struct ScanComponent<'t> {
     /// Blocks per MCU, across and down.
     blocks: (usize, usize),
     quant: Quant,
+    /// The quantisers as fine detail reads them.
+    weights: FineWeights,
     dc: &'t Huffman,
     ac: &'t Huffman,
 }
@@ -306,11 +323,6 @@ struct Run {
     /// Which scan component is luma, if any.
     luma: Option<usize>,
 }
-
-/// A luma block's fine detail across and down (see `dc_of_block`), saturated to a byte.
-type Fine = [u8; 2];
-/// The luma blocks' fine detail, laid out as the luma plane.
-type FinePlane = (Zeroizing<Vec<Fine>>, usize);
 
 /// Below this many MCUs per thread a scan is not split further: starting a thread would cost more
 /// than it saves (1200 MCUs are about 0.3 MP in 4:2:0).
@@ -358,7 +370,7 @@ impl Decoding {
 }
 
 /// Decodes one scan; returns the planes of the components in `order`, the scan's order, and the
-/// luma plane's fine detail if luma is in this scan. With more than one thread in `decoding`, the
+/// luma plane's edges counted if luma is in this scan. With more than one thread in `decoding`, the
 /// scan is split at restart markers (see [`split`]) or, without them, where the Huffman codes fall
 /// into step (`sync.rs`), and decoded on up to that many threads; the result is the one-thread
 /// result, byte for byte, refusals included.
@@ -370,7 +382,7 @@ fn decode(
     quant: &[Option<Quant>; 4],
     tables: &[[Option<Huffman>; 4]; 2],
     decoding: Decoding,
-) -> Option<(Vec<Plane>, Option<FinePlane>)> {
+) -> Option<(Vec<Plane>, Option<EdgeCounter>)> {
     let (h_max, v_max) = (frame.h_max(), frame.v_max());
     // Planes cover the frame's whole MCUs, as an interleaved scan codes them.
     let (frame_mcus_x, frame_mcus_y) = (
@@ -391,10 +403,12 @@ fn decode(
     let mut scan = Vec::with_capacity(order.len());
     for &i in order {
         let c = frame.components[i];
+        let q = quant[c.quant]?;
         scan.push(ScanComponent {
             index: i,
             blocks: if interleaved { (c.h, c.v) } else { (1, 1) },
-            quant: quant[c.quant]?,
+            quant: q,
+            weights: FineWeights::new(&q),
             dc: tables[0][c.dc_table].as_ref()?,
             ac: tables[1][c.ac_table].as_ref()?,
         });
@@ -409,10 +423,18 @@ fn decode(
         })
         .collect();
     let luma = scan.iter().position(|c| c.index == 0);
-    let mut fine = luma.map(|l| (Zeroizing::new(vec![[0; 2]; planes[l].0.len()]), planes[l].1));
+    let mut edges = luma.map(|l| {
+        // The luma blocks that show the image, as `jpeg-decoder` sizes the picture.
+        let c = frame.components[0];
+        let size = (
+            (frame.width * c.h).div_ceil(h_max).div_ceil(8),
+            (frame.height * c.v).div_ceil(v_max).div_ceil(8),
+        );
+        EdgeCounter::new(size, planes[l].1, scan[l].blocks.1)
+    });
     let mut sink = PlaneSink {
         planes: &mut planes,
-        fine: fine.as_mut(),
+        edges: edges.as_mut(),
         luma,
         mcus_x,
     };
@@ -456,6 +478,10 @@ fn decode(
             .is_some() => {}
         // One thread: straight into the planes, with no copy to hold.
         None => {
+            // The split may have given up part way: the edges are counted again from the start.
+            if let Some(e) = sink.edges.as_deref_mut() {
+                e.restart();
+            }
             let whole = Chunk {
                 from: 0,
                 mcus: 0..mcus,
@@ -472,7 +498,7 @@ fn decode(
             )?;
         }
     }
-    Some((planes, fine))
+    Some((planes, edges))
 }
 
 /// Where decoded blocks go.
@@ -491,10 +517,11 @@ trait Sink {
     );
 }
 
-/// The scan's planes (and luma fine detail), filled in place.
+/// The scan's planes, filled in place, and the luma plane's edges counted as its MCU rows are
+/// completed.
 struct PlaneSink<'p> {
     planes: &'p mut [Plane],
-    fine: Option<&'p mut FinePlane>,
+    edges: Option<&'p mut EdgeCounter>,
     luma: Option<usize>,
     mcus_x: usize,
 }
@@ -519,8 +546,12 @@ impl Sink for PlaneSink<'_> {
             *p = level;
         }
         if Some(s) == self.luma {
-            if let Some(f) = self.fine.as_mut().and_then(|(f, _)| f.get_mut(at)) {
-                *f = fine;
+            if let Some(edges) = self.edges.as_deref_mut() {
+                edges.put(my, v, mx * bh + h, fine);
+                // The MCU row's last luma block: its block rows are complete.
+                if mx + 1 == self.mcus_x && h + 1 == bh && v + 1 == bv {
+                    edges.mcu_row_done(plane, my);
+                }
             }
         }
     }
@@ -690,9 +721,9 @@ fn decode_run<S: Sink>(
             for v in 0..c.blocks.1 {
                 for h in 0..c.blocks.0 {
                     let (diff, detail) = if pairs {
-                        dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.quant)?
+                        dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.weights)?
                     } else {
-                        dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.quant)?
+                        dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.weights)?
                     };
                     predictors[s] = predictors[s].wrapping_add(diff);
                     // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag
@@ -737,54 +768,65 @@ fn decode_run<S: Sink>(
 }
 
 impl Decoded {
-    /// The blur estimate over the luma blocks that show the image (not the MCU padding).
-    fn sharpness(&self) -> Sharpness {
-        let frame = &self.frame;
-        let c = frame.components[0];
-        let width = (frame.width * c.h).div_ceil(frame.h_max()).div_ceil(8);
-        let height = (frame.height * c.v).div_ceil(frame.v_max()).div_ceil(8);
-        let (levels, stride) = &self.planes[0];
-        blur::estimate(
-            levels,
-            &self.fine.0,
-            *stride,
-            (width, height),
-            blur::EDGE_CONTRAST,
-            blur::FINE_RATIO_16THS,
-        )
-    }
-
     /// The picture, `ceil(width / 8)` by `ceil(height / 8)` as `jpeg-decoder` sizes it, with
     /// subsampled chroma repeated; with `rgb`, YCbCr is turned to RGB by JFIF's formula in
     /// `jpeg-decoder`'s fixed-point arithmetic, otherwise the components are left as they are.
+    #[cfg(any(test, feature = "test-support"))]
     fn pixels(&self, rgb: bool) -> Pixels {
-        let frame = &self.frame;
-        let (w, h) = (frame.width.div_ceil(8), frame.height.div_ceil(8));
-        let (h_max, v_max) = (frame.h_max(), frame.v_max());
-        // In range: a plane covers whole MCUs, at least `ceil(size / 8)` scaled by the
-        // component's sampling factor over the largest.
-        let sample = |i: usize, x: usize, y: usize| {
-            let c = frame.components[i];
-            let (plane, stride) = &self.planes[i];
-            plane[(y * c.v / v_max) * stride + x * c.h / h_max]
-        };
-        let channels = frame.components.len();
+        let (w, h) = self.size();
+        let channels = self.frame.components.len();
         let mut data = Zeroizing::new(Vec::with_capacity(w * h * channels));
-        for y in 0..h {
-            for x in 0..w {
-                if channels == 1 {
-                    data.push(sample(0, x, y));
-                } else {
-                    let ycc = [sample(0, x, y), sample(1, x, y), sample(2, x, y)];
-                    data.extend_from_slice(&if rgb { ycbcr_to_rgb(ycc) } else { ycc });
-                }
-            }
-        }
+        self.rows(rgb, |_, row| data.extend_from_slice(row));
         Pixels {
             width: w as u32,
             height: h as u32,
             channels: channels as u8,
             data,
+        }
+    }
+
+    /// The picture's size: `ceil(width / 8)` by `ceil(height / 8)`.
+    fn size(&self) -> (usize, usize) {
+        (self.frame.width.div_ceil(8), self.frame.height.div_ceil(8))
+    }
+
+    /// The picture's rows, top to bottom, each given to `f` with its number (see
+    /// [`Decoded::pixels`]); the one row buffer is wiped when done.
+    fn rows(&self, rgb: bool, mut f: impl FnMut(usize, &[u8])) {
+        let frame = &self.frame;
+        let (w, h) = self.size();
+        let (h_max, v_max) = (frame.h_max(), frame.v_max());
+        // Each pixel's column in each component's plane, worked out once rather than per pixel
+        // and row (a division each: most of the time of this loop). In range: a plane covers
+        // whole MCUs, at least `ceil(size / 8)` scaled by the component's sampling factor over
+        // the largest.
+        let columns: Vec<Vec<usize>> = frame
+            .components
+            .iter()
+            .map(|c| (0..w).map(|x| x * c.h / h_max).collect())
+            .collect();
+        let channels = frame.components.len();
+        let mut row = Zeroizing::new(vec![0u8; w * channels]);
+        let line = |i: usize, y: usize| {
+            let c = frame.components[i];
+            let (plane, stride) = &self.planes[i];
+            plane.get((y * c.v / v_max) * stride..).unwrap_or_default()
+        };
+        for y in 0..h {
+            if channels == 1 {
+                let (l, cols) = (line(0, y), &columns[0]);
+                for (out, &x) in row.iter_mut().zip(cols) {
+                    *out = l[x];
+                }
+            } else {
+                let (l0, l1, l2) = (line(0, y), line(1, y), line(2, y));
+                let cols = columns[0].iter().zip(&columns[1]).zip(&columns[2]);
+                for (out, ((&x0, &x1), &x2)) in row.chunks_exact_mut(3).zip(cols) {
+                    let ycc = [l0[x0], l1[x1], l2[x2]];
+                    out.copy_from_slice(&if rgb { ycbcr_to_rgb(ycc) } else { ycc });
+                }
+            }
+            f(y, &row);
         }
     }
 }

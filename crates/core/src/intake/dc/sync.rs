@@ -78,9 +78,9 @@ fn layout(scan: &[ScanComponent<'_>]) -> Vec<Slot> {
 #[inline(always)]
 fn block(bits: &mut Bits<'_>, c: &ScanComponent<'_>, pairs: bool) -> Option<(i32, Fine)> {
     let (diff, detail) = if pairs {
-        dc_of_block::<true>(bits, c.dc, c.ac, &c.quant)?
+        dc_of_block::<true>(bits, c.dc, c.ac, &c.weights)?
     } else {
-        dc_of_block::<false>(bits, c.dc, c.ac, &c.quant)?
+        dc_of_block::<false>(bits, c.dc, c.ac, &c.weights)?
     };
     Some((diff, detail.map(|d| d.min(255) as u8)))
 }
@@ -100,20 +100,46 @@ struct Range {
     stuffed: usize,
 }
 
-/// The chunks' first bytes: `threads` ranges of about equal length, each starting at a data byte
-/// (not the zero after a stuffed 0xFF). Fewer when the data is too short to cut so often.
-fn cut(data: &[u8], threads: usize) -> Vec<usize> {
+/// Of the work of a speculative chunk's blocks, the share the join then takes on the first
+/// thread to put them in place (`perf`: about a fifth). The first thread's own chunk is made that
+/// much shorter, so that it is not still joining long after the others are done.
+const JOIN_PERCENT: usize = 20;
+/// Pieces each speculating thread's share is cut into: it hands each on as soon as it is done,
+/// so the first thread joins one while the next is still being decoded.
+const PIECES: usize = 8;
+/// No piece shorter than this: every piece takes a few blocks to fall into step.
+const MIN_PIECE: usize = 64 * 1024;
+
+/// The chunks' first bytes, each a data byte (not the zero after a stuffed 0xFF): chunk 0 for
+/// the first thread, then each other thread's share cut into pieces; and which chunks each other
+/// thread decodes (indices into the first list, in order). Fewer when the data is too short to
+/// cut so often.
+fn cut(data: &[u8], threads: usize) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
+    let others = threads.saturating_sub(1).max(1);
+    // Chunk 0 is `f` of the data where `f + j (1 - f) = (1 - f) / others`, j the join's share:
+    // its thread then finishes when the others do. At least a twentieth.
+    let rest = 100usize.saturating_sub(JOIN_PERCENT * others);
+    let first_permille = (1000 * rest / (100 * others + rest)).max(50);
+    let first = data.len() * first_permille / 1000;
+    let share = (data.len() - first) / others;
+    let pieces = (share / MIN_PIECE).clamp(1, PIECES);
     let mut starts = vec![0];
-    for k in 1..threads {
-        let mut at = data.len() * k / threads;
-        if at > 0 && data.get(at - 1) == Some(&0xFF) {
-            at += 1;
+    let mut groups = Vec::with_capacity(others);
+    for t in 0..others {
+        let group_from = starts.len();
+        for p in 0..pieces {
+            let mut at = first + t * share + p * share / pieces;
+            if at > 0 && data.get(at - 1) == Some(&0xFF) {
+                at += 1;
+            }
+            if starts.last().is_some_and(|&last| at > last) && at < data.len() {
+                starts.push(at);
+            }
         }
-        if starts.last().is_some_and(|&last| at > last) && at < data.len() {
-            starts.push(at);
-        }
+        groups.push(group_from..starts.len());
     }
-    starts
+    groups.retain(|g| !g.is_empty());
+    (starts, groups)
 }
 
 /// Counts the stuffed bytes of `data[from..to]`; `None` if it holds a marker (a 0xFF not
@@ -457,23 +483,31 @@ pub(super) fn decode(
 
 fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Option<()> {
     let data = job.data;
-    let starts = cut(data, threads);
+    let (starts, groups) = cut(data, threads);
     if starts.len() < 2 {
         return None;
     }
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain([data.len()]).collect();
     let first = survey(data, 0, ends[0])?;
-    let rest = &starts[1..];
-    let (head, specs) = std::thread::scope(|s| {
-        let handles: Vec<_> = rest
+    let (starts, ends) = (&starts, &ends);
+    std::thread::scope(|s| {
+        // Each other thread decodes its chunks in order, handing each on when done; it stops
+        // when this thread no longer listens (it gave up).
+        let handed: Vec<_> = groups
             .iter()
-            .zip(&ends[1..])
-            .enumerate()
-            .map(|(k, (&from, &to))| {
+            .map(|group| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let group = group.clone();
                 s.spawn(move || {
-                    let range = survey(data, from, to)?;
-                    Some(job.speculate(range, k + 1 == rest.len()))
-                })
+                    for k in group {
+                        let range = survey(data, starts[k], ends[k]);
+                        let spec = range.map(|r| job.speculate(r, k + 1 == starts.len()));
+                        if tx.send(spec).is_err() {
+                            break;
+                        }
+                    }
+                });
+                rx
             })
             .collect();
         // Chunk 0 meanwhile, as on one thread.
@@ -488,36 +522,34 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
             predictors: vec![0; job.scan.len()],
         };
         let stop = (first.to - first.stuffed) as u64 * 8;
-        let head = job.walk_to(state, stop, sink);
-        let specs: Vec<Option<Speculation<'_>>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        (head, specs)
-    });
-    let mut state = head?;
-    // Stuffed bytes before the current range's first byte: positions count without them.
-    let mut stuffed = first.stuffed;
-    for spec in specs {
-        if state.block == job.total {
-            break;
-        }
-        // A marker in the range: damaged data, left to one thread.
-        let spec = spec?;
-        let origin = (spec.range.from - stuffed) as u64 * 8;
-        stuffed += spec.range.stuffed;
-        state = match job.join(state, &spec, origin, sink)? {
-            Ok(state) => state,
-            // The chunk never fell into step with the true decoding where it recorded (a short
-            // chunk): its range is decoded here instead.
-            Err(state) => {
-                let stop =
-                    origin + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
-                job.walk_to(state, stop, sink)?
+        let mut state = job.walk_to(state, stop, sink)?;
+        // Stuffed bytes before the current range's first byte: positions count without them.
+        let mut stuffed = first.stuffed;
+        // Then the others' chunks, joined in order as they come.
+        for (rx, group) in handed.iter().zip(&groups) {
+            for _ in group.clone() {
+                if state.block == job.total {
+                    break;
+                }
+                // A thread that stopped (it panicked: the scope carries that on), or a marker in
+                // the range (damaged data): left to one thread.
+                let spec = rx.recv().ok()??;
+                let origin = (spec.range.from - stuffed) as u64 * 8;
+                stuffed += spec.range.stuffed;
+                state = match job.join(state, &spec, origin, sink)? {
+                    Ok(state) => state,
+                    // The chunk never fell into step with the true decoding where it recorded (a
+                    // short chunk): its range is decoded here instead.
+                    Err(state) => {
+                        let stop = origin
+                            + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
+                        job.walk_to(state, stop, sink)?
+                    }
+                };
             }
-        };
-    }
-    (state.block == job.total).then_some(())
+        }
+        (state.block == job.total).then_some(())
+    })
 }
 
 /// The true decoding between chunks: where it is, which block comes next (its number, its place
@@ -549,5 +581,49 @@ impl State<'_> {
                 self.mcu = (0, self.mcu.1 + 1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cut, MIN_PIECE, PIECES};
+
+    /// Chunk 0 is shorter than the others' shares by the join's cost, each other thread's share
+    /// is cut into pieces (none shorter than `MIN_PIECE`), every chunk starts at a data byte, and
+    /// the groups cover every chunk after the first, in order.
+    #[test]
+    fn chunks_are_cut_for_the_join() {
+        // Stuffed pairs every 97 bytes: no chunk may start at their zero.
+        let data: Vec<u8> = (0..4_000_000usize)
+            .map(|i| match i % 97 {
+                0 => 0xFF,
+                1 => 0,
+                _ => (i % 251) as u8,
+            })
+            .collect();
+        for threads in [2, 3, 4, 8] {
+            let (starts, groups) = cut(&data, threads);
+            assert_eq!(starts[0], 0);
+            assert!(starts.windows(2).all(|w| w[0] < w[1]));
+            assert!(starts.iter().all(|&s| s == 0 || data[s - 1] != 0xFF));
+            let covered: Vec<usize> = groups.iter().flat_map(|g| g.clone()).collect();
+            assert_eq!(
+                covered,
+                (1..starts.len()).collect::<Vec<_>>(),
+                "{threads} threads"
+            );
+            assert_eq!(groups.len(), threads - 1);
+            assert!(groups.iter().all(|g| g.len() == PIECES));
+            let share = (data.len() - starts[1]) / (threads - 1);
+            assert!(share / PIECES >= MIN_PIECE);
+            if threads == 2 {
+                // 0.444 of the data, as f + 0.2 (1 - f) = 1 - f gives.
+                assert!((starts[1] as f64 / data.len() as f64 - 0.444).abs() < 0.001);
+            }
+            assert!(starts[1] < share, "chunk 0 is the shortest");
+        }
+        // Short data: one piece each, no empty group.
+        let (starts, groups) = cut(&data[..1000], 3);
+        assert_eq!((starts.len(), groups.len()), (3, 2));
     }
 }

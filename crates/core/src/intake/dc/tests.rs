@@ -371,14 +371,14 @@ fn impossible_huffman_tables_are_refused() {
     assert!(super::Huffman::new(&counts, &[1, 2]).is_some());
 }
 
-/// Everything a decode produces (block averages per component, luma fine detail), to compare
-/// one thread's result with a split one's.
-type Output = (Vec<Vec<u8>>, Vec<[u8; 2]>);
+/// Everything a decode produces (block averages per component, luma fine detail block by block
+/// in coding order, the edges counted), to compare one thread's result with a split one's.
+type Output = (Vec<Vec<u8>>, Vec<[u8; 2]>, super::Sharpness);
 
 fn output(parts: &[Part<'_>], threads: Decoding) -> Option<Output> {
     decode_parts(parts, threads).map(|d| {
         let planes = d.planes.iter().map(|(p, _)| p.to_vec()).collect();
-        (planes, d.fine.0.to_vec())
+        (planes, d.edges.seen.clone(), d.edges.sharpness())
     })
 }
 
@@ -502,17 +502,106 @@ proptest! {
         let dc = super::Huffman::new(&[0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).unwrap();
         // Markers are the walk's business: no 0xFF in the coded bits.
         let data: Vec<u8> = data.into_iter().map(|b| b.min(0xFE)).collect();
-        let quant = [3u16; 64];
+        let weights = super::FineWeights::new(&[3u16; 64]);
         let (mut one, mut two) = (super::Bits::new(&data), super::Bits::new(&data));
         for _ in 0..64 {
-            let a = super::dc_of_block::<false>(&mut one, &dc, &ac, &quant);
-            let b = super::dc_of_block::<true>(&mut two, &dc, &ac, &quant);
+            let a = super::dc_of_block::<false>(&mut one, &dc, &ac, &weights);
+            let b = super::dc_of_block::<true>(&mut two, &dc, &ac, &weights);
             prop_assert_eq!(a, b);
             prop_assert_eq!(one.intact(), two.intact());
             if a.is_none() {
                 break;
             }
         }
+    }
+
+    /// The fine detail `dc_of_block` notes as it skips (one or two codes per lookup) is what the
+    /// whole block's coefficients say: per orientation, the largest `2^(category - 1)` times the
+    /// quantiser among the coefficients from `FINE_FROM` on; and it reads the same bits.
+    #[test]
+    fn fine_detail_is_what_the_coefficients_say(
+        seed in any::<u64>(),
+        quant_seed in any::<u16>(),
+        data in prop::collection::vec(any::<u8>(), 0..600),
+    ) {
+        use super::entropy::{whole_block, ORIENTATION, FINE_FROM};
+        // Baseline's 162 AC symbols (end of block, sixteen zeros, runs with sizes 1 to 10) with
+        // the standard table's code lengths, in an order the seed picks: any bits decode as
+        // coefficients of every size at every index.
+        let mut values: Vec<u8> = [0x00, 0xF0]
+            .into_iter()
+            .chain((0..16u8).flat_map(|run| (1..=10u8).map(move |size| run << 4 | size)))
+            .collect();
+        values.sort_by_key(|&v| (u64::from(v) + 1).wrapping_mul(seed | 1).rotate_left(17));
+        let counts = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125];
+        let ac = super::Huffman::new(&counts, &values).unwrap();
+        let dc = super::Huffman::new(&[0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).unwrap();
+        let data: Vec<u8> = data.into_iter().map(|b| b.min(0xFE)).collect();
+        // A different quantiser at every index, up to 16 bits, so a wrong index shows.
+        let quant: [u16; 64] = std::array::from_fn(|i| (i as u16 * 977).wrapping_add(quant_seed) | 1);
+        let weights = super::FineWeights::new(&quant);
+        let (mut whole, mut one, mut two) = (super::Bits::new(&data), super::Bits::new(&data), super::Bits::new(&data));
+        for _ in 0..64 {
+            let mut coefficients = [0i16; 64];
+            let Some(diff) = whole_block(&mut whole, &dc, &ac, &mut coefficients) else {
+                break;
+            };
+            let mut expected = [0u32; 2];
+            for (k, &c) in coefficients.iter().enumerate().skip(FINE_FROM as usize) {
+                let o = usize::from(ORIENTATION[k]);
+                if c != 0 && o > 0 {
+                    let category = 16 - c.unsigned_abs().leading_zeros();
+                    let amplitude = u32::from(quant[k]) << (category - 1);
+                    expected[o - 1] = expected[o - 1].max(amplitude);
+                }
+            }
+            let a = super::dc_of_block::<false>(&mut one, &dc, &ac, &weights);
+            let b = super::dc_of_block::<true>(&mut two, &dc, &ac, &weights);
+            prop_assert_eq!(a, Some((diff, expected)));
+            prop_assert_eq!(b, Some((diff, expected)));
+            prop_assert_eq!(one.consumed(), whole.consumed());
+            prop_assert_eq!(two.consumed(), whole.consumed());
+        }
+    }
+
+    /// Edges counted MCU row by MCU row as the blocks arrive, holding two MCU rows of fine detail,
+    /// are the edges counted over the finished planes: any sampling (1 to 4 block rows per MCU),
+    /// MCU padding across and down, any stride.
+    #[test]
+    fn edges_counted_row_by_row_equal_the_whole_plane(
+        (bh, bv) in (1usize..=4, 1usize..=4),
+        (mcus_x, mcus_y) in (1usize..12, 1usize..12),
+        (pad_x, pad_y, extra) in (0usize..4, 0usize..4, 0usize..3),
+        seed in any::<u64>(),
+    ) {
+        use super::blur::{estimate, EdgeCounter, EDGE_CONTRAST, FINE_RATIO_16THS};
+        let stride = mcus_x * bh + extra;
+        let rows = mcus_y * bv;
+        let size = ((mcus_x * bh).saturating_sub(pad_x).max(1), rows.saturating_sub(pad_y).max(1));
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Levels in steps of 6 and fine detail up to 40: edges, sharp and not, in both directions.
+        let levels: Vec<u8> = (0..stride * rows).map(|_| (next() % 8) as u8 * 6).collect();
+        let fine: Vec<[u8; 2]> = (0..stride * rows).map(|_| [(next() % 40) as u8, (next() % 40) as u8]).collect();
+        let mut counter = EdgeCounter::new(size, stride, bv);
+        for my in 0..mcus_y {
+            for mx in 0..mcus_x {
+                for v in 0..bv {
+                    for h in 0..bh {
+                        let column = mx * bh + h;
+                        counter.put(my, v, column, fine[(my * bv + v) * stride + column]);
+                    }
+                }
+            }
+            counter.mcu_row_done(&levels, my);
+        }
+        let whole = estimate(&levels, &fine, stride, size, EDGE_CONTRAST, FINE_RATIO_16THS);
+        prop_assert_eq!(counter.sharpness(), whole);
     }
 
     /// Damaged data decodes (or is refused) with two codes per lookup exactly as with one.
@@ -720,6 +809,30 @@ fn sync_outcomes<T>(f: impl FnOnce() -> T) -> (T, (usize, usize)) {
 /// The whole result: pixels and blur estimate.
 fn eighth_of(jpeg: &[u8], decoding: Decoding) -> Option<(Vec<u8>, super::Sharpness)> {
     eighth(&walk(jpeg, false).unwrap(), decoding).map(|(p, s)| (p.data.to_vec(), s))
+}
+
+/// The thumbnail intake makes (the picture shrunk row by row as it is made) is the whole
+/// picture shrunk afterwards, with the same blur estimate, for every layout and for targets
+/// smaller and larger than the picture.
+#[test]
+fn shrunk_as_made_equals_shrunk_after() {
+    for c in cases() {
+        let jpeg = encode(&c);
+        let parts = walk(&jpeg, false).unwrap();
+        let (whole, sharpness) = eighth(&parts, Decoding::new(1)).unwrap();
+        for target in [(1, 1), (7, 5), (whole.width, whole.height), (40, 3)] {
+            let (shrunk, s) = super::eighth_shrunk(&parts, Decoding::new(2), target).unwrap();
+            let after = crate::intake::shrink(&whole, target);
+            assert!(
+                (shrunk.width, shrunk.height, shrunk.channels)
+                    == (after.width, after.height, after.channels)
+                    && shrunk.data == after.data
+                    && s == sharpness,
+                "{}: shrunk to {target:?} differs",
+                label(&c)
+            );
+        }
+    }
 }
 
 /// Without restart markers, split where the codes fall into step on 2, 3, 4 and 7 threads (chunks
