@@ -6,16 +6,19 @@
 //! the true decoding also reaches, and from a common state both read the same codes for ever
 //! (Klein and Wiseman 2003; Weissenberger and Schmidt 2018, who do it on GPUs). Here:
 //!
-//! - The data is cut into byte ranges of about equal length, one per thread. Chunk 0 is decoded
-//!   exactly as on one thread, straight into the planes. Every other chunk is decoded
-//!   *speculatively* from its first byte (never the zero of a stuffed pair), assuming it starts a
-//!   block at the first block of an MCU, on a thread of its own, until the first MCU (as it counts
-//!   them) starting at or past the next chunk's first byte. It keeps each block's DC *difference*
+//! - The data is cut into byte ranges: chunk 0 for this thread, and for each other thread an
+//!   equal share cut into up to [`PIECES`] chunks (see [`cut`]). Chunk 0 is decoded exactly as on
+//!   one thread, straight into the planes. Every other chunk is decoded *speculatively* from its
+//!   first byte (never the zero of a stuffed pair), assuming it starts a block at the first block
+//!   of an MCU, by the thread whose share it is, chunk after chunk, each handed on when done,
+//!   until the first MCU (as it counts them) starting at or past the next chunk's first byte. It keeps each block's DC *difference*
 //!   and luma blocks' fine detail, and for its first [`SYNC_BLOCKS`] blocks each block's start: the bit
 //!   position, counted without stuffed bytes from the start of the data, and (from its index) the
 //!   block's place in the MCU. A speculative chunk that meets an invalid code in those first
 //!   blocks (a sign it has not yet fallen into step) starts again a few bytes later.
-//! - Then, on this thread, the chunks are joined in order. From where the previous chunk ended
+//! - Then, on this thread, the chunks are joined in order, each as soon as it is handed on (so
+//!   the joining overlaps the other threads' decoding; chunk 0 is shorter than their shares by
+//!   about the joining's cost). From where the previous chunk ended
 //!   (an MCU start, in the true decoding), the true decoding is walked on, block by block into
 //!   the planes, until it is at a block start the speculative chunk recorded: same bit position,
 //!   same place in the MCU. The decoder's state there is just those two (the coefficient index is
@@ -31,10 +34,14 @@
 //!   the one-thread result byte for byte whenever this returns one, and damaged data costs one
 //!   wasted attempt.
 //!
-//! The blur estimate is made afterwards from the planes (`blur.rs`), so it is the same too.
-//! Memory: each speculative chunk holds 2 bytes per block it decoded and 2 more per luma block
-//! (about 1.8 MiB for the second half of a 48 MP 4:2:0 photo) and 8 bytes per recorded block
-//! start (32 KiB).
+//! The blur estimate is counted as the blocks are put in the planes, in coding order
+//! (`blur::EdgeCounter`), so it is the same too. Memory: each speculative chunk holds 2 bytes per
+//! block it decoded and 2 more per luma block, and 8 bytes per recorded block start (32 KiB),
+//! until it is joined (about 1.9 MiB for a 48 MP 4:2:0 photo on two threads when the join falls
+//! behind, less as it keeps up).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use zeroize::Zeroize;
 
@@ -490,26 +497,29 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain([data.len()]).collect();
     let first = survey(data, 0, ends[0])?;
     let (starts, ends) = (&starts, &ends);
+    let handoff = Handoff::new(starts.len());
+    let handoff = &handoff;
     std::thread::scope(|s| {
         // Each other thread decodes its chunks in order, handing each on when done; it stops
-        // when this thread no longer listens (it gave up).
-        let handed: Vec<_> = groups
-            .iter()
-            .map(|group| {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let group = group.clone();
-                s.spawn(move || {
-                    for k in group {
-                        let range = survey(data, starts[k], ends[k]);
-                        let spec = range.map(|r| job.speculate(r, k + 1 == starts.len()));
-                        if tx.send(spec).is_err() {
-                            break;
-                        }
+        // early when this thread gives up.
+        for group in &groups {
+            let group = group.clone();
+            s.spawn(move || {
+                let mut done = Unhanded {
+                    handoff,
+                    group: group.clone(),
+                };
+                for k in group {
+                    if handoff.stop.load(Ordering::Relaxed) {
+                        break;
                     }
-                });
-                rx
-            })
-            .collect();
+                    let range = survey(data, starts[k], ends[k]);
+                    handoff.put(k, range.map(|r| job.speculate(r, k + 1 == starts.len())));
+                    done.group.start = k + 1;
+                }
+            });
+        }
+        let _stop = StopOnDrop(&handoff.stop);
         // Chunk 0 meanwhile, as on one thread.
         let state = State {
             at: At {
@@ -526,30 +536,98 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
         // Stuffed bytes before the current range's first byte: positions count without them.
         let mut stuffed = first.stuffed;
         // Then the others' chunks, joined in order as they come.
-        for (rx, group) in handed.iter().zip(&groups) {
-            for _ in group.clone() {
-                if state.block == job.total {
-                    break;
-                }
-                // A thread that stopped (it panicked: the scope carries that on), or a marker in
-                // the range (damaged data): left to one thread.
-                let spec = rx.recv().ok()??;
-                let origin = (spec.range.from - stuffed) as u64 * 8;
-                stuffed += spec.range.stuffed;
-                state = match job.join(state, &spec, origin, sink)? {
-                    Ok(state) => state,
-                    // The chunk never fell into step with the true decoding where it recorded (a
-                    // short chunk): its range is decoded here instead.
-                    Err(state) => {
-                        let stop = origin
-                            + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
-                        job.walk_to(state, stop, sink)?
-                    }
-                };
+        for k in 1..starts.len() {
+            if state.block == job.total {
+                break;
             }
+            // A thread that stopped (it panicked: the scope carries that on), or a marker in the
+            // range (damaged data): left to one thread.
+            let spec = handoff.take(k)?;
+            let origin = (spec.range.from - stuffed) as u64 * 8;
+            stuffed += spec.range.stuffed;
+            state = match job.join(state, &spec, origin, sink)? {
+                Ok(state) => state,
+                // The chunk never fell into step with the true decoding where it recorded (a
+                // short chunk): its range is decoded here instead.
+                Err(state) => {
+                    let stop =
+                        origin + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
+                    job.walk_to(state, stop, sink)?
+                }
+            };
         }
         (state.block == job.total).then_some(())
     })
+}
+
+/// Speculative chunks handed from the threads that decode them to the one that joins them.
+/// A mutex and a condition variable rather than a channel: a channel's blocking receive keeps a
+/// thread-local context whose registration LeakSanitizer reports as a leak when fuzzing.
+struct Handoff<'a> {
+    /// Per chunk: `None` until handed on; then `Some(None)` if it cannot be joined (a marker in
+    /// its range, or its thread stopped).
+    slots: Mutex<Vec<Option<Option<Speculation<'a>>>>>,
+    ready: Condvar,
+    /// Set when the joining thread is done or gives up: the others stop at their next chunk.
+    stop: AtomicBool,
+}
+
+impl<'a> Handoff<'a> {
+    fn new(chunks: usize) -> Handoff<'a> {
+        Handoff {
+            slots: Mutex::new((0..chunks).map(|_| None).collect()),
+            ready: Condvar::new(),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// Hands chunk `k` on.
+    fn put(&self, k: usize, spec: Option<Speculation<'a>>) {
+        // A poisoned lock only means another thread panicked, which the scope carries on.
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = slots.get_mut(k) {
+            *slot = Some(spec);
+        }
+        self.ready.notify_all();
+    }
+
+    /// Waits for chunk `k`; `None` if it cannot be joined.
+    fn take(&self, k: usize) -> Option<Speculation<'a>> {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match slots.get_mut(k) {
+                Some(slot @ Some(_)) => return slot.take().flatten(),
+                Some(None) => {
+                    slots = self.ready.wait(slots).unwrap_or_else(|p| p.into_inner());
+                }
+                None => return None,
+            }
+        }
+    }
+}
+
+/// The chunks a thread has not handed on, handed on as unjoinable when it ends (early, or by a
+/// panic), so the joining thread never waits for them.
+struct Unhanded<'h, 'a> {
+    handoff: &'h Handoff<'a>,
+    group: std::ops::Range<usize>,
+}
+
+impl Drop for Unhanded<'_, '_> {
+    fn drop(&mut self) {
+        for k in self.group.clone() {
+            self.handoff.put(k, None);
+        }
+    }
+}
+
+/// Sets the flag when dropped: the joining thread is done, however it returns.
+struct StopOnDrop<'f>(&'f AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The true decoding between chunks: where it is, which block comes next (its number, its place
