@@ -502,67 +502,87 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
     std::thread::scope(|s| {
         // Each other thread decodes its chunks in order, handing each on when done; it stops
         // early when this thread gives up.
-        for group in &groups {
-            let group = group.clone();
-            s.spawn(move || {
-                let mut done = Unhanded {
-                    handoff,
-                    group: group.clone(),
-                };
-                for k in group {
-                    if handoff.stop.load(Ordering::Relaxed) {
-                        break;
+        let workers: Vec<_> = groups
+            .iter()
+            .map(|group| {
+                let group = group.clone();
+                s.spawn(move || {
+                    let mut done = Unhanded {
+                        handoff,
+                        group: group.clone(),
+                    };
+                    for k in group {
+                        if handoff.stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let range = survey(data, starts[k], ends[k]);
+                        handoff.put(k, range.map(|r| job.speculate(r, k + 1 == starts.len())));
+                        done.group.start = k + 1;
                     }
-                    let range = survey(data, starts[k], ends[k]);
-                    handoff.put(k, range.map(|r| job.speculate(r, k + 1 == starts.len())));
-                    done.group.start = k + 1;
-                }
-            });
+                })
+            })
+            .collect();
+        let joined = join_all(job, data, &first, starts, handoff, sink);
+        handoff.stop.store(true, Ordering::Relaxed);
+        // Joined, not left to the scope: the scope waits only for the threads' closures, and a
+        // thread still exiting (running its thread-local destructors) when intake returns is
+        // what LeakSanitizer then reports as a leak. A panic carries on here.
+        for w in workers {
+            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-        let _stop = StopOnDrop(&handoff.stop);
-        // Chunk 0 meanwhile, as on one thread.
-        let state = State {
-            at: At {
-                bits: Bits::new(data),
-                origin: 0,
-            },
-            block: 0,
-            phase: 0,
-            mcu: (0, 0),
-            predictors: vec![0; job.scan.len()],
-        };
-        let stop = (first.to - first.stuffed) as u64 * 8;
-        let mut state = job.walk_to(state, stop, sink)?;
-        // Stuffed bytes before the current range's first byte: positions count without them.
-        let mut stuffed = first.stuffed;
-        // Then the others' chunks, joined in order as they come.
-        for k in 1..starts.len() {
-            if state.block == job.total {
-                break;
-            }
-            // A thread that stopped (it panicked: the scope carries that on), or a marker in the
-            // range (damaged data): left to one thread.
-            let spec = handoff.take(k)?;
-            let origin = (spec.range.from - stuffed) as u64 * 8;
-            stuffed += spec.range.stuffed;
-            state = match job.join(state, &spec, origin, sink)? {
-                Ok(state) => state,
-                // The chunk never fell into step with the true decoding where it recorded (a
-                // short chunk): its range is decoded here instead.
-                Err(state) => {
-                    let stop =
-                        origin + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
-                    job.walk_to(state, stop, sink)?
-                }
-            };
-        }
-        (state.block == job.total).then_some(())
+        joined
     })
 }
 
+/// On the calling thread: chunk 0, then each other chunk joined as it is handed on.
+fn join_all<'a>(
+    job: &Job<'a, '_, '_>,
+    data: &'a [u8],
+    first: &Range,
+    starts: &[usize],
+    handoff: &Handoff<'a>,
+    sink: &mut PlaneSink<'_>,
+) -> Option<()> {
+    // Chunk 0, while the others decode theirs.
+    let state = State {
+        at: At {
+            bits: Bits::new(data),
+            origin: 0,
+        },
+        block: 0,
+        phase: 0,
+        mcu: (0, 0),
+        predictors: vec![0; job.scan.len()],
+    };
+    let stop = (first.to - first.stuffed) as u64 * 8;
+    let mut state = job.walk_to(state, stop, sink)?;
+    // Stuffed bytes before the current range's first byte: positions count without them.
+    let mut stuffed = first.stuffed;
+    // Then the others' chunks, joined in order as they come.
+    for k in 1..starts.len() {
+        if state.block == job.total {
+            break;
+        }
+        // A thread that stopped (it panicked: its join carries that on), or a marker in the
+        // range (damaged data): left to one thread.
+        let spec = handoff.take(k)?;
+        let origin = (spec.range.from - stuffed) as u64 * 8;
+        stuffed += spec.range.stuffed;
+        state = match job.join(state, &spec, origin, sink)? {
+            Ok(state) => state,
+            // The chunk never fell into step with the true decoding where it recorded (a
+            // short chunk): its range is decoded here instead.
+            Err(state) => {
+                let stop =
+                    origin + (spec.range.to - spec.range.from - spec.range.stuffed) as u64 * 8;
+                job.walk_to(state, stop, sink)?
+            }
+        };
+    }
+    (state.block == job.total).then_some(())
+}
+
 /// Speculative chunks handed from the threads that decode them to the one that joins them.
-/// A mutex and a condition variable rather than a channel: a channel's blocking receive keeps a
-/// thread-local context whose registration LeakSanitizer reports as a leak when fuzzing.
 struct Handoff<'a> {
     /// Per chunk: `None` until handed on; then `Some(None)` if it cannot be joined (a marker in
     /// its range, or its thread stopped).
@@ -618,15 +638,6 @@ impl Drop for Unhanded<'_, '_> {
         for k in self.group.clone() {
             self.handoff.put(k, None);
         }
-    }
-}
-
-/// Sets the flag when dropped: the joining thread is done, however it returns.
-struct StopOnDrop<'f>(&'f AtomicBool);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
     }
 }
 
