@@ -347,13 +347,7 @@ impl Stripped<'_> {
     fn thumbnail(&self, policy: &IntakePolicy) -> Result<Thumbnail, IntakeError> {
         let info = &self.info;
         let scaled = match &self.source {
-            Source::Jpeg(parts) => jpeg_thumbnail(
-                &self.image,
-                Whole::Stripped(&self.image),
-                parts,
-                info,
-                policy,
-            )?,
+            Source::Jpeg(parts) => jpeg_thumbnail(&self.image, Whole::Given, parts, info, policy)?,
             Source::Png(header) => {
                 let target = fit(info.width, info.height, policy.thumbnail_edge);
                 let thumb = png::thumbnail(&self.image, header, target, decode_limit(policy))?;
@@ -464,10 +458,10 @@ fn decode_limit(policy: &IntakePolicy) -> usize {
         .saturating_add(16 << 20)
 }
 
-/// The whole stripped image, for `jpeg-decoder`: made already, or to be made from the input's
-/// parts (and its length) only if needed.
+/// Where `jpeg-decoder` finds the whole stripped image when it must decode it: in the bytes it
+/// was given to check, or to be made from the input's parts (and its length) only then.
 enum Whole<'i, 'a> {
-    Stripped(&'i [u8]),
+    Given,
     Parts(&'i [jpeg::Part<'a>], usize),
 }
 
@@ -481,8 +475,8 @@ type ScaledThumbnail = (Pixels, (u32, u32), Option<Vec<u8>>, Option<dc::Sharpnes
 /// the thumbnail, which is the same rule.
 ///
 /// `headers` is the stripped image, or its start to the frame header ([`jpeg::stripped_headers`]):
-/// `jpeg-decoder` reads no further to check it and find its ICC profile. `whole` is the stripped
-/// image for `jpeg-decoder` to decode when the DC-only decoder cannot.
+/// `jpeg-decoder` reads no further to check it and find its ICC profile. `whole` says where the
+/// stripped image is for `jpeg-decoder` to decode when the DC-only decoder cannot.
 fn jpeg_thumbnail(
     headers: &[u8],
     whole: Whole<'_, '_>,
@@ -491,9 +485,7 @@ fn jpeg_thumbnail(
     policy: &IntakePolicy,
 ) -> Result<ScaledThumbnail, IntakeError> {
     let target = fit(info.width, info.height, policy.thumbnail_edge);
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(headers));
-    decoder.set_max_decoding_buffer_size(decode_limit(policy));
-    decoder.read_info()?;
+    let mut decoder = open_jpeg(headers, policy)?;
     let eighth = (info.width.div_ceil(8), info.height.div_ceil(8));
     if eighth.0 >= target.0 || eighth.1 >= target.1 {
         if let Some((thumb, sharpness)) = dc::eighth_shrunk(parts, decode_threads(policy), target) {
@@ -501,16 +493,10 @@ fn jpeg_thumbnail(
         }
     }
     let copy;
-    let image = match whole {
-        Whole::Stripped(image) => image,
-        Whole::Parts(parts, len) => {
-            copy = Zeroizing::new(jpeg::strip(parts, len)?.0);
-            &copy[..]
-        }
-    };
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(image));
-    decoder.set_max_decoding_buffer_size(decode_limit(policy));
-    decoder.read_info()?;
+    if let Whole::Parts(parts, len) = whole {
+        copy = Zeroizing::new(jpeg::strip(parts, len)?.0);
+        decoder = open_jpeg(&copy, policy)?;
+    }
     // `fit` never exceeds the stored size, which the header holds as u16.
     let (sw, sh) = decoder.scale(
         u16::try_from(target.0).unwrap_or(u16::MAX),
@@ -528,6 +514,17 @@ fn jpeg_thumbnail(
         decoder.icc_profile(),
         None,
     ))
+}
+
+/// A `jpeg-decoder` for `bytes` under the policy's memory limit, its headers read.
+fn open_jpeg<'b>(
+    bytes: &'b [u8],
+    policy: &IntakePolicy,
+) -> Result<jpeg_decoder::Decoder<Cursor<&'b [u8]>>, IntakeError> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(decode_limit(policy));
+    decoder.read_info()?;
+    Ok(decoder)
 }
 
 /// Box-filters decoded pixels down to `target`.

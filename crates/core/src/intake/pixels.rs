@@ -202,20 +202,16 @@ impl Shrink {
             if end <= x {
                 continue;
             }
-            let mut sum = [0u32; 4];
-            for px in row.get(x * c..end * c).unwrap_or_default().chunks_exact(c) {
-                for (s, &v) in sum.iter_mut().zip(px) {
-                    *s += u32::from(v);
-                }
-            }
             let b = target_row + tx as usize;
             if let (Some(n), Some(sums)) = (
                 self.counts.get_mut(b),
                 self.sums.get_mut(b * c..(b + 1) * c),
             ) {
                 *n += (end - x) as u32;
-                for (s, v) in sums.iter_mut().zip(sum) {
-                    *s += v;
+                for px in row.get(x * c..end * c).unwrap_or_default().chunks_exact(c) {
+                    for (s, &v) in sums.iter_mut().zip(px) {
+                        *s += u32::from(v);
+                    }
                 }
             }
             x = end;

@@ -78,8 +78,6 @@ pub(crate) struct EdgeCounter {
     rows_per_mcu: usize,
     /// Two MCU rows' fine detail, `stride` wide: even MCU rows first, odd ones after.
     fine: zeroize::Zeroizing<Vec<Fine>>,
-    contrast: u8,
-    ratio_16ths: u32,
     sharpness: Sharpness,
     /// Every block's fine detail in the order given, for tests comparing decoders block by block.
     #[cfg(test)]
@@ -96,8 +94,6 @@ impl EdgeCounter {
             stride,
             rows_per_mcu,
             fine: zeroize::Zeroizing::new(vec![[0; 2]; 2 * rows_per_mcu * stride]),
-            contrast: EDGE_CONTRAST,
-            ratio_16ths: FINE_RATIO_16THS,
             sharpness: Sharpness::default(),
             #[cfg(test)]
             seen: Vec::new(),
@@ -129,14 +125,15 @@ impl EdgeCounter {
         let first = mcu_row * self.rows_per_mcu;
         for y in first..(first + self.rows_per_mcu).min(height) {
             let here = self.slot(y);
+            // The row above (none for the first row): its levels and its held fine detail.
+            let above = y.checked_sub(1).map(|a| (a * self.stride, self.slot(a)));
             for x in 0..width {
                 let at = y * self.stride + x;
                 if x + 1 < width {
                     self.pair((at, here + x), (at + 1, here + x + 1), levels, 0);
                 }
-                if y > 0 {
-                    let above = self.slot(y - 1);
-                    self.pair((at - self.stride, above + x), (at, here + x), levels, 1);
+                if let Some((level_row, fine_row)) = above {
+                    self.pair((level_row + x, fine_row + x), (at, here + x), levels, 1);
                 }
             }
         }
@@ -165,11 +162,11 @@ impl EdgeCounter {
             self.fine.get(fb),
         ) {
             let edge = la.abs_diff(lb);
-            if edge >= self.contrast {
+            if edge >= EDGE_CONTRAST {
                 let detail = u32::from(fa[d].max(fb[d]));
                 self.sharpness.edges[d] += 1;
                 self.sharpness.sharp_edges[d] +=
-                    u32::from(16 * detail >= self.ratio_16ths * u32::from(edge));
+                    u32::from(16 * detail >= FINE_RATIO_16THS * u32::from(edge));
             }
         }
     }

@@ -522,7 +522,7 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
                 })
             })
             .collect();
-        let joined = join_all(job, data, &first, starts, handoff, sink);
+        let joined = join_all(job, &first, starts, handoff, sink);
         handoff.stop.store(true, Ordering::Relaxed);
         // Joined, not left to the scope: the scope waits only for the threads' closures, and a
         // thread still exiting (running its thread-local destructors) when intake returns is
@@ -537,7 +537,6 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
 /// On the calling thread: chunk 0, then each other chunk joined as it is handed on.
 fn join_all<'a>(
     job: &Job<'a, '_, '_>,
-    data: &'a [u8],
     first: &Range,
     starts: &[usize],
     handoff: &Handoff<'a>,
@@ -546,7 +545,7 @@ fn join_all<'a>(
     // Chunk 0, while the others decode theirs.
     let state = State {
         at: At {
-            bits: Bits::new(data),
+            bits: Bits::new(job.data),
             origin: 0,
         },
         block: 0,
@@ -603,7 +602,7 @@ impl<'a> Handoff<'a> {
 
     /// Hands chunk `k` on.
     fn put(&self, k: usize, spec: Option<Speculation<'a>>) {
-        // A poisoned lock only means another thread panicked, which the scope carries on.
+        // A poisoned lock only means another thread panicked, which its join carries on.
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(slot) = slots.get_mut(k) {
             *slot = Some(spec);
