@@ -2,6 +2,8 @@
 //! removes stuffed bytes and stops at markers, and one block's DC difference with its AC
 //! coefficients skipped. Every read is bounds-checked; damaged data gives `None`, never a panic.
 
+use super::Fine;
+
 /// Codes up to this many bits long are found with one table lookup.
 const FAST_BITS: u32 = 9;
 /// An AC code and its extra bits together up to this many bits long are skipped with one lookup.
@@ -214,21 +216,20 @@ impl<'a> Bits<'a> {
         if self.count >= 32 {
             return;
         }
-        // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once.
-        if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let word = u64::from_be_bytes(word);
+        // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once, as many
+        // whole bytes as fit below 64 bits. The bits of the rest land below `count` unmasked:
+        // they are the very bits the next fill puts there again (the buffer below `count` only
+        // ever holds the bytes that follow, or zeros), so OR-ing them in twice changes nothing.
+        if let Some(chunk) = self.data.get(self.pos..).and_then(|d| d.first_chunk::<8>()) {
+            let word = u64::from_be_bytes(*chunk);
             let inverted = !word;
             let has_ff =
                 inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080;
             if has_ff == 0 {
-                let take = (64 - self.count) / 8;
-                let kept = self.count + 8 * take;
-                let mask = if kept == 64 { !0 } else { !(!0u64 >> kept) };
-                self.acc |= (word >> self.count) & mask;
-                self.count = kept;
-                self.pos += take as usize;
+                self.acc |= word >> self.count;
+                // Below 32 bits, 4 to 7 bytes fit: the count becomes 56 plus its odd bits.
+                self.pos += ((63 - self.count) / 8) as usize;
+                self.count |= 56;
                 return;
             }
         }
@@ -318,25 +319,29 @@ impl<'a> Bits<'a> {
     }
 }
 
-/// What fine detail a coefficient shows, per index, for [`dc_of_block`]: built once per scan
-/// component from its quantisers so that noting a coefficient is two multiplications and two
-/// maxima, with no branch (a branch per coefficient on its index and size was a sixth of the walk).
-pub(super) struct FineWeights(Box<[u32; 256]>);
+/// What fine detail a coefficient shows, for [`dc_of_block`]: for each place in the block and
+/// magnitude category, the coefficient's least dequantised amplitude across (low byte) and down
+/// (high byte), saturated to 255 as the blur estimate keeps it. Built once per scan component
+/// from its quantisers, so that noting a coefficient is one lookup and two maxima, with no
+/// branch and no multiplication (a branch per coefficient on its index and size was a sixth of
+/// the walk; the multiplications, with the index arithmetic, most of the rest of the noting).
+pub(super) struct FineWeights(Box<[u16; 64 * 16]>);
 
 impl FineWeights {
-    /// For zigzag index `i` from [`FINE_FROM`] to 63: its quantiser in the low 16 bits if its
-    /// [`ORIENTATION`] is across, in the high 16 bits if down; 0 elsewhere (lower indices, the
-    /// diagonal, and 64..=255, which `dc_of_block` reaches only past the end of a block, where
-    /// the size is 0 anyway).
+    /// The entry for zigzag index `i` and category `size` is at `((i + 1) % 64) * 16 + size`:
+    /// indexed by the coefficient index *after* the coefficient, as the walk has it. For `i`
+    /// from [`FINE_FROM`] to 63 and `size` from 1: `2^(size - 1)` times its quantiser in the
+    /// byte of its [`ORIENTATION`] (none for the diagonal); 0 elsewhere, so size 0 (a zero run
+    /// or the end of the block) notes nothing wherever the index has got to.
     pub(super) fn new(quant: &[u16; 64]) -> FineWeights {
-        let mut w = Box::new([0u32; 256]);
+        let mut w = Box::new([0u16; 64 * 16]);
         for (i, (&q, &o)) in quant.iter().zip(&ORIENTATION).enumerate() {
-            if i >= FINE_FROM as usize {
-                w[i] = match o {
-                    1 => u32::from(q),
-                    2 => u32::from(q) << 16,
-                    _ => 0,
-                };
+            if i < FINE_FROM as usize || o == 0 {
+                continue;
+            }
+            for size in 1..16u32 {
+                let amplitude = (u64::from(q) << (size - 1)).min(255) as u16;
+                w[(i + 1) % 64 * 16 + size as usize] = amplitude << (8 * (u16::from(o) - 1));
             }
         }
         FineWeights(w)
@@ -346,7 +351,7 @@ impl FineWeights {
 /// Decodes one block's DC difference and skips its AC coefficients; returns the difference and
 /// the block's fine detail across and down: the largest amplitude among its coefficients from
 /// [`FINE_FROM`] on of each [`ORIENTATION`], at least, from each one's magnitude category and its
-/// quantiser (in `weights`).
+/// quantiser (in `weights`), saturated to 255 as the blur estimate keeps it.
 ///
 /// With `PAIRS`, AC codes are looked up two at a time ([`Huffman::pairs`]); without, one at a
 /// time ([`Huffman::skip`]), the reference the tests and the `intake_dc_pairs` fuzz target
@@ -357,7 +362,7 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
     dc: &Huffman,
     ac: &Huffman,
     weights: &FineWeights,
-) -> Option<(i32, [u32; 2])> {
+) -> Option<(i32, Fine)> {
     let diff = dc_difference(bits, dc)?;
     let mut k = 1u32;
     let mut fine = [0u32; 2];
@@ -400,7 +405,8 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
         note_fine(&mut fine, size, weights, k);
     }
     // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
-    (k <= 64 || k >= SKIP_END).then_some((diff, fine))
+    // Every amplitude noted is at most 255 (see `FineWeights`).
+    (k <= 64 || k >= SKIP_END).then_some((diff, fine.map(|f| f as u8)))
 }
 
 /// One block's DC difference: its code and extra bits.
@@ -420,12 +426,12 @@ fn dc_difference(bits: &mut Bits<'_>, dc: &Huffman) -> Option<i32> {
 /// zigzag index `k - 1`: its least dequantised amplitude is `2^(size - 1)` times its quantiser.
 #[inline(always)]
 fn note_fine(fine: &mut [u32; 2], size: u32, weights: &FineWeights, k: u32) {
-    // k is at least 1 here and below 256 (at most 63 + SKIP_END), so the byte is the index.
-    let w = weights.0[usize::from(k.wrapping_sub(1) as u8)];
-    // At most 2^14 times a 16-bit quantiser: no overflow.
-    let amplitude = (1u32 << (size & 15)) >> 1;
-    fine[0] = fine[0].max(amplitude * (w & 0xFFFF));
-    fine[1] = fine[1].max(amplitude * (w >> 16));
+    // The index past the block's end (the end of the block moves k by SKIP_END) comes round to
+    // a place whose size 0 entry is 0; a run past the end (damaged data) notes some amplitude,
+    // but that block is refused.
+    let w = weights.0[((k & 63) << 4 | (size & 15)) as usize];
+    fine[0] = fine[0].max(u32::from(w & 0xFF));
+    fine[1] = fine[1].max(u32::from(w >> 8));
 }
 
 /// Decodes one whole block: its DC difference (returned) and its AC coefficients into `out`

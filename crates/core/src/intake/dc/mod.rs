@@ -17,6 +17,7 @@
 mod blur;
 mod coefficients;
 mod entropy;
+mod handoff;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,8 @@ use zeroize::Zeroizing;
 use crate::intake::jpeg::Part;
 use crate::intake::pixels::{Pixels, Shrink};
 use entropy::{dc_of_block, Bits, FineWeights, Huffman};
+use handoff::{Handoff, Unhanded};
+use std::sync::atomic::Ordering;
 
 const DHT: u8 = 0xC4;
 const DQT: u8 = 0xDB;
@@ -439,30 +442,14 @@ fn decode(
         mcus_x,
     };
     match split(data, mcus, restart_interval, decoding) {
-        Some(chunks) => {
-            let runs = decode_chunks(data, &scan, &chunks, restart_interval, decoding.pairs)?;
-            // Put the runs' blocks, in coding order, in place.
-            for (run, chunk) in runs.iter().zip(&chunks) {
-                let mut levels: Vec<_> = run.levels.iter().map(|l| l.iter()).collect();
-                let mut fines = run.fine.iter();
-                for mcu in chunk.mcus.clone() {
-                    let at = (mcu % mcus_x, mcu / mcus_x);
-                    for (s, c) in scan.iter().enumerate() {
-                        for v in 0..c.blocks.1 {
-                            for h in 0..c.blocks.0 {
-                                let level = *levels[s].next()?;
-                                let f = if Some(s) == luma {
-                                    *fines.next()?
-                                } else {
-                                    [0; 2]
-                                };
-                                sink.put(s, c.blocks, at, (h, v), level, f);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        Some((chunks, groups)) => decode_chunks(
+            data,
+            &scan,
+            (&chunks, &groups),
+            restart_interval,
+            decoding.pairs,
+            &mut sink,
+        )?,
         // No restart markers: split where the codes fall into step (`sync.rs`), unless it gives
         // up, which leaves the scan to one thread.
         None if restart_interval == 0
@@ -594,9 +581,12 @@ fn threads_for(mcus: usize, decoding: Decoding) -> usize {
     decoding.threads.min(mcus / decoding.min_mcus.max(1))
 }
 
-/// Splits a scan into chunks at restart markers, one per thread, or `None` to decode it on one
-/// thread (no restart markers, one thread asked for, a small image, or fewer markers than the
-/// scan needs, which the one-thread decoder then refuses in its own words).
+/// Splits a scan into chunks at restart markers, or `None` to decode it on one thread (no restart
+/// markers, one thread asked for, a small image, or fewer markers than the scan needs, which the
+/// one-thread decoder then refuses in its own words). Chunk 0 is for this thread, shorter than
+/// the others' shares by the cost of putting their blocks in place (as in `sync.rs`); each other
+/// thread's share is cut into up to [`sync::PIECES`] chunks, handed on one by one. Returns the
+/// chunks, and which chunks each other thread decodes (indices into them, in order).
 ///
 /// The markers are found the way [`Bits`] reads the data: byte pairs `FF 00` are stuffed bytes,
 /// any other `FF` begins a marker. The one-thread decoder cannot read past a marker (it feeds
@@ -607,7 +597,7 @@ fn split(
     mcus: usize,
     restart_interval: usize,
     decoding: Decoding,
-) -> Option<Vec<Chunk>> {
+) -> Option<(Vec<Chunk>, Vec<std::ops::Range<usize>>)> {
     if restart_interval == 0 || decoding.threads < 2 {
         return None;
     }
@@ -628,46 +618,125 @@ fn split(
         }
         at += 2;
     }
-    let per_chunk = intervals.div_ceil(threads);
-    Some(
-        (0..intervals)
-            .step_by(per_chunk)
-            .map(|first| {
-                let end = (first + per_chunk).min(intervals);
-                Chunk {
-                    from: starts[first],
-                    mcus: first * restart_interval..(end * restart_interval).min(mcus),
-                    last: end == intervals,
-                }
-            })
-            .collect(),
-    )
+    // Intervals `from..to` as a chunk.
+    let chunk = |from: usize, to: usize| Chunk {
+        from: starts[from],
+        mcus: from * restart_interval..(to * restart_interval).min(mcus),
+        last: to == intervals,
+    };
+    let others = threads - 1;
+    // At least one interval for every other thread.
+    let first = (intervals * sync::first_permille(others) / 1000).clamp(1, intervals - others);
+    let rest = intervals - first;
+    let mut chunks = vec![chunk(0, first)];
+    let mut groups = Vec::with_capacity(others);
+    for t in 0..others {
+        let (from, to) = (first + t * rest / others, first + (t + 1) * rest / others);
+        let pieces = (to - from).clamp(1, sync::PIECES);
+        let group_from = chunks.len();
+        for p in 0..pieces {
+            let (a, b) = (
+                from + p * (to - from) / pieces,
+                from + (p + 1) * (to - from) / pieces,
+            );
+            if b > a {
+                chunks.push(chunk(a, b));
+            }
+        }
+        groups.push(group_from..chunks.len());
+    }
+    Some((chunks, groups))
 }
 
-/// Decodes the chunks on one thread each (this one takes the first).
+/// Decodes the chunks [`split`] made: chunk 0 on this thread straight into `sink`, the others on
+/// one thread per group, each chunk handed on as a [`Run`] as soon as it is decoded and put in
+/// place here, in order, so that putting overlaps decoding. `None` where the one-thread decoder
+/// would refuse the scan (a chunk that does not decode, or does not end at its restart marker).
 fn decode_chunks(
     data: &[u8],
     scan: &[ScanComponent<'_>],
-    chunks: &[Chunk],
+    (chunks, groups): (&[Chunk], &[std::ops::Range<usize>]),
     restart_interval: usize,
     pairs: bool,
-) -> Option<Vec<Run>> {
-    let (first, rest) = chunks.split_first()?;
-    let runs = std::thread::scope(|s| {
-        let handles: Vec<_> = rest
+    sink: &mut PlaneSink<'_>,
+) -> Option<()> {
+    let handoff = Handoff::new(chunks.len());
+    let handoff = &handoff;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = groups
             .iter()
-            .map(|chunk| s.spawn(move || run_chunk(data, scan, chunk, restart_interval, pairs)))
+            .map(|group| {
+                let group = group.clone();
+                s.spawn(move || {
+                    let mut done = Unhanded {
+                        handoff,
+                        group: group.clone(),
+                    };
+                    for k in group {
+                        if handoff.stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let run = chunks
+                            .get(k)
+                            .and_then(|c| run_chunk(data, scan, c, restart_interval, pairs));
+                        handoff.put(k, run);
+                        done.group.start = k + 1;
+                    }
+                })
+            })
             .collect();
-        let mut runs = vec![run_chunk(data, scan, first, restart_interval, pairs)];
-        // A panicking decoder thread is a bug: it carries on here, as it would on one thread.
-        runs.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
-        );
-        runs
-    });
-    runs.into_iter().collect()
+        let mcus_x = sink.mcus_x;
+        let put = (|| {
+            decode_run(
+                data,
+                scan,
+                mcus_x,
+                chunks.first()?,
+                restart_interval,
+                pairs,
+                sink,
+            )?;
+            for (k, chunk) in chunks.iter().enumerate().skip(1) {
+                put_run(&handoff.take(k)?, chunk, scan, sink)?;
+            }
+            Some(())
+        })();
+        handoff.stop.store(true, Ordering::Relaxed);
+        // Joined, not left to the scope (see `sync::split`); a panic carries on here.
+        for w in workers {
+            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+        put
+    })
+}
+
+/// Puts a [`Run`] of `chunk`'s blocks, in coding order, in place.
+fn put_run(
+    run: &Run,
+    chunk: &Chunk,
+    scan: &[ScanComponent<'_>],
+    sink: &mut PlaneSink<'_>,
+) -> Option<()> {
+    let mcus_x = sink.mcus_x.max(1);
+    let mut levels: Vec<_> = run.levels.iter().map(|l| l.iter()).collect();
+    let mut fines = run.fine.iter();
+    for mcu in chunk.mcus.clone() {
+        let at = (mcu % mcus_x, mcu / mcus_x);
+        for (s, c) in scan.iter().enumerate() {
+            for v in 0..c.blocks.1 {
+                for h in 0..c.blocks.0 {
+                    let level = *levels.get_mut(s)?.next()?;
+                    let f = if Some(s) == run.luma {
+                        *fines.next()?
+                    } else {
+                        [0; 2]
+                    };
+                    sink.put(s, c.blocks, at, (h, v), level, f);
+                }
+            }
+        }
+    }
+    Some(())
 }
 
 /// Decodes one chunk's MCUs into a [`Run`] of its own.
@@ -720,7 +789,7 @@ fn decode_run<S: Sink>(
         for (s, c) in scan.iter().enumerate() {
             for v in 0..c.blocks.1 {
                 for h in 0..c.blocks.0 {
-                    let (diff, detail) = if pairs {
+                    let (diff, fine) = if pairs {
                         dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.weights)?
                     } else {
                         dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.weights)?
@@ -729,7 +798,6 @@ fn decode_run<S: Sink>(
                     // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag
                     // order) over 8, shifted to 0..255.
                     let level = (i64::from(predictors[s]) * i64::from(c.quant[0]) + 1024) >> 3;
-                    let fine = detail.map(|d| d.min(255) as u8);
                     sink.put(
                         s,
                         c.blocks,
@@ -839,7 +907,15 @@ fn ycbcr_to_rgb([y, cb, cr]: [u8; 3]) -> [u8; 3] {
     }
     let y = i32::from(y) * (1 << SHIFT) + (1 << (SHIFT - 1));
     let (cb, cr) = (i32::from(cb) - 128, i32::from(cr) - 128);
-    let clamp = |v: i32| (v >> SHIFT).clamp(0, 255) as u8;
+    // To 0..=255 with bit operations: `clamp` (or `max` and `min`) compiles to branches here,
+    // which the branch predictor cannot guess on a photo's colours (most of the time of making
+    // the picture's rows). A negative value's sign bits clear it; one over 255 gets all its bits
+    // set, which as a byte is 255.
+    let clamp = |v: i32| {
+        let v = v >> SHIFT;
+        let v = v & !(v >> 31);
+        (v | ((255 - v) >> 31)) as u8
+    };
     [
         clamp(y + fixed(1.40200) * cr),
         clamp(y - fixed(0.34414) * cb - fixed(0.71414) * cr),

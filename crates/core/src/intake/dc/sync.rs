@@ -40,12 +40,12 @@
 //! until it is joined (about 1.9 MiB for a 48 MP 4:2:0 photo on two threads when the join falls
 //! behind, less as it keeps up).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::Ordering;
 
 use zeroize::Zeroize;
 
 use super::entropy::{dc_of_block, Bits};
+use super::handoff::{Handoff, Unhanded};
 use super::{Fine, PlaneSink, ScanComponent, Sink};
 
 #[cfg(any(test, feature = "test-support"))]
@@ -81,15 +81,14 @@ fn layout(scan: &[ScanComponent<'_>]) -> Vec<Slot> {
     slots
 }
 
-/// One block's DC difference and fine detail (saturated to a byte, as the planes keep it).
+/// One block's DC difference and fine detail.
 #[inline(always)]
 fn block(bits: &mut Bits<'_>, c: &ScanComponent<'_>, pairs: bool) -> Option<(i32, Fine)> {
-    let (diff, detail) = if pairs {
-        dc_of_block::<true>(bits, c.dc, c.ac, &c.weights)?
+    if pairs {
+        dc_of_block::<true>(bits, c.dc, c.ac, &c.weights)
     } else {
-        dc_of_block::<false>(bits, c.dc, c.ac, &c.weights)?
-    };
-    Some((diff, detail.map(|d| d.min(255) as u8)))
+        dc_of_block::<false>(bits, c.dc, c.ac, &c.weights)
+    }
 }
 
 /// A block's level from its component's DC predictor: as a 1x1 IDCT, the dequantised DC over 8,
@@ -113,9 +112,19 @@ struct Range {
 const JOIN_PERCENT: usize = 20;
 /// Pieces each speculating thread's share is cut into: it hands each on as soon as it is done,
 /// so the first thread joins one while the next is still being decoded.
-const PIECES: usize = 8;
+pub(super) const PIECES: usize = 8;
 /// No piece shorter than this: every piece takes a few blocks to fall into step.
 const MIN_PIECE: usize = 64 * 1024;
+
+/// Thousandths of a scan the first thread decodes itself when `others` threads decode the rest
+/// and it then puts their blocks in place: `f` where `f + j (1 - f) = (1 - f) / others`, j the
+/// putting's share of the work ([`JOIN_PERCENT`]), so that it finishes when the others do. At
+/// least a twentieth.
+pub(super) fn first_permille(others: usize) -> usize {
+    let others = others.max(1);
+    let rest = 100usize.saturating_sub(JOIN_PERCENT * others);
+    (1000 * rest / (100 * others + rest)).max(50)
+}
 
 /// The chunks' first bytes, each a data byte (not the zero after a stuffed 0xFF): chunk 0 for
 /// the first thread, then each other thread's share cut into pieces; and which chunks each other
@@ -123,11 +132,7 @@ const MIN_PIECE: usize = 64 * 1024;
 /// cut so often.
 fn cut(data: &[u8], threads: usize) -> (Vec<usize>, Vec<std::ops::Range<usize>>) {
     let others = threads.saturating_sub(1).max(1);
-    // Chunk 0 is `f` of the data where `f + j (1 - f) = (1 - f) / others`, j the join's share:
-    // its thread then finishes when the others do. At least a twentieth.
-    let rest = 100usize.saturating_sub(JOIN_PERCENT * others);
-    let first_permille = (1000 * rest / (100 * others + rest)).max(50);
-    let first = data.len() * first_permille / 1000;
+    let first = data.len() * first_permille(others) / 1000;
     let share = (data.len() - first) / others;
     let pieces = (share / MIN_PIECE).clamp(1, PIECES);
     let mut starts = vec![0];
@@ -539,7 +544,7 @@ fn join_all<'a>(
     job: &Job<'a, '_, '_>,
     first: &Range,
     starts: &[usize],
-    handoff: &Handoff<'a>,
+    handoff: &Handoff<Speculation<'a>>,
     sink: &mut PlaneSink<'_>,
 ) -> Option<()> {
     // Chunk 0, while the others decode theirs.
@@ -579,65 +584,6 @@ fn join_all<'a>(
         };
     }
     (state.block == job.total).then_some(())
-}
-
-/// Speculative chunks handed from the threads that decode them to the one that joins them.
-struct Handoff<'a> {
-    /// Per chunk: `None` until handed on; then `Some(None)` if it cannot be joined (a marker in
-    /// its range, or its thread stopped).
-    slots: Mutex<Vec<Option<Option<Speculation<'a>>>>>,
-    ready: Condvar,
-    /// Set when the joining thread is done or gives up: the others stop at their next chunk.
-    stop: AtomicBool,
-}
-
-impl<'a> Handoff<'a> {
-    fn new(chunks: usize) -> Handoff<'a> {
-        Handoff {
-            slots: Mutex::new((0..chunks).map(|_| None).collect()),
-            ready: Condvar::new(),
-            stop: AtomicBool::new(false),
-        }
-    }
-
-    /// Hands chunk `k` on.
-    fn put(&self, k: usize, spec: Option<Speculation<'a>>) {
-        // A poisoned lock only means another thread panicked, which its join carries on.
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(slot) = slots.get_mut(k) {
-            *slot = Some(spec);
-        }
-        self.ready.notify_all();
-    }
-
-    /// Waits for chunk `k`; `None` if it cannot be joined.
-    fn take(&self, k: usize) -> Option<Speculation<'a>> {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            match slots.get_mut(k) {
-                Some(slot @ Some(_)) => return slot.take().flatten(),
-                Some(None) => {
-                    slots = self.ready.wait(slots).unwrap_or_else(|p| p.into_inner());
-                }
-                None => return None,
-            }
-        }
-    }
-}
-
-/// The chunks a thread has not handed on, handed on as unjoinable when it ends (early, or by a
-/// panic), so the joining thread never waits for them.
-struct Unhanded<'h, 'a> {
-    handoff: &'h Handoff<'a>,
-    group: std::ops::Range<usize>,
-}
-
-impl Drop for Unhanded<'_, '_> {
-    fn drop(&mut self) {
-        for k in self.group.clone() {
-            self.handoff.put(k, None);
-        }
-    }
 }
 
 /// The true decoding between chunks: where it is, which block comes next (its number, its place

@@ -139,6 +139,30 @@ fn differences(ours: &[u8], theirs: &[u8], channels: usize) -> Vec<(f64, u8)> {
 
 /// Where there is nothing to interpolate (greyscale, no chroma subsampling), jpeg-decoder's
 /// components as stored are exactly ours.
+/// The colour conversion clamps with bit operations (for speed): for every colour, it gives what
+/// the same formula clamped with `clamp` gives.
+#[test]
+fn colour_conversion_clamps_every_colour_as_clamp_does() {
+    const SHIFT: i32 = 20;
+    let fixed = |x: f32| (x * (1 << SHIFT) as f32 + 0.5) as i32;
+    let clamp = |v: i32| (v >> SHIFT).clamp(0, 255) as u8;
+    for y in 0..=255u8 {
+        let y_fixed = i32::from(y) * (1 << SHIFT) + (1 << (SHIFT - 1));
+        for cb in 0..=255u8 {
+            let b = i32::from(cb) - 128;
+            for cr in 0..=255u8 {
+                let r = i32::from(cr) - 128;
+                let want = [
+                    clamp(y_fixed + fixed(1.40200) * r),
+                    clamp(y_fixed - fixed(0.34414) * b - fixed(0.71414) * r),
+                    clamp(y_fixed + fixed(1.77200) * b),
+                ];
+                assert_eq!(super::ycbcr_to_rgb([y, cb, cr]), want, "{y} {cb} {cr}");
+            }
+        }
+    }
+}
+
 #[test]
 fn block_averages_equal_jpeg_decoders_where_nothing_is_interpolated() {
     for c in cases()
@@ -517,7 +541,8 @@ proptest! {
 
     /// The fine detail `dc_of_block` notes as it skips (one or two codes per lookup) is what the
     /// whole block's coefficients say: per orientation, the largest `2^(category - 1)` times the
-    /// quantiser among the coefficients from `FINE_FROM` on; and it reads the same bits.
+    /// quantiser among the coefficients from `FINE_FROM` on, saturated to 255; and it reads the
+    /// same bits.
     #[test]
     fn fine_detail_is_what_the_coefficients_say(
         seed in any::<u64>(),
@@ -537,8 +562,12 @@ proptest! {
         let ac = super::Huffman::new(&counts, &values).unwrap();
         let dc = super::Huffman::new(&[0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).unwrap();
         let data: Vec<u8> = data.into_iter().map(|b| b.min(0xFE)).collect();
-        // A different quantiser at every index, up to 16 bits, so a wrong index shows.
-        let quant: [u16; 64] = std::array::from_fn(|i| (i as u16 * 977).wrapping_add(quant_seed) | 1);
+        // A different quantiser at every index, so a wrong index shows: small ones (1 to 97),
+        // whose amplitudes mostly stay under the saturation at 255, or up to 16 bits.
+        let quant: [u16; 64] = std::array::from_fn(|i| match quant_seed & 1 {
+            0 => (i as u16 * 37).wrapping_add(quant_seed) % 97 + 1,
+            _ => (i as u16 * 977).wrapping_add(quant_seed) | 1,
+        });
         let weights = super::FineWeights::new(&quant);
         let (mut whole, mut one, mut two) = (super::Bits::new(&data), super::Bits::new(&data), super::Bits::new(&data));
         for _ in 0..64 {
@@ -551,12 +580,13 @@ proptest! {
                 let o = usize::from(ORIENTATION[k]);
                 if c != 0 && o > 0 {
                     let category = 16 - c.unsigned_abs().leading_zeros();
-                    let amplitude = u32::from(quant[k]) << (category - 1);
+                    let amplitude = (u64::from(quant[k]) << (category - 1)).min(255) as u32;
                     expected[o - 1] = expected[o - 1].max(amplitude);
                 }
             }
             let a = super::dc_of_block::<false>(&mut one, &dc, &ac, &weights);
             let b = super::dc_of_block::<true>(&mut two, &dc, &ac, &weights);
+            let expected = expected.map(|e| e as u8);
             prop_assert_eq!(a, Some((diff, expected)));
             prop_assert_eq!(b, Some((diff, expected)));
             prop_assert_eq!(one.consumed(), whole.consumed());
@@ -978,4 +1008,63 @@ fn self_synchronising_split_refuses_what_one_thread_refuses() {
         }
     }
     assert!(refused >= 20, "only {refused} damaged files refused");
+}
+
+/// The split at restart markers: chunk 0 is this thread's, shorter than the others' shares (it
+/// then puts their blocks in place); each other thread's share is cut into pieces; the chunks
+/// cover every MCU in order, each starting just after its marker (a stuffed `FF 00` is not one),
+/// and only the scan's last chunk is marked last.
+#[test]
+fn restart_intervals_are_cut_into_pieces_for_the_putting() {
+    use super::{split, sync::PIECES};
+    let interval = 4;
+    for (intervals, threads) in [(100, 2), (100, 3), (9, 2), (3, 3), (2, 2)] {
+        let mcus = intervals * interval - 1; // the last interval one MCU short
+                                             // Interval i: 5 bytes, one of them a stuffed FF 00 pair, then its marker.
+        let mut data = Vec::new();
+        let mut expected_starts = Vec::new();
+        for i in 0..intervals {
+            expected_starts.push(data.len());
+            data.extend_from_slice(&[i as u8 & 0x7F, 0xFF, 0x00, 0x12, 0x34]);
+            if i + 1 < intervals {
+                data.extend_from_slice(&[0xFF, 0xD0 + (i % 8) as u8]);
+            }
+        }
+        let decoding = Decoding::eager(threads);
+        let (chunks, groups) = split(&data, mcus, interval, decoding).unwrap();
+        let label = format!("{intervals} intervals on {threads} threads");
+        // Contiguous, in order, every MCU once, each from its interval's first byte.
+        assert_eq!(chunks[0].mcus.start, 0, "{label}");
+        assert!(
+            chunks.windows(2).all(|w| w[0].mcus.end == w[1].mcus.start),
+            "{label}"
+        );
+        assert_eq!(chunks.last().unwrap().mcus.end, mcus, "{label}");
+        for c in &chunks {
+            assert_eq!(c.from, expected_starts[c.mcus.start / interval], "{label}");
+            assert_eq!(c.last, c.mcus.end == mcus, "{label}");
+        }
+        // The groups take every chunk after the first, in order, one group per other thread,
+        // each of at most PIECES pieces.
+        let covered: Vec<usize> = groups.iter().flat_map(|g| g.clone()).collect();
+        assert_eq!(covered, (1..chunks.len()).collect::<Vec<_>>(), "{label}");
+        assert_eq!(groups.len(), threads - 1, "{label}");
+        assert!(
+            groups.iter().all(|g| (1..=PIECES).contains(&g.len())),
+            "{label}"
+        );
+        if intervals == 100 {
+            let share = |g: &std::ops::Range<usize>| {
+                chunks[g.end - 1].mcus.end - chunks[g.start].mcus.start
+            };
+            assert!(
+                groups.iter().all(|g| chunks[0].mcus.len() < share(g)),
+                "{label}"
+            );
+            assert!(groups.iter().all(|g| g.len() == PIECES), "{label}");
+        }
+    }
+    // One thread, or fewer intervals than two threads need: not split.
+    assert!(split(&[0; 10], 4, 4, Decoding::eager(2)).is_none());
+    assert!(split(&[0; 10], 8, 4, Decoding::eager(1)).is_none());
 }
