@@ -216,10 +216,11 @@ impl<'a> Bits<'a> {
         if self.count >= 32 {
             return;
         }
-        // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once, as many
-        // whole bytes as fit below 64 bits. The bits of the rest land below `count` unmasked:
-        // they are the very bits the next fill puts there again (the buffer below `count` only
-        // ever holds the bytes that follow, or zeros), so OR-ing them in twice changes nothing.
+        // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once, counted
+        // as as many whole bytes as fit in 63 bits. The bits of the rest land past the `count`
+        // held, unmasked: they are the very bits the next fill puts there again (past `count`
+        // the buffer only ever holds the bytes that follow, or zeros), so OR-ing them in twice
+        // changes nothing.
         if let Some(chunk) = self.data.get(self.pos..).and_then(|d| d.first_chunk::<8>()) {
             let word = u64::from_be_bytes(*chunk);
             let inverted = !word;
@@ -227,7 +228,8 @@ impl<'a> Bits<'a> {
                 inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080;
             if has_ff == 0 {
                 self.acc |= word >> self.count;
-                // Below 32 bits, 4 to 7 bytes fit: the count becomes 56 plus its odd bits.
+                // From under 32 bits, 4 to 7 whole bytes: the count becomes 56 plus the bits it
+                // had beyond whole bytes.
                 self.pos += ((63 - self.count) / 8) as usize;
                 self.count |= 56;
                 return;

@@ -31,8 +31,6 @@ use zeroize::Zeroizing;
 use crate::intake::jpeg::Part;
 use crate::intake::pixels::{Pixels, Shrink};
 use entropy::{dc_of_block, Bits, FineWeights, Huffman};
-use handoff::{Handoff, Unhanded};
-use std::sync::atomic::Ordering;
 
 const DHT: u8 = 0xC4;
 const DQT: u8 = 0xDB;
@@ -660,53 +658,25 @@ fn decode_chunks(
     pairs: bool,
     sink: &mut PlaneSink<'_>,
 ) -> Option<()> {
-    let handoff = Handoff::new(chunks.len());
-    let handoff = &handoff;
-    std::thread::scope(|s| {
-        let workers: Vec<_> = groups
-            .iter()
-            .map(|group| {
-                let group = group.clone();
-                s.spawn(move || {
-                    let mut done = Unhanded {
-                        handoff,
-                        group: group.clone(),
-                    };
-                    for k in group {
-                        if handoff.stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let run = chunks
-                            .get(k)
-                            .and_then(|c| run_chunk(data, scan, c, restart_interval, pairs));
-                        handoff.put(k, run);
-                        done.group.start = k + 1;
-                    }
-                })
-            })
-            .collect();
+    let decode = |k: usize| {
+        let chunk = chunks.get(k)?;
+        run_chunk(data, scan, chunk, restart_interval, pairs)
+    };
+    handoff::run(chunks.len(), groups, decode, |handoff| {
         let mcus_x = sink.mcus_x;
-        let put = (|| {
-            decode_run(
-                data,
-                scan,
-                mcus_x,
-                chunks.first()?,
-                restart_interval,
-                pairs,
-                sink,
-            )?;
-            for (k, chunk) in chunks.iter().enumerate().skip(1) {
-                put_run(&handoff.take(k)?, chunk, scan, sink)?;
-            }
-            Some(())
-        })();
-        handoff.stop.store(true, Ordering::Relaxed);
-        // Joined, not left to the scope (see `sync::split`); a panic carries on here.
-        for w in workers {
-            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        decode_run(
+            data,
+            scan,
+            mcus_x,
+            chunks.first()?,
+            restart_interval,
+            pairs,
+            sink,
+        )?;
+        for (k, chunk) in chunks.iter().enumerate().skip(1) {
+            put_run(&handoff.take(k)?, chunk, scan, sink)?;
         }
-        put
+        Some(())
     })
 }
 

@@ -40,12 +40,10 @@
 //! until it is joined (about 1.9 MiB for a 48 MP 4:2:0 photo on two threads when the join falls
 //! behind, less as it keeps up).
 
-use std::sync::atomic::Ordering;
-
 use zeroize::Zeroize;
 
 use super::entropy::{dc_of_block, Bits};
-use super::handoff::{Handoff, Unhanded};
+use super::handoff::{self, Handoff};
 use super::{Fine, PlaneSink, ScanComponent, Sink};
 
 #[cfg(any(test, feature = "test-support"))]
@@ -502,40 +500,14 @@ fn split(job: &Job<'_, '_, '_>, threads: usize, sink: &mut PlaneSink<'_>) -> Opt
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain([data.len()]).collect();
     let first = survey(data, 0, ends[0])?;
     let (starts, ends) = (&starts, &ends);
-    let handoff = Handoff::new(starts.len());
-    let handoff = &handoff;
-    std::thread::scope(|s| {
-        // Each other thread decodes its chunks in order, handing each on when done; it stops
-        // early when this thread gives up.
-        let workers: Vec<_> = groups
-            .iter()
-            .map(|group| {
-                let group = group.clone();
-                s.spawn(move || {
-                    let mut done = Unhanded {
-                        handoff,
-                        group: group.clone(),
-                    };
-                    for k in group {
-                        if handoff.stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let range = survey(data, starts[k], ends[k]);
-                        handoff.put(k, range.map(|r| job.speculate(r, k + 1 == starts.len())));
-                        done.group.start = k + 1;
-                    }
-                })
-            })
-            .collect();
-        let joined = join_all(job, &first, starts, handoff, sink);
-        handoff.stop.store(true, Ordering::Relaxed);
-        // Joined, not left to the scope: the scope waits only for the threads' closures, and a
-        // thread still exiting (running its thread-local destructors) when intake returns is
-        // what LeakSanitizer then reports as a leak. A panic carries on here.
-        for w in workers {
-            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        }
-        joined
+    // Each other thread decodes its chunks in order, handing each on when done (unjoinable: a
+    // marker in its range); they stop early when this thread gives up.
+    let speculate = |k: usize| {
+        let range = survey(data, starts[k], ends[k])?;
+        Some(job.speculate(range, k + 1 == starts.len()))
+    };
+    handoff::run(starts.len(), &groups, speculate, |handoff| {
+        join_all(job, &first, starts, handoff, sink)
     })
 }
 
