@@ -213,9 +213,16 @@ impl<'a> Bits<'a> {
     /// Makes at least 32 bits available: enough for any code and its extra bits.
     #[inline(always)]
     fn fill(&mut self) {
-        if self.count >= 32 {
-            return;
+        if self.count < 32 {
+            self.refill();
         }
+    }
+
+    /// Makes at least 49 bits available, whatever the count (below 64, as it always is): enough
+    /// for four pair lookups of at most 12 bits each (the fourth still finds 13), so the walk
+    /// fills once per four lookups, without asking whether the bits run low.
+    #[inline(always)]
+    fn refill(&mut self) {
         // Fast path: eight bytes without a 0xFF (no stuffing, no marker) go in at once, counted
         // as as many whole bytes as fit in 63 bits. The bits of the rest land past the `count`
         // held, unmasked: they are the very bits the next fill puts there again (past `count`
@@ -228,14 +235,15 @@ impl<'a> Bits<'a> {
                 inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080;
             if has_ff == 0 {
                 self.acc |= word >> self.count;
-                // From under 32 bits, 4 to 7 whole bytes: the count becomes 56 plus the bits it
-                // had beyond whole bytes.
+                // As many whole bytes as fit: the count becomes 56 plus the bits it had beyond
+                // whole bytes.
                 self.pos += ((63 - self.count) / 8) as usize;
                 self.count |= 56;
                 return;
             }
         }
-        while self.count <= 56 {
+        // Byte by byte, to 49 to 56 bits (so the count stays below 64 for the fast path).
+        while self.count <= 48 {
             let byte = self.next_byte();
             self.acc |= u64::from(byte) << (56 - self.count);
             self.count += 8;
@@ -272,19 +280,17 @@ impl<'a> Bits<'a> {
         self.count -= n;
     }
 
-    /// Consumes `n` bits (at most 16) as a signed value, as JPEG's EXTEND defines it.
+    /// Consumes `n` bits (at most 16) as a signed value, as JPEG's EXTEND defines it. Without
+    /// branches: whether a DC difference is negative, or has any bits, is the photo's to say, and
+    /// the branch predictor guessed wrong about a third of the time.
     #[inline(always)]
     fn signed(&mut self, n: u32) -> i32 {
-        if n == 0 {
-            return 0;
-        }
-        let v = self.peek(n) as i32;
+        // Two shifts so that no bits (n = 0) shifts by 32, not 64, and gives 0.
+        let v = ((self.acc >> 32) >> (32 - n)) as i32;
         self.consume(n);
-        if v < 1 << (n - 1) {
-            v - (1 << n) + 1
-        } else {
-            v
-        }
+        // Below half the range (0 included, so n = 0 gives 0): negative.
+        let negative = i32::from(v < (1 << n) >> 1);
+        v - negative * ((1 << n) - 1)
     }
 
     /// Bits consumed since the start of the data, stuffed bytes not counted (and zero bytes fed
@@ -368,47 +374,79 @@ pub(super) fn dc_of_block<const PAIRS: bool>(
     let diff = dc_difference(bits, dc)?;
     let mut k = 1u32;
     let mut fine = [0u32; 2];
-    while k < 64 {
-        bits.fill();
-        if PAIRS {
-            let entry = ac.pairs[bits.peek(PAIR_BITS) as usize];
-            if entry != 0 {
-                let first = entry & 0xFF;
-                let size1 = (entry >> 24) & 0xF;
-                k += first;
-                note_fine(&mut fine, size1, weights, k);
-                let second = (entry >> 8) & 0xFF;
+    if PAIRS {
+        // Four pair lookups per fill, the fill made whatever the count: a fill only when the
+        // bits run low came every fourth lookup or so, in no pattern the branch predictor could
+        // learn (a tenth of the walk's time went on those mispredictions).
+        'block: while k < 64 {
+            bits.refill();
+            for _ in 0..4 {
+                let entry = ac.pairs[bits.peek(PAIR_BITS) as usize];
+                if entry == 0 {
+                    // A code, or code and extra bits, longer than the lookup: one at a time.
+                    if !one_code(bits, ac, weights, &mut k, &mut fine)? {
+                        break 'block;
+                    }
+                    continue 'block;
+                }
+                k += entry & 0xFF;
+                note_fine(&mut fine, (entry >> 24) & 0xF, weights, k);
                 // The second code belongs to this block only if the first left it unfinished;
-                // an end of block as the first code leaves k past 64, so it stops here.
-                if second != 0 && k < 64 {
+                // an end of block as the first code leaves k past 64, so it stops here. An
+                // entry with no second code has the first's length as its total and 0 for the
+                // second's step and size, so taking it as a pair changes nothing: no branch on
+                // whether it is one, which the branch predictor could not guess.
+                if k < 64 {
                     bits.consume((entry >> 20) & 0xF);
-                    k += second;
+                    k += (entry >> 8) & 0xFF;
                     note_fine(&mut fine, entry >> 28, weights, k);
                 } else {
                     bits.consume((entry >> 16) & 0xF);
                 }
-                continue;
+                if k >= 64 {
+                    break 'block;
+                }
             }
         }
-        let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
-        if entry & SKIP_RESOLVED != 0 {
-            bits.consume((entry >> 8) & 0x1F);
-            k += entry & 0xFF;
-            note_fine(&mut fine, (entry >> 16) & 0xF, weights, k);
-            continue;
+    } else {
+        while k < 64 {
+            if !one_code(bits, ac, weights, &mut k, &mut fine)? {
+                break;
+            }
         }
-        let (len, symbol) = ac.peek(bits)?;
-        let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
-        bits.consume(len + size);
-        if size == 0 && run != 15 {
-            break; // end of block
-        }
-        k += run + 1;
-        note_fine(&mut fine, size, weights, k);
     }
     // Past 64 but short of SKIP_END: a run beyond the block's last coefficient, damaged data.
     // Every amplitude noted is at most 255 (see `FineWeights`).
     (k <= 64 || k >= SKIP_END).then_some((diff, fine.map(|f| f as u8)))
+}
+
+/// Skips one AC code and its extra bits, noting its fine detail; `Some(false)` at the end of
+/// the block.
+#[inline(always)]
+fn one_code(
+    bits: &mut Bits<'_>,
+    ac: &Huffman,
+    weights: &FineWeights,
+    k: &mut u32,
+    fine: &mut [u32; 2],
+) -> Option<bool> {
+    bits.fill();
+    let entry = ac.skip[bits.peek(SKIP_BITS) as usize];
+    if entry & SKIP_RESOLVED != 0 {
+        bits.consume((entry >> 8) & 0x1F);
+        *k += entry & 0xFF;
+        note_fine(fine, (entry >> 16) & 0xF, weights, *k);
+        return Some(true);
+    }
+    let (len, symbol) = ac.peek(bits)?;
+    let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+    bits.consume(len + size);
+    if size == 0 && run != 15 {
+        return Some(false); // end of block
+    }
+    *k += run + 1;
+    note_fine(fine, size, weights, *k);
+    Some(true)
 }
 
 /// One block's DC difference: its code and extra bits.
@@ -472,4 +510,102 @@ pub(super) fn whole_block(
         k += 1;
     }
     (k <= 64).then_some(diff)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Bits;
+
+    /// The bits of `data` as a JPEG decoder reads them: a stuffed pair `FF 00` is one 0xFF, any
+    /// other 0xFF begins a marker, where the data ends.
+    fn destuffed(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(&b) = data.get(i) {
+            if b == 0xFF {
+                if data.get(i + 1) != Some(&0) {
+                    break;
+                }
+                i += 2;
+            } else {
+                i += 1;
+            }
+            out.push(b);
+        }
+        out
+    }
+
+    /// Bit `at` of `bytes` followed by zeros, most significant first.
+    fn bit(bytes: &[u8], at: u64) -> u32 {
+        bytes
+            .get((at / 8) as usize)
+            .map_or(0, |b| u32::from(b >> (7 - at % 8) & 1))
+    }
+
+    proptest! {
+        /// Filled when low or filled whatever the count, the reader gives the data's bits with
+        /// stuffing removed, then zeros from the first marker or the end on; its count of bits
+        /// consumed, and whether they were all data, follow.
+        #[test]
+        fn the_reader_gives_the_data_bits(
+            bytes in prop::collection::vec((any::<u8>(), 0u8..8), 0..120),
+            steps in prop::collection::vec((any::<bool>(), prop::collection::vec(0u32..=12, 4)), 1..80),
+        ) {
+            // A stuffed pair for one byte in eight, a restart marker for one in sixty-four.
+            let mut data = Vec::new();
+            for (i, &(b, pick)) in bytes.iter().enumerate() {
+                match pick {
+                    0 if i % 8 == 0 => data.extend_from_slice(&[0xFF, 0xD0 + b % 8]),
+                    0 | 1 => data.extend_from_slice(&[0xFF, 0]),
+                    _ => data.push(b),
+                }
+            }
+            let clean = destuffed(&data);
+            let mut bits = Bits::new(&data);
+            let mut at = 0u64;
+            for (whatever_the_count, widths) in steps {
+                if whatever_the_count {
+                    bits.refill();
+                    prop_assert!(bits.count >= 49);
+                } else {
+                    bits.fill();
+                    prop_assert!(bits.count >= 32);
+                }
+                prop_assert!(bits.count < 64);
+                // Four reads after a fill: of up to 12 bits each after one whatever the count,
+                // as the walk's pair lookups make them; of up to 32 in all after one when low.
+                for n in widths {
+                    let n = if whatever_the_count { n } else { n.min(8) };
+                    let expected = (0..u64::from(n)).fold(0, |v, i| v << 1 | bit(&clean, at + i));
+                    prop_assert_eq!(if n == 0 { 0 } else { bits.peek(n) }, expected);
+                    bits.consume(n);
+                    at += u64::from(n);
+                    prop_assert_eq!(bits.consumed(), at);
+                    prop_assert_eq!(bits.intact(), at <= 8 * clean.len() as u64);
+                }
+            }
+        }
+    }
+
+    /// Every value of every width from 0 to 16 bits is extended as JPEG's EXTEND says: below
+    /// half the range, `v - 2^n + 1`; otherwise `v`; no bits, 0.
+    #[test]
+    fn values_are_extended_as_the_standard_says() {
+        for n in 0..=16u32 {
+            for v in 0..1u32 << n {
+                let mut bits = Bits::new(&[]);
+                bits.acc = if n == 0 { 0 } else { u64::from(v) << (64 - n) };
+                bits.count = n;
+                let expected = match n {
+                    0 => 0,
+                    _ if v < 1 << (n - 1) => v as i32 - (1 << n) + 1,
+                    _ => v as i32,
+                };
+                assert_eq!(bits.signed(n), expected, "{v} in {n} bits");
+                assert_eq!(bits.count, 0);
+            }
+        }
+    }
 }
