@@ -315,6 +315,27 @@ struct ScanComponent<'t> {
     ac: &'t Huffman,
 }
 
+impl ScanComponent<'_> {
+    /// One block of this component: its DC difference and fine detail, AC codes looked up two at
+    /// a time with `pairs`. Every decoding loop (one thread, restart chunks, `sync.rs`) reads
+    /// blocks through this.
+    #[inline(always)]
+    fn block(&self, bits: &mut Bits<'_>, pairs: bool) -> Option<(i32, Fine)> {
+        if pairs {
+            dc_of_block::<true>(bits, self.dc, self.ac, &self.weights)
+        } else {
+            dc_of_block::<false>(bits, self.dc, self.ac, &self.weights)
+        }
+    }
+
+    /// A block's level from this component's DC predictor: as a 1x1 IDCT, the dequantised DC
+    /// (its quantiser is the first in zigzag order) over 8, shifted to 0..255.
+    #[inline(always)]
+    fn level(&self, predictor: i32) -> u8 {
+        ((i64::from(predictor) * i64::from(self.quant[0]) + 1024) >> 3).clamp(0, 255) as u8
+    }
+}
+
 /// A scan's MCUs decoded from one restart interval to another: per scan component, its blocks'
 /// levels in coding order; and for the luma component (frame component 0), its blocks' fine
 /// detail in the same order.
@@ -759,23 +780,9 @@ fn decode_run<S: Sink>(
         for (s, c) in scan.iter().enumerate() {
             for v in 0..c.blocks.1 {
                 for h in 0..c.blocks.0 {
-                    let (diff, fine) = if pairs {
-                        dc_of_block::<true>(&mut bits, c.dc, c.ac, &c.weights)?
-                    } else {
-                        dc_of_block::<false>(&mut bits, c.dc, c.ac, &c.weights)?
-                    };
+                    let (diff, fine) = c.block(&mut bits, pairs)?;
                     predictors[s] = predictors[s].wrapping_add(diff);
-                    // As a 1x1 IDCT: the dequantised DC (its quantiser is the first in zigzag
-                    // order) over 8, shifted to 0..255.
-                    let level = (i64::from(predictors[s]) * i64::from(c.quant[0]) + 1024) >> 3;
-                    sink.put(
-                        s,
-                        c.blocks,
-                        (mx, my),
-                        (h, v),
-                        level.clamp(0, 255) as u8,
-                        fine,
-                    );
+                    sink.put(s, c.blocks, (mx, my), (h, v), c.level(predictors[s]), fine);
                 }
             }
         }

@@ -42,7 +42,7 @@
 
 use zeroize::Zeroize;
 
-use super::entropy::{dc_of_block, Bits};
+use super::entropy::Bits;
 use super::handoff::{self, Handoff};
 use super::{Fine, PlaneSink, ScanComponent, Sink};
 
@@ -77,23 +77,6 @@ fn layout(scan: &[ScanComponent<'_>]) -> Vec<Slot> {
         }
     }
     slots
-}
-
-/// One block's DC difference and fine detail.
-#[inline(always)]
-fn block(bits: &mut Bits<'_>, c: &ScanComponent<'_>, pairs: bool) -> Option<(i32, Fine)> {
-    if pairs {
-        dc_of_block::<true>(bits, c.dc, c.ac, &c.weights)
-    } else {
-        dc_of_block::<false>(bits, c.dc, c.ac, &c.weights)
-    }
-}
-
-/// A block's level from its component's DC predictor: as a 1x1 IDCT, the dequantised DC over 8,
-/// shifted to 0..255 (as `decode_run`).
-#[inline(always)]
-fn level(predictor: i32, c: &ScanComponent<'_>) -> u8 {
-    ((i64::from(predictor) * i64::from(c.quant[0]) + 1024) >> 3).clamp(0, 255) as u8
 }
 
 /// A byte range of the scan's data and what a first pass over it found.
@@ -314,7 +297,7 @@ impl<'a> Job<'a, '_, '_> {
                     starts.push(position);
                 }
                 let slot = self.slots[phase];
-                let Some((diff, fine)) = block(&mut at.bits, &self.scan[slot.s], self.pairs) else {
+                let Some((diff, fine)) = self.scan[slot.s].block(&mut at.bits, self.pairs) else {
                     break Some(blocks.len());
                 };
                 blocks.push(diff, self.luma[phase].then_some(fine));
@@ -367,7 +350,7 @@ impl<'a> Job<'a, '_, '_> {
     #[inline(always)]
     fn true_block(&self, state: &mut State<'_>, sink: &mut PlaneSink<'_>) -> Option<()> {
         let c = &self.scan[self.slots[state.phase].s];
-        let (diff, fine) = block(&mut state.at.bits, c, self.pairs)?;
+        let (diff, fine) = c.block(&mut state.at.bits, self.pairs)?;
         state.put(self, diff, fine, sink);
         // Bits past the data's end: the one-thread decoder refuses the scan.
         state.at.bits.intact().then_some(())
@@ -577,7 +560,7 @@ impl State<'_> {
         let c = &job.scan[slot.s];
         let p = &mut self.predictors[slot.s];
         *p = p.wrapping_add(diff);
-        sink.put(slot.s, c.blocks, self.mcu, slot.at, level(*p, c), fine);
+        sink.put(slot.s, c.blocks, self.mcu, slot.at, c.level(*p), fine);
         self.block += 1;
         self.phase += 1;
         if self.phase == job.slots.len() {

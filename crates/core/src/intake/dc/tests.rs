@@ -137,8 +137,6 @@ fn differences(ours: &[u8], theirs: &[u8], channels: usize) -> Vec<(f64, u8)> {
         .collect()
 }
 
-/// Where there is nothing to interpolate (greyscale, no chroma subsampling), jpeg-decoder's
-/// components as stored are exactly ours.
 /// The colour conversion clamps with bit operations (for speed): for every colour, it gives what
 /// the same formula clamped with `clamp` gives.
 #[test]
@@ -163,6 +161,8 @@ fn colour_conversion_clamps_every_colour_as_clamp_does() {
     }
 }
 
+/// Where there is nothing to interpolate (greyscale, no chroma subsampling), jpeg-decoder's
+/// components as stored are exactly ours.
 #[test]
 fn block_averages_equal_jpeg_decoders_where_nothing_is_interpolated() {
     for c in cases()
@@ -1019,8 +1019,9 @@ fn restart_intervals_are_cut_into_pieces_for_the_putting() {
     use super::{split, sync::PIECES};
     let interval = 4;
     for (intervals, threads) in [(100, 2), (100, 3), (9, 2), (3, 3), (2, 2)] {
-        let mcus = intervals * interval - 1; // the last interval one MCU short
-                                             // Interval i: 5 bytes, one of them a stuffed FF 00 pair, then its marker.
+        // The last interval one MCU short.
+        let mcus = intervals * interval - 1;
+        // Interval i: 5 bytes, one of them a stuffed FF 00 pair, then its marker.
         let mut data = Vec::new();
         let mut expected_starts = Vec::new();
         for i in 0..intervals {
